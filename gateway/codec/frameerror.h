@@ -1,0 +1,28 @@
+// Typed codec errors and their blast radius (STYLE.md §3, §4).
+#pragma once
+
+#include <QString>
+
+namespace SeaCat {
+
+enum class FrameError {
+    // §2.2 / README "Limits": the header claims more payload than the cap; the framing is lost.
+    PayloadTooLarge,
+    // §2.1 / §4.1: stream id 0 where a stream is required, or bit 31 set inside a payload.
+    InvalidStreamId,
+    // A fixed-size frame (PING, RST_STREAM, ...) has the wrong payload length, or a frame is too
+    // short for its fixed fields and carries no stream id to reset. The frame is dropped.
+    PayloadSizeMismatch,
+    // §2.5 / §3.1: the VLE strings of a SYN_STREAM/SYN_REPLY overrun the payload or are missing.
+    MalformedHeaderBlock,
+    ErrorCount // sentinel, keep last
+};
+
+// Who suffers from an error: the frame alone (drop it, count it), its stream (RST_STREAM 1),
+// or the whole connection (close with close_notify). Decided here, once (like nghttp2_is_fatal).
+enum class ErrorScope { Frame, Stream, Connection };
+
+ErrorScope errorScope(FrameError error);
+QString toString(FrameError error);
+
+} // namespace SeaCat

@@ -1,0 +1,43 @@
+// Incremental SeaCat frame decoder: bytes in any chunking → FrameVisitor callbacks.
+// Knows nothing of sockets; never reads past what it was given; never allocates more than
+// the payload cap, checked as soon as the 8-byte header is complete.
+#pragma once
+
+#include "../limits.h"
+#include "framevisitor.h"
+
+#include <QByteArray>
+
+namespace SeaCat {
+
+class FrameReader
+{
+public:
+    enum class State { ReadingHeader, ReadingPayload, Failed };
+
+    explicit FrameReader(FrameVisitor *visitor, quint32 maxPayload = Limits::MaxInboundPayload);
+
+    // Consumes bytes and returns how many were used: all of them, unless the reader failed
+    // (connection-scoped error), after which it returns 0 until reset().
+    qsizetype feed(const char *data, qsizetype size);
+    qsizetype feed(const QByteArray &bytes) { return feed(bytes.constData(), bytes.size()); }
+
+    State state() const { return m_state; }
+    void reset();
+    quint32 maxPayload() const { return m_maxPayload; }
+
+private:
+    void dispatch();
+    void dispatchControl(quint16 version, quint16 type, quint8 flags);
+    void fail(FrameError error, const QString &detail);
+
+    FrameVisitor *m_visitor;
+    quint32 m_maxPayload;
+    State m_state = State::ReadingHeader;
+    char m_header[Limits::FrameHeaderSize] = {};
+    qsizetype m_headerFilled = 0;
+    quint32 m_length = 0;
+    QByteArray m_payload;
+};
+
+} // namespace SeaCat

@@ -1,0 +1,36 @@
+// Default limits of the gateway. Each one is a decision of shared/protocol/README.md "Limits"
+// or our own addition; the config can change them (GatewayConfig), tests hit each one.
+#pragma once
+
+#include <QtGlobal>
+
+namespace SeaCat::Limits {
+
+// README "Limits": clients store frame sizes in 16 bits (§2.2), so nothing legitimate is larger.
+inline constexpr quint32 MaxInboundPayload = 65'535;
+// §2.2: every SDK reads frames into a 16 KiB buffer, header included.
+inline constexpr qsizetype MaxOutboundFrame = 16'384;
+inline constexpr qsizetype FrameHeaderSize = 8;
+inline constexpr qsizetype MaxOutboundPayload = MaxOutboundFrame - FrameHeaderSize;
+// README "Limits": excess SYN_STREAMs are answered with RST_STREAM 3.
+inline constexpr int MaxConcurrentStreams = 100;
+// README "Limits" / §8: longer than the client's own 312 s so the client closes first.
+inline constexpr int IdleTimeoutMs = 330'000;
+// README "Limits": the C-Core allows 80 s for connect + handshake; 30 s is plenty for a real peer.
+inline constexpr int HandshakeTimeoutMs = 30'000;
+// README "Gateway modes": `authorized` closes a connection without enrolment traffic after 30 s.
+inline constexpr int AuthorizedEnrolmentGraceMs = 30'000;
+
+// Our own: the encrypted bytes queued towards one peer before we stop reading from it.
+// A peer that sends but never reads (PING flood) then stalls on TCP, not in our memory.
+inline constexpr qint64 MaxQueuedOutboundBytes = 256 * 1024;
+// Our own: decrypted bytes Qt may hold for one socket before it stops reading from the kernel.
+inline constexpr qint64 SocketReadBufferBytes = 64 * 1024;
+// Our own: how many bytes a non-SeaCat client may send before we decide what it speaks.
+inline constexpr qsizetype MaxSniffBytes = 16 * 1024;
+// Our own: a rejected HTTPS client gets this long to take its answer.
+inline constexpr int RejectionTimeoutMs = 10'000;
+// Our own: sessions at once; beyond this new TLS connections are closed right after accept.
+inline constexpr int MaxSessions = 10'000;
+
+} // namespace SeaCat::Limits
