@@ -1,0 +1,226 @@
+#include "gatewayconfig.h"
+
+#include <QAbstractSocket>
+#include <QFileInfo>
+#include <QHostInfo>
+#include <QSettings>
+#include <QStandardPaths>
+
+namespace SeaCat {
+
+QString toString(GatewayMode mode)
+{
+    switch (mode) {
+    case GatewayMode::Combined: return QStringLiteral("combined");
+    case GatewayMode::Authorized: return QStringLiteral("authorized");
+    case GatewayMode::Anonymous: return QStringLiteral("anonymous");
+    }
+    return {};
+}
+
+std::optional<GatewayMode> gatewayModeFromString(const QString &text)
+{
+    for (GatewayMode mode : {GatewayMode::Combined, GatewayMode::Authorized, GatewayMode::Anonymous})
+        if (text.compare(toString(mode), Qt::CaseInsensitive) == 0)
+            return mode;
+    return std::nullopt;
+}
+
+QString GatewayConfig::defaultDataDir()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+}
+
+QString GatewayConfig::defaultName()
+{
+    const QString host = QHostInfo::localHostName();
+    return host.isEmpty() ? QStringLiteral("seacat-gateway") : host;
+}
+
+namespace {
+
+// Timeouts are written in seconds (fractions allowed) and kept in milliseconds.
+std::optional<int> parseSeconds(const QString &value)
+{
+    bool ok = false;
+    const double seconds = value.toDouble(&ok);
+    if (!ok || seconds < 0 || seconds > 86'400)
+        return std::nullopt;
+    return int(seconds * 1000);
+}
+
+std::optional<qint64> parseInteger(const QString &value, qint64 min, qint64 max)
+{
+    bool ok = false;
+    const qint64 n = value.toLongLong(&ok);
+    if (!ok || n < min || n > max)
+        return std::nullopt;
+    return n;
+}
+
+} // namespace
+
+QString GatewayConfig::set(const QString &key, const QString &value)
+{
+    const QString bad = QStringLiteral("bad value '%1' for %2").arg(value, key);
+    auto setSeconds = [&](int &field) {
+        const auto ms = parseSeconds(value);
+        if (!ms)
+            return bad + QStringLiteral(" (seconds, 0 to 86400)");
+        field = *ms;
+        return QString();
+    };
+    auto setInteger = [&](auto &field, qint64 min, qint64 max) {
+        const auto n = parseInteger(value, min, max);
+        if (!n)
+            return bad + QStringLiteral(" (an integer from %1 to %2)").arg(min).arg(max);
+        field = std::remove_reference_t<decltype(field)>(*n);
+        return QString();
+    };
+
+    if (key == u"name") {
+        if (value.trimmed().isEmpty())
+            return bad;
+        name = value.trimmed();
+    } else if (key == u"data-dir") {
+        dataDir = value;
+    } else if (key == u"listen") {
+        QHostAddress address;
+        if (!address.setAddress(value))
+            return bad + QStringLiteral(" (an IP address such as 0.0.0.0, :: or 127.0.0.1)");
+        listenAddress = address;
+    } else if (key == u"port") {
+        portExplicit = true;
+        return setInteger(port, 0, 65535);
+    } else if (key == u"allow-reserved-port") {
+        allowReservedPort = QVariant(value).toBool();
+    } else if (key == u"mode") {
+        const auto m = gatewayModeFromString(value);
+        if (!m)
+            return bad + QStringLiteral(" (combined, authorized or anonymous)");
+        mode = *m;
+    } else if (key == u"max-streams") {
+        return setInteger(maxConcurrentStreams, 1, 100'000);
+    } else if (key == u"max-payload") {
+        return setInteger(maxInboundPayload, 16'376, Limits::MaxInboundPayload);
+    } else if (key == u"max-sessions") {
+        return setInteger(maxSessions, 1, 1'000'000);
+    } else if (key == u"idle-timeout") {
+        return setSeconds(idleTimeoutMs);
+    } else if (key == u"handshake-timeout") {
+        return setSeconds(handshakeTimeoutMs);
+    } else if (key == u"authorized-grace") {
+        return setSeconds(authorizedGraceMs);
+    } else if (key == u"ping-interval") {
+        return setSeconds(pingIntervalMs);
+    } else {
+        return QStringLiteral("unknown option '%1'").arg(key);
+    }
+    return {};
+}
+
+std::optional<GatewayConfig> GatewayConfig::fromFile(const QString &path, QString *error)
+{
+    if (!QFileInfo(path).isReadable()) {
+        *error = QStringLiteral("cannot read config file %1").arg(path);
+        return std::nullopt;
+    }
+    QSettings ini(path, QSettings::IniFormat);
+    if (ini.status() != QSettings::NoError) {
+        *error = QStringLiteral("config file %1 is not valid INI").arg(path);
+        return std::nullopt;
+    }
+    GatewayConfig config;
+    for (const QString &group : ini.childGroups()) {
+        ini.beginGroup(group);
+        const QStringList keys = ini.childKeys();
+        if (group.startsWith(u"host:")) {
+            const QString host = group.mid(5).toLower();
+            const QUrl uri(ini.value(QStringLiteral("uri")).toString());
+            if (host.isEmpty() || keys != QStringList{QStringLiteral("uri")} || !uri.isValid()
+                || (uri.scheme() != u"http" && uri.scheme() != u"https") || uri.host().isEmpty()) {
+                *error = QStringLiteral("%1: [%2] needs exactly one key, uri=http(s)://HOST[:PORT][/PATH]").arg(path, group);
+                return std::nullopt;
+            }
+            config.hosts.insert(host, uri);
+        } else if (group == u"gateway" || group == u"limits") {
+            for (const QString &key : keys) {
+                if (QString e = config.set(key, ini.value(key).toString()); !e.isEmpty()) {
+                    *error = QStringLiteral("%1: [%2] %3").arg(path, group, e);
+                    return std::nullopt;
+                }
+            }
+        } else {
+            *error = QStringLiteral("%1: unknown section [%2] (known: [gateway], [limits], [host:NAME])").arg(path, group);
+            return std::nullopt;
+        }
+        ini.endGroup();
+    }
+    if (!ini.childKeys().isEmpty()) {
+        *error = QStringLiteral("%1: key '%2' must be inside a section such as [gateway]").arg(path, ini.childKeys().first());
+        return std::nullopt;
+    }
+    return config;
+}
+
+PortVerdict checkPort(quint16 port, bool allowReserved)
+{
+    if (port == 0 || port == DefaultPort)
+        return {};
+    if (port <= 1024) {
+        const QString why = port == 80
+            ? QStringLiteral("port 80 reaches only about 67 % of networks (443: about 95 %)")
+            : QStringLiteral("ports up to 1024 are reserved for other services");
+        if (!allowReserved)
+            return {false, QStringLiteral("port %1 refused: %2; use 443 (recommended) or a port above 1024, "
+                                          "or confirm with --allow-reserved-port").arg(port).arg(why)};
+        return {true, QStringLiteral("port %1 allowed by --allow-reserved-port: %2").arg(port).arg(why)};
+    }
+    return {true, QStringLiteral("custom port %1 reaches about 86 % of networks; 443 reaches about 95 %").arg(port)};
+}
+
+bool bindFailedForPrivilege(int socketError)
+{
+    return socketError == QAbstractSocket::SocketAccessError;
+}
+
+QString explainBindFailure(const QHostAddress &address, quint16 port, int socketError, const QString &detail)
+{
+    const QString where = QStringLiteral("%1 port %2").arg(address.toString()).arg(port);
+    switch (socketError) {
+    case QAbstractSocket::SocketAccessError:
+        return QStringLiteral("cannot listen on %1: binding a port up to 1024 needs privilege. Fixes: "
+                              "`sudo setcap cap_net_bind_service=+ep <path to seacat-gateway>`, or in a systemd unit "
+                              "AmbientCapabilities=CAP_NET_BIND_SERVICE, or choose a port above 1024 (--port 8443)").arg(where);
+    case QAbstractSocket::AddressInUseError:
+        return QStringLiteral("cannot listen on %1: the port is in use by another program. Fixes: stop it "
+                              "(`ss -ltnp 'sport = :%2'` shows which) or choose another port").arg(where).arg(port);
+    case QAbstractSocket::SocketAddressNotAvailableError:
+        return QStringLiteral("cannot listen on %1: this machine has no such address. Fix: --listen 0.0.0.0 "
+                              "or one of this machine's addresses").arg(where);
+    default:
+        return QStringLiteral("cannot listen on %1: %2").arg(where, detail);
+    }
+}
+
+} // namespace SeaCat
+
+namespace SeaCat {
+
+QString normalizeRequestHost(const QByteArray &host)
+{
+    QString h = QString::fromUtf8(host).trimmed().toLower();
+    if (h.startsWith(u'[')) {                 // [v6]:port
+        const qsizetype end = h.indexOf(u']');
+        h = end > 0 ? h.mid(1, end - 1) : h;
+    } else if (h.count(u':') == 1) {
+        h.truncate(h.indexOf(u':'));
+    }
+    if (h.endsWith(u'.'))
+        h.chop(1);
+    if (h.endsWith(QLatin1String(".seacat")))
+        h.chop(7);
+    return h;
+}
+
+} // namespace SeaCat

@@ -1,0 +1,65 @@
+// Every option of the gateway, with the defaults of shared/protocol/README.md.
+// Read from an INI file (README "Configuration"); command-line flags override it.
+#pragma once
+
+#include "limits.h"
+
+#include <QHostAddress>
+#include <QMap>
+#include <QString>
+#include <QUrl>
+#include <optional>
+
+namespace SeaCat {
+
+// README "Gateway modes".
+enum class GatewayMode { Combined, Authorized, Anonymous };
+QString toString(GatewayMode mode);
+std::optional<GatewayMode> gatewayModeFromString(const QString &text);
+
+inline constexpr quint16 DefaultPort = 443;        // README "Port": recommended
+inline constexpr quint16 FallbackPort = 8443;      // served when 443 needs privilege we lack
+
+struct GatewayConfig {
+    QString name;                 // CN of the server certificate; default: host name
+    QString dataDir;              // CA, server key and certificate live here
+    QHostAddress listenAddress = QHostAddress(QHostAddress::AnyIPv4);
+    quint16 port = DefaultPort;
+    bool portExplicit = false;    // chosen by the admin: never changed silently
+    bool allowReservedPort = false;
+    GatewayMode mode = GatewayMode::Combined;
+    QMap<QString, QUrl> hosts;    // [host:NAME] uri=..., used by the backend proxy
+
+    int maxConcurrentStreams = Limits::MaxConcurrentStreams;
+    quint32 maxInboundPayload = Limits::MaxInboundPayload;
+    int idleTimeoutMs = Limits::IdleTimeoutMs;
+    int handshakeTimeoutMs = Limits::HandshakeTimeoutMs;
+    int authorizedGraceMs = Limits::AuthorizedEnrolmentGraceMs;
+    int pingIntervalMs = 0;       // gateway PINGs (even ids) for NAT keep-alive; 0 = off
+    int maxSessions = Limits::MaxSessions;
+
+    static QString defaultDataDir();
+    static QString defaultName();
+    // Reads an INI file over the defaults. Unknown keys and bad values are errors that name
+    // the key, so a typo never silently falls back to a default.
+    static std::optional<GatewayConfig> fromFile(const QString &path, QString *error);
+    // Applies one "key=value" of the file's [gateway]/[limits] sections (also used by flags).
+    QString set(const QString &key, const QString &value);
+};
+
+// README "Port": which ports the admin may choose, and why not.
+struct PortVerdict {
+    bool allowed = true;
+    QString message;              // the reason when refused, else advice (may be empty)
+};
+PortVerdict checkPort(quint16 port, bool allowReserved);
+// A failed bind explained, with the fixes (CAP_NET_BIND_SERVICE, another port, ...).
+QString explainBindFailure(const QHostAddress &address, quint16 port, int socketError, const QString &detail);
+bool bindFailedForPrivilege(int socketError);
+
+} // namespace SeaCat
+
+namespace SeaCat {
+// README "Requests": lowercase, strip ":port" and a trailing ".seacat".
+QString normalizeRequestHost(const QByteArray &host);
+} // namespace SeaCat

@@ -1,0 +1,293 @@
+#include "gatewayengine.h"
+#include "rejection/protocolsniffer.h"
+#include "rejection/rejector.h"
+#include "session.h"
+
+#include <QSslCipher>
+#include <QSslServer>
+#include <QSslSocket>
+
+namespace SeaCat {
+
+namespace {
+constexpr int PublishIntervalMs = 500;  // batched session updates (STYLE.md §11)
+constexpr int StopDeadlineMs = 3'000;   // sessions get this long to take close_notify
+const QByteArray RequiredCipher = QByteArrayLiteral("ECDHE-RSA-AES256-SHA384"); // 0xC028, §6.1
+
+QString endpoint(const QHostAddress &address, quint16 port)
+{
+    return address.protocol() == QAbstractSocket::IPv6Protocol
+        ? QStringLiteral("[%1]:%2").arg(address.toString()).arg(port)
+        : QStringLiteral("%1:%2").arg(address.toString()).arg(port);
+}
+} // namespace
+
+GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent)
+{
+    m_publishTimer.setInterval(PublishIntervalMs);
+    connect(&m_publishTimer, &QTimer::timeout, this, &GatewayEngine::publishUpdates);
+    m_stopDeadline.setSingleShot(true);
+    m_stopDeadline.setInterval(StopDeadlineMs);
+    connect(&m_stopDeadline, &QTimer::timeout, this, [this] {
+        for (Session *session : std::exchange(m_sessions, {})) {
+            emit sessionClosed(session->id(), QStringLiteral("aborted at shutdown: the peer did not take close_notify"));
+            delete session;
+        }
+        finishStopIfIdle();
+    });
+}
+
+GatewayEngine::~GatewayEngine() = default;
+
+QSslConfiguration GatewayEngine::tlsConfiguration(const GatewayIdentity &identity)
+{
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setProtocol(QSsl::TlsV1_2OrLater);
+    tls.setLocalCertificate(identity.serverCertificate);
+    tls.setPrivateKey(identity.serverKey);
+    // Client certificates are requested, never required; only our CA is named, so browsers
+    // do not open a certificate picker (§9).
+    tls.setPeerVerifyMode(QSslSocket::QueryPeer);
+    tls.setCaCertificates({identity.caCertificate});
+    // ALPN only to recognise HTTP/2 clients; SeaCat clients send none (§6.1).
+    tls.setAllowedNextProtocols({QSslConfiguration::ALPNProtocolHTTP2, QSslConfiguration::NextProtocolHttp1_1});
+    // §6.1: stock clients offer 0xC028 and nothing else.
+    QList<QSslCipher> ciphers = tls.ciphers();
+    const bool offered = std::any_of(ciphers.cbegin(), ciphers.cend(),
+                                     [](const QSslCipher &c) { return c.name() == QLatin1String(RequiredCipher); });
+    if (!offered) {
+        const QSslCipher required(QString::fromLatin1(RequiredCipher));
+        if (!required.isNull())
+            ciphers.append(required);
+        tls.setCiphers(ciphers);
+    }
+    return tls;
+}
+
+void GatewayEngine::start(const GatewayConfig &config)
+{
+    if (m_server) {
+        emit failed(QStringLiteral("the gateway is already running"));
+        return;
+    }
+    m_config = config;
+    m_stopping = false;
+
+    const PortVerdict verdict = checkPort(config.port, config.allowReservedPort);
+    if (!verdict.allowed) {
+        emit failed(verdict.message);
+        return;
+    }
+    QString error;
+    const auto identity = GatewayIdentity::loadOrCreate(config.dataDir, config.name, &error);
+    if (!identity) {
+        emit failed(error);
+        return;
+    }
+    m_tls = tlsConfiguration(*identity);
+    emit logMessage(LogLevel::Info, QStringLiteral("data directory %1; clients trust %1/%2; gateway name %3; mode %4")
+                                        .arg(config.dataDir, GatewayIdentity::CaCertFile, config.name, toString(config.mode)));
+
+    int socketError = -1;
+    QSslServer *server = listen(config.listenAddress, config.port, &error, &socketError);
+    // DEVELOPERS.md "Port": a first start must serve. Only the built-in default falls back;
+    // a port the admin chose is never changed silently.
+    if (!server && !config.portExplicit && config.port == DefaultPort && bindFailedForPrivilege(socketError)) {
+        emit logMessage(LogLevel::Warning, QStringLiteral("%1. Serving on port %2 meanwhile.").arg(error).arg(FallbackPort));
+        server = listen(config.listenAddress, FallbackPort, &error, &socketError);
+    }
+    if (!server) {
+        emit failed(error);
+        return;
+    }
+    if (!verdict.message.isEmpty())
+        emit logMessage(LogLevel::Info, verdict.message);
+    m_server = server;
+    m_publishTimer.start();
+    emit listening(server->serverAddress(), server->serverPort());
+}
+
+QSslServer *GatewayEngine::listen(const QHostAddress &address, quint16 port, QString *error, int *socketError)
+{
+    auto *server = new QSslServer(this);
+    server->setSslConfiguration(m_tls);
+    server->setHandshakeTimeout(m_config.handshakeTimeoutMs);
+    if (!server->listen(address, port)) {
+        *socketError = server->serverError();
+        *error = explainBindFailure(address, port, server->serverError(), server->errorString());
+        delete server;
+        return nullptr;
+    }
+    connect(server, &QSslServer::pendingConnectionAvailable, this, &GatewayEngine::acceptPending);
+    // Direct (same thread): the socket is deleteLater()'d right after this signal (QT64-NOTES §3).
+    connect(server, &QSslServer::errorOccurred, this, [this](QSslSocket *socket, QAbstractSocket::SocketError) {
+        emit logMessage(LogLevel::Debug, QStringLiteral("TLS handshake with %1 failed: %2")
+                                             .arg(socket->peerAddress().toString(), socket->errorString()));
+    });
+    return server;
+}
+
+void GatewayEngine::acceptPending()
+{
+    auto *server = qobject_cast<QSslServer *>(sender());
+    while (server && server->hasPendingConnections()) {
+        auto *socket = qobject_cast<QSslSocket *>(server->nextPendingConnection());
+        if (!socket)
+            continue;
+        socket->setParent(this);
+        if (m_stopping || m_sessions.size() + m_pending.size() >= m_config.maxSessions) {
+            emit logMessage(LogLevel::Warning, QStringLiteral("refused %1: %2").arg(socket->peerAddress().toString(),
+                m_stopping ? QStringLiteral("shutting down") : QStringLiteral("%1 connections already (max-sessions)").arg(m_config.maxSessions)));
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        auto *sniffer = new ProtocolSniffer(socket, m_config.handshakeTimeoutMs, this);
+        m_pending.insert(sniffer);
+        connect(sniffer, &ProtocolSniffer::identified, this, [this, sniffer](PeerProtocol protocol) {
+            m_pending.remove(sniffer);
+            sniffer->deleteLater();
+            dispatch(sniffer->socket(), int(protocol));
+        });
+    }
+}
+
+void GatewayEngine::dispatch(QSslSocket *socket, int protocol)
+{
+    Rejector *rejector = nullptr;
+    switch (PeerProtocol(protocol)) {
+    case PeerProtocol::SeaCat: {
+        auto *session = new Session(m_nextSessionId++, socket, m_config, this);
+        m_sessions.insert(session->id(), session);
+        connect(session, &Session::closed, this, &GatewayEngine::onSessionClosed);
+        connect(session, &Session::changed, this, [this](quint64 id) { m_dirty.insert(id); });
+        connect(session, &Session::log, this, &GatewayEngine::logMessage);
+        const SessionInfo info = session->info();
+        emit logMessage(LogLevel::Info, QStringLiteral("session %1 from %2:%3 (%4, %5)")
+                                            .arg(info.id).arg(info.peerAddress).arg(info.peerPort).arg(info.tlsProtocol, info.cipher));
+        emit sessionOpened(info);
+        return;
+    }
+    case PeerProtocol::Http1:
+        rejector = new Http1Rejector(socket, Limits::RejectionTimeoutMs, this);
+        break;
+    case PeerProtocol::Http2:
+        rejector = new Http2Rejector(socket, Limits::RejectionTimeoutMs, this);
+        break;
+    case PeerProtocol::NeedMoreBytes:
+    case PeerProtocol::Unknown:
+        emit logMessage(LogLevel::Info, QStringLiteral("closed connection from %1:%2: neither SeaCat nor HTTP")
+                                            .arg(socket->peerAddress().toString()).arg(socket->peerPort()));
+        connect(socket, &QSslSocket::disconnected, socket, &QObject::deleteLater);
+        socket->disconnectFromHost();
+        if (socket->state() == QAbstractSocket::UnconnectedState)
+            socket->deleteLater();
+        else
+            QTimer::singleShot(Limits::RejectionTimeoutMs, socket, &QSslSocket::abort);
+        return;
+    }
+    m_pending.insert(rejector);
+    connect(rejector, &Rejector::finished, this, [this, rejector](const QString &summary) {
+        m_pending.remove(rejector);
+        rejector->deleteLater();
+        emit logMessage(LogLevel::Info, summary);
+        emit connectionRejected(summary);
+        finishStopIfIdle();
+    });
+}
+
+void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool allowReserved)
+{
+    if (!m_server) {
+        emit portChangeFailed(QStringLiteral("the gateway is not running"));
+        return;
+    }
+    const PortVerdict verdict = checkPort(port, allowReserved);
+    if (!verdict.allowed) {
+        emit portChangeFailed(verdict.message);
+        return;
+    }
+    if (address == m_server->serverAddress() && port == m_server->serverPort() && port != 0)
+        return;
+    QString error;
+    int socketError = -1;
+    QSslServer *next = listen(address, port, &error, &socketError);
+    if (!next) {
+        emit portChangeFailed(error + QStringLiteral("; still serving on %1").arg(endpoint(m_server->serverAddress(), m_server->serverPort())));
+        return;
+    }
+    // The old listener stops accepting now; handshakes already under way there may finish.
+    QSslServer *old = m_server;
+    old->close();
+    QTimer::singleShot(m_config.handshakeTimeoutMs + 1'000, old, &QObject::deleteLater);
+    m_server = next;
+    m_config.listenAddress = address;
+    m_config.port = port;
+    m_config.portExplicit = true;
+    m_config.allowReservedPort = allowReserved;
+    emit logMessage(LogLevel::Info, QStringLiteral("now listening on %1; %2 session(s) kept")
+                                        .arg(endpoint(next->serverAddress(), next->serverPort())).arg(m_sessions.size()));
+    if (!verdict.message.isEmpty())
+        emit logMessage(LogLevel::Info, verdict.message);
+    emit listening(next->serverAddress(), next->serverPort());
+}
+
+void GatewayEngine::disconnectSession(quint64 id)
+{
+    if (Session *session = m_sessions.value(id))
+        session->close(QStringLiteral("disconnected by the administrator"));
+}
+
+void GatewayEngine::onSessionClosed(quint64 id, const QString &reason)
+{
+    Session *session = m_sessions.take(id);
+    if (!session)
+        return;
+    session->deleteLater();
+    m_dirty.remove(id);
+    emit sessionClosed(id, reason);
+    finishStopIfIdle();
+}
+
+void GatewayEngine::publishUpdates()
+{
+    if (m_dirty.isEmpty())
+        return;
+    QList<SessionInfo> infos;
+    infos.reserve(m_dirty.size());
+    for (quint64 id : std::as_const(m_dirty))
+        if (const Session *session = m_sessions.value(id))
+            infos.append(session->info());
+    m_dirty.clear();
+    emit sessionsUpdated(infos);
+}
+
+void GatewayEngine::stop()
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    m_publishTimer.stop();
+    for (QSslServer *server : findChildren<QSslServer *>(QString(), Qt::FindDirectChildrenOnly))
+        server->close();
+    delete m_server;
+    for (QObject *pending : std::as_const(m_pending))
+        pending->deleteLater();
+    m_pending.clear();
+    for (Session *session : std::as_const(m_sessions))
+        session->close(QStringLiteral("gateway shutting down"));
+    m_stopDeadline.start();
+    finishStopIfIdle();
+}
+
+void GatewayEngine::finishStopIfIdle()
+{
+    if (!m_stopping || !m_sessions.isEmpty())
+        return;
+    m_stopDeadline.stop();
+    m_stopping = false;
+    emit logMessage(LogLevel::Info, QStringLiteral("stopped"));
+    emit stopped();
+}
+
+} // namespace SeaCat

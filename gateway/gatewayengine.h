@@ -1,0 +1,76 @@
+// The engine: owns the TLS listener and every connection. Lives in the worker thread
+// (GatewayController moves it there); its slots are invoked through queued calls only.
+#pragma once
+
+#include "gatewayconfig.h"
+#include "sessioninfo.h"
+#include "tls/gatewayidentity.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QSslConfiguration>
+#include <QTimer>
+
+class QSslServer;
+class QSslSocket;
+
+namespace SeaCat {
+
+class Session;
+
+class GatewayEngine final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(GatewayEngine)
+
+public:
+    explicit GatewayEngine(QObject *parent = nullptr);
+    ~GatewayEngine() override;
+
+    // The TLS profile of shared/protocol/README.md "TLS" for this identity.
+    static QSslConfiguration tlsConfiguration(const GatewayIdentity &identity);
+
+public slots:
+    void start(const SeaCat::GatewayConfig &config);
+    // Opens the new listener first and closes the old one only once the new one is bound:
+    // connected sessions are never dropped, and a failed change leaves the old port serving.
+    void changePort(const QHostAddress &address, quint16 port, bool allowReserved);
+    // Closes every session with close_notify, then emits stopped().
+    void stop();
+    void disconnectSession(quint64 id);
+
+signals:
+    void listening(const QHostAddress &address, quint16 port);
+    void portChangeFailed(const QString &reason);
+    void failed(const QString &reason);
+    void stopped();
+    void sessionOpened(const SeaCat::SessionInfo &info);
+    void sessionClosed(quint64 id, const QString &reason);
+    void sessionsUpdated(const QList<SeaCat::SessionInfo> &sessions);
+    void connectionRejected(const QString &summary);
+    void logMessage(SeaCat::LogLevel level, const QString &message);
+
+private:
+    QSslServer *listen(const QHostAddress &address, quint16 port, QString *error, int *socketError);
+    void acceptPending();
+    void dispatch(QSslSocket *socket, int protocol);
+    void onSessionClosed(quint64 id, const QString &reason);
+    void publishUpdates();
+    void finishStopIfIdle();
+
+    GatewayConfig m_config;
+    QSslConfiguration m_tls;
+    QPointer<QSslServer> m_server;
+    QHash<quint64, Session *> m_sessions;
+    QSet<quint64> m_dirty;
+    QSet<QObject *> m_pending;      // sniffers and rejectors still at work
+    quint64 m_nextSessionId = 1;
+    // Parented so that moveToThread() takes them along.
+    QTimer m_publishTimer{this};
+    QTimer m_stopDeadline{this};
+    bool m_stopping = false;
+};
+
+} // namespace SeaCat

@@ -1,0 +1,232 @@
+#include "rejector.h"
+#include "../limits.h"
+
+#include <QSslSocket>
+
+#include <nghttp2/nghttp2.h>
+
+namespace SeaCat {
+
+QByteArray rejectionPage()
+{
+    return QByteArrayLiteral(
+        "<!DOCTYPE html>\n<html><head><title>403 Forbidden</title></head><body>\n"
+        "<h1>403 Forbidden</h1>\n"
+        "<p>This port serves SeaCat mobile application clients only. Web browsers and other HTTPS "
+        "clients are not served here.</p>\n</body></html>\n");
+}
+
+Rejector::Rejector(QSslSocket *socket, int timeoutMs, QObject *parent)
+    : QObject(parent), m_socket(socket)
+{
+    socket->setParent(this);
+    socket->setReadBufferSize(Limits::SocketReadBufferBytes);
+    connect(socket, &QSslSocket::readyRead, this, [this] {
+        if (m_closing)
+            m_socket->skip(m_socket->bytesAvailable());
+        else
+            onReadable();
+    });
+    connect(socket, &QSslSocket::disconnected, this, &Rejector::finish);
+    m_deadline.setSingleShot(true);
+    connect(&m_deadline, &QTimer::timeout, this, [this] {
+        if (m_summary.isEmpty())
+            m_summary = QStringLiteral("%1: no complete request within the time limit").arg(peer());
+        m_socket->abort();
+        finish();
+    });
+    m_deadline.start(timeoutMs);
+    // The sniffer only peeked: the request is already waiting in the socket.
+    QMetaObject::invokeMethod(this, [this] { if (!m_closing) onReadable(); }, Qt::QueuedConnection);
+}
+
+Rejector::~Rejector() = default;
+
+QString Rejector::peer() const
+{
+    return QStringLiteral("%1:%2").arg(m_socket->peerAddress().toString()).arg(m_socket->peerPort());
+}
+
+void Rejector::closeGracefully()
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_socket->disconnectFromHost();
+    if (m_socket->state() == QAbstractSocket::UnconnectedState)
+        QMetaObject::invokeMethod(this, &Rejector::finish, Qt::QueuedConnection);
+}
+
+void Rejector::finish()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_deadline.stop();
+    emit finished(m_summary.isEmpty() ? QStringLiteral("%1: connection closed before a request").arg(peer()) : m_summary);
+}
+
+// ---- HTTP/1.x
+
+Http1Rejector::Http1Rejector(QSslSocket *socket, int timeoutMs, QObject *parent)
+    : Rejector(socket, timeoutMs, parent)
+{
+}
+
+void Http1Rejector::onReadable()
+{
+    if (m_answered)
+        return;
+    m_request += socket()->read(Limits::MaxSniffBytes - m_request.size());
+    const qsizetype headerEnd = m_request.indexOf("\r\n\r\n");
+    const bool tooLong = m_request.size() >= Limits::MaxSniffBytes;
+    if (headerEnd < 0 && !tooLong)
+        return;
+    m_answered = true;
+
+    const QByteArray requestLine = m_request.left(m_request.indexOf("\r\n"));
+    const QList<QByteArray> parts = requestLine.split(' ');
+    const bool wellFormed = headerEnd >= 0 && parts.size() == 3 && parts[2].startsWith("HTTP/1.");
+    const int status = wellFormed ? 403 : 400;
+    const QByteArray body = wellFormed ? rejectionPage() : QByteArrayLiteral("400 Bad Request\n");
+    QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + (wellFormed ? " Forbidden" : " Bad Request")
+        + "\r\nContent-Type: " + (wellFormed ? "text/html" : "text/plain") + "; charset=utf-8"
+        + "\r\nContent-Length: " + QByteArray::number(body.size())
+        + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + body;
+    socket()->write(response);
+    setSummary(QStringLiteral("rejected HTTP/1.x client %1 (%2): %3")
+                   .arg(peer(), QString::fromLatin1(requestLine.left(200).toPercentEncoding(" /:?&=.-_")))
+                   .arg(status));
+    m_request.clear();
+    closeGracefully();
+}
+
+// ---- HTTP/2 through nghttp2
+
+struct Http2Rejector::Callbacks {
+    static Http2Rejector *self(void *user) { return static_cast<Http2Rejector *>(user); }
+
+    static ssize_t send(nghttp2_session *, const uint8_t *data, size_t length, int, void *user)
+    {
+        self(user)->socket()->write(reinterpret_cast<const char *>(data), qint64(length));
+        return ssize_t(length);
+    }
+
+    static int onHeader(nghttp2_session *, const nghttp2_frame *, const uint8_t *name, size_t nameLength,
+                        const uint8_t *value, size_t valueLength, uint8_t, void *user)
+    {
+        const QByteArray n(reinterpret_cast<const char *>(name), qsizetype(nameLength));
+        if (n == ":method" || n == ":path") {
+            QByteArray &line = self(user)->m_lastRequest;
+            if (line.size() < 200)
+                line += (line.isEmpty() ? "" : " ") + QByteArray(reinterpret_cast<const char *>(value), qsizetype(qMin<size_t>(valueLength, 200)));
+        }
+        return 0;
+    }
+
+    static ssize_t readBody(nghttp2_session *, int32_t, uint8_t *buf, size_t length, uint32_t *flags,
+                            nghttp2_data_source *source, void *)
+    {
+        // source->ptr is the offset already sent, kept in the pointer itself (no allocation).
+        static const QByteArray page = rejectionPage();
+        const size_t offset = reinterpret_cast<size_t>(source->ptr);
+        const size_t n = qMin(length, size_t(page.size()) - offset);
+        memcpy(buf, page.constData() + offset, n);
+        source->ptr = reinterpret_cast<void *>(offset + n);
+        if (offset + n == size_t(page.size()))
+            *flags |= NGHTTP2_DATA_FLAG_EOF;
+        return ssize_t(n);
+    }
+
+    static int onFrameReceived(nghttp2_session *session, const nghttp2_frame *frame, void *user)
+    {
+        if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+            return 0;
+        Http2Rejector *r = self(user);
+        ++r->m_requests;
+        ++r->m_openResponses;
+        const QByteArray length = QByteArray::number(rejectionPage().size());
+        auto nv = [](const char *name, const char *value, size_t valueLength) {
+            return nghttp2_nv{reinterpret_cast<uint8_t *>(const_cast<char *>(name)),
+                              reinterpret_cast<uint8_t *>(const_cast<char *>(value)), strlen(name), valueLength,
+                              NGHTTP2_NV_FLAG_NONE};
+        };
+        const nghttp2_nv headers[] = {
+            nv(":status", "403", 3),
+            nv("content-type", "text/html; charset=utf-8", 24),
+            nv("content-length", length.constData(), size_t(length.size())),
+            nv("cache-control", "no-store", 8),
+        };
+        nghttp2_data_provider body{};
+        body.source.ptr = nullptr;
+        body.read_callback = readBody;
+        nghttp2_submit_response(session, frame->hd.stream_id, headers, sizeof headers / sizeof headers[0], &body);
+        return 0;
+    }
+
+    static int onStreamClose(nghttp2_session *session, int32_t, uint32_t, void *user)
+    {
+        Http2Rejector *r = self(user);
+        if (--r->m_openResponses <= 0 && r->m_requests > 0 && !r->m_goawaySent) {
+            r->m_goawaySent = true;
+            nghttp2_submit_goaway(session, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(session),
+                                  NGHTTP2_NO_ERROR, nullptr, 0);
+        }
+        return 0;
+    }
+};
+
+Http2Rejector::Http2Rejector(QSslSocket *socket, int timeoutMs, QObject *parent)
+    : Rejector(socket, timeoutMs, parent)
+{
+    nghttp2_session_callbacks *callbacks = nullptr;
+    nghttp2_session_callbacks_new(&callbacks);
+    nghttp2_session_callbacks_set_send_callback(callbacks, Callbacks::send);
+    nghttp2_session_callbacks_set_on_header_callback(callbacks, Callbacks::onHeader);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, Callbacks::onFrameReceived);
+    nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, Callbacks::onStreamClose);
+    nghttp2_session_server_new(&m_session, callbacks, this);
+    nghttp2_session_callbacks_del(callbacks);
+
+    // Few streams, small header lists: this peer gets one answer, not a service.
+    const nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 8},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 16 * 1024},
+    };
+    nghttp2_submit_settings(m_session, NGHTTP2_FLAG_NONE, settings, 2);
+    flush();
+}
+
+Http2Rejector::~Http2Rejector()
+{
+    nghttp2_session_del(m_session);
+}
+
+void Http2Rejector::onReadable()
+{
+    const QByteArray bytes = socket()->readAll();
+    if (!bytes.isEmpty()) {
+        const ssize_t rv = nghttp2_session_mem_recv(m_session, reinterpret_cast<const uint8_t *>(bytes.constData()),
+                                                    size_t(bytes.size()));
+        if (rv < 0) {
+            setSummary(QStringLiteral("HTTP/2 client %1 sent an invalid stream: %2").arg(peer(), QString::fromLatin1(nghttp2_strerror(int(rv)))));
+            nghttp2_session_terminate_session(m_session, NGHTTP2_PROTOCOL_ERROR);
+        }
+    }
+    flush();
+}
+
+void Http2Rejector::flush()
+{
+    // A GOAWAY submitted from a stream-close callback during a send goes out on the next pass.
+    for (int pass = 0; pass < 2 && nghttp2_session_want_write(m_session); ++pass)
+        nghttp2_session_send(m_session);
+    if (m_requests > 0)
+        setSummary(QStringLiteral("rejected HTTP/2 client %1 (%2%3): 403")
+                       .arg(peer(), QString::fromLatin1(m_lastRequest.toPercentEncoding(" /:?&=.-_")))
+                       .arg(m_requests > 1 ? QStringLiteral(" and %1 more").arg(m_requests - 1) : QString()));
+    if (!nghttp2_session_want_read(m_session) && !nghttp2_session_want_write(m_session))
+        closeGracefully();
+}
+
+} // namespace SeaCat

@@ -1,0 +1,38 @@
+// Value snapshots that cross from the engine thread to its observers (STYLE.md §11):
+// copyable, never pointers to engine objects.
+#pragma once
+
+#include <QDateTime>
+#include <QMetaType>
+#include <QString>
+
+namespace SeaCat {
+
+struct SessionInfo {
+    quint64 id = 0;
+    QString peerAddress;
+    quint16 peerPort = 0;
+    QString clientId;             // empty: anonymous (no valid client certificate)
+    QString clientTag;
+    QString tlsProtocol;
+    QString cipher;
+    int openStreams = 0;
+    quint64 streamsTotal = 0;
+    quint64 refusedStreams = 0;
+    quint64 framesIn = 0;
+    quint64 framesOut = 0;
+    quint64 bytesIn = 0;
+    quint64 bytesOut = 0;
+    quint64 unknownFrames = 0;
+    quint64 malformedFrames = 0;
+    quint64 pingsReceived = 0;
+    QDateTime since;
+    QDateTime lastActivity;
+};
+
+enum class LogLevel { Debug, Info, Warning, Error };
+
+} // namespace SeaCat
+
+Q_DECLARE_METATYPE(SeaCat::SessionInfo)
+Q_DECLARE_METATYPE(SeaCat::LogLevel)

@@ -1,0 +1,29 @@
+// The gateway's own CA and its TLS server certificate, in the data directory.
+// First start creates them; later starts reuse them. The server certificate is issued
+// directly by the CA (§6.1: depth 1) with CN = the gateway name, and is re-issued when the
+// name changes or it is close to expiry.
+#pragma once
+
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QString>
+#include <optional>
+
+namespace SeaCat {
+
+struct GatewayIdentity {
+    QSslCertificate caCertificate;
+    QSslCertificate serverCertificate;
+    QSslKey serverKey;
+
+    static inline const QString CaCertFile = QStringLiteral("ca.pem");
+    static inline const QString CaKeyFile = QStringLiteral("ca-key.pem");
+    static inline const QString ServerCertFile = QStringLiteral("server.pem");
+    static inline const QString ServerKeyFile = QStringLiteral("server-key.pem");
+
+    // `error` receives a message naming the file and the fix when nullopt is returned.
+    static std::optional<GatewayIdentity> loadOrCreate(const QString &dataDir, const QString &gatewayName,
+                                                       QString *error);
+};
+
+} // namespace SeaCat
