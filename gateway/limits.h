@@ -28,6 +28,9 @@ inline constexpr qint64 MaxQueuedOutboundBytes = 256 * 1024;
 inline constexpr qint64 SocketReadBufferBytes = 64 * 1024;
 // Our own: how many bytes a non-SeaCat client may send before we decide what it speaks.
 inline constexpr qsizetype MaxSniffBytes = 16 * 1024;
+// Our own: HTTP clients speak first, right after the handshake. A peer without ALPN that stays
+// silent this long is taken for a SeaCat client with nothing to say yet.
+inline constexpr int SilentPeerGraceMs = 3'000;
 // Our own: a rejected HTTPS client gets this long to take its answer.
 inline constexpr int RejectionTimeoutMs = 10'000;
 // Our own: sessions at once; beyond this new TLS connections are closed right after accept.

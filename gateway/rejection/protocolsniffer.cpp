@@ -63,7 +63,8 @@ ProtocolSniffer::ProtocolSniffer(QSslSocket *socket, int timeoutMs, QObject *par
         const bool noAlpn = m_socket->sslConfiguration().nextNegotiatedProtocol().isEmpty();
         decide(silent && noAlpn ? PeerProtocol::SeaCat : PeerProtocol::Unknown);
     });
-    m_timeout.start(timeoutMs);
+    const bool alpn = !socket->sslConfiguration().nextNegotiatedProtocol().isEmpty();
+    m_timeout.start(alpn ? timeoutMs : qMin(timeoutMs, Limits::SilentPeerGraceMs));
     QMetaObject::invokeMethod(this, &ProtocolSniffer::check, Qt::QueuedConnection);
 }
 

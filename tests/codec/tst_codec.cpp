@@ -3,6 +3,7 @@
 #include "codec/framereader.h"
 #include "codec/framewriter.h"
 #include "codec/vle.h"
+#include "common/hex.h"
 #include "common/recordingvisitor.h"
 
 #include <QRandomGenerator>
@@ -11,11 +12,6 @@
 using namespace SeaCat;
 
 namespace {
-
-QByteArray hex(const char *text)
-{
-    return QByteArray::fromHex(QByteArray(text).replace(' ', ""));
-}
 
 // V13: a CSR frame whose DER starts as in the spec and is 663 bytes long.
 QByteArray csrFrame()

@@ -1,0 +1,75 @@
+// Test helper: a SeaCat client with the stock TLS profile (TLS 1.2, 0xC028 only, no SNI/ALPN,
+// the gateway's CA as the only trust anchor), recording every frame it receives.
+#pragma once
+
+#include "codec/framereader.h"
+#include "codec/framewriter.h"
+#include "recordingvisitor.h"
+
+#include <QFile>
+#include <QSslCipher>
+#include <QSslConfiguration>
+#include <QSslSocket>
+#include <QTest>
+
+class TestClient : public QObject
+{
+    Q_OBJECT
+
+public:
+    RecordingVisitor received;
+    QSslSocket socket;
+
+    // The CA file is read at connectTo(), so it may be created after this constructor.
+    explicit TestClient(const QString &caFile, const QString &gatewayName = QStringLiteral("gw.test"))
+        : m_caFile(caFile), m_reader(&received)
+    {
+        socket.setPeerVerifyName(gatewayName); // §6.1: the client checks CN = gateway name
+        connect(&socket, &QSslSocket::readyRead, this, [this] { m_reader.feed(socket.readAll()); });
+        connect(&socket, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+            for (const QSslError &e : errors)
+                sslErrors << e.errorString();
+        });
+    }
+
+    bool connectTo(quint16 port, int timeoutMs = 10'000)
+    {
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setProtocol(QSsl::TlsV1_2);
+        tls.setCiphers({QSslCipher(QStringLiteral("ECDHE-RSA-AES256-SHA384"))});
+        tls.setCaCertificates(QSslCertificate::fromPath(m_caFile));
+        tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        tls.setSslOption(QSsl::SslOptionDisableServerNameIndication, true);
+        socket.setSslConfiguration(tls);
+        socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+        return QTest::qWaitFor([this] { return socket.isEncrypted() || socket.state() == QAbstractSocket::UnconnectedState; }, timeoutMs)
+            && socket.isEncrypted();
+    }
+
+    void send(const QByteArray &bytes) { socket.write(bytes); }
+
+    // Waits until at least `count` events were received in total.
+    bool waitForEvents(int count, int timeoutMs = 10'000)
+    {
+        return QTest::qWaitFor([&] { return received.events.size() >= count; }, timeoutMs);
+    }
+
+    bool waitForDisconnected(int timeoutMs = 10'000)
+    {
+        return QTest::qWaitFor([this] { return socket.state() == QAbstractSocket::UnconnectedState; }, timeoutMs);
+    }
+
+    // Sends a PING with `id` and waits for its echo.
+    bool pingRoundTrip(quint32 id, int timeoutMs = 10'000)
+    {
+        const int before = int(received.events.size());
+        send(SeaCat::serialize(SeaCat::Ping{id}));
+        return waitForEvents(before + 1, timeoutMs) && received.events.at(before) == QStringLiteral("PING id=%1").arg(id);
+    }
+
+    QStringList sslErrors;
+
+private:
+    QString m_caFile;
+    SeaCat::FrameReader m_reader;
+};
