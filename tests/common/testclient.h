@@ -14,8 +14,6 @@
 
 class TestClient : public QObject
 {
-    Q_OBJECT
-
 public:
     RecordingVisitor received;
     QSslSocket socket;

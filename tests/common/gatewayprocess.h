@@ -1,0 +1,66 @@
+// Test helper: the real seacat-gateway binary in its own process, so tests see what an
+// admin sees (stdout/stderr, exit codes, signals) and can measure its memory alone.
+#pragma once
+
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+struct GatewayProcess {
+    QTemporaryDir dataDir;
+    QProcess process;
+    QByteArray out;
+    QByteArray err;
+
+    GatewayProcess()
+    {
+        QObject::connect(&process, &QProcess::readyReadStandardOutput, [this] { out += process.readAllStandardOutput(); });
+        QObject::connect(&process, &QProcess::readyReadStandardError, [this] { err += process.readAllStandardError(); });
+    }
+    ~GatewayProcess()
+    {
+        if (process.state() != QProcess::NotRunning) {
+            process.kill();
+            process.waitForFinished(5'000);
+        }
+    }
+
+    // Starts `program args...` (default: the gateway with a private data dir on a free loopback port).
+    void launch(const QStringList &args, const QString &program = QStringLiteral(SEACAT_GATEWAY_BIN))
+    {
+        process.start(program, args);
+    }
+    QStringList defaultArgs() const
+    {
+        return {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dataDir.path(), QStringLiteral("--listen"),
+                QStringLiteral("127.0.0.1"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--name"),
+                QStringLiteral("gw.test")};
+    }
+    // Returns the port of the "listening on ADDR:PORT" line, 0 if it did not come.
+    quint16 waitListening(int timeoutMs = 20'000)
+    {
+        (void)QTest::qWaitFor([this] { return out.contains('\n') || process.state() == QProcess::NotRunning; }, timeoutMs);
+        const QByteArray line = out.left(out.indexOf('\n'));
+        if (!line.startsWith("listening on "))
+            return 0;
+        return quint16(line.mid(line.lastIndexOf(':') + 1).toUInt());
+    }
+    bool waitFinished(int timeoutMs = 20'000)
+    {
+        return QTest::qWaitFor([this] { return process.state() == QProcess::NotRunning; }, timeoutMs);
+    }
+    QString caFile() const { return dataDir.filePath(QStringLiteral("ca.pem")); }
+
+    // Resident memory of the gateway process in KiB (Linux /proc).
+    qint64 rssKiB() const
+    {
+        QFile status(QStringLiteral("/proc/%1/status").arg(process.processId()));
+        if (!status.open(QIODevice::ReadOnly))
+            return -1;
+        for (const QByteArray &line : status.readAll().split('\n'))
+            if (line.startsWith("VmRSS:"))
+                return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+        return -1;
+    }
+};
