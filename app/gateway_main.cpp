@@ -46,6 +46,13 @@ QString buildConfig(const QCommandLineParser &parser, GatewayConfig *config)
             if (QString e = config->set(key, parser.value(key)); !e.isEmpty())
                 return QStringLiteral("--%1: %2").arg(key, e);
     }
+    for (const QString &backend : parser.values(QStringLiteral("backend"))) {
+        const qsizetype eq = backend.indexOf(u'=');
+        const QString e = eq > 0 ? config->addHost(backend.left(eq), backend.mid(eq + 1))
+                                 : QStringLiteral("'%1' is not NAME=URL").arg(backend);
+        if (!e.isEmpty())
+            return QStringLiteral("--backend: %1").arg(e);
+    }
     if (parser.isSet(QStringLiteral("allow-reserved-port")))
         config->allowReservedPort = true;
     if (config->name.isEmpty())
@@ -76,6 +83,8 @@ int main(int argc, char *argv[])
         {QStringLiteral("allow-reserved-port"), QStringLiteral("Allow a port up to 1024 other than 443.")},
         {QStringLiteral("mode"), QStringLiteral("combined (default), authorized or anonymous."), QStringLiteral("mode")},
         {QStringLiteral("name"), QStringLiteral("Gateway name, the CN of its certificate (default: host name)."), QStringLiteral("name")},
+        {QStringLiteral("backend"), QStringLiteral("Route requests for host NAME (NAME.seacat) to the base URL (repeatable)."),
+         QStringLiteral("NAME=URL")},
         {QStringLiteral("verbose"), QStringLiteral("Log debug lines too.")},
     });
     parser.process(app);

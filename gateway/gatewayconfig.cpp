@@ -1,4 +1,5 @@
 #include "gatewayconfig.h"
+#include "backend/requestmapping.h"
 
 #include <QAbstractSocket>
 #include <QFileInfo>
@@ -24,6 +25,22 @@ std::optional<GatewayMode> gatewayModeFromString(const QString &text)
         if (text.compare(toString(mode), Qt::CaseInsensitive) == 0)
             return mode;
     return std::nullopt;
+}
+
+GatewayConfig::GatewayConfig() : forwardHeaders(ForwardHeader::all())
+{
+}
+
+QString GatewayConfig::addHost(const QString &name, const QString &uri)
+{
+    const QUrl url(uri, QUrl::StrictMode);
+    const QString host = normalizeRequestHost(name.toUtf8());
+    if (host.isEmpty() || !url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty()
+        || url.hasQuery() || url.hasFragment())
+        return QStringLiteral("backend '%1': '%2' is not a base URL like http://127.0.0.1:8080/ or https://api.example.com/v1")
+            .arg(name, uri);
+    hosts.insert(host, url);
+    return {};
 }
 
 QString GatewayConfig::defaultDataDir()
@@ -113,6 +130,23 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setSeconds(authorizedGraceMs);
     } else if (key == u"ping-interval") {
         return setSeconds(pingIntervalMs);
+    } else if (key == u"backend-connect-timeout") {
+        return setSeconds(backendConnectTimeoutMs);
+    } else if (key == u"backend-response-timeout") {
+        return setSeconds(backendResponseTimeoutMs);
+    } else if (key == u"forward-headers") {
+        QSet<QByteArray> names;
+        const QSet<QByteArray> known = ForwardHeader::all();
+        if (value.trimmed() != u"none") {
+            for (const QString &item : value.split(u',', Qt::SkipEmptyParts)) {
+                const QByteArray name = item.trimmed().toLower().toLatin1();
+                if (!known.contains(name))
+                    return bad + QStringLiteral(" (a comma list of X-Forwarded-For, X-Forwarded-Host, "
+                                                "X-SeaCat-Client-Id, X-SeaCat-Client-Tag, or none)");
+                names.insert(name);
+            }
+        }
+        forwardHeaders = names;
     } else {
         return QStringLiteral("unknown option '%1'").arg(key);
     }
@@ -135,14 +169,14 @@ std::optional<GatewayConfig> GatewayConfig::fromFile(const QString &path, QStrin
         ini.beginGroup(group);
         const QStringList keys = ini.childKeys();
         if (group.startsWith(u"host:")) {
-            const QString host = group.mid(5).toLower();
-            const QUrl uri(ini.value(QStringLiteral("uri")).toString());
-            if (host.isEmpty() || keys != QStringList{QStringLiteral("uri")} || !uri.isValid()
-                || (uri.scheme() != u"http" && uri.scheme() != u"https") || uri.host().isEmpty()) {
+            if (keys != QStringList{QStringLiteral("uri")}) {
                 *error = QStringLiteral("%1: [%2] needs exactly one key, uri=http(s)://HOST[:PORT][/PATH]").arg(path, group);
                 return std::nullopt;
             }
-            config.hosts.insert(host, uri);
+            if (QString e = config.addHost(group.mid(5), ini.value(QStringLiteral("uri")).toString()); !e.isEmpty()) {
+                *error = QStringLiteral("%1: [%2] %3").arg(path, group, e);
+                return std::nullopt;
+            }
         } else if (group == u"gateway" || group == u"limits") {
             for (const QString &key : keys) {
                 if (QString e = config.set(key, ini.value(key).toString()); !e.isEmpty()) {

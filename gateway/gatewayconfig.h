@@ -6,6 +6,7 @@
 
 #include <QHostAddress>
 #include <QMap>
+#include <QSet>
 #include <QString>
 #include <QUrl>
 #include <optional>
@@ -37,6 +38,12 @@ struct GatewayConfig {
     int authorizedGraceMs = Limits::AuthorizedEnrolmentGraceMs;
     int pingIntervalMs = 0;       // gateway PINGs (even ids) for NAT keep-alive; 0 = off
     int maxSessions = Limits::MaxSessions;
+    int backendConnectTimeoutMs = 10'000;
+    int backendResponseTimeoutMs = 60'000;   // §5.5: beats the clients' own 3-minute defaults
+    // Lower-case names of the identity headers added towards backends (README "Backend headers").
+    QSet<QByteArray> forwardHeaders;
+
+    GatewayConfig();
 
     static QString defaultDataDir();
     static QString defaultName();
@@ -45,6 +52,8 @@ struct GatewayConfig {
     static std::optional<GatewayConfig> fromFile(const QString &path, QString *error);
     // Applies one "key=value" of the file's [gateway]/[limits] sections (also used by flags).
     QString set(const QString &key, const QString &value);
+    // Adds a host table entry: NAME and an http(s) base URL. Returns an error or "".
+    QString addHost(const QString &name, const QString &uri);
 };
 
 // README "Port": which ports the admin may choose, and why not.

@@ -11,6 +11,7 @@ GatewayController::GatewayController(QObject *parent)
     qRegisterMetaType<SeaCat::SessionInfo>();
     qRegisterMetaType<QList<SeaCat::SessionInfo>>();
     qRegisterMetaType<SeaCat::LogLevel>();
+    qRegisterMetaType<SeaCat::GatewayStats>();
 
     m_thread.setObjectName(QStringLiteral("seacat-engine"));
     m_engine->moveToThread(&m_thread);
@@ -38,6 +39,7 @@ GatewayController::GatewayController(QObject *parent)
     connect(m_engine, &GatewayEngine::sessionOpened, this, &GatewayController::sessionOpened);
     connect(m_engine, &GatewayEngine::sessionClosed, this, &GatewayController::sessionClosed);
     connect(m_engine, &GatewayEngine::sessionsUpdated, this, &GatewayController::sessionsUpdated);
+    connect(m_engine, &GatewayEngine::statsUpdated, this, &GatewayController::statsUpdated);
     connect(m_engine, &GatewayEngine::connectionRejected, this, &GatewayController::connectionRejected);
     connect(m_engine, &GatewayEngine::logMessage, this, &GatewayController::logMessage);
     m_thread.start();

@@ -48,6 +48,7 @@ signals:
     void sessionOpened(const SeaCat::SessionInfo &info);
     void sessionClosed(quint64 id, const QString &reason);
     void sessionsUpdated(const QList<SeaCat::SessionInfo> &sessions);
+    void statsUpdated(const SeaCat::GatewayStats &stats);
     void connectionRejected(const QString &summary);
     void logMessage(SeaCat::LogLevel level, const QString &message);
 

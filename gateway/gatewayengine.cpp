@@ -1,4 +1,5 @@
 #include "gatewayengine.h"
+#include "backend/backendpool.h"
 #include "rejection/protocolsniffer.h"
 #include "rejection/rejector.h"
 #include "session.h"
@@ -22,7 +23,20 @@ QString endpoint(const QHostAddress &address, quint16 port)
 }
 } // namespace
 
-GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent)
+namespace {
+void accumulate(GatewayStats &stats, const SessionInfo &info)
+{
+    stats.requests += info.requests;
+    for (int i = 0; i < 6; ++i)
+        stats.responsesByClass[i] += info.responsesByClass[i];
+    stats.bytesIn += info.bytesIn;
+    stats.bytesOut += info.bytesOut;
+    stats.backendResponses += info.backendResponses;
+    stats.backendLatencyMsTotal += info.backendLatencyMsTotal;
+}
+} // namespace
+
+GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent), m_pool(new BackendPool(this))
 {
     m_publishTimer.setInterval(PublishIntervalMs);
     connect(&m_publishTimer, &QTimer::timeout, this, &GatewayEngine::publishUpdates);
@@ -157,7 +171,8 @@ void GatewayEngine::dispatch(QSslSocket *socket, int protocol)
     Rejector *rejector = nullptr;
     switch (PeerProtocol(protocol)) {
     case PeerProtocol::SeaCat: {
-        auto *session = new Session(m_nextSessionId++, socket, m_config, this);
+        auto *session = new Session(m_nextSessionId++, socket, m_config, m_pool, this);
+        ++m_closedTotals.sessionsTotal;
         m_sessions.insert(session->id(), session);
         connect(session, &Session::closed, this, &GatewayEngine::onSessionClosed);
         connect(session, &Session::changed, this, [this](quint64 id) { m_dirty.insert(id); });
@@ -190,6 +205,7 @@ void GatewayEngine::dispatch(QSslSocket *socket, int protocol)
     connect(rejector, &Rejector::finished, this, [this, rejector](const QString &summary) {
         m_pending.remove(rejector);
         rejector->deleteLater();
+        ++m_closedTotals.rejectedHttpsClients;
         emit logMessage(LogLevel::Info, summary);
         emit connectionRejected(summary);
         finishStopIfIdle();
@@ -243,6 +259,7 @@ void GatewayEngine::onSessionClosed(quint64 id, const QString &reason)
     Session *session = m_sessions.take(id);
     if (!session)
         return;
+    accumulate(m_closedTotals, session->info());
     session->deleteLater();
     m_dirty.remove(id);
     emit sessionClosed(id, reason);
@@ -251,6 +268,11 @@ void GatewayEngine::onSessionClosed(quint64 id, const QString &reason)
 
 void GatewayEngine::publishUpdates()
 {
+    GatewayStats stats = m_closedTotals;
+    stats.sessionsNow = int(m_sessions.size());
+    for (const Session *session : std::as_const(m_sessions))
+        accumulate(stats, session->info());
+    emit statsUpdated(stats);
     if (m_dirty.isEmpty())
         return;
     QList<SessionInfo> infos;

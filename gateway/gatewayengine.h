@@ -19,6 +19,7 @@ class QSslSocket;
 namespace SeaCat {
 
 class Session;
+class BackendPool;
 
 class GatewayEngine final : public QObject
 {
@@ -49,6 +50,7 @@ signals:
     void sessionOpened(const SeaCat::SessionInfo &info);
     void sessionClosed(quint64 id, const QString &reason);
     void sessionsUpdated(const QList<SeaCat::SessionInfo> &sessions);
+    void statsUpdated(const SeaCat::GatewayStats &stats);
     void connectionRejected(const QString &summary);
     void logMessage(SeaCat::LogLevel level, const QString &message);
 
@@ -67,6 +69,8 @@ private:
     QSet<quint64> m_dirty;
     QSet<QObject *> m_pending;      // sniffers and rejectors still at work
     quint64 m_nextSessionId = 1;
+    BackendPool *m_pool;
+    GatewayStats m_closedTotals;    // what closed sessions contributed
     // Parented so that moveToThread() takes them along.
     QTimer m_publishTimer{this};
     QTimer m_stopDeadline{this};

@@ -24,6 +24,8 @@ inline constexpr int AuthorizedEnrolmentGraceMs = 30'000;
 // Our own: the encrypted bytes queued towards one peer before we stop reading from it.
 // A peer that sends but never reads (PING flood) then stalls on TCP, not in our memory.
 inline constexpr qint64 MaxQueuedOutboundBytes = 256 * 1024;
+// Our own: request body bytes waiting for one backend before we stop reading from the client.
+inline constexpr qint64 MaxQueuedUploadBytes = 256 * 1024;
 // Our own: decrypted bytes Qt may hold for one socket before it stops reading from the kernel.
 inline constexpr qint64 SocketReadBufferBytes = 64 * 1024;
 // Our own: how many bytes a non-SeaCat client may send before we decide what it speaks.

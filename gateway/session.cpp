@@ -1,4 +1,5 @@
 #include "session.h"
+#include "backend/backendexchange.h"
 #include "codec/framewriter.h"
 
 #include <QSslCipher>
@@ -10,8 +11,8 @@ constexpr int CloseGraceMs = 2'000;       // a peer that will not take close_not
 constexpr qsizetype ReadChunk = 16 * 1024;
 } // namespace
 
-Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, QObject *parent)
-    : QObject(parent), m_socket(socket), m_config(config), m_reader(this, config.maxInboundPayload)
+Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, QObject *parent)
+    : QObject(parent), m_socket(socket), m_config(config), m_reader(this, config.maxInboundPayload), m_pool(pool)
 {
     m_socket->setParent(this);
     // Qt stops reading from the kernel when this fills: a flood waits in TCP, not in us.
@@ -107,10 +108,34 @@ void Session::readFromSocket()
 
 void Session::onBytesWritten()
 {
-    if (m_readPaused && m_socket->encryptedBytesToWrite() + m_socket->bytesToWrite() <= Limits::MaxQueuedOutboundBytes / 2) {
-        m_readPaused = false;
-        readFromSocket();
+    updateFlowControl();
+}
+
+void Session::updateFlowControl()
+{
+    if (m_closing)
+        return;
+    // Hysteresis: pause above the limit, resume below half of it.
+    const qint64 queued = m_socket->encryptedBytesToWrite() + m_socket->bytesToWrite();
+    const bool clientBehind = m_backendsPaused ? queued > Limits::MaxQueuedOutboundBytes / 2
+                                               : queued > Limits::MaxQueuedOutboundBytes;
+    if (clientBehind != m_backendsPaused) {
+        m_backendsPaused = clientBehind;
+        for (const Stream &stream : std::as_const(m_streams))
+            if (stream.exchange)
+                stream.exchange->setPaused(clientBehind);
     }
+    bool uploadBehind = false;
+    for (const Stream &stream : std::as_const(m_streams))
+        uploadBehind = uploadBehind
+            || (stream.exchange && stream.exchange->pendingUpload() > (m_readPaused ? Limits::MaxQueuedUploadBytes / 2
+                                                                                     : Limits::MaxQueuedUploadBytes));
+    const bool pause = clientBehind || uploadBehind;
+    if (pause == m_readPaused)
+        return;
+    m_readPaused = pause;
+    if (!pause)
+        QMetaObject::invokeMethod(this, &Session::readFromSocket, Qt::QueuedConnection);
 }
 
 void Session::writeFrame(const QByteArray &frame)
@@ -123,12 +148,17 @@ void Session::writeFrame(const QByteArray &frame)
     m_info.bytesOut += quint64(frame.size());
     touch();
     // A peer that sends but does not read: stop reading from it until it catches up.
-    if (m_socket->encryptedBytesToWrite() + m_socket->bytesToWrite() > Limits::MaxQueuedOutboundBytes)
-        m_readPaused = true;
+    updateFlowControl();
+}
+
+void Session::countResponse(int status)
+{
+    ++m_info.responsesByClass[qBound(1, status / 100, 5)];
 }
 
 void Session::respond(quint32 streamId, quint16 status, const QByteArray &body)
 {
+    countResponse(status);
     // README "Requests": SYN_REPLY never carries FIN; a DATA frame with FIN ends the response.
     writeFrame(serialize(SynReply{streamId, false, status,
                                   {{"Content-Type", "text/plain; charset=utf-8"},
@@ -140,7 +170,14 @@ void Session::respond(quint32 streamId, quint16 status, const QByteArray &body)
 void Session::resetStream(quint32 streamId, RstStatus status)
 {
     writeFrame(serialize(RstStream{streamId, quint32(status)}));
-    m_streams.remove(streamId);
+    dropStream(streamId);
+}
+
+void Session::dropStream(quint32 streamId)
+{
+    const Stream stream = m_streams.take(streamId);
+    if (stream.exchange)
+        stream.exchange->deleteLater(); // aborts the backend request if it still runs
 }
 
 void Session::finishStreamSide(quint32 streamId, bool remote)
@@ -150,7 +187,7 @@ void Session::finishStreamSide(quint32 streamId, bool remote)
         return;
     (remote ? it->remoteClosed : it->localClosed) = true;
     if (it->remoteClosed && it->localClosed)
-        m_streams.erase(it);
+        dropStream(streamId);
 }
 
 void Session::noteEnrolmentTraffic()
@@ -178,7 +215,8 @@ void Session::onSynStream(const SynStream &frame)
         return;
     }
     ++m_info.streamsTotal;
-    m_streams.insert(frame.streamId, Stream{frame.fin, false});
+    ++m_info.requests;
+    m_streams.insert(frame.streamId, Stream{frame.fin, false, nullptr});
 
     // README "Gateway modes": without a valid client certificate only `anonymous` serves requests.
     if (m_info.clientId.isEmpty() && m_config.mode != GatewayMode::Anonymous) {
@@ -186,11 +224,70 @@ void Session::onSynStream(const SynStream &frame)
         return;
     }
     const QString host = normalizeRequestHost(frame.host);
-    if (!m_config.hosts.contains(host)) {
+    const auto backend = m_config.hosts.constFind(host);
+    if (backend == m_config.hosts.cend()) {
         respond(frame.streamId, 404, QStringLiteral("404 Not Found: no backend is configured for host '%1'.\n").arg(host).toUtf8());
         return;
     }
-    respond(frame.streamId, 501, "501 Not Implemented: backend proxying is not available in this build.\n");
+    proxy(frame, *backend);
+}
+
+void Session::proxy(const SynStream &frame, const QUrl &base)
+{
+    const quint32 id = frame.streamId;
+    auto mapped = mapRequest(frame, base, {m_info.peerAddress, m_info.clientId, m_info.clientTag}, m_config.forwardHeaders);
+    if (const auto *error = std::get_if<MappingError>(&mapped)) {
+        respond(id, error->status, QByteArray::number(error->status) + " Bad Request: " + error->reason + ".\n");
+        return;
+    }
+    auto *exchange = new BackendExchange(m_pool, std::get<BackendRequest>(std::move(mapped)), m_config.backendConnectTimeoutMs,
+                                         m_config.backendResponseTimeoutMs, this);
+    m_streams[id].exchange = exchange;
+
+    connect(exchange, &BackendExchange::responseHead, this, [this, id, exchange](int status, const HeaderList &headers) {
+        const QByteArray reply = serialize(SynReply{id, false, quint16(status), mapResponseHeaders(headers)});
+        if (!fitsOutbound(reply)) {
+            // §2.2: the client cannot take a head over 16 KiB.
+            exchange->deleteLater();
+            m_streams[id].exchange = nullptr;
+            respond(id, 502, "502 Bad Gateway: the backend's response headers do not fit a SeaCat frame.\n");
+            return;
+        }
+        ++m_info.backendResponses;
+        m_info.backendLatencyMsTotal += quint64(qMax<qint64>(0, exchange->latencyMs()));
+        countResponse(status);
+        writeFrame(reply);
+    });
+    connect(exchange, &BackendExchange::responseBody, this, [this, id](const QByteArray &bytes) {
+        // README "Requests": DATA frames of at most 16 384 bytes in total.
+        for (qsizetype pos = 0; pos < bytes.size(); pos += Limits::MaxOutboundPayload)
+            writeFrame(serialize(DataFrame{id, false, bytes.mid(pos, Limits::MaxOutboundPayload)}));
+    });
+    connect(exchange, &BackendExchange::finished, this, [this, id] {
+        writeFrame(serialize(DataFrame{id, true, {}}));
+        finishStreamSide(id, false);
+    });
+    connect(exchange, &BackendExchange::failed, this,
+            [this, id, host = base.host()](BackendExchange::Failure failure, const QString &detail, bool headSent) {
+        emit log(LogLevel::Warning, QStringLiteral("%1: stream %2: backend %3: %4").arg(peer()).arg(id).arg(host, detail));
+        const bool timeout = failure == BackendExchange::Failure::Timeout;
+        if (headSent) {
+            // §5.4: a response already under way can only be cut.
+            resetStream(id, timeout ? RstStatus::ResponseTimeout : RstStatus::InternalError);
+            return;
+        }
+        m_streams[id].exchange = nullptr;
+        if (timeout)
+            respond(id, 504, QStringLiteral("504 Gateway Timeout: the backend did not answer in time (%1).\n").arg(detail).toUtf8());
+        else
+            respond(id, 502, QStringLiteral("502 Bad Gateway: the backend is unreachable or broken (%1).\n").arg(detail).toUtf8());
+    });
+    connect(exchange, &BackendExchange::uploadProgressed, this, &Session::updateFlowControl);
+    if (m_backendsPaused)
+        exchange->setPaused(true);
+    exchange->start();
+    if (frame.fin)
+        exchange->finishBody();
 }
 
 void Session::onData(const DataFrame &frame)
@@ -206,7 +303,13 @@ void Session::onData(const DataFrame &frame)
         resetStream(frame.streamId, RstStatus::StreamAlreadyClosed);
         return;
     }
-    // The response was already sent (no backend yet), so the body is consumed and dropped.
+    // Streamed to the backend as it arrives; dropped when the answer was already given.
+    if (BackendExchange *exchange = it->exchange) {
+        exchange->writeBody(frame.payload);
+        if (frame.fin)
+            exchange->finishBody();
+        updateFlowControl();
+    }
     if (frame.fin)
         finishStreamSide(frame.streamId, true);
 }
@@ -214,7 +317,7 @@ void Session::onData(const DataFrame &frame)
 void Session::onRstStream(const RstStream &frame)
 {
     ++m_info.framesIn;
-    m_streams.remove(frame.streamId);
+    dropStream(frame.streamId); // a client reset aborts the backend request
 }
 
 void Session::onPing(const Ping &frame)
@@ -309,7 +412,8 @@ void Session::close(const QString &reason)
     m_idleTimer.stop();
     m_enrolmentTimer.stop();
     m_pingTimer.stop();
-    m_streams.clear();
+    for (quint32 id : m_streams.keys())
+        dropStream(id);
     emit log(LogLevel::Info, QStringLiteral("session %1 from %2 closing: %3").arg(m_info.id).arg(peer(), reason));
     if (m_socket->state() == QAbstractSocket::ConnectedState) {
         m_closeTimer.start();

@@ -14,6 +14,9 @@
 
 namespace SeaCat {
 
+class BackendExchange;
+class BackendPool;
+
 class Session final : public QObject, private FrameVisitor
 {
     Q_OBJECT
@@ -21,7 +24,7 @@ class Session final : public QObject, private FrameVisitor
 
 public:
     // Takes ownership of `socket`, whose TLS handshake is complete.
-    Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, QObject *parent = nullptr);
+    Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, QObject *parent = nullptr);
     ~Session() override;
 
     quint64 id() const { return m_info.id; }
@@ -42,6 +45,7 @@ private:
     struct Stream {
         bool remoteClosed = false; // the client sent FIN
         bool localClosed = false;  // we sent FIN
+        QPointer<BackendExchange> exchange;
     };
 
     void readFromSocket();
@@ -50,6 +54,12 @@ private:
     void respond(quint32 streamId, quint16 status, const QByteArray &body);
     void resetStream(quint32 streamId, RstStatus status);
     void finishStreamSide(quint32 streamId, bool remote);
+    void dropStream(quint32 streamId);
+    void proxy(const SynStream &frame, const QUrl &base);
+    void countResponse(int status);
+    // One place decides who waits: backends pause while the client's queue is full; the
+    // client is not read while its queue or an upload to a backend is full.
+    void updateFlowControl();
     void noteEnrolmentTraffic();
     void touch();
     QString peer() const;
@@ -75,6 +85,7 @@ private:
     QSslSocket *m_socket;
     const GatewayConfig m_config;
     FrameReader m_reader;
+    BackendPool *m_pool;
     SessionInfo m_info;
     QHash<quint32, Stream> m_streams;
     QTimer m_idleTimer;
@@ -83,6 +94,7 @@ private:
     QTimer m_closeTimer;
     quint32 m_nextPingId = 2;
     bool m_readPaused = false;
+    bool m_backendsPaused = false;
     bool m_closing = false;
     bool m_closedEmitted = false;
     QString m_closeReason;

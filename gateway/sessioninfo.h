@@ -26,8 +26,25 @@ struct SessionInfo {
     quint64 unknownFrames = 0;
     quint64 malformedFrames = 0;
     quint64 pingsReceived = 0;
+    quint64 requests = 0;
+    quint64 responsesByClass[6] = {};   // [1] 1xx … [5] 5xx, gateway-made answers included
+    quint64 backendResponses = 0;
+    quint64 backendLatencyMsTotal = 0;  // time to the backend's response head, summed
     QDateTime since;
     QDateTime lastActivity;
+};
+
+// Gateway-wide totals, closed sessions included, published with each refresh.
+struct GatewayStats {
+    quint64 sessionsTotal = 0;
+    int sessionsNow = 0;
+    quint64 requests = 0;
+    quint64 responsesByClass[6] = {};
+    quint64 bytesIn = 0;
+    quint64 bytesOut = 0;
+    quint64 backendResponses = 0;
+    quint64 backendLatencyMsTotal = 0;
+    quint64 rejectedHttpsClients = 0;
 };
 
 enum class LogLevel { Debug, Info, Warning, Error };
@@ -36,3 +53,4 @@ enum class LogLevel { Debug, Info, Warning, Error };
 
 Q_DECLARE_METATYPE(SeaCat::SessionInfo)
 Q_DECLARE_METATYPE(SeaCat::LogLevel)
+Q_DECLARE_METATYPE(SeaCat::GatewayStats)

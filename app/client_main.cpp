@@ -1,0 +1,196 @@
+// seacat-client: talks to a SeaCat gateway the way a mobile SeaCat client does.
+//   seacat-client --gateway HOST:PORT --ca FILE [--name CN] [--cert F --key F] ping [--count N]
+//   seacat-client ... request [-X METHOD] [-H 'K: V']... [--data @file|-|TEXT] [-i] URL
+#include "client/seacatclient.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace SeaCat;
+
+namespace {
+
+[[noreturn]] void die(const QString &message, int code = 1)
+{
+    fputs(qPrintable(QStringLiteral("seacat-client: %1\n").arg(message)), stderr);
+    fflush(stdout);
+    ::exit(code);
+}
+
+void writeOut(const QByteArray &bytes)
+{
+    fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+}
+
+// Streams a request body from a file or stdin, never holding more than the socket needs.
+class BodyPump : public QObject
+{
+public:
+    BodyPump(SeaCatClient *client, ClientStream *stream, QFile *source)
+        : QObject(stream), m_client(client), m_stream(stream), m_source(source)
+    {
+        connect(client, &SeaCatClient::bytesWritten, this, &BodyPump::pump);
+        QMetaObject::invokeMethod(this, &BodyPump::pump, Qt::QueuedConnection);
+    }
+
+private:
+    void pump()
+    {
+        constexpr qint64 HighWater = 1024 * 1024;
+        while (!m_done && m_client->bytesQueued() < HighWater) {
+            const QByteArray chunk = m_source->read(64 * 1024);
+            if (chunk.isEmpty()) {
+                m_done = true;
+                m_stream->finish();
+                return;
+            }
+            m_stream->write(chunk);
+        }
+    }
+    SeaCatClient *m_client;
+    ClientStream *m_stream;
+    QFile *m_source;
+    bool m_done = false;
+};
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("seacat-client"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("SeaCat client: ping a gateway or send a request through it."));
+    parser.addHelpOption();
+    parser.addOptions({
+        {QStringLiteral("gateway"), QStringLiteral("Gateway HOST:PORT."), QStringLiteral("host:port")},
+        {QStringLiteral("ca"), QStringLiteral("The gateway's CA certificate (ca.pem)."), QStringLiteral("file")},
+        {QStringLiteral("name"), QStringLiteral("Expected gateway certificate CN (default: HOST)."), QStringLiteral("cn")},
+        {QStringLiteral("cert"), QStringLiteral("Client certificate (PEM)."), QStringLiteral("file")},
+        {QStringLiteral("key"), QStringLiteral("Client private key (PEM)."), QStringLiteral("file")},
+        {QStringLiteral("timeout"), QStringLiteral("Give up after this many seconds (default 60)."), QStringLiteral("seconds"), QStringLiteral("60")},
+        {QStringLiteral("count"), QStringLiteral("ping: how many pings (default 1)."), QStringLiteral("n"), QStringLiteral("1")},
+        {{QStringLiteral("X"), QStringLiteral("request")}, QStringLiteral("request: HTTP method."), QStringLiteral("method")},
+        {{QStringLiteral("H"), QStringLiteral("header")}, QStringLiteral("request: a header 'Name: value' (repeatable)."), QStringLiteral("header")},
+        {QStringLiteral("data"), QStringLiteral("request: body, @FILE or - for stdin."), QStringLiteral("data")},
+        {{QStringLiteral("i"), QStringLiteral("include")}, QStringLiteral("request: print the status and headers first.")},
+    });
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("ping | request URL"));
+    parser.process(app);
+
+    const QStringList args = parser.positionalArguments();
+    const QString command = args.value(0);
+    if ((command != u"ping" && command != u"request") || (command == u"request" && args.size() != 2))
+        die(QStringLiteral("usage: seacat-client --gateway HOST:PORT --ca FILE ping | request [-X M] [-H 'K: V'] [--data D] [-i] URL"), 2);
+    const QString gateway = parser.value(QStringLiteral("gateway"));
+    const qsizetype colon = gateway.lastIndexOf(u':');
+    bool portOk = false;
+    const quint16 port = colon > 0 ? gateway.mid(colon + 1).toUShort(&portOk) : 0;
+    if (!portOk || !parser.isSet(QStringLiteral("ca")))
+        die(QStringLiteral("--gateway HOST:PORT and --ca FILE are required"), 2);
+
+    SeaCatClient client;
+    SeaCatClient::Options options;
+    options.host = gateway.left(colon);
+    options.port = port;
+    options.caFile = parser.value(QStringLiteral("ca"));
+    options.gatewayName = parser.value(QStringLiteral("name"));
+    options.certFile = parser.value(QStringLiteral("cert"));
+    options.keyFile = parser.value(QStringLiteral("key"));
+    if (const QString e = client.connectToGateway(options); !e.isEmpty())
+        die(e, 2);
+
+    bool done = false;
+    QObject::connect(&client, &SeaCatClient::errorOccurred, &app, [&done](const QString &message) {
+        if (!done)
+            die(message);
+    });
+    QObject::connect(&client, &SeaCatClient::disconnected, &app, [&done] {
+        if (!done)
+            die(QStringLiteral("the gateway closed the connection"));
+    });
+    const int timeout = parser.value(QStringLiteral("timeout")).toInt();
+    QTimer::singleShot(timeout * 1000, &app, [timeout] { die(QStringLiteral("no answer within %1 s").arg(timeout)); });
+
+    QFile body;
+    if (command == u"ping") {
+        const int count = qMax(1, parser.value(QStringLiteral("count")).toInt());
+        QObject::connect(&client, &SeaCatClient::connected, &app, [&client] { client.ping(); });
+        QObject::connect(&client, &SeaCatClient::pong, &app, [&, count](quint32 id, qint64 us) {
+            printf("PING %u from %s: time=%.3f ms\n", id, qPrintable(gateway), double(us) / 1000.0);
+            fflush(stdout);
+            if (int(id / 2) + 1 >= count) {
+                done = true;
+                client.disconnectFromGateway();
+                QCoreApplication::exit(0);
+            } else {
+                client.ping();
+            }
+        });
+        return app.exec();
+    }
+
+    // request
+    const QUrl url(args.at(1));
+    if (!url.isValid() || url.host().isEmpty())
+        die(QStringLiteral("'%1' is not a URL like http://app.seacat/path").arg(args.at(1)), 2);
+    HeaderList headers;
+    for (const QString &header : parser.values(QStringLiteral("header"))) {
+        const qsizetype c = header.indexOf(u':');
+        if (c <= 0)
+            die(QStringLiteral("header '%1' is not 'Name: value'").arg(header), 2);
+        headers.append({header.left(c).trimmed().toUtf8(), header.mid(c + 1).trimmed().toUtf8()});
+    }
+    const QString data = parser.value(QStringLiteral("data"));
+    QByteArray literal;
+    const bool hasBody = parser.isSet(QStringLiteral("data"));
+    if (hasBody) {
+        if (data == u"-") {
+            body.open(stdin, QIODevice::ReadOnly);
+        } else if (data.startsWith(u'@')) {
+            body.setFileName(data.mid(1));
+            if (!body.open(QIODevice::ReadOnly))
+                die(QStringLiteral("cannot read %1").arg(body.fileName()), 2);
+            headers.append({QByteArrayLiteral("Content-Length"), QByteArray::number(body.size())});
+        } else {
+            literal = data.toUtf8();
+            headers.append({QByteArrayLiteral("Content-Length"), QByteArray::number(literal.size())});
+        }
+    }
+    const QByteArray method = parser.isSet(QStringLiteral("request")) ? parser.value(QStringLiteral("request")).toUtf8()
+                                                                      : QByteArray(hasBody ? "POST" : "GET");
+    const bool include = parser.isSet(QStringLiteral("include"));
+    QObject::connect(&client, &SeaCatClient::connected, &app, [&] {
+        ClientStream *stream = client.request(method, url, headers, hasBody);
+        if (hasBody && body.isOpen()) {
+            new BodyPump(&client, stream, &body);
+        } else if (hasBody) {
+            stream->write(literal);
+            stream->finish();
+        }
+        QObject::connect(stream, &ClientStream::responseHead, &app, [include](int status, const HeaderList &h) {
+            if (!include)
+                return;
+            QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + "\r\n";
+            for (const auto &[name, value] : h)
+                head += name + ": " + value + "\r\n";
+            writeOut(head + "\r\n");
+        });
+        QObject::connect(stream, &ClientStream::data, &app, &writeOut);
+        QObject::connect(stream, &ClientStream::finished, &app, [&] {
+            done = true;
+            fflush(stdout);
+            client.disconnectFromGateway();
+            QCoreApplication::exit(0);
+        });
+        QObject::connect(stream, &ClientStream::reset, &app, [](quint32 status) {
+            die(QStringLiteral("the gateway reset the stream: %1").arg(rstStatusName(status)));
+        });
+    });
+    return app.exec();
+}

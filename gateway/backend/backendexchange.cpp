@@ -1,0 +1,229 @@
+#include "backendexchange.h"
+#include "../limits.h"
+#include "backendpool.h"
+
+#include <QSslSocket>
+
+namespace SeaCat {
+
+namespace {
+constexpr qint64 ReadChunk = 64 * 1024;
+} // namespace
+
+BackendExchange::BackendExchange(BackendPool *pool, BackendRequest request, int connectTimeoutMs,
+                                 int responseTimeoutMs, QObject *parent)
+    : QObject(parent), m_pool(pool), m_request(std::move(request)), m_connectTimeoutMs(connectTimeoutMs),
+      m_responseTimeoutMs(responseTimeoutMs)
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, [this] {
+        fail(Failure::Timeout, m_connected ? QStringLiteral("no response within %1 ms").arg(m_responseTimeoutMs)
+                                           : QStringLiteral("no connection within %1 ms").arg(m_connectTimeoutMs));
+    });
+}
+
+BackendExchange::~BackendExchange()
+{
+    if (m_socket)
+        m_socket->abort();
+}
+
+void BackendExchange::start()
+{
+    m_clock.start();
+    const bool head = m_request.method == "HEAD";
+    m_parser = std::make_unique<HttpResponseParser>(HttpResponseParser::Callbacks{
+        [this](int status, const HeaderList &headers) {
+            m_latencyMs = m_clock.elapsed();
+            emit responseHead(status, headers);
+        },
+        [this](const char *data, qsizetype size) { emit responseBody(QByteArray(data, size)); },
+        [this] { complete(); }}, head);
+
+    if (QTcpSocket *pooled = m_pool->acquire(m_request.base)) {
+        m_socket = pooled;
+        m_socket->setParent(this);
+        m_reused = true;
+        connect(m_socket, &QTcpSocket::readyRead, this, &BackendExchange::onReadable);
+        connect(m_socket, &QTcpSocket::disconnected, this, &BackendExchange::onDisconnected);
+        connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+            if (!m_paused && !m_done)
+                m_timer.start(m_responseTimeoutMs);
+            emit uploadProgressed();
+        });
+        m_connected = true;
+        sendHead();
+        m_timer.start(m_responseTimeoutMs);
+        return;
+    }
+    connectSocket();
+}
+
+void BackendExchange::connectSocket()
+{
+    const bool tls = m_request.base.scheme() == u"https";
+    QTcpSocket *socket = tls ? new QSslSocket(this) : new QTcpSocket(this);
+    m_socket = socket;
+    // Qt stops reading from the backend when this is full and we are paused.
+    socket->setReadBufferSize(ReadChunk);
+    auto onConnected = [this] {
+        m_connected = true;
+        sendHead();
+        if (!m_bodyBeforeConnect.isEmpty())
+            writeRaw(std::exchange(m_bodyBeforeConnect, QByteArray()));
+        m_timer.start(m_responseTimeoutMs);
+    };
+    if (tls)
+        connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, this, onConnected);
+    else
+        connect(socket, &QTcpSocket::connected, this, onConnected);
+    connect(socket, &QTcpSocket::readyRead, this, &BackendExchange::onReadable);
+    connect(socket, &QTcpSocket::disconnected, this, &BackendExchange::onDisconnected);
+    connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
+        if (!m_connected)
+            fail(Failure::Unreachable, m_socket ? m_socket->errorString() : QString());
+        else if (error != QAbstractSocket::RemoteHostClosedError)
+            onDisconnected();
+    });
+    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
+        if (!m_paused && !m_done)
+            m_timer.start(m_responseTimeoutMs);
+        emit uploadProgressed();
+    });
+    m_timer.start(m_connectTimeoutMs);
+    const quint16 port = quint16(m_request.base.port(tls ? 443 : 80));
+    if (tls)
+        static_cast<QSslSocket *>(socket)->connectToHostEncrypted(m_request.base.host(), port);
+    else
+        socket->connectToHost(m_request.base.host(), port);
+}
+
+void BackendExchange::sendHead()
+{
+    QByteArray head = m_request.method + ' ' + m_request.target + " HTTP/1.1\r\n";
+    for (const auto &[name, value] : std::as_const(m_request.headers))
+        head += name + ": " + value + "\r\n";
+    head += "\r\n";
+    writeRaw(head);
+}
+
+void BackendExchange::writeRaw(const QByteArray &bytes)
+{
+    if (m_connected && m_socket)
+        m_socket->write(bytes);
+    else
+        m_bodyBeforeConnect += bytes;
+}
+
+void BackendExchange::writeBody(const QByteArray &bytes)
+{
+    if (m_done || bytes.isEmpty() || m_bodyFinished)
+        return;
+    if (m_request.contentLength >= 0)
+        writeRaw(bytes);
+    else
+        writeRaw(QByteArray::number(bytes.size(), 16) + "\r\n" + bytes + "\r\n");
+}
+
+void BackendExchange::finishBody()
+{
+    if (m_bodyFinished)
+        return;
+    m_bodyFinished = true;
+    if (!m_done && m_request.hasBody && m_request.contentLength < 0)
+        writeRaw(QByteArrayLiteral("0\r\n\r\n"));
+}
+
+qint64 BackendExchange::pendingUpload() const
+{
+    return m_socket && m_connected ? m_socket->bytesToWrite() : m_bodyBeforeConnect.size();
+}
+
+void BackendExchange::setPaused(bool paused)
+{
+    if (m_paused == paused || m_done)
+        return;
+    m_paused = paused;
+    if (paused) {
+        m_timer.stop(); // a slow client is not a slow backend
+    } else if (m_connected) {
+        m_timer.start(m_responseTimeoutMs);
+        QMetaObject::invokeMethod(this, &BackendExchange::onReadable, Qt::QueuedConnection);
+    }
+}
+
+void BackendExchange::onReadable()
+{
+    if (m_paused || m_done || !m_socket)
+        return;
+    QPointer<BackendExchange> self(this);
+    char buffer[ReadChunk];
+    while (self && !m_paused && !m_done && m_socket && m_socket->bytesAvailable() > 0) {
+        const qint64 n = m_socket->read(buffer, sizeof buffer);
+        if (n <= 0)
+            break;
+        m_bytesReceived = true;
+        m_timer.start(m_responseTimeoutMs);
+        if (!m_parser->feed(buffer, n)) {
+            if (self && !m_done)
+                fail(Failure::Protocol, QStringLiteral("invalid response: %1").arg(m_parser->error()));
+            return;
+        }
+    }
+    // A paused exchange finishes draining on resume, then sees the close.
+    if (self && m_peerClosed && !m_done && !m_paused && m_socket && m_socket->bytesAvailable() == 0)
+        onPeerClosedAndDrained();
+}
+
+void BackendExchange::onDisconnected()
+{
+    if (m_done)
+        return;
+    m_peerClosed = true;
+    onReadable();
+}
+
+void BackendExchange::onPeerClosedAndDrained()
+{    // A pooled connection the backend had closed: retry once on a fresh one if nothing was lost.
+    if (m_reused && !m_bytesReceived && !m_request.hasBody) {
+        m_reused = false;
+        m_connected = false;
+        m_peerClosed = false;
+        m_socket->deleteLater();
+        m_socket = nullptr;
+        connectSocket();
+        return;
+    }
+    if (!m_parser->finishOnClose() && !m_done)
+        fail(m_parser->headReceived() ? Failure::Protocol : Failure::Unreachable, m_parser->error());
+}
+
+void BackendExchange::complete()
+{
+    m_done = true;
+    m_timer.stop();
+    // Back to the pool only when both directions ended cleanly on a keep-alive connection.
+    if (m_socket && m_parser->keepAlive() && m_bodyFinished && m_socket->bytesAvailable() == 0
+        && m_socket->state() == QAbstractSocket::ConnectedState) {
+        QTcpSocket *socket = m_socket;
+        socket->disconnect(this);
+        m_socket = nullptr;
+        m_pool->release(m_request.base, socket);
+    } else if (m_socket) {
+        m_socket->abort();
+    }
+    emit finished();
+}
+
+void BackendExchange::fail(Failure failure, const QString &detail)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_timer.stop();
+    if (m_socket)
+        m_socket->abort();
+    emit failed(failure, detail, m_parser && m_parser->headReceived());
+}
+
+} // namespace SeaCat

@@ -1,0 +1,77 @@
+// One request to a backend and its response, streamed both ways with backpressure:
+// the request body is written as the client sends it, the response body is handed out as it
+// arrives, and while paused nothing is read from the backend (TCP holds the rest).
+#pragma once
+
+#include "httpresponseparser.h"
+#include "requestmapping.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <memory>
+
+namespace SeaCat {
+
+class BackendPool;
+
+class BackendExchange final : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class Failure { Unreachable, Timeout, Protocol };
+    Q_ENUM(Failure)
+
+    BackendExchange(BackendPool *pool, BackendRequest request, int connectTimeoutMs, int responseTimeoutMs,
+                    QObject *parent = nullptr);
+    ~BackendExchange() override;
+
+    void start();
+    void writeBody(const QByteArray &bytes);
+    void finishBody();
+    // Bytes of request body not yet taken by the backend's socket.
+    qint64 pendingUpload() const;
+    void setPaused(bool paused);
+    bool isDone() const { return m_done; }
+    qint64 latencyMs() const { return m_latencyMs; }
+
+signals:
+    void responseHead(int status, const SeaCat::HeaderList &headers);
+    void responseBody(const QByteArray &bytes);
+    void finished();
+    void failed(SeaCat::BackendExchange::Failure failure, const QString &detail, bool headSent);
+    void uploadProgressed();
+
+private:
+    void connectSocket();
+    void sendHead();
+    void onReadable();
+    void onDisconnected();
+    void onPeerClosedAndDrained();
+    void fail(Failure failure, const QString &detail);
+    void complete();
+    void writeRaw(const QByteArray &bytes);
+
+    BackendPool *m_pool;
+    BackendRequest m_request;
+    int m_connectTimeoutMs;
+    int m_responseTimeoutMs;
+    QPointer<QTcpSocket> m_socket;
+    std::unique_ptr<HttpResponseParser> m_parser;
+    QByteArray m_bodyBeforeConnect;   // bounded: the session pauses the client past the upload limit
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_latencyMs = -1;
+    bool m_connected = false;
+    bool m_reused = false;
+    bool m_bodyFinished = false;
+    bool m_paused = false;
+    bool m_done = false;
+    bool m_bytesReceived = false;
+    bool m_peerClosed = false;
+};
+
+} // namespace SeaCat

@@ -1,0 +1,185 @@
+#include "httpresponseparser.h"
+
+namespace SeaCat {
+
+HttpResponseParser::HttpResponseParser(Callbacks callbacks, bool headRequest)
+    : m_callbacks(std::move(callbacks)), m_headRequest(headRequest)
+{
+}
+
+bool HttpResponseParser::fail(const QString &why)
+{
+    m_state = State::Failed;
+    m_error = why;
+    return false;
+}
+
+void HttpResponseParser::complete()
+{
+    m_state = State::Done;
+    m_callbacks.complete();
+}
+
+bool HttpResponseParser::parseHead(const QByteArray &head)
+{
+    const QList<QByteArray> lines = head.split('\n');
+    const QByteArray statusLine = lines.value(0).trimmed();
+    // "HTTP/1.1 200 OK"
+    if (!statusLine.startsWith("HTTP/1.") || statusLine.size() < 12 || statusLine[8] != ' ')
+        return fail(QStringLiteral("bad status line"));
+    bool ok = false;
+    const int status = statusLine.mid(9, 3).toInt(&ok);
+    if (!ok || status < 100 || status > 999)
+        return fail(QStringLiteral("bad status code"));
+    const bool http10 = statusLine.startsWith("HTTP/1.0");
+
+    HeaderList headers;
+    qint64 contentLength = -1;
+    bool chunked = false;
+    bool connectionClose = http10, connectionKeepAlive = false;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray line = lines[i].trimmed();
+        if (line.isEmpty())
+            continue;
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            return fail(QStringLiteral("bad header line"));
+        const QByteArray name = line.left(colon).trimmed();
+        const QByteArray value = line.mid(colon + 1).trimmed();
+        const QByteArray lower = name.toLower();
+        if (lower == "content-length") {
+            const qint64 n = value.toLongLong(&ok);
+            if (!ok || n < 0 || (contentLength >= 0 && contentLength != n))
+                return fail(QStringLiteral("bad or conflicting Content-Length"));
+            contentLength = n;
+        } else if (lower == "transfer-encoding") {
+            chunked = value.toLower().endsWith("chunked");
+        } else if (lower == "connection") {
+            connectionClose = connectionClose || value.toLower().contains("close");
+            connectionKeepAlive = value.toLower().contains("keep-alive");
+        }
+        headers.append({name, value});
+    }
+    if (status < 200) {
+        // Interim response (100 Continue, 103 Early Hints): skip it, the real one follows.
+        m_state = State::Head;
+        return true;
+    }
+    m_headSeen = true;
+    m_keepAlive = !connectionClose || (http10 && connectionKeepAlive);
+    m_callbacks.head(status, headers);
+    if (m_state == State::Failed)
+        return false;
+    if (m_headRequest || status == 204 || status == 304) {
+        complete();
+    } else if (chunked) {
+        m_state = State::ChunkSize;
+    } else if (contentLength >= 0) {
+        m_remaining = contentLength;
+        m_state = State::FixedBody;
+        if (m_remaining == 0)
+            complete();
+    } else {
+        m_keepAlive = false;
+        m_state = State::UntilClose;
+    }
+    return true;
+}
+
+bool HttpResponseParser::feed(const char *data, qsizetype size)
+{
+    qsizetype pos = 0;
+    while (pos < size) {
+        switch (m_state) {
+        case State::Head: {
+            const qsizetype take = qMin(size - pos, MaxHeadBytes + 4 - m_line.size());
+            const qsizetype oldSize = m_line.size();
+            m_line.append(data + pos, take);
+            const qsizetype end = m_line.indexOf("\r\n\r\n", qMax<qsizetype>(0, oldSize - 3));
+            if (end < 0) {
+                if (m_line.size() > MaxHeadBytes)
+                    return fail(QStringLiteral("response head over %1 bytes").arg(MaxHeadBytes));
+                pos += take;
+                break;
+            }
+            pos += end + 4 - oldSize;
+            const QByteArray head = m_line.left(end);
+            m_line.clear();
+            if (!parseHead(head))
+                return false;
+            break;
+        }
+        case State::FixedBody: {
+            const qsizetype take = qsizetype(qMin<qint64>(m_remaining, size - pos));
+            m_callbacks.body(data + pos, take);
+            pos += take;
+            m_remaining -= take;
+            if (m_remaining == 0)
+                complete();
+            break;
+        }
+        case State::ChunkSize:
+        case State::ChunkDataEnd:
+        case State::Trailers: {
+            const char *nl = static_cast<const char *>(memchr(data + pos, '\n', size_t(size - pos)));
+            const qsizetype take = nl ? qsizetype(nl - (data + pos)) + 1 : size - pos;
+            m_line.append(data + pos, take);
+            pos += take;
+            if (m_line.size() > MaxChunkLineBytes)
+                return fail(QStringLiteral("chunk line too long"));
+            if (!nl)
+                break;
+            const QByteArray line = m_line.trimmed();
+            m_line.clear();
+            if (m_state == State::ChunkDataEnd) {
+                if (!line.isEmpty())
+                    return fail(QStringLiteral("missing CRLF after chunk"));
+                m_state = State::ChunkSize;
+            } else if (m_state == State::Trailers) {
+                if (line.isEmpty())
+                    complete(); // trailers are dropped: SeaCat has no place for them
+            } else {
+                bool ok = false;
+                const qint64 n = line.left(line.indexOf(';')).trimmed().toLongLong(&ok, 16);
+                if (!ok || n < 0)
+                    return fail(QStringLiteral("bad chunk size"));
+                m_remaining = n;
+                m_state = n == 0 ? State::Trailers : State::ChunkData;
+            }
+            break;
+        }
+        case State::ChunkData: {
+            const qsizetype take = qsizetype(qMin<qint64>(m_remaining, size - pos));
+            m_callbacks.body(data + pos, take);
+            pos += take;
+            m_remaining -= take;
+            if (m_remaining == 0)
+                m_state = State::ChunkDataEnd;
+            break;
+        }
+        case State::UntilClose:
+            m_callbacks.body(data + pos, size - pos);
+            pos = size;
+            break;
+        case State::Done:
+            return fail(QStringLiteral("bytes after the end of the response"));
+        case State::Failed:
+            return false;
+        }
+    }
+    return m_state != State::Failed;
+}
+
+bool HttpResponseParser::finishOnClose()
+{
+    if (m_state == State::UntilClose) {
+        complete();
+        return true;
+    }
+    if (m_state == State::Done)
+        return true;
+    return fail(m_headSeen ? QStringLiteral("backend closed the connection mid-body")
+                           : QStringLiteral("backend closed the connection before responding"));
+}
+
+} // namespace SeaCat
