@@ -37,9 +37,10 @@ void BackendPool::release(const QUrl &base, QTcpSocket *socket)
     }
     socket->disconnect();
     socket->setParent(this);
-    // Closed by the backend, or idle too long: dropped from the pool.
-    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-    connect(socket, &QTcpSocket::readyRead, socket, &QTcpSocket::abort);
+    // Closed by the backend, or idle too long: dropped from the pool. The pool is the context
+    // of these connections, so acquire() removes them with disconnect(this).
+    connect(socket, &QTcpSocket::disconnected, this, [socket] { socket->deleteLater(); });
+    connect(socket, &QTcpSocket::readyRead, this, [socket] { socket->abort(); });
     auto *timer = new QTimer(socket);
     timer->setObjectName(QStringLiteral("idle"));
     timer->setSingleShot(true);

@@ -140,7 +140,8 @@ bool HttpResponseParser::feed(const char *data, qsizetype size)
                     complete(); // trailers are dropped: SeaCat has no place for them
             } else {
                 bool ok = false;
-                const qint64 n = line.left(line.indexOf(';')).trimmed().toLongLong(&ok, 16);
+                const qsizetype extension = line.indexOf(';'); // chunk extensions are ignored
+                const qint64 n = (extension < 0 ? line : line.left(extension)).trimmed().toLongLong(&ok, 16);
                 if (!ok || n < 0)
                     return fail(QStringLiteral("bad chunk size"));
                 m_remaining = n;

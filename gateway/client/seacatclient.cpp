@@ -125,6 +125,12 @@ void ClientStream::finish()
     m_client->send(serialize(DataFrame{m_id, true, {}}));
 }
 
+void ClientStream::cancel()
+{
+    if (m_client->m_streams.remove(m_id))
+        m_client->send(serialize(RstStream{m_id, quint32(RstStatus::StreamAlreadyClosed)}));
+}
+
 void SeaCatClient::onSynStream(const SynStream &frame)
 {
     // Gateways do not push streams to these clients (§3.13).

@@ -90,6 +90,8 @@ public:
     // Sends body bytes as DATA frames of at most 16 376 payload bytes (§2.2).
     void write(const QByteArray &bytes);
     void finish();
+    // Abandons the response: RST_STREAM 9, as the SDKs send when the app closed the stream (§3.3).
+    void cancel();
 
 signals:
     void responseHead(int status, const SeaCat::HeaderList &headers);

@@ -62,15 +62,17 @@ struct GatewayProcess {
         return true;
 #endif
     }
-    // Resident memory of the gateway process in KiB (Linux /proc).
-    qint64 rssKiB() const
+    // Resident memory of the gateway process now, and its peak, in KiB (Linux /proc).
+    qint64 rssKiB() const { return statusField("VmRSS:"); }
+    qint64 peakRssKiB() const { return statusField("VmHWM:"); }
+    qint64 statusField(const QByteArray &field) const
     {
         QFile status(QStringLiteral("/proc/%1/status").arg(process.processId()));
         if (!status.open(QIODevice::ReadOnly))
             return -1;
         for (const QByteArray &line : status.readAll().split('\n'))
-            if (line.startsWith("VmRSS:"))
-                return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+            if (line.startsWith(field))
+                return line.mid(field.size()).trimmed().split(' ').value(0).toLongLong();
         return -1;
     }
 };
