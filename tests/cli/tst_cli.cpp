@@ -98,8 +98,9 @@ void TestCli::configFileAndFlags()
     // max-streams=1 from the file: a second open stream is refused.
     client.send(SeaCat::serialize(SeaCat::SynStream{1, false, 1, "app", "POST", "/", {}}));
     client.send(SeaCat::serialize(SeaCat::SynStream{3, true, 1, "app", "GET", "/", {}}));
-    QVERIFY(client.waitForEvents(3));
-    QCOMPARE(client.received.events.at(2), QStringLiteral("RST_STREAM id=3 status=3"));
+    QVERIFY(client.waitForEvents(3)); // stream 1's 502 (nothing on :8080) may come first or last
+    QVERIFY2(client.received.events.contains(QStringLiteral("RST_STREAM id=3 status=3")),
+             qPrintable(client.received.events.join(u'\n')));
 }
 
 void TestCli::configErrorsNameTheKey()
