@@ -1,7 +1,11 @@
 // seacat-client: talks to a SeaCat gateway the way a mobile SeaCat client does.
 //   seacat-client --gateway HOST:PORT --ca FILE [--name CN] [--cert F --key F] ping [--count N]
 //   seacat-client ... request [-X METHOD] [-H 'K: V']... [--data @file|-|TEXT] [-i] URL
+//   seacat-client ... enroll --identity DIR [--key-type rsa|ec] [--subject 'CN=..,O=..'] [--poll-interval S]
+#include "client/enrolment.h"
+#include "pki/opensslptr.h"
 #include "client/seacatclient.h"
+#include "pki/clientidentity.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -79,14 +83,22 @@ int main(int argc, char *argv[])
         {{QStringLiteral("H"), QStringLiteral("header")}, QStringLiteral("request: a header 'Name: value' (repeatable)."), QStringLiteral("header")},
         {QStringLiteral("data"), QStringLiteral("request: body, @FILE or - for stdin."), QStringLiteral("data")},
         {{QStringLiteral("i"), QStringLiteral("include")}, QStringLiteral("request: print the status and headers first.")},
+        {QStringLiteral("identity"), QStringLiteral("Directory with key.pem and cert.pem: enroll fills it, requests present it."),
+         QStringLiteral("dir")},
+        {QStringLiteral("key-type"), QStringLiteral("enroll: rsa (RSA-2048, default) or ec (P-256)."), QStringLiteral("type"), QStringLiteral("rsa")},
+        {QStringLiteral("subject"), QStringLiteral("enroll: CSR subject, e.g. 'CN=device-1,O=Example' (default empty)."), QStringLiteral("dn")},
+        {QStringLiteral("poll-interval"), QStringLiteral("enroll: seconds between certificate queries (default 10)."),
+         QStringLiteral("seconds"), QStringLiteral("10")},
     });
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("ping | request URL"));
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("ping | request URL | enroll"));
     parser.process(app);
 
     const QStringList args = parser.positionalArguments();
     const QString command = args.value(0);
-    if ((command != u"ping" && command != u"request") || (command == u"request" && args.size() != 2))
-        die(QStringLiteral("usage: seacat-client --gateway HOST:PORT --ca FILE ping | request [-X M] [-H 'K: V'] [--data D] [-i] URL"), 2);
+    if ((command != u"ping" && command != u"request" && command != u"enroll") || (command == u"request" && args.size() != 2)
+        || (command == u"enroll" && !parser.isSet(QStringLiteral("identity"))))
+        die(QStringLiteral("usage: seacat-client --gateway HOST:PORT --ca FILE ping | request [-X M] [-H 'K: V'] [--data D] [-i] URL"
+                           " | enroll --identity DIR"), 2);
     const QString gateway = parser.value(QStringLiteral("gateway"));
     const qsizetype colon = gateway.lastIndexOf(u':');
     bool portOk = false;
@@ -102,6 +114,11 @@ int main(int argc, char *argv[])
     options.gatewayName = parser.value(QStringLiteral("name"));
     options.certFile = parser.value(QStringLiteral("cert"));
     options.keyFile = parser.value(QStringLiteral("key"));
+    const QString identityDir = parser.value(QStringLiteral("identity"));
+    if (!identityDir.isEmpty() && command != u"enroll") {
+        options.certFile = identityDir + u'/' + Enrolment::CertFile;
+        options.keyFile = identityDir + u'/' + Enrolment::KeyFile;
+    }
     if (const QString e = client.connectToGateway(options); !e.isEmpty())
         die(e, 2);
 
@@ -131,6 +148,49 @@ int main(int argc, char *argv[])
             } else {
                 client.ping();
             }
+        });
+        return app.exec();
+    }
+
+    if (command == u"enroll") {
+        // §6.6: submit the CSR on an anonymous connection, then query until the certificate comes.
+        QString error;
+        const auto keyType = parser.value(QStringLiteral("key-type")) == u"ec" ? Enrolment::KeyType::EcP256 : Enrolment::KeyType::Rsa2048;
+        KeyPtr key = Enrolment::loadOrCreateKey(identityDir, keyType, &error);
+        const QByteArray csr = key ? Enrolment::makeCsr(key.get(), parser.value(QStringLiteral("subject")), &error) : QByteArray();
+        if (csr.isEmpty())
+            die(error, 2);
+        const QByteArray keyBits = publicKeyBits(key.get());
+        const ClientKeyId id = clientKeyIdFromKeyBytes(keyBits);
+        const int pollMs = qMax(1, int(parser.value(QStringLiteral("poll-interval")).toDouble() * 1000));
+        auto *pollTimer = new QTimer(&app);
+        pollTimer->setSingleShot(true);
+        QObject::connect(pollTimer, &QTimer::timeout, &client, [&client, keyBits] { client.queryCertificate(keyBits); });
+        QObject::connect(&client, &SeaCatClient::connected, &app, [&client, csr] { client.sendCsr(csr); });
+        QObject::connect(&client, &SeaCatClient::csrReply, &app, [&, pollTimer](quint8 flags) {
+            if (flags & 0x04)
+                die(QStringLiteral("the gateway rejected the CSR of %1").arg(id.tag));
+            if (flags & 0x02) {
+                client.queryCertificate(keyBits); // approved at once
+            } else {
+                fprintf(stderr, "CSR of %s stored, waiting for approval\n", qPrintable(id.tag));
+                pollTimer->start(pollMs);
+            }
+        });
+        QObject::connect(&client, &SeaCatClient::certificateAnswer, &app, [&, pollTimer](quint16, bool notFound, const QByteArray &der) {
+            if (notFound)
+                die(QStringLiteral("the gateway rejected or revoked %1").arg(id.tag));
+            if (der.isEmpty()) {
+                pollTimer->start(pollMs);
+                return;
+            }
+            if (const QString e = Enrolment::saveCertificate(identityDir, der); !e.isEmpty())
+                die(e);
+            printf("enrolled %s\nClient ID %s\ncertificate %s/%s\n", qPrintable(id.tag), qPrintable(id.id), qPrintable(identityDir),
+                   qPrintable(Enrolment::CertFile));
+            done = true;
+            client.disconnectFromGateway();
+            QCoreApplication::exit(0);
         });
         return app.exec();
     }

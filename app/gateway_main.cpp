@@ -1,5 +1,6 @@
 // seacat-gateway: the SeaCat gateway. `--headless` serves without a GUI (servers, scripts).
 #include "gatewaycontroller.h"
+#include "pkiadmin.h"
 #include "signalwatcher.h"
 
 #include <QCommandLineParser>
@@ -40,7 +41,7 @@ QString buildConfig(const QCommandLineParser &parser, GatewayConfig *config)
             return error;
         *config = *fromFile;
     }
-    for (const char *flag : {"data-dir", "listen", "port", "mode", "name"}) {
+    for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval"}) {
         const QString key = QLatin1String(flag);
         if (parser.isSet(key))
             if (QString e = config->set(key, parser.value(key)); !e.isEmpty())
@@ -85,14 +86,26 @@ int main(int argc, char *argv[])
         {QStringLiteral("name"), QStringLiteral("Gateway name, the CN of its certificate (default: host name)."), QStringLiteral("name")},
         {QStringLiteral("backend"), QStringLiteral("Route requests for host NAME (NAME.seacat) to the base URL (repeatable)."),
          QStringLiteral("NAME=URL")},
+        {QStringLiteral("approval"), QStringLiteral("CSR approval: manual (default) or auto."), QStringLiteral("policy")},
         {QStringLiteral("verbose"), QStringLiteral("Log debug lines too.")},
     });
+    parser.addPositionalArgument(QStringLiteral("pki"), QStringLiteral("Admin commands: pki csr list|approve ID|reject ID, "
+                                                                       "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
+                                 QStringLiteral("[pki ...]"));
     parser.process(app);
 
     GatewayConfig config;
     if (const QString error = buildConfig(parser, &config); !error.isEmpty()) {
         printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(error));
         return 2;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (!positional.isEmpty()) {
+        if (positional.first() != u"pki") {
+            printLine(stderr, QStringLiteral("seacat-gateway: unknown command '%1' (see --help)").arg(positional.first()));
+            return 2;
+        }
+        return runPkiAdmin(positional.mid(1), config);
     }
     const bool verbose = parser.isSet(QStringLiteral("verbose"));
     if (!parser.isSet(QStringLiteral("headless")))

@@ -134,6 +134,14 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setSeconds(backendConnectTimeoutMs);
     } else if (key == u"backend-response-timeout") {
         return setSeconds(backendResponseTimeoutMs);
+    } else if (key == u"approval") {
+        if (value != u"auto" && value != u"manual")
+            return bad + QStringLiteral(" (auto or manual)");
+        autoApprove = value == u"auto";
+    } else if (key == u"cert-validity") {
+        return setInteger(certificateValidityDays, 1, 3650);
+    } else if (key == u"renewal-window") {
+        return setInteger(renewalWindowDays, 0, 365);
     } else if (key == u"forward-headers") {
         QSet<QByteArray> names;
         const QSet<QByteArray> known = ForwardHeader::all();
@@ -177,7 +185,7 @@ std::optional<GatewayConfig> GatewayConfig::fromFile(const QString &path, QStrin
                 *error = QStringLiteral("%1: [%2] %3").arg(path, group, e);
                 return std::nullopt;
             }
-        } else if (group == u"gateway" || group == u"limits") {
+        } else if (group == u"gateway" || group == u"limits" || group == u"pki") {
             for (const QString &key : keys) {
                 if (QString e = config.set(key, ini.value(key).toString()); !e.isEmpty()) {
                     *error = QStringLiteral("%1: [%2] %3").arg(path, group, e);
@@ -185,7 +193,7 @@ std::optional<GatewayConfig> GatewayConfig::fromFile(const QString &path, QStrin
                 }
             }
         } else {
-            *error = QStringLiteral("%1: unknown section [%2] (known: [gateway], [limits], [host:NAME])").arg(path, group);
+            *error = QStringLiteral("%1: unknown section [%2] (known: [gateway], [limits], [pki], [host:NAME])").arg(path, group);
             return std::nullopt;
         }
         ini.endGroup();

@@ -12,6 +12,10 @@ GatewayController::GatewayController(QObject *parent)
     qRegisterMetaType<QList<SeaCat::SessionInfo>>();
     qRegisterMetaType<SeaCat::LogLevel>();
     qRegisterMetaType<SeaCat::GatewayStats>();
+    qRegisterMetaType<SeaCat::CsrInfo>();
+    qRegisterMetaType<SeaCat::CertificateInfo>();
+    qRegisterMetaType<QList<SeaCat::CsrInfo>>();
+    qRegisterMetaType<QList<SeaCat::CertificateInfo>>();
 
     m_thread.setObjectName(QStringLiteral("seacat-engine"));
     m_engine->moveToThread(&m_thread);
@@ -42,6 +46,13 @@ GatewayController::GatewayController(QObject *parent)
     connect(m_engine, &GatewayEngine::statsUpdated, this, &GatewayController::statsUpdated);
     connect(m_engine, &GatewayEngine::connectionRejected, this, &GatewayController::connectionRejected);
     connect(m_engine, &GatewayEngine::logMessage, this, &GatewayController::logMessage);
+    connect(m_engine, &GatewayEngine::csrReceived, this, &GatewayController::csrReceived);
+    connect(m_engine, &GatewayEngine::certificateIssued, this, &GatewayController::certificateIssued);
+    connect(m_engine, &GatewayEngine::certificateRevoked, this, &GatewayController::certificateRevoked);
+    connect(m_engine, &GatewayEngine::certificateExpiringSoon, this, &GatewayController::certificateExpiringSoon);
+    connect(m_engine, &GatewayEngine::pkiChanged, this, &GatewayController::pkiChanged);
+    connect(m_engine, &GatewayEngine::pkiSnapshot, this, &GatewayController::pkiSnapshot);
+    connect(m_engine, &GatewayEngine::pkiActionFailed, this, &GatewayController::pkiActionFailed);
     m_thread.start();
 }
 
@@ -68,7 +79,7 @@ void GatewayController::setState(State state)
 void GatewayController::start(const GatewayConfig &config)
 {
     setState(State::Starting);
-    QMetaObject::invokeMethod(m_engine, [engine = m_engine, config] { engine->start(config); }, Qt::QueuedConnection);
+    invoke([config](GatewayEngine *engine) { engine->start(config); });
 }
 
 void GatewayController::stop()
@@ -83,14 +94,38 @@ void GatewayController::stop()
 
 void GatewayController::changePort(const QHostAddress &address, quint16 port, bool allowReserved)
 {
-    QMetaObject::invokeMethod(m_engine, [engine = m_engine, address, port, allowReserved] {
-        engine->changePort(address, port, allowReserved);
-    }, Qt::QueuedConnection);
+    invoke([address, port, allowReserved](GatewayEngine *engine) { engine->changePort(address, port, allowReserved); });
+}
+
+template<typename Slot> void GatewayController::invoke(Slot slot)
+{
+    // Runs `slot(engine)` in the engine's thread.
+    QMetaObject::invokeMethod(m_engine, [engine = m_engine, slot] { slot(engine); }, Qt::QueuedConnection);
 }
 
 void GatewayController::disconnectSession(quint64 id)
 {
-    QMetaObject::invokeMethod(m_engine, [engine = m_engine, id] { engine->disconnectSession(id); }, Qt::QueuedConnection);
+    invoke([id](GatewayEngine *engine) { engine->disconnectSession(id); });
+}
+
+void GatewayController::approveCsr(qint64 id)
+{
+    invoke([id](GatewayEngine *engine) { engine->approveCsr(id); });
+}
+
+void GatewayController::rejectCsr(qint64 id)
+{
+    invoke([id](GatewayEngine *engine) { engine->rejectCsr(id); });
+}
+
+void GatewayController::revokeCertificate(quint64 serial)
+{
+    invoke([serial](GatewayEngine *engine) { engine->revokeCertificate(serial); });
+}
+
+void GatewayController::requestPkiSnapshot()
+{
+    invoke([](GatewayEngine *engine) { engine->requestPkiSnapshot(); });
 }
 
 } // namespace SeaCat

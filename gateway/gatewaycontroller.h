@@ -4,6 +4,7 @@
 #pragma once
 
 #include "gatewayconfig.h"
+#include "pki/pkitypes.h"
 #include "sessioninfo.h"
 
 #include <QHostAddress>
@@ -37,6 +38,10 @@ public slots:
     void setPort(quint16 port) { changePort(m_address, port, false); }
     void changePort(const QHostAddress &address, quint16 port, bool allowReserved);
     void disconnectSession(quint64 id);
+    void approveCsr(qint64 id);
+    void rejectCsr(qint64 id);
+    void revokeCertificate(quint64 serial);
+    void requestPkiSnapshot();
 
 signals:
     void stateChanged(SeaCat::GatewayController::State state);
@@ -51,9 +56,17 @@ signals:
     void statsUpdated(const SeaCat::GatewayStats &stats);
     void connectionRejected(const QString &summary);
     void logMessage(SeaCat::LogLevel level, const QString &message);
+    void csrReceived(const SeaCat::CsrInfo &csr);
+    void certificateIssued(const SeaCat::CertificateInfo &certificate);
+    void certificateRevoked(quint64 serial);
+    void certificateExpiringSoon(const SeaCat::CertificateInfo &certificate);
+    void pkiChanged();
+    void pkiSnapshot(const QList<SeaCat::CsrInfo> &csrs, const QList<SeaCat::CertificateInfo> &certificates);
+    void pkiActionFailed(const QString &reason);
 
 private:
     void setState(State state);
+    template<typename Slot> void invoke(Slot slot);
 
     QThread m_thread;
     GatewayEngine *m_engine;

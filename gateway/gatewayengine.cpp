@@ -1,5 +1,6 @@
 #include "gatewayengine.h"
 #include "backend/backendpool.h"
+#include "pki/pkiservice.h"
 #include "rejection/protocolsniffer.h"
 #include "rejection/rejector.h"
 #include "session.h"
@@ -42,6 +43,10 @@ GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent), m_pool(new Back
     connect(&m_publishTimer, &QTimer::timeout, this, &GatewayEngine::publishUpdates);
     m_stopDeadline.setSingleShot(true);
     m_stopDeadline.setInterval(StopDeadlineMs);
+    m_pkiPollTimer.setInterval(1'000);
+    connect(&m_pkiPollTimer, &QTimer::timeout, this, &GatewayEngine::pollPkiStore);
+    m_expiryTimer.setInterval(3'600'000);
+    connect(&m_expiryTimer, &QTimer::timeout, this, &GatewayEngine::warnAboutExpiringCertificates);
     connect(&m_stopDeadline, &QTimer::timeout, this, [this] {
         for (Session *session : std::exchange(m_sessions, {})) {
             emit sessionClosed(session->id(), QStringLiteral("aborted at shutdown: the peer did not take close_notify"));
@@ -51,7 +56,12 @@ GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent), m_pool(new Back
     });
 }
 
-GatewayEngine::~GatewayEngine() = default;
+GatewayEngine::~GatewayEngine()
+{
+    // Sessions hold a pointer to the PKI service: they go first.
+    qDeleteAll(m_sessions);
+    m_sessions.clear();
+}
 
 QSslConfiguration GatewayEngine::tlsConfiguration(const GatewayIdentity &identity)
 {
@@ -99,6 +109,21 @@ void GatewayEngine::start(const GatewayConfig &config)
         return;
     }
     m_tls = tlsConfiguration(*identity);
+    if (!m_pki) {
+        m_pki = PkiService::open(config.dataDir, {config.autoApprove, config.certificateValidityDays, config.renewalWindowDays}, &error);
+        if (!m_pki) {
+            emit failed(error);
+            return;
+        }
+        connect(m_pki.get(), &PkiService::csrReceived, this, &GatewayEngine::csrReceived);
+        connect(m_pki.get(), &PkiService::certificateIssued, this, &GatewayEngine::certificateIssued);
+        connect(m_pki.get(), &PkiService::certificateRevoked, this, [this](quint64 serial) {
+            emit certificateRevoked(serial);
+            closeInvalidatedSessions(); // README "Revoking a certificate closes that client's live sessions at once"
+        });
+        connect(m_pki.get(), &PkiService::log, this, [this](const QString &line) { emit logMessage(LogLevel::Warning, line); });
+    }
+    m_pkiChangeCounter = m_pki->externalChangeCounter();
     emit logMessage(LogLevel::Info, QStringLiteral("data directory %1; clients trust %1/%2; gateway name %3; mode %4")
                                         .arg(config.dataDir, GatewayIdentity::CaCertFile, config.name, toString(config.mode)));
 
@@ -118,6 +143,9 @@ void GatewayEngine::start(const GatewayConfig &config)
         emit logMessage(LogLevel::Info, verdict.message);
     m_server = server;
     m_publishTimer.start();
+    m_pkiPollTimer.start();
+    m_expiryTimer.start();
+    warnAboutExpiringCertificates();
     emit listening(server->serverAddress(), server->serverPort());
 }
 
@@ -171,15 +199,17 @@ void GatewayEngine::dispatch(QSslSocket *socket, int protocol)
     Rejector *rejector = nullptr;
     switch (PeerProtocol(protocol)) {
     case PeerProtocol::SeaCat: {
-        auto *session = new Session(m_nextSessionId++, socket, m_config, m_pool, this);
+        auto *session = new Session(m_nextSessionId++, socket, m_config, m_pool, m_pki.get(), this);
         ++m_closedTotals.sessionsTotal;
         m_sessions.insert(session->id(), session);
         connect(session, &Session::closed, this, &GatewayEngine::onSessionClosed);
         connect(session, &Session::changed, this, [this](quint64 id) { m_dirty.insert(id); });
         connect(session, &Session::log, this, &GatewayEngine::logMessage);
         const SessionInfo info = session->info();
-        emit logMessage(LogLevel::Info, QStringLiteral("session %1 from %2:%3 (%4, %5)")
-                                            .arg(info.id).arg(info.peerAddress).arg(info.peerPort).arg(info.tlsProtocol, info.cipher));
+        emit logMessage(LogLevel::Info, QStringLiteral("session %1 from %2:%3 (%4, %5, %6)")
+                                            .arg(info.id).arg(info.peerAddress).arg(info.peerPort).arg(info.tlsProtocol, info.cipher,
+                                                 info.clientTag.isEmpty() ? QStringLiteral("anonymous")
+                                                                          : QStringLiteral("client %1, certificate %2").arg(info.clientTag).arg(info.certificateSerial)));
         emit sessionOpened(info);
         return;
     }
@@ -254,6 +284,74 @@ void GatewayEngine::disconnectSession(quint64 id)
         session->close(QStringLiteral("disconnected by the administrator"));
 }
 
+void GatewayEngine::approveCsr(qint64 id)
+{
+    if (!m_pki)
+        return emit pkiActionFailed(QStringLiteral("the gateway is not running"));
+    CertificateInfo issued;
+    if (QString e = m_pki->approve(id, QStringLiteral("gui"), &issued); !e.isEmpty())
+        return emit pkiActionFailed(e);
+    emit logMessage(LogLevel::Info, QStringLiteral("approved CSR %1: certificate serial %2 for %3").arg(id).arg(issued.serial).arg(issued.clientTag));
+    emit pkiChanged();
+}
+
+void GatewayEngine::rejectCsr(qint64 id)
+{
+    if (!m_pki)
+        return emit pkiActionFailed(QStringLiteral("the gateway is not running"));
+    if (QString e = m_pki->reject(id, QStringLiteral("gui")); !e.isEmpty())
+        return emit pkiActionFailed(e);
+    emit logMessage(LogLevel::Info, QStringLiteral("rejected CSR %1").arg(id));
+    emit pkiChanged();
+}
+
+void GatewayEngine::revokeCertificate(quint64 serial)
+{
+    if (!m_pki)
+        return emit pkiActionFailed(QStringLiteral("the gateway is not running"));
+    if (QString e = m_pki->revoke(serial, QStringLiteral("gui")); !e.isEmpty())
+        return emit pkiActionFailed(e);
+    emit logMessage(LogLevel::Info, QStringLiteral("revoked certificate %1").arg(serial));
+    emit pkiChanged();
+}
+
+void GatewayEngine::requestPkiSnapshot()
+{
+    if (m_pki)
+        emit pkiSnapshot(m_pki->csrs(), m_pki->certificates());
+}
+
+void GatewayEngine::closeInvalidatedSessions()
+{
+    for (Session *session : std::as_const(m_sessions)) {
+        const quint64 serial = session->info().certificateSerial;
+        if (serial != 0 && !m_pki->certificateIfValid(serial))
+            session->close(QStringLiteral("client certificate %1 revoked or expired").arg(serial));
+    }
+}
+
+void GatewayEngine::pollPkiStore()
+{
+    const qint64 counter = m_pki->externalChangeCounter();
+    if (counter == m_pkiChangeCounter)
+        return;
+    // Another process (the admin CLI) committed: its revocations apply now.
+    m_pkiChangeCounter = counter;
+    closeInvalidatedSessions();
+    emit pkiChanged();
+}
+
+void GatewayEngine::warnAboutExpiringCertificates()
+{
+    const QDateTime soon = QDateTime::currentDateTimeUtc().addDays(m_config.renewalWindowDays);
+    for (const CertificateInfo &cert : m_pki->certificates()) {
+        if (cert.isValidNow() && cert.notAfter <= soon && !m_expiryWarned.contains(cert.serial)) {
+            m_expiryWarned.insert(cert.serial);
+            emit certificateExpiringSoon(cert);
+        }
+    }
+}
+
 void GatewayEngine::onSessionClosed(quint64 id, const QString &reason)
 {
     Session *session = m_sessions.take(id);
@@ -290,6 +388,8 @@ void GatewayEngine::stop()
         return;
     m_stopping = true;
     m_publishTimer.stop();
+    m_pkiPollTimer.stop();
+    m_expiryTimer.stop();
     for (QSslServer *server : findChildren<QSslServer *>(QString(), Qt::FindDirectChildrenOnly))
         server->close();
     delete m_server;

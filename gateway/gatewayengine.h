@@ -3,6 +3,7 @@
 #pragma once
 
 #include "gatewayconfig.h"
+#include "pki/pkitypes.h"
 #include "sessioninfo.h"
 #include "tls/gatewayidentity.h"
 
@@ -12,6 +13,7 @@
 #include <QSet>
 #include <QSslConfiguration>
 #include <QTimer>
+#include <memory>
 
 class QSslServer;
 class QSslSocket;
@@ -20,6 +22,7 @@ namespace SeaCat {
 
 class Session;
 class BackendPool;
+class PkiService;
 
 class GatewayEngine final : public QObject
 {
@@ -41,6 +44,11 @@ public slots:
     // Closes every session with close_notify, then emits stopped().
     void stop();
     void disconnectSession(quint64 id);
+    void approveCsr(qint64 id);
+    void rejectCsr(qint64 id);
+    void revokeCertificate(quint64 serial);
+    // Answers with pkiSnapshot(): every CSR and certificate, for views that list them.
+    void requestPkiSnapshot();
 
 signals:
     void listening(const QHostAddress &address, quint16 port);
@@ -53,6 +61,13 @@ signals:
     void statsUpdated(const SeaCat::GatewayStats &stats);
     void connectionRejected(const QString &summary);
     void logMessage(SeaCat::LogLevel level, const QString &message);
+    void csrReceived(const SeaCat::CsrInfo &csr);
+    void certificateIssued(const SeaCat::CertificateInfo &certificate);
+    void certificateRevoked(quint64 serial);
+    void certificateExpiringSoon(const SeaCat::CertificateInfo &certificate);
+    void pkiChanged();
+    void pkiSnapshot(const QList<SeaCat::CsrInfo> &csrs, const QList<SeaCat::CertificateInfo> &certificates);
+    void pkiActionFailed(const QString &reason);
 
 private:
     QSslServer *listen(const QHostAddress &address, quint16 port, QString *error, int *socketError);
@@ -61,6 +76,10 @@ private:
     void onSessionClosed(quint64 id, const QString &reason);
     void publishUpdates();
     void finishStopIfIdle();
+    // Closes the sessions whose client certificate is no longer valid (revoked, expired).
+    void closeInvalidatedSessions();
+    void pollPkiStore();
+    void warnAboutExpiringCertificates();
 
     GatewayConfig m_config;
     QSslConfiguration m_tls;
@@ -71,9 +90,14 @@ private:
     quint64 m_nextSessionId = 1;
     BackendPool *m_pool;
     GatewayStats m_closedTotals;    // what closed sessions contributed
+    std::unique_ptr<PkiService> m_pki;
+    qint64 m_pkiChangeCounter = -1;
+    QSet<quint64> m_expiryWarned;
     // Parented so that moveToThread() takes them along.
     QTimer m_publishTimer{this};
     QTimer m_stopDeadline{this};
+    QTimer m_pkiPollTimer{this};    // notices admin CLI changes within a second
+    QTimer m_expiryTimer{this};
     bool m_stopping = false;
 };
 

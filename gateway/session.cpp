@@ -1,6 +1,7 @@
 #include "session.h"
 #include "backend/backendexchange.h"
 #include "codec/framewriter.h"
+#include "pki/pkiservice.h"
 
 #include <QSslCipher>
 
@@ -11,8 +12,9 @@ constexpr int CloseGraceMs = 2'000;       // a peer that will not take close_not
 constexpr qsizetype ReadChunk = 16 * 1024;
 } // namespace
 
-Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, QObject *parent)
-    : QObject(parent), m_socket(socket), m_config(config), m_reader(this, config.maxInboundPayload), m_pool(pool)
+Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiService *pki,
+                 QObject *parent)
+    : QObject(parent), m_socket(socket), m_config(config), m_reader(this, config.maxInboundPayload), m_pool(pool), m_pki(pki)
 {
     m_socket->setParent(this);
     // Qt stops reading from the kernel when this fills: a flood waits in TCP, not in us.
@@ -25,6 +27,7 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     m_info.cipher = cipher.name();
     m_info.tlsProtocol = cipher.protocolString();
     m_info.since = m_info.lastActivity = QDateTime::currentDateTimeUtc();
+    authenticate();
 
     connect(m_socket, &QSslSocket::readyRead, this, &Session::readFromSocket);
     connect(m_socket, &QSslSocket::encryptedBytesWritten, this, &Session::onBytesWritten);
@@ -58,11 +61,32 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     m_closeTimer.setInterval(CloseGraceMs);
     connect(&m_closeTimer, &QTimer::timeout, m_socket, &QSslSocket::abort);
 
+    if (!m_logLater.isEmpty())
+        QMetaObject::invokeMethod(this, [this] { emit log(LogLevel::Info, m_logLater); }, Qt::QueuedConnection);
     // Bytes that arrived with the handshake (and were peeked at by the sniffer) are waiting.
     QMetaObject::invokeMethod(this, &Session::readFromSocket, Qt::QueuedConnection);
 }
 
 Session::~Session() = default;
+
+void Session::authenticate()
+{
+    // README "Client certificates": the TLS layer only asked; the store decides.
+    const QSslCertificate peerCert = m_socket->peerCertificate();
+    if (peerCert.isNull())
+        return;
+    QString why;
+    if (const auto cert = m_pki->authenticate(peerCert.toDer(), &why)) {
+        m_info.clientId = cert->clientId;
+        m_info.clientTag = cert->clientTag;
+        m_info.certificateSerial = cert->serial;
+        m_info.certificateSubject = cert->subject;
+    } else {
+        // Treated as anonymous: it may still enrol or renew (§12 #6).
+        m_enrollingClientId = CertificateAuthority::clientOfCertificate(peerCert.toDer()).id;
+        m_logLater = QStringLiteral("client certificate of %1 not accepted (%2): anonymous").arg(peer(), why);
+    }
+}
 
 SessionInfo Session::info() const
 {
@@ -335,26 +359,49 @@ void Session::sendPing()
     m_nextPingId = m_nextPingId >= 0x7FFFFFFE ? 2 : m_nextPingId + 2;
 }
 
-void Session::onCsr(const Csr &)
+void Session::onCsr(const Csr &frame)
 {
     ++m_info.framesIn;
     noteEnrolmentTraffic();
-    // The CA that stores CSRs is not in this build: §3.9 flags 0 means "not stored", after
-    // which the client waits and queries, and nothing is lost on either side.
-    writeFrame(serialize(CsrReply{0}));
+    const PkiService::CsrResult result = m_pki->submitCsr(frame.der, peer());
+    if (!result.client.isNull())
+        m_enrollingClientId = result.client.id;
+    emit log(result.outcome == PkiService::CsrOutcome::Rejected ? LogLevel::Warning : LogLevel::Info,
+             QStringLiteral("%1: %2").arg(peer(), result.message));
+    // §3.9: 0x03 approved at once, 0x01 stored, 0x04 rejected. Answered at once, well inside 20 s.
+    const quint8 flags = result.outcome == PkiService::CsrOutcome::Approved ? (FrameFlag::CsrStored | FrameFlag::CsrApproved)
+        : result.outcome == PkiService::CsrOutcome::Stored                 ? FrameFlag::CsrStored
+                                                                           : FrameFlag::CsrRejected;
+    writeFrame(serialize(CsrReply{flags}));
 }
 
 void Session::onCertQuery(const CertQuery &frame)
 {
     ++m_info.framesIn;
     noteEnrolmentTraffic();
-    // README "CERT_QUERY": nothing on record → "pending" (4 bytes, no flag), never 0x80.
-    writeFrame(serialize(Cert{frame.queryId, frame.queryType, false, {}}));
+    // §3.7: anonymous queries carry the key; authenticated ones are known by the TLS certificate.
+    QString clientId = m_info.clientId;
+    if (!frame.publicKey.isEmpty())
+        clientId = clientKeyIdFromKeyBytes(frame.publicKey).id;
+    else if (clientId.isEmpty())
+        clientId = m_enrollingClientId;
+    if (!clientId.isEmpty())
+        m_enrollingClientId = clientId;
+    QByteArray der;
+    const PkiService::CertAnswer answer = m_pki->queryCertificate(clientId, &der);
+    Cert reply{frame.queryId, frame.queryType, answer == PkiService::CertAnswer::NotFound, der};
+    QByteArray bytes = serialize(reply);
+    if (!fitsOutbound(bytes)) {
+        emit log(LogLevel::Warning, QStringLiteral("%1: certificate of %2 bytes does not fit a frame").arg(peer()).arg(der.size()));
+        bytes = serialize(Cert{frame.queryId, frame.queryType, false, {}});
+    }
+    writeFrame(bytes);
 }
 
 void Session::onTelemetryCapabilities(const TelemetryCapabilities &frame)
 {
     ++m_info.framesIn;
+    m_pki->storeTelemetry(m_info.clientId.isEmpty() ? m_enrollingClientId : m_info.clientId, frame.serial, frame.blob);
     // §3.12: the client re-sends until acknowledged.
     writeFrame(serialize(TelemetryAck{frame.serial}));
 }

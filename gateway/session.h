@@ -16,6 +16,7 @@ namespace SeaCat {
 
 class BackendExchange;
 class BackendPool;
+class PkiService;
 
 class Session final : public QObject, private FrameVisitor
 {
@@ -24,7 +25,8 @@ class Session final : public QObject, private FrameVisitor
 
 public:
     // Takes ownership of `socket`, whose TLS handshake is complete.
-    Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, QObject *parent = nullptr);
+    Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiService *pki,
+            QObject *parent = nullptr);
     ~Session() override;
 
     quint64 id() const { return m_info.id; }
@@ -63,6 +65,7 @@ private:
     void noteEnrolmentTraffic();
     void touch();
     QString peer() const;
+    void authenticate();
 
     // FrameVisitor
     void onSynStream(const SynStream &frame) override;
@@ -86,6 +89,8 @@ private:
     const GatewayConfig m_config;
     FrameReader m_reader;
     BackendPool *m_pool;
+    PkiService *m_pki;
+    QString m_enrollingClientId;   // learnt from a CSR or CERT_QUERY on an anonymous connection
     SessionInfo m_info;
     QHash<quint32, Stream> m_streams;
     QTimer m_idleTimer;
@@ -98,6 +103,7 @@ private:
     bool m_closing = false;
     bool m_closedEmitted = false;
     QString m_closeReason;
+    QString m_logLater;
 };
 
 } // namespace SeaCat

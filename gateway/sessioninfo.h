@@ -14,6 +14,8 @@ struct SessionInfo {
     quint16 peerPort = 0;
     QString clientId;             // empty: anonymous (no valid client certificate)
     QString clientTag;
+    quint64 certificateSerial = 0;    // the client certificate this session authenticated with
+    QString certificateSubject;
     QString tlsProtocol;
     QString cipher;
     int openStreams = 0;

@@ -92,6 +92,24 @@ quint32 SeaCatClient::ping()
     return id;
 }
 
+void SeaCatClient::sendCsr(const QByteArray &der)
+{
+    send(serialize(Csr{0x01, der})); // §3.6: the C-Core sets flag 0x01
+}
+
+quint16 SeaCatClient::queryCertificate(const QByteArray &publicKeyBits)
+{
+    const quint16 id = m_nextQueryId;
+    m_nextQueryId = m_nextQueryId == 0xFFFF ? 1 : m_nextQueryId + 1; // §3.7: 0 is skipped
+    send(serialize(CertQuery{id, 1, publicKeyBits}));
+    return id;
+}
+
+void SeaCatClient::onCert(const Cert &frame)
+{
+    emit certificateAnswer(frame.queryId, frame.notFound, frame.der);
+}
+
 ClientStream *SeaCatClient::request(const QByteArray &method, const QUrl &url, const HeaderList &headers, bool hasBody)
 {
     // §5.1: the host goes without ".seacat"; the path keeps its query.

@@ -39,6 +39,10 @@ public:
     void disconnectFromGateway() { m_socket.disconnectFromHost(); }
 
     quint32 ping();
+    // Enrolment (§3.6–§3.9): submit a DER CSR; ask for the certificate. `publicKeyBits` is sent
+    // on anonymous connections (i2d_PublicKey form), empty on authenticated ones.
+    void sendCsr(const QByteArray &der);
+    quint16 queryCertificate(const QByteArray &publicKeyBits);
     // Opens a stream. `url` is like http://app.seacat/path?q. Without `hasBody` the SYN_STREAM
     // carries FIN; otherwise write the body to the stream and finish() it.
     ClientStream *request(const QByteArray &method, const QUrl &url, const HeaderList &headers, bool hasBody);
@@ -51,6 +55,8 @@ signals:
     void errorOccurred(const QString &message);
     void pong(quint32 id, qint64 microseconds);
     void bytesWritten();
+    void csrReply(quint8 flags);
+    void certificateAnswer(quint16 queryId, bool notFound, const QByteArray &der);
 
 private:
     friend class ClientStream;
@@ -63,8 +69,8 @@ private:
     void onPing(const Ping &frame) override;
     void onCsr(const Csr &) override {}
     void onCertQuery(const CertQuery &) override {}
-    void onCert(const Cert &) override {}
-    void onCsrReply(const CsrReply &) override {}
+    void onCert(const Cert &frame) override;
+    void onCsrReply(const CsrReply &frame) override { emit csrReply(frame.flags); }
     void onSocketsRequest(const SocketsRequest &) override {}
     void onSocketsReply(const SocketsReply &) override {}
     void onTelemetryCapabilities(const TelemetryCapabilities &) override {}
@@ -79,6 +85,7 @@ private:
     QElapsedTimer m_clock;
     quint32 m_nextStreamId = 1;
     quint32 m_nextPingId = 1;
+    quint16 m_nextQueryId = 1;
 };
 
 class ClientStream final : public QObject

@@ -1,5 +1,6 @@
 #include "gatewayidentity.h"
 #include "atomicfile.h"
+#include "../pki/opensslptr.h"
 
 #include <QDir>
 #include <QFile>
@@ -13,67 +14,26 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <memory>
 
 namespace SeaCat {
 
 namespace {
-
-struct OpenSslFree {
-    void operator()(EVP_PKEY *p) const { EVP_PKEY_free(p); }
-    void operator()(X509 *p) const { X509_free(p); }
-    void operator()(BIO *p) const { BIO_free(p); }
-    void operator()(BIGNUM *p) const { BN_free(p); }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, OpenSslFree>;
-using CertPtr = std::unique_ptr<X509, OpenSslFree>;
-using BioPtr = std::unique_ptr<BIO, OpenSslFree>;
-using BigNumPtr = std::unique_ptr<BIGNUM, OpenSslFree>;
 
 constexpr int CaValidityDays = 3650;
 constexpr int ServerValidityDays = 825;   // the common ceiling for TLS server certificates
 constexpr int ServerRenewBeforeDays = 30;
 constexpr long ClockSkewSeconds = 3600;   // notBefore in the past tolerates client clock skew
 
-QByteArray bioContents(BIO *bio)
-{
-    char *data = nullptr;
-    const long size = BIO_get_mem_data(bio, &data);
-    return QByteArray(data, size);
-}
-
-QByteArray keyToPem(EVP_PKEY *key)
-{
-    BioPtr bio(BIO_new(BIO_s_mem()));
-    PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
-    return bioContents(bio.get());
-}
-
-QByteArray certToPem(X509 *cert)
-{
-    BioPtr bio(BIO_new(BIO_s_mem()));
-    PEM_write_bio_X509(bio.get(), cert);
-    return bioContents(bio.get());
-}
-
 KeyPtr readKey(const QString &path)
 {
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return nullptr;
-    const QByteArray pem = file.readAll();
-    BioPtr bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
-    return KeyPtr(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    return file.open(QIODevice::ReadOnly) ? keyFromPem(file.readAll()) : nullptr;
 }
 
 CertPtr readCert(const QString &path)
 {
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return nullptr;
-    const QByteArray pem = file.readAll();
-    BioPtr bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
-    return CertPtr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    return file.open(QIODevice::ReadOnly) ? certFromPem(file.readAll()) : nullptr;
 }
 
 bool addExtension(X509 *cert, X509 *issuer, int nid, const char *value)

@@ -37,7 +37,7 @@ private slots:
     void unknownFramesAreCounted();
     void modes_data();
     void modes();
-    void enrolmentFramesWithoutCa();
+    void enrolmentFramesAreAnswered();
     void authorizedModeClosesSilentConnections();
     void idleTimeout();
     void gatewayPings();
@@ -250,16 +250,16 @@ void TestEngine::modes()
     QVERIFY(client.received.events.at(1).startsWith("DATA id=1 fin=1 len="));
 }
 
-void TestEngine::enrolmentFramesWithoutCa()
+void TestEngine::enrolmentFramesAreAnswered()
 {
     GatewayFixture gw;
     TestClient client(gw.caFile());
     QVERIFY(client.connectTo(gw.start()));
-    client.send(hex("80 A1 00 C1 01 00 00 04 30 82 00 00"));            // CSR
-    client.send(hex("80 A1 00 C2 00 00 00 04 00 01 00 01"));            // CERT_QUERY
+    client.send(hex("80 A1 00 C1 01 00 00 04 30 82 00 00"));            // CSR that is no PKCS#10
+    client.send(hex("80 A1 00 C2 00 00 00 04 00 01 00 01"));            // CERT_QUERY, nothing on record
     client.send(hex("80 B5 00 02 00 00 00 08 00 00 00 05 61 1F 62 00")); // TELEMETRY serial 5
     QVERIFY(client.waitForEvents(3));
-    QCOMPARE(client.received.events, (QStringList{"CSR_REPLY flags=0", "CERT id=1 type=1 notfound=0 der=0",
+    QCOMPARE(client.received.events, (QStringList{"CSR_REPLY flags=4", "CERT id=1 type=1 notfound=0 der=0",
                                                   "TELEMETRY_ACK serial=5"}));
 }
 

@@ -1,0 +1,51 @@
+// The gateway's CA (spec §3.6–§3.8, §6): checks CSRs and issues client certificates with
+// OpenSSL 3's C API. Holds the CA key in memory; the files come from GatewayIdentity.
+#pragma once
+
+#include "clientidentity.h"
+#include "opensslptr.h"
+
+#include <QDateTime>
+#include <optional>
+
+namespace SeaCat {
+
+struct CsrDetails {
+    QByteArray der;
+    ClientKeyId client;
+    QString subject;         // RFC 2253 text, may be empty (stock clients send none, §6.5)
+    QString keyType;
+    int version = 0;         // 0 standard, 1 as the C-Core writes it (§6.5)
+    QString signatureDigest; // "SHA1", "SHA256", ...
+};
+
+struct IssuedCertificate {
+    quint64 serial = 0;
+    QByteArray der;
+    QDateTime notBefore;
+    QDateTime notAfter;
+    QString subject;
+};
+
+class CertificateAuthority
+{
+public:
+    static std::optional<CertificateAuthority> load(const QString &dataDir, QString *error);
+
+    // Parses and verifies a DER PKCS#10 request (README "CSR": version 0 or 1, SHA-1 accepted,
+    // signature verified, key policy). nullopt with a reason when it is not acceptable.
+    static std::optional<CsrDetails> inspectCsr(const QByteArray &der, QString *error);
+    // The Client ID of a certificate's key; null for unparsable DER.
+    static ClientKeyId clientOfCertificate(const QByteArray &der);
+
+    std::optional<IssuedCertificate> issue(const CsrDetails &csr, quint64 serial, int validityDays, QString *error) const;
+    // Signed by this CA's key and within its validity period now.
+    bool verify(const QByteArray &certificateDer) const;
+    QByteArray caCertificatePem() const { return certToPem(m_cert.get()); }
+
+private:
+    std::shared_ptr<EVP_PKEY> m_key;
+    std::shared_ptr<X509> m_cert;
+};
+
+} // namespace SeaCat

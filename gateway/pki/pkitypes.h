@@ -1,0 +1,46 @@
+// Value types of the PKI that cross threads and processes (copyable, no engine pointers).
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QMetaType>
+#include <QString>
+
+namespace SeaCat {
+
+struct CsrInfo {
+    enum class State { Pending, Approved, Rejected };
+    qint64 id = 0;
+    QString clientId;
+    QString clientTag;
+    QString subject;
+    QString keyType;
+    QByteArray der;
+    State state = State::Pending;
+    QDateTime received;
+    QDateTime decided;
+};
+
+struct CertificateInfo {
+    quint64 serial = 0;
+    QString clientId;
+    QString clientTag;
+    QString subject;
+    QByteArray der;
+    QDateTime notBefore;
+    QDateTime notAfter;
+    QDateTime revoked;   // null while not revoked
+    bool isRevoked() const { return revoked.isValid(); }
+    bool isValidNow() const
+    {
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        return !isRevoked() && notBefore <= now && now < notAfter;
+    }
+};
+
+QString toString(CsrInfo::State state);
+
+} // namespace SeaCat
+
+Q_DECLARE_METATYPE(SeaCat::CsrInfo)
+Q_DECLARE_METATYPE(SeaCat::CertificateInfo)
