@@ -33,7 +33,8 @@ struct GatewayFixture {
     // Starts the engine; returns the port (0 on failure).
     quint16 start(SeaCat::GatewayConfig config = defaultConfig())
     {
-        config.dataDir = dataDir.path();
+        if (config.dataDir.isEmpty())
+            config.dataDir = dataDir.path();
         QSignalSpy listening(controller.get(), &SeaCat::GatewayController::listening);
         controller->start(config);
         if (!listening.wait(20'000))
