@@ -1,12 +1,20 @@
-// seacat-gateway: the SeaCat gateway. `--headless` serves without a GUI (servers, scripts).
+// seacat-gateway: the SeaCat gateway with its admin GUI; `--headless` (or no display) serves
+// without it (servers, scripts).
 #include "gatewaycontroller.h"
+#include "mainwindow.h"
 #include "pkiadmin.h"
 #include "signalwatcher.h"
 
+#include <QApplication>
 #include <QCommandLineParser>
-#include <QCoreApplication>
 #include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
 #include <QHostAddress>
+#include <QLibraryInfo>
+#include <QStandardPaths>
+#include <QTranslator>
+#include <memory>
 
 #include <cstdio>
 
@@ -31,12 +39,19 @@ QString levelName(LogLevel level)
     return {};
 }
 
+// The settings file the GUI saves; read at start when no --config is given.
+QString defaultSettingsFile()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) + QStringLiteral("/seacat-gateway.ini");
+}
+
 // Config file first, then flags over it. Returns an error message or an empty string.
 QString buildConfig(const QCommandLineParser &parser, GatewayConfig *config)
 {
-    if (parser.isSet(QStringLiteral("config"))) {
+    const QString file = parser.isSet(QStringLiteral("config")) ? parser.value(QStringLiteral("config")) : defaultSettingsFile();
+    if (parser.isSet(QStringLiteral("config")) || QFileInfo::exists(file)) {
         QString error;
-        auto fromFile = GatewayConfig::fromFile(parser.value(QStringLiteral("config")), &error);
+        auto fromFile = GatewayConfig::fromFile(file, &error);
         if (!fromFile)
             return error;
         *config = *fromFile;
@@ -67,7 +82,18 @@ QString buildConfig(const QCommandLineParser &parser, GatewayConfig *config)
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    // The GUI needs a display; without one (servers, SSH) the same engine runs headless.
+    bool headlessFlag = false, pkiCommand = false;
+    for (int i = 1; i < argc; ++i) {
+        headlessFlag = headlessFlag || qstrcmp(argv[i], "--headless") == 0;
+        pkiCommand = pkiCommand || qstrcmp(argv[i], "pki") == 0;
+    }
+    const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
+        || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
+    const bool gui = !headlessFlag && !pkiCommand && display;
+    std::unique_ptr<QCoreApplication> application = gui ? std::make_unique<QApplication>(argc, argv)
+                                                         : std::make_unique<QCoreApplication>(argc, argv);
+    QCoreApplication &app = *application;
     QCoreApplication::setApplicationName(QStringLiteral("seacat-gateway"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PROJECT_VERSION_STRING));
 
@@ -88,6 +114,7 @@ int main(int argc, char *argv[])
          QStringLiteral("NAME=URL")},
         {QStringLiteral("approval"), QStringLiteral("CSR approval: manual (default) or auto."), QStringLiteral("policy")},
         {QStringLiteral("verbose"), QStringLiteral("Log debug lines too.")},
+        {QStringLiteral("lang"), QStringLiteral("GUI language, e.g. cs or de (default: the system's)."), QStringLiteral("lang")},
     });
     parser.addPositionalArgument(QStringLiteral("pki"), QStringLiteral("Admin commands: pki csr list|approve ID|reject ID, "
                                                                        "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
@@ -108,10 +135,28 @@ int main(int argc, char *argv[])
         return runPkiAdmin(positional.mid(1), config);
     }
     const bool verbose = parser.isSet(QStringLiteral("verbose"));
-    if (!parser.isSet(QStringLiteral("headless")))
-        printLine(stderr, QStringLiteral("seacat-gateway: the admin GUI is not part of this build yet; serving headless"));
+    if (!headlessFlag && !gui)
+        printLine(stderr, QStringLiteral("seacat-gateway: no display (DISPLAY/WAYLAND_DISPLAY unset): serving headless"));
 
     GatewayController controller;
+    if (gui) {
+        QTranslator translator, qtTranslator;
+        const QLocale locale = parser.isSet(QStringLiteral("lang")) ? QLocale(parser.value(QStringLiteral("lang"))) : QLocale::system();
+        QLocale::setDefault(locale);
+        if (translator.load(locale, QStringLiteral("seacat"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+            QCoreApplication::installTranslator(&translator);
+        if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+            QCoreApplication::installTranslator(&qtTranslator);
+        QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/seacat-gateway.svg")));
+        MainWindow window(&controller, config,
+                          parser.isSet(QStringLiteral("config")) ? parser.value(QStringLiteral("config")) : defaultSettingsFile());
+        window.show();
+        QObject::connect(&controller, &GatewayController::listening, &app, [](const QHostAddress &address, quint16 port) {
+            printLine(stdout, QStringLiteral("listening on %1:%2").arg(address.toString()).arg(port));
+        });
+        controller.start(config);
+        return app.exec();
+    }
     SignalWatcher signalWatcher;
     int exitCode = 0;
     bool announced = false;

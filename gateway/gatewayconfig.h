@@ -2,7 +2,7 @@
 // Read from an INI file (README "Configuration"); command-line flags override it.
 #pragma once
 
-#include "limits.h"
+#include "gatewaylimits.h"
 
 #include <QHostAddress>
 #include <QMap>

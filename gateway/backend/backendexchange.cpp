@@ -1,5 +1,5 @@
 #include "backendexchange.h"
-#include "../limits.h"
+#include "../gatewaylimits.h"
 #include "backendpool.h"
 
 #include <QSslSocket>

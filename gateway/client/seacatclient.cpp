@@ -1,5 +1,5 @@
 #include "seacatclient.h"
-#include "../limits.h"
+#include "../gatewaylimits.h"
 #include "codec/framewriter.h"
 
 #include <QFile>

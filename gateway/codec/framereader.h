@@ -3,7 +3,7 @@
 // the payload cap, checked as soon as the 8-byte header is complete.
 #pragma once
 
-#include "../limits.h"
+#include "../gatewaylimits.h"
 #include "framevisitor.h"
 
 #include <QByteArray>

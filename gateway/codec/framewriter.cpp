@@ -1,5 +1,5 @@
 #include "framewriter.h"
-#include "../limits.h"
+#include "../gatewaylimits.h"
 #include "vle.h"
 
 #include <QtEndian>

@@ -1,6 +1,8 @@
 // unique_ptr deleters for the OpenSSL objects the PKI code holds.
 #pragma once
 
+#include <QByteArray>
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>

@@ -1,5 +1,5 @@
 #include "protocolsniffer.h"
-#include "../limits.h"
+#include "../gatewaylimits.h"
 
 #include <QSslConfiguration>
 #include <QSslSocket>

@@ -1,5 +1,5 @@
 #include "rejector.h"
-#include "../limits.h"
+#include "../gatewaylimits.h"
 
 #include <QSslSocket>
 

@@ -1,0 +1,130 @@
+#include "mainwindow.h"
+#include "activitychart.h"
+#include "certificatesview.h"
+#include "format.h"
+#include "gatewaycontroller.h"
+#include "logview.h"
+#include "sessionsview.h"
+#include "sessiontablemodel.h"
+#include "settingsview.h"
+#include "tls/gatewayidentity.h"
+
+#include <QAction>
+#include <QLabel>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+using namespace SeaCat;
+
+MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &config, const QString &settingsFile, QWidget *parent)
+    : QMainWindow(parent), m_controller(controller), m_config(config), m_sessions(new SessionTableModel(this)),
+      m_sessionsView(new SessionsView(m_sessions)), m_certificatesView(new CertificatesView),
+      m_settingsView(new SettingsView(config, settingsFile)), m_logView(new LogView), m_chart(new ActivityChart),
+      m_tabs(new QTabWidget), m_listening(new QLabel), m_mode(new QLabel), m_sessionCount(new QLabel), m_rates(new QLabel),
+      m_uptime(new QLabel)
+{
+    setWindowTitle(tr("SeaCat Gateway — %1").arg(config.name));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/seacat-gateway.svg")));
+
+    auto *sessionsTab = new QWidget;
+    auto *sessionsLayout = new QVBoxLayout(sessionsTab);
+    sessionsLayout->addWidget(m_chart);
+    sessionsLayout->addWidget(m_sessionsView, 1);
+    m_tabs->addTab(sessionsTab, QIcon(QStringLiteral(":/icons/sessions.svg")), tr("Sessions"));
+    m_tabs->addTab(m_certificatesView, QIcon(QStringLiteral(":/icons/certificates.svg")), tr("Certificates"));
+    m_tabs->addTab(m_settingsView, QIcon(QStringLiteral(":/icons/settings.svg")), tr("Settings"));
+    m_tabs->addTab(m_logView, QIcon(QStringLiteral(":/icons/log.svg")), tr("Log"));
+    setCentralWidget(m_tabs);
+
+    auto *toolbar = addToolBar(tr("Gateway"));
+    toolbar->setObjectName(QStringLiteral("gateway"));
+    QAction *start = toolbar->addAction(tr("Start"));
+    QAction *stop = toolbar->addAction(tr("Stop"));
+    connect(start, &QAction::triggered, controller, [this] { m_controller->start(m_config); });
+    connect(stop, &QAction::triggered, controller, &GatewayController::stop);
+    connect(controller, &GatewayController::stateChanged, this, [start, stop](GatewayController::State state) {
+        start->setEnabled(state == GatewayController::State::Stopped || state == GatewayController::State::Failed);
+        stop->setEnabled(state == GatewayController::State::Listening);
+    });
+    start->setEnabled(false);
+
+    for (QLabel *label : {m_listening, m_mode, m_sessionCount, m_rates, m_uptime})
+        statusBar()->addWidget(label);
+    m_mode->setText(tr("mode: %1").arg(toString(config.mode)));
+    m_listening->setText(tr("starting…"));
+
+    // Engine → views: queued signals only.
+    connect(controller, &GatewayController::sessionOpened, m_sessions, &SessionTableModel::addSession);
+    connect(controller, &GatewayController::sessionClosed, m_sessions, &SessionTableModel::removeSession);
+    connect(controller, &GatewayController::sessionsUpdated, m_sessions, &SessionTableModel::updateSessions);
+    connect(controller, &GatewayController::statsUpdated, this, &MainWindow::showStats);
+    connect(controller, &GatewayController::logMessage, m_logView, &LogView::append);
+    connect(controller, &GatewayController::listening, this, [this](const QHostAddress &address, quint16 port) {
+        if (!m_upSince.isValid())
+            m_upSince.start();
+        m_listening->setText(tr("listening on %1:%2").arg(address.toString()).arg(port));
+        m_listening->setStyleSheet({});
+        m_certificatesView->setCaCertificate(QSslCertificate::fromPath(m_config.dataDir + u'/' + GatewayIdentity::CaCertFile).value(0));
+        m_settingsView->showListening(address, port);
+        m_controller->requestPkiSnapshot();
+    });
+    connect(controller, &GatewayController::failed, this, [this](const QString &reason) {
+        m_listening->setText(tr("not listening: %1").arg(reason));
+        m_listening->setStyleSheet(QStringLiteral("color: #b00020"));
+        m_logView->append(LogLevel::Error, reason);
+    });
+    connect(controller, &GatewayController::stopped, this, [this] {
+        m_listening->setText(tr("stopped"));
+        m_upSince.invalidate();
+        m_sessions->clear();
+    });
+    connect(controller, &GatewayController::portChangeFailed, m_settingsView, &SettingsView::showPortError);
+    connect(m_settingsView, &SettingsView::portChangeRequested, controller, &GatewayController::changePort);
+    connect(m_sessionsView, &SessionsView::disconnectRequested, controller, &GatewayController::disconnectSession);
+
+    connect(controller, &GatewayController::pkiSnapshot, m_certificatesView, &CertificatesView::showSnapshot);
+    connect(controller, &GatewayController::pkiChanged, controller, &GatewayController::requestPkiSnapshot);
+    connect(controller, &GatewayController::csrReceived, controller, &GatewayController::requestPkiSnapshot);
+    connect(controller, &GatewayController::certificateIssued, controller, &GatewayController::requestPkiSnapshot);
+    connect(controller, &GatewayController::certificateRevoked, controller, &GatewayController::requestPkiSnapshot);
+    connect(controller, &GatewayController::certificateExpiringSoon, this, [this](const CertificateInfo &c) {
+        m_logView->append(LogLevel::Warning, tr("certificate %1 of %2 expires on %3").arg(c.serial).arg(c.clientTag, c.notAfter.toString(Qt::ISODate)));
+    });
+    connect(controller, &GatewayController::pkiActionFailed, this, [this](const QString &reason) {
+        m_logView->append(LogLevel::Error, reason);
+        statusBar()->showMessage(reason, 10'000);
+    });
+    connect(m_certificatesView, &CertificatesView::approveRequested, controller, &GatewayController::approveCsr);
+    connect(m_certificatesView, &CertificatesView::rejectRequested, controller, &GatewayController::rejectCsr);
+    connect(m_certificatesView, &CertificatesView::revokeRequested, controller, &GatewayController::revokeCertificate);
+
+    auto *clock = new QTimer(this);
+    connect(clock, &QTimer::timeout, this, &MainWindow::tick);
+    clock->start(1'000);
+    tick();
+    resize(1100, 720);
+}
+
+void MainWindow::showStats(const GatewayStats &stats)
+{
+    const double seconds = m_lastStatsAt.isValid() ? m_lastStatsAt.restart() / 1000.0 : 0;
+    if (!m_lastStatsAt.isValid())
+        m_lastStatsAt.start();
+    const auto rate = [seconds](quint64 now, quint64 before) { return seconds > 0 && now >= before ? double(now - before) / seconds : 0.0; };
+    const double requests = rate(stats.requests, m_lastStats.requests);
+    m_sessionCount->setText(tr("%n session(s)", nullptr, stats.sessionsNow));
+    m_rates->setText(tr("%1 requests/s, in %2/s, out %3/s")
+                         .arg(requests, 0, 'f', 1)
+                         .arg(Format::bytes(quint64(rate(stats.bytesIn, m_lastStats.bytesIn))),
+                              Format::bytes(quint64(rate(stats.bytesOut, m_lastStats.bytesOut)))));
+    m_chart->addSample(requests, stats.sessionsNow);
+    m_lastStats = stats;
+}
+
+void MainWindow::tick()
+{
+    m_uptime->setText(m_upSince.isValid() ? tr("up %1").arg(Format::duration(m_upSince.elapsed() / 1000)) : QString());
+}

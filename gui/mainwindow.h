@@ -1,0 +1,62 @@
+// The admin window: status bar, sessions, certificates, settings, log. Talks to the engine
+// only through the GatewayController's signals and slots.
+#pragma once
+
+#include "gatewayconfig.h"
+#include "sessioninfo.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+
+class ActivityChart;
+class CertificatesView;
+class LogView;
+class QLabel;
+class QTabWidget;
+class SessionTableModel;
+class SessionsView;
+class SettingsView;
+
+namespace SeaCat {
+class GatewayController;
+}
+
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    MainWindow(SeaCat::GatewayController *controller, const SeaCat::GatewayConfig &config, const QString &settingsFile,
+               QWidget *parent = nullptr);
+
+    SessionTableModel *sessionModel() const { return m_sessions; }
+    SessionsView *sessionsView() const { return m_sessionsView; }
+    CertificatesView *certificatesView() const { return m_certificatesView; }
+    SettingsView *settingsView() const { return m_settingsView; }
+    LogView *logView() const { return m_logView; }
+    ActivityChart *chart() const { return m_chart; }
+    QTabWidget *tabs() const { return m_tabs; }
+    QLabel *listeningLabel() const { return m_listening; }
+
+private:
+    void showStats(const SeaCat::GatewayStats &stats);
+    void tick();
+
+    SeaCat::GatewayController *m_controller;
+    SeaCat::GatewayConfig m_config;
+    SessionTableModel *m_sessions;
+    SessionsView *m_sessionsView;
+    CertificatesView *m_certificatesView;
+    SettingsView *m_settingsView;
+    LogView *m_logView;
+    ActivityChart *m_chart;
+    QTabWidget *m_tabs;
+    QLabel *m_listening;
+    QLabel *m_mode;
+    QLabel *m_sessionCount;
+    QLabel *m_rates;
+    QLabel *m_uptime;
+    QElapsedTimer m_upSince;
+    QElapsedTimer m_lastStatsAt;
+    SeaCat::GatewayStats m_lastStats;
+};

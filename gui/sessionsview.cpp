@@ -1,0 +1,79 @@
+#include "sessionsview.h"
+#include "format.h"
+#include "sessiontablemodel.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
+    : QWidget(parent), m_model(model), m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView),
+      m_filter(new QLineEdit), m_disconnect(new QPushButton(tr("Disconnect"))), m_details(new QLabel)
+{
+    m_proxy->setSourceModel(model);
+    m_proxy->setSortRole(SessionTableModel::RawDataRole);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->verticalHeader()->hide();
+    m_filter->setPlaceholderText(tr("Filter by address, client tag, cipher…"));
+    m_filter->setClearButtonEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_details->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_details->setWordWrap(true);
+    m_details->setMinimumWidth(240);
+    m_disconnect->setEnabled(false);
+
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &SessionsView::showDetails);
+    connect(m_proxy, &QAbstractItemModel::dataChanged, this, &SessionsView::showDetails);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, &SessionsView::showDetails);
+    connect(m_disconnect, &QPushButton::clicked, this, [this] {
+        const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+        if (!rows.isEmpty())
+            emit disconnectRequested(rows.first().data(SessionTableModel::SessionIdRole).toULongLong());
+    });
+
+    auto *splitter = new QSplitter;
+    splitter->addWidget(m_table);
+    auto *side = new QWidget;
+    auto *sideLayout = new QVBoxLayout(side);
+    sideLayout->addWidget(m_details, 1);
+    sideLayout->addWidget(m_disconnect);
+    splitter->addWidget(side);
+    splitter->setStretchFactor(0, 3);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_filter);
+    layout->addWidget(splitter, 1);
+    showDetails();
+}
+
+void SessionsView::showDetails()
+{
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    m_disconnect->setEnabled(!rows.isEmpty());
+    if (rows.isEmpty()) {
+        m_details->setText(tr("Select a session to see its details."));
+        return;
+    }
+    const SeaCat::SessionInfo s = m_model->session(m_proxy->mapToSource(rows.first()).row());
+    const QString client = s.clientTag.isEmpty()
+        ? tr("anonymous (no valid client certificate)")
+        : tr("%1<br>Client ID %2…<br>certificate %3: %4").arg(s.clientTag, s.clientId.left(24)).arg(s.certificateSerial).arg(s.certificateSubject.toHtmlEscaped());
+    m_details->setText(tr("<b>Session %1</b><br>%2:%3<br>%4 %5<br><br><b>Client</b><br>%6<br><br>"
+                          "<b>Traffic</b><br>%7 streams open, %8 in all, %9 refused<br>%10 requests<br>"
+                          "%11 in, %12 out<br>%13 frames in, %14 out<br>%15 unknown, %16 malformed frames<br>%17 pings")
+                           .arg(s.id).arg(s.peerAddress).arg(s.peerPort).arg(s.tlsProtocol, s.cipher, client)
+                           .arg(s.openStreams).arg(s.streamsTotal).arg(s.refusedStreams).arg(s.requests)
+                           .arg(Format::bytes(s.bytesIn), Format::bytes(s.bytesOut))
+                           .arg(s.framesIn).arg(s.framesOut).arg(s.unknownFrames).arg(s.malformedFrames).arg(s.pingsReceived));
+}

@@ -1,0 +1,35 @@
+// Sessions tab: the live table (sortable, filterable), a detail pane, and "Disconnect".
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+class SessionTableModel;
+
+class SessionsView final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit SessionsView(SessionTableModel *model, QWidget *parent = nullptr);
+    QTableView *table() const { return m_table; }
+    QLineEdit *filter() const { return m_filter; }
+    QPushButton *disconnectButton() const { return m_disconnect; }
+
+signals:
+    void disconnectRequested(quint64 sessionId);
+
+private:
+    void showDetails();
+
+    SessionTableModel *m_model;
+    QSortFilterProxyModel *m_proxy;
+    QTableView *m_table;
+    QLineEdit *m_filter;
+    QPushButton *m_disconnect;
+    QLabel *m_details;
+};

@@ -1,0 +1,413 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>ActivityChart</name>
+    <message>
+        <source>requests/s</source>
+        <translation>Anfragen/s</translation>
+    </message>
+    <message>
+        <source>sessions</source>
+        <translation>Sitzungen</translation>
+    </message>
+</context>
+<context>
+    <name>CertificatesView</name>
+    <message>
+        <source>Export CA certificate…</source>
+        <translation>CA-Zertifikat exportieren…</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Empfangen</translation>
+    </message>
+    <message>
+        <source>Client tag</source>
+        <translation>Client-Tag</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>Schlüssel</translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation>Subjekt</translation>
+    </message>
+    <message>
+        <source>Serial</source>
+        <translation>Seriennummer</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>Läuft ab</translation>
+    </message>
+    <message>
+        <source>Approve…</source>
+        <translation>Genehmigen…</translation>
+    </message>
+    <message>
+        <source>Reject…</source>
+        <translation>Ablehnen…</translation>
+    </message>
+    <message>
+        <source>Revoke…</source>
+        <translation>Widerrufen…</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Exportieren…</translation>
+    </message>
+    <message>
+        <source>Please confirm</source>
+        <translation>Bitte bestätigen</translation>
+    </message>
+    <message>
+        <source>Export certificate</source>
+        <translation>Zertifikat exportieren</translation>
+    </message>
+    <message>
+        <source>PEM certificates (*.pem)</source>
+        <translation>PEM-Zertifikate (*.pem)</translation>
+    </message>
+    <message>
+        <source>Certificate authority</source>
+        <translation>Zertifizierungsstelle</translation>
+    </message>
+    <message>
+        <source>Pending certificate requests</source>
+        <translation>Offene Zertifikatsanfragen</translation>
+    </message>
+    <message>
+        <source>Issued and revoked certificates</source>
+        <translation>Ausgestellte und widerrufene Zertifikate</translation>
+    </message>
+    <message>
+        <source>Issue a client certificate for request %1?</source>
+        <translation>Ein Client-Zertifikat für Anfrage %1 ausstellen?</translation>
+    </message>
+    <message>
+        <source>Reject request %1? The client cannot enrol with this key again.</source>
+        <translation>Anfrage %1 ablehnen? Der Client kann sich mit diesem Schlüssel nicht erneut registrieren.</translation>
+    </message>
+    <message>
+        <source>Revoke certificate %1? Its client is disconnected at once.</source>
+        <translation>Zertifikat %1 widerrufen? Sein Client wird sofort getrennt.</translation>
+    </message>
+    <message>
+        <source>The CA appears when the gateway has started.</source>
+        <translation>Die Zertifizierungsstelle erscheint, sobald das Gateway läuft.</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;SHA-256 %2&lt;br&gt;valid until %3</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;SHA-256 %2&lt;br&gt;gültig bis %3</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>(leer)</translation>
+    </message>
+    <message>
+        <source>revoked</source>
+        <translation>widerrufen</translation>
+    </message>
+    <message>
+        <source>valid</source>
+        <translation>gültig</translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation>abgelaufen</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>Export fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+</context>
+<context>
+    <name>LogView</name>
+    <message>
+        <source>Debug and above</source>
+        <translation>Debug und höher</translation>
+    </message>
+    <message>
+        <source>Info and above</source>
+        <translation>Info und höher</translation>
+    </message>
+    <message>
+        <source>Warnings and errors</source>
+        <translation>Warnungen und Fehler</translation>
+    </message>
+    <message>
+        <source>Errors only</source>
+        <translation>Nur Fehler</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>SeaCat Gateway — %1</source>
+        <translation>SeaCat-Gateway — %1</translation>
+    </message>
+    <message>
+        <source>Sessions</source>
+        <translation>Sitzungen</translation>
+    </message>
+    <message>
+        <source>Certificates</source>
+        <translation>Zertifikate</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>Protokoll</translation>
+    </message>
+    <message>
+        <source>Gateway</source>
+        <translation>Gateway</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Anhalten</translation>
+    </message>
+    <message>
+        <source>mode: %1</source>
+        <translation>Modus: %1</translation>
+    </message>
+    <message>
+        <source>starting…</source>
+        <translation>startet…</translation>
+    </message>
+    <message>
+        <source>listening on %1:%2</source>
+        <translation>lauscht auf %1:%2</translation>
+    </message>
+    <message>
+        <source>not listening: %1</source>
+        <translation>lauscht nicht: %1</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>angehalten</translation>
+    </message>
+    <message>
+        <source>certificate %1 of %2 expires on %3</source>
+        <translation>Zertifikat %1 von %2 läuft am %3 ab</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n session(s)</source>
+        <translation><numerusform>%n Sitzung</numerusform><numerusform>%n Sitzungen</numerusform></translation>
+    </message>
+    <message>
+        <source>%1 requests/s, in %2/s, out %3/s</source>
+        <translation>%1 Anfragen/s, ein %2/s, aus %3/s</translation>
+    </message>
+    <message>
+        <source>up %1</source>
+        <translation>läuft seit %1</translation>
+    </message>
+</context>
+<context>
+    <name>SessionTableModel</name>
+    <message>
+        <source>Peer</source>
+        <translation>Gegenstelle</translation>
+    </message>
+    <message>
+        <source>Client</source>
+        <translation>Client</translation>
+    </message>
+    <message>
+        <source>TLS</source>
+        <translation>TLS</translation>
+    </message>
+    <message>
+        <source>Streams</source>
+        <translation>Streams</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message>
+        <source>In</source>
+        <translation>Ein</translation>
+    </message>
+    <message>
+        <source>Out</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Verbunden</translation>
+    </message>
+    <message>
+        <source>Last activity</source>
+        <translation>Letzte Aktivität</translation>
+    </message>
+    <message>
+        <source>anonymous</source>
+        <translation>anonym</translation>
+    </message>
+</context>
+<context>
+    <name>SessionsView</name>
+    <message>
+        <source>Disconnect</source>
+        <translation>Trennen</translation>
+    </message>
+    <message>
+        <source>Filter by address, client tag, cipher…</source>
+        <translation>Nach Adresse, Client-Tag, Chiffre filtern…</translation>
+    </message>
+    <message>
+        <source>Select a session to see its details.</source>
+        <translation>Wählen Sie eine Sitzung, um Details zu sehen.</translation>
+    </message>
+    <message>
+        <source>anonymous (no valid client certificate)</source>
+        <translation>anonym (kein gültiges Client-Zertifikat)</translation>
+    </message>
+    <message>
+        <source>%1&lt;br&gt;Client ID %2…&lt;br&gt;certificate %3: %4</source>
+        <translation>%1&lt;br&gt;Client-ID %2…&lt;br&gt;Zertifikat %3: %4</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Session %1&lt;/b&gt;&lt;br&gt;%2:%3&lt;br&gt;%4 %5&lt;br&gt;&lt;br&gt;&lt;b&gt;Client&lt;/b&gt;&lt;br&gt;%6&lt;br&gt;&lt;br&gt;&lt;b&gt;Traffic&lt;/b&gt;&lt;br&gt;%7 streams open, %8 in all, %9 refused&lt;br&gt;%10 requests&lt;br&gt;%11 in, %12 out&lt;br&gt;%13 frames in, %14 out&lt;br&gt;%15 unknown, %16 malformed frames&lt;br&gt;%17 pings</source>
+        <translation>&lt;b&gt;Sitzung %1&lt;/b&gt;&lt;br&gt;%2:%3&lt;br&gt;%4 %5&lt;br&gt;&lt;br&gt;&lt;b&gt;Client&lt;/b&gt;&lt;br&gt;%6&lt;br&gt;&lt;br&gt;&lt;b&gt;Verkehr&lt;/b&gt;&lt;br&gt;%7 Streams offen, %8 insgesamt, %9 abgewiesen&lt;br&gt;%10 Anfragen&lt;br&gt;%11 ein, %12 aus&lt;br&gt;%13 Frames ein, %14 aus&lt;br&gt;%15 unbekannte, %16 fehlerhafte Frames&lt;br&gt;%17 Pings</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsView</name>
+    <message>
+        <source>I want this reserved port anyway</source>
+        <translation>Ich will diesen reservierten Port trotzdem</translation>
+    </message>
+    <message>
+        <source>Apply port</source>
+        <translation>Port übernehmen</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Speichern</translation>
+    </message>
+    <message>
+        <source>Where clients connect</source>
+        <translation>Wo sich Clients verbinden</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Adresse</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <source>combined: anonymous clients may enrol, requests need a certificate</source>
+        <translation>kombiniert: anonyme Clients dürfen sich registrieren, Anfragen brauchen ein Zertifikat</translation>
+    </message>
+    <message>
+        <source>authorized: like combined, silent anonymous clients are closed</source>
+        <translation>autorisiert: wie kombiniert, untätige anonyme Clients werden getrennt</translation>
+    </message>
+    <message>
+        <source>anonymous: every client is served</source>
+        <translation>anonym: jeder Client wird bedient</translation>
+    </message>
+    <message>
+        <source>manual: an administrator approves each request</source>
+        <translation>manuell: ein Administrator genehmigt jede Anfrage</translation>
+    </message>
+    <message>
+        <source>auto: every valid request is signed</source>
+        <translation>automatisch: jede gültige Anfrage wird signiert</translation>
+    </message>
+    <message>
+        <source>Host (NAME.seacat)</source>
+        <translation>Host (NAME.seacat)</translation>
+    </message>
+    <message>
+        <source>Backend URL</source>
+        <translation>Backend-URL</translation>
+    </message>
+    <message>
+        <source>Add backend</source>
+        <translation>Backend hinzufügen</translation>
+    </message>
+    <message>
+        <source>Remove backend</source>
+        <translation>Backend entfernen</translation>
+    </message>
+    <message>
+        <source>Applied at the next start</source>
+        <translation>Gilt ab dem nächsten Start</translation>
+    </message>
+    <message>
+        <source>Gateway name (certificate CN)</source>
+        <translation>Gateway-Name (CN des Zertifikats)</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>Modus</translation>
+    </message>
+    <message>
+        <source>Certificate approval</source>
+        <translation>Zertifikatsgenehmigung</translation>
+    </message>
+    <message>
+        <source>Backends</source>
+        <translation>Backends</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an IP address (0.0.0.0 for all, or one of this machine&apos;s addresses)</source>
+        <translation>„%1“ ist keine IP-Adresse (0.0.0.0 für alle oder eine Adresse dieses Rechners)</translation>
+    </message>
+    <message>
+        <source>Opening port %1…</source>
+        <translation>Öffne Port %1…</translation>
+    </message>
+    <message>
+        <source>Port 443 is recommended: SeaCat traffic looks like HTTPS, so about 95 % of networks let it through.</source>
+        <translation>Port 443 wird empfohlen: SeaCat-Verkehr sieht wie HTTPS aus, daher lassen ihn etwa 95 % der Netze durch.</translation>
+    </message>
+    <message>
+        <source>Port 80 reaches only about 67 % of networks (443: about 95 %). It is reserved: confirm to use it.</source>
+        <translation>Port 80 erreicht nur etwa 67 % der Netze (443: etwa 95 %). Er ist reserviert: bestätigen Sie die Nutzung.</translation>
+    </message>
+    <message>
+        <source>Ports up to 1024 are reserved for other services; use 443 (about 95 % reachability) or a port above 1024. Confirm to use it anyway.</source>
+        <translation>Ports bis 1024 sind für andere Dienste reserviert; nutzen Sie 443 (etwa 95 % Erreichbarkeit) oder einen Port über 1024. Bestätigen Sie, um ihn trotzdem zu nutzen.</translation>
+    </message>
+    <message>
+        <source>A custom port above 1024 reaches about 86 % of networks; 443 reaches about 95 %.</source>
+        <translation>Ein eigener Port über 1024 erreicht etwa 86 % der Netze; 443 etwa 95 %.</translation>
+    </message>
+    <message>
+        <source>Listening on %1 port %2.</source>
+        <translation>Lauscht auf %1, Port %2.</translation>
+    </message>
+    <message>
+        <source>Saved to %1; applied at the next start.</source>
+        <translation>Gespeichert in %1; gilt ab dem nächsten Start.</translation>
+    </message>
+</context>
+</TS>
