@@ -62,15 +62,9 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
     connect(controller, &GatewayController::sessionsUpdated, m_sessions, &SessionTableModel::updateSessions);
     connect(controller, &GatewayController::statsUpdated, this, &MainWindow::showStats);
     connect(controller, &GatewayController::logMessage, m_logView, &LogView::append);
-    connect(controller, &GatewayController::listening, this, [this](const QHostAddress &address, quint16 port) {
-        if (!m_upSince.isValid())
-            m_upSince.start();
-        m_listening->setText(tr("listening on %1:%2").arg(address.toString()).arg(port));
-        m_listening->setStyleSheet({});
-        m_certificatesView->setCaCertificate(QSslCertificate::fromPath(m_config.dataDir + u'/' + GatewayIdentity::CaCertFile).value(0));
-        m_settingsView->showListening(address, port);
-        m_controller->requestPkiSnapshot();
-    });
+    connect(controller, &GatewayController::listening, this, &MainWindow::showListening);
+    if (controller->state() == GatewayController::State::Listening) // a window opened on a running engine
+        showListening(controller->address(), controller->port());
     connect(controller, &GatewayController::failed, this, [this](const QString &reason) {
         m_listening->setText(tr("not listening: %1").arg(reason));
         m_listening->setStyleSheet(QStringLiteral("color: #b00020"));
@@ -106,6 +100,17 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
     clock->start(1'000);
     tick();
     resize(1100, 720);
+}
+
+void MainWindow::showListening(const QHostAddress &address, quint16 port)
+{
+    if (!m_upSince.isValid())
+        m_upSince.start();
+    m_listening->setText(tr("listening on %1:%2").arg(address.toString()).arg(port));
+    m_listening->setStyleSheet({});
+    m_certificatesView->setCaCertificate(QSslCertificate::fromPath(m_config.dataDir + u'/' + GatewayIdentity::CaCertFile).value(0));
+    m_settingsView->showListening(address, port);
+    m_controller->requestPkiSnapshot();
 }
 
 void MainWindow::showStats(const GatewayStats &stats)

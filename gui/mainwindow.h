@@ -40,6 +40,7 @@ public:
 
 private:
     void showStats(const SeaCat::GatewayStats &stats);
+    void showListening(const QHostAddress &address, quint16 port);
     void tick();
 
     SeaCat::GatewayController *m_controller;

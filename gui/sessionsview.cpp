@@ -25,6 +25,10 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->hide();
+    m_table->setWordWrap(false);
+    m_table->setColumnWidth(SessionTableModel::PeerAddress, 150);
+    m_table->setColumnWidth(SessionTableModel::Client, 170);
+    m_table->setColumnWidth(SessionTableModel::Tls, 240);
     m_filter->setPlaceholderText(tr("Filter by address, client tag, cipher…"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);

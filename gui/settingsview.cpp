@@ -47,6 +47,7 @@ SettingsView::SettingsView(const GatewayConfig &config, const QString &settingsF
     m_approval->setCurrentIndex(config.autoApprove ? 1 : 0);
     m_hosts->setHorizontalHeaderLabels({tr("Host (NAME.seacat)"), tr("Backend URL")});
     m_hosts->horizontalHeader()->setStretchLastSection(true);
+    m_hosts->setColumnWidth(0, 180);
     m_hosts->verticalHeader()->hide();
     for (auto it = config.hosts.cbegin(); it != config.hosts.cend(); ++it) {
         const int row = m_hosts->rowCount();
@@ -116,6 +117,8 @@ void SettingsView::updateGuidance()
 
 void SettingsView::showListening(const QHostAddress &address, quint16 port)
 {
+    m_address->setText(address.toString());
+    m_port->setValue(port);
     m_portStatus->setText(tr("Listening on %1 port %2.").arg(address.toString()).arg(port));
     m_portStatus->setStyleSheet({});
 }
