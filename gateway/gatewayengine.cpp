@@ -284,35 +284,34 @@ void GatewayEngine::disconnectSession(quint64 id)
         session->close(QStringLiteral("disconnected by the administrator"));
 }
 
-void GatewayEngine::approveCsr(qint64 id)
+void GatewayEngine::runPkiAction(const std::function<QString(PkiService &)> &action, const std::function<QString()> &done)
 {
     if (!m_pki)
         return emit pkiActionFailed(QStringLiteral("the gateway is not running"));
-    CertificateInfo issued;
-    if (QString e = m_pki->approve(id, QStringLiteral("gui"), &issued); !e.isEmpty())
+    if (QString e = action(*m_pki); !e.isEmpty())
         return emit pkiActionFailed(e);
-    emit logMessage(LogLevel::Info, QStringLiteral("approved CSR %1: certificate serial %2 for %3").arg(id).arg(issued.serial).arg(issued.clientTag));
+    emit logMessage(LogLevel::Info, done());
     emit pkiChanged();
+}
+
+void GatewayEngine::approveCsr(qint64 id)
+{
+    auto issued = std::make_shared<CertificateInfo>();
+    runPkiAction([=](PkiService &pki) { return pki.approve(id, QStringLiteral("gui"), issued.get()); }, [=] {
+        return QStringLiteral("approved CSR %1: certificate serial %2 for %3").arg(id).arg(issued->serial).arg(issued->clientTag);
+    });
 }
 
 void GatewayEngine::rejectCsr(qint64 id)
 {
-    if (!m_pki)
-        return emit pkiActionFailed(QStringLiteral("the gateway is not running"));
-    if (QString e = m_pki->reject(id, QStringLiteral("gui")); !e.isEmpty())
-        return emit pkiActionFailed(e);
-    emit logMessage(LogLevel::Info, QStringLiteral("rejected CSR %1").arg(id));
-    emit pkiChanged();
+    runPkiAction([=](PkiService &pki) { return pki.reject(id, QStringLiteral("gui")); },
+                 [=] { return QStringLiteral("rejected CSR %1").arg(id); });
 }
 
 void GatewayEngine::revokeCertificate(quint64 serial)
 {
-    if (!m_pki)
-        return emit pkiActionFailed(QStringLiteral("the gateway is not running"));
-    if (QString e = m_pki->revoke(serial, QStringLiteral("gui")); !e.isEmpty())
-        return emit pkiActionFailed(e);
-    emit logMessage(LogLevel::Info, QStringLiteral("revoked certificate %1").arg(serial));
-    emit pkiChanged();
+    runPkiAction([=](PkiService &pki) { return pki.revoke(serial, QStringLiteral("gui")); },
+                 [=] { return QStringLiteral("revoked certificate %1").arg(serial); });
 }
 
 void GatewayEngine::requestPkiSnapshot()

@@ -13,6 +13,7 @@
 #include <QSet>
 #include <QSslConfiguration>
 #include <QTimer>
+#include <functional>
 #include <memory>
 
 class QSslServer;
@@ -78,6 +79,8 @@ private:
     void finishStopIfIdle();
     // Closes the sessions whose client certificate is no longer valid (revoked, expired).
     void closeInvalidatedSessions();
+    // An admin action from the GUI: logged and announced when it works, reported when not.
+    void runPkiAction(const std::function<QString(PkiService &)> &action, const std::function<QString()> &done);
     void pollPkiStore();
     void warnAboutExpiringCertificates();
 

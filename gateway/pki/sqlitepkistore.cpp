@@ -119,28 +119,33 @@ qint64 SqlitePkiStore::externalChangeCounter()
     return query.exec(QStringLiteral("PRAGMA data_version")) && query.next() ? query.value(0).toLongLong() : -1;
 }
 
-QList<CsrInfo> SqlitePkiStore::queryCsrs(const QString &where, const QVariantList &values)
+std::optional<QSqlQuery> SqlitePkiStore::select(const QString &sql, const QVariantList &values)
 {
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
-    query.prepare(QStringLiteral("SELECT id, client_id, client_tag, subject, key_type, der, state, received, decided FROM csrs ") + where);
+    query.prepare(sql);
     for (const QVariant &v : values)
         query.addBindValue(v);
+    if (query.exec())
+        return query;
+    m_error = query.lastError().text();
+    return std::nullopt;
+}
+
+QList<CsrInfo> SqlitePkiStore::queryCsrs(const QString &where, const QVariantList &values)
+{
     QList<CsrInfo> out;
-    if (!query.exec()) {
-        m_error = query.lastError().text();
-        return out;
-    }
-    while (query.next()) {
+    auto query = select(QStringLiteral("SELECT id, client_id, client_tag, subject, key_type, der, state, received, decided FROM csrs ") + where, values);
+    while (query && query->next()) {
         CsrInfo c;
-        c.id = query.value(0).toLongLong();
-        c.clientId = query.value(1).toString();
-        c.clientTag = query.value(2).toString();
-        c.subject = query.value(3).toString();
-        c.keyType = query.value(4).toString();
-        c.der = query.value(5).toByteArray();
-        c.state = stateFromString(query.value(6).toString());
-        c.received = fromText(query.value(7));
-        c.decided = fromText(query.value(8));
+        c.id = query->value(0).toLongLong();
+        c.clientId = query->value(1).toString();
+        c.clientTag = query->value(2).toString();
+        c.subject = query->value(3).toString();
+        c.keyType = query->value(4).toString();
+        c.der = query->value(5).toByteArray();
+        c.state = stateFromString(query->value(6).toString());
+        c.received = fromText(query->value(7));
+        c.decided = fromText(query->value(8));
         out.append(c);
     }
     return out;
@@ -148,25 +153,19 @@ QList<CsrInfo> SqlitePkiStore::queryCsrs(const QString &where, const QVariantLis
 
 QList<CertificateInfo> SqlitePkiStore::queryCertificates(const QString &where, const QVariantList &values)
 {
-    QSqlQuery query(QSqlDatabase::database(m_connection, false));
-    query.prepare(QStringLiteral("SELECT serial, client_id, client_tag, subject, der, not_before, not_after, revoked FROM certificates ") + where);
-    for (const QVariant &v : values)
-        query.addBindValue(v);
     QList<CertificateInfo> out;
-    if (!query.exec()) {
-        m_error = query.lastError().text();
-        return out;
-    }
-    while (query.next()) {
+    auto query = select(QStringLiteral("SELECT serial, client_id, client_tag, subject, der, not_before, not_after, revoked FROM certificates ")
+                            + where, values);
+    while (query && query->next()) {
         CertificateInfo c;
-        c.serial = query.value(0).toULongLong();
-        c.clientId = query.value(1).toString();
-        c.clientTag = query.value(2).toString();
-        c.subject = query.value(3).toString();
-        c.der = query.value(4).toByteArray();
-        c.notBefore = fromText(query.value(5));
-        c.notAfter = fromText(query.value(6));
-        c.revoked = fromText(query.value(7));
+        c.serial = query->value(0).toULongLong();
+        c.clientId = query->value(1).toString();
+        c.clientTag = query->value(2).toString();
+        c.subject = query->value(3).toString();
+        c.der = query->value(4).toByteArray();
+        c.notBefore = fromText(query->value(5));
+        c.notAfter = fromText(query->value(6));
+        c.revoked = fromText(query->value(7));
         out.append(c);
     }
     return out;

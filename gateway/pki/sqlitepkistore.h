@@ -3,6 +3,7 @@
 #include "pkistore.h"
 
 #include <QSqlDatabase>
+#include <QSqlQuery>
 
 namespace SeaCat {
 
@@ -37,6 +38,7 @@ public:
 
 private:
     bool exec(const QString &sql);
+    std::optional<QSqlQuery> select(const QString &sql, const QVariantList &values);
     QList<CsrInfo> queryCsrs(const QString &where, const QVariantList &values);
     QList<CertificateInfo> queryCertificates(const QString &where, const QVariantList &values);
 

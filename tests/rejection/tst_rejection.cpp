@@ -11,6 +11,16 @@
 
 using namespace SeaCat;
 
+namespace {
+// A TLS client that trusts anything and offers no ALPN: the raw peer for sniffer tests.
+bool connectRaw(QSslSocket &socket, quint16 port)
+{
+    socket.setPeerVerifyMode(QSslSocket::VerifyNone);
+    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+    return socket.waitForEncrypted(10'000);
+}
+} // namespace
+
 class TestRejection : public QObject
 {
     Q_OBJECT
@@ -109,9 +119,7 @@ void TestRejection::http2PrefaceWithoutAlpn()
     GatewayFixture gw;
     const quint16 port = gw.start();
     QSslSocket socket;
-    socket.setPeerVerifyMode(QSslSocket::VerifyNone);
-    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
-    QVERIFY(socket.waitForEncrypted(10'000));
+    QVERIFY(connectRaw(socket, port));
     QVERIFY(socket.sslConfiguration().nextNegotiatedProtocol().isEmpty());
     socket.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
     socket.write(hex("00 00 00 04 00 00 00 00 00")); // empty SETTINGS
@@ -125,9 +133,7 @@ void TestRejection::malformedHttp1Gets400()
     GatewayFixture gw;
     const quint16 port = gw.start();
     QSslSocket socket;
-    socket.setPeerVerifyMode(QSslSocket::VerifyNone);
-    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
-    QVERIFY(socket.waitForEncrypted(10'000));
+    QVERIFY(connectRaw(socket, port));
     socket.write("GET /\r\n\r\n");
     QByteArray response;
     QVERIFY(QTest::qWaitFor([&] {
@@ -143,9 +149,7 @@ void TestRejection::garbageIsClosed()
     GatewayFixture gw;
     const quint16 port = gw.start();
     QSslSocket socket;
-    socket.setPeerVerifyMode(QSslSocket::VerifyNone);
-    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
-    QVERIFY(socket.waitForEncrypted(10'000));
+    QVERIFY(connectRaw(socket, port));
     socket.write(hex("00 00 00 02 ff ff ff ff 01 02 03"));
     QVERIFY(QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, 10'000));
     QVERIFY(socket.readAll().isEmpty());
