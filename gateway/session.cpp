@@ -82,7 +82,8 @@ void Session::authenticate()
         m_info.certificateSerial = cert->serial;
         m_info.certificateSubject = cert->subject;
     } else {
-        // Treated as anonymous: it may still enrol or renew (§12 #6).
+        // Treated as anonymous: it may still enrol or renew (§12 #6). Logged once the engine
+        // has connected to our log signal, i.e. after this constructor.
         m_enrollingClientId = CertificateAuthority::clientOfCertificate(peerCert.toDer()).id;
         m_logLater = QStringLiteral("client certificate of %1 not accepted (%2): anonymous").arg(peer(), why);
     }
@@ -200,8 +201,20 @@ void Session::resetStream(quint32 streamId, RstStatus status)
 void Session::dropStream(quint32 streamId)
 {
     const Stream stream = m_streams.take(streamId);
-    if (stream.exchange)
-        stream.exchange->deleteLater(); // aborts the backend request if it still runs
+    if (stream.exchange) {
+        stream.exchange->disconnect(this); // nothing it still emits concerns this stream any more
+        stream.exchange->deleteLater();    // aborts the backend request if it still runs
+    }
+}
+
+void Session::detachExchange(quint32 streamId)
+{
+    auto it = m_streams.find(streamId);
+    if (it == m_streams.end() || !it->exchange)
+        return;
+    it->exchange->disconnect(this);
+    it->exchange->deleteLater();
+    it->exchange = nullptr;
 }
 
 void Session::finishStreamSide(quint32 streamId, bool remote)
@@ -272,8 +285,7 @@ void Session::proxy(const SynStream &frame, const QUrl &base)
         const QByteArray reply = serialize(SynReply{id, false, quint16(status), mapResponseHeaders(headers)});
         if (!fitsOutbound(reply)) {
             // §2.2: the client cannot take a head over 16 KiB.
-            exchange->deleteLater();
-            m_streams[id].exchange = nullptr;
+            detachExchange(id);
             respond(id, 502, "502 Bad Gateway: the backend's response headers do not fit a SeaCat frame.\n");
             return;
         }
@@ -300,7 +312,7 @@ void Session::proxy(const SynStream &frame, const QUrl &base)
             resetStream(id, timeout ? RstStatus::ResponseTimeout : RstStatus::InternalError);
             return;
         }
-        m_streams[id].exchange = nullptr;
+        detachExchange(id);
         if (timeout)
             respond(id, 504, QStringLiteral("504 Gateway Timeout: the backend did not answer in time (%1).\n").arg(detail).toUtf8());
         else

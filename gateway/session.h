@@ -57,6 +57,8 @@ private:
     void resetStream(quint32 streamId, RstStatus status);
     void finishStreamSide(quint32 streamId, bool remote);
     void dropStream(quint32 streamId);
+    // Ends the backend side of a stream whose answer the gateway gives itself (502, 504).
+    void detachExchange(quint32 streamId);
     void proxy(const SynStream &frame, const QUrl &base);
     void countResponse(int status);
     // One place decides who waits: backends pause while the client's queue is full; the
