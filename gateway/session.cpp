@@ -176,6 +176,13 @@ void Session::writeFrame(const QByteArray &frame)
     updateFlowControl();
 }
 
+void Session::noteStream(quint32 streamId, const QString &what)
+{
+    m_info.recentStreams.append(QStringLiteral("%1 %2").arg(streamId).arg(what));
+    if (m_info.recentStreams.size() > SessionInfo::MaxRecentStreams)
+        m_info.recentStreams.removeFirst();
+}
+
 void Session::countResponse(int status)
 {
     ++m_info.responsesByClass[qBound(1, status / 100, 5)];
@@ -184,6 +191,7 @@ void Session::countResponse(int status)
 void Session::respond(quint32 streamId, quint16 status, const QByteArray &body)
 {
     countResponse(status);
+    noteStream(streamId, QStringLiteral("→ %1").arg(status));
     // README "Requests": SYN_REPLY never carries FIN; a DATA frame with FIN ends the response.
     writeFrame(serialize(SynReply{streamId, false, status,
                                   {{"Content-Type", "text/plain; charset=utf-8"},
@@ -254,6 +262,8 @@ void Session::onSynStream(const SynStream &frame)
     ++m_info.streamsTotal;
     ++m_info.requests;
     m_streams.insert(frame.streamId, Stream{frame.fin, false, nullptr});
+    noteStream(frame.streamId, QStringLiteral("%1 %2%3").arg(QString::fromUtf8(frame.method.left(16)), QString::fromUtf8(frame.host.left(64)),
+                                                             QString::fromUtf8(frame.path.left(80))));
 
     // README "Gateway modes": without a valid client certificate only `anonymous` serves requests.
     if (m_info.clientId.isEmpty() && m_config.mode != GatewayMode::Anonymous) {
@@ -292,6 +302,7 @@ void Session::proxy(const SynStream &frame, const QUrl &base)
         ++m_info.backendResponses;
         m_info.backendLatencyMsTotal += quint64(qMax<qint64>(0, exchange->latencyMs()));
         countResponse(status);
+        noteStream(id, QStringLiteral("→ %1 (%2 ms)").arg(status).arg(exchange->latencyMs()));
         writeFrame(reply);
     });
     connect(exchange, &BackendExchange::responseBody, this, [this, id](const QByteArray &bytes) {
@@ -414,6 +425,13 @@ void Session::onTelemetryCapabilities(const TelemetryCapabilities &frame)
 {
     ++m_info.framesIn;
     m_pki->storeTelemetry(m_info.clientId.isEmpty() ? m_enrollingClientId : m_info.clientId, frame.serial, frame.blob);
+    // §3.12 / decision #17: NUL-separated "key 0x1F value" entries; tolerate anything.
+    m_info.telemetry.clear();
+    for (const QByteArray &entry : frame.blob.split('\0')) {
+        if (entry.isEmpty() || m_info.telemetry.size() >= SessionInfo::MaxTelemetryEntries)
+            continue;
+        m_info.telemetry.append(QString::fromUtf8(entry.left(256)).replace(QChar(0x1F), u'='));
+    }
     // §3.12: the client re-sends until acknowledged.
     writeFrame(serialize(TelemetryAck{frame.serial}));
 }

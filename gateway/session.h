@@ -61,6 +61,7 @@ private:
     void detachExchange(quint32 streamId);
     void proxy(const SynStream &frame, const QUrl &base);
     void countResponse(int status);
+    void noteStream(quint32 streamId, const QString &what);
     // One place decides who waits: backends pause while the client's queue is full; the
     // client is not read while its queue or an upload to a backend is full.
     void updateFlowControl();

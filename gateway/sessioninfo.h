@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 
 namespace SeaCat {
 
@@ -34,6 +35,10 @@ struct SessionInfo {
     quint64 backendLatencyMsTotal = 0;  // time to the backend's response head, summed
     QDateTime since;
     QDateTime lastActivity;
+    QStringList recentStreams;          // newest last, at most MaxRecentStreams: "5 GET app/x → 200"
+    QStringList telemetry;              // the client's capability entries, "key=value" (§3.12)
+    static constexpr int MaxRecentStreams = 20;
+    static constexpr int MaxTelemetryEntries = 64;
 };
 
 // Gateway-wide totals, closed sessions included, published with each refresh.

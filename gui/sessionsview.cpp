@@ -61,6 +61,16 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     showDetails();
 }
 
+QString SessionsView::htmlLines(const QStringList &lines)
+{
+    if (lines.isEmpty())
+        return tr("none");
+    QStringList escaped;
+    for (const QString &line : lines)
+        escaped << line.toHtmlEscaped();
+    return escaped.join(QStringLiteral("<br>"));
+}
+
 void SessionsView::showDetails()
 {
     const QModelIndexList rows = m_table->selectionModel()->selectedRows();
@@ -79,5 +89,7 @@ void SessionsView::showDetails()
                            .arg(s.id).arg(s.peerAddress).arg(s.peerPort).arg(s.tlsProtocol, s.cipher, client)
                            .arg(s.openStreams).arg(s.streamsTotal).arg(s.refusedStreams).arg(s.requests)
                            .arg(Format::bytes(s.bytesIn), Format::bytes(s.bytesOut))
-                           .arg(s.framesIn).arg(s.framesOut).arg(s.unknownFrames).arg(s.malformedFrames).arg(s.pingsReceived));
+                           .arg(s.framesIn).arg(s.framesOut).arg(s.unknownFrames).arg(s.malformedFrames).arg(s.pingsReceived)
+                       + tr("<br><br><b>Telemetry</b><br>%1<br><br><b>Recent streams</b><br>%2")
+                             .arg(htmlLines(s.telemetry), htmlLines(s.recentStreams)));
 }

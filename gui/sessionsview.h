@@ -25,6 +25,7 @@ signals:
 
 private:
     void showDetails();
+    static QString htmlLines(const QStringList &lines);
 
     SessionTableModel *m_model;
     QSortFilterProxyModel *m_proxy;

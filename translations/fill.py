@@ -49,6 +49,8 @@ CS = {
  'Port 80 reaches only about 67 % of networks (443: about 95 %). It is reserved: confirm to use it.': 'Port 80 projde jen asi 67 % sítí (443: asi 95 %). Je vyhrazený: potvrďte jeho použití.',
  'Ports up to 1024 are reserved for other services; use 443 (about 95 % reachability) or a port above 1024. Confirm to use it anyway.': 'Porty do 1024 jsou vyhrazeny jiným službám; použijte 443 (dostupnost asi 95 %) nebo port nad 1024. Pro použití i tak potvrďte.',
  'A custom port above 1024 reaches about 86 % of networks; 443 reaches about 95 %.': 'Vlastní port nad 1024 projde asi 86 % sítí; port 443 asi 95 %.',
+ '<br><br><b>Telemetry</b><br>%1<br><br><b>Recent streams</b><br>%2': '<br><br><b>Telemetrie</b><br>%1<br><br><b>Poslední proudy</b><br>%2',
+ 'none': 'žádné',
  'Listening on %1 port %2.': 'Naslouchá na %1, port %2.', 'Saved to %1; applied at the next start.': 'Uloženo do %1; použije se při příštím spuštění.',
 }
 DE = {
@@ -97,6 +99,8 @@ DE = {
  'Port 80 reaches only about 67 % of networks (443: about 95 %). It is reserved: confirm to use it.': 'Port 80 erreicht nur etwa 67 % der Netze (443: etwa 95 %). Er ist reserviert: bestätigen Sie die Nutzung.',
  'Ports up to 1024 are reserved for other services; use 443 (about 95 % reachability) or a port above 1024. Confirm to use it anyway.': 'Ports bis 1024 sind für andere Dienste reserviert; nutzen Sie 443 (etwa 95 % Erreichbarkeit) oder einen Port über 1024. Bestätigen Sie, um ihn trotzdem zu nutzen.',
  'A custom port above 1024 reaches about 86 % of networks; 443 reaches about 95 %.': 'Ein eigener Port über 1024 erreicht etwa 86 % der Netze; 443 etwa 95 %.',
+ '<br><br><b>Telemetry</b><br>%1<br><br><b>Recent streams</b><br>%2': '<br><br><b>Telemetrie</b><br>%1<br><br><b>Letzte Streams</b><br>%2',
+ 'none': 'keine',
  'Listening on %1 port %2.': 'Lauscht auf %1, Port %2.', 'Saved to %1; applied at the next start.': 'Gespeichert in %1; gilt ab dem nächsten Start.',
 }
 

@@ -294,6 +294,14 @@
         <source>&lt;b&gt;Session %1&lt;/b&gt;&lt;br&gt;%2:%3&lt;br&gt;%4 %5&lt;br&gt;&lt;br&gt;&lt;b&gt;Client&lt;/b&gt;&lt;br&gt;%6&lt;br&gt;&lt;br&gt;&lt;b&gt;Traffic&lt;/b&gt;&lt;br&gt;%7 streams open, %8 in all, %9 refused&lt;br&gt;%10 requests&lt;br&gt;%11 in, %12 out&lt;br&gt;%13 frames in, %14 out&lt;br&gt;%15 unknown, %16 malformed frames&lt;br&gt;%17 pings</source>
         <translation>&lt;b&gt;Relace %1&lt;/b&gt;&lt;br&gt;%2:%3&lt;br&gt;%4 %5&lt;br&gt;&lt;br&gt;&lt;b&gt;Klient&lt;/b&gt;&lt;br&gt;%6&lt;br&gt;&lt;br&gt;&lt;b&gt;Provoz&lt;/b&gt;&lt;br&gt;otevřené proudy: %7, celkem %8, odmítnuté %9&lt;br&gt;požadavky: %10&lt;br&gt;příchozí %11, odchozí %12&lt;br&gt;rámce příchozí %13, odchozí %14&lt;br&gt;neznámé rámce %15, chybné %16&lt;br&gt;pingy: %17</translation>
     </message>
+    <message>
+        <source>none</source>
+        <translation>žádné</translation>
+    </message>
+    <message>
+        <source>&lt;br&gt;&lt;br&gt;&lt;b&gt;Telemetry&lt;/b&gt;&lt;br&gt;%1&lt;br&gt;&lt;br&gt;&lt;b&gt;Recent streams&lt;/b&gt;&lt;br&gt;%2</source>
+        <translation>&lt;br&gt;&lt;br&gt;&lt;b&gt;Telemetrie&lt;/b&gt;&lt;br&gt;%1&lt;br&gt;&lt;br&gt;&lt;b&gt;Poslední proudy&lt;/b&gt;&lt;br&gt;%2</translation>
+    </message>
 </context>
 <context>
     <name>SettingsView</name>

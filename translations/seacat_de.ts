@@ -294,6 +294,14 @@
         <source>&lt;b&gt;Session %1&lt;/b&gt;&lt;br&gt;%2:%3&lt;br&gt;%4 %5&lt;br&gt;&lt;br&gt;&lt;b&gt;Client&lt;/b&gt;&lt;br&gt;%6&lt;br&gt;&lt;br&gt;&lt;b&gt;Traffic&lt;/b&gt;&lt;br&gt;%7 streams open, %8 in all, %9 refused&lt;br&gt;%10 requests&lt;br&gt;%11 in, %12 out&lt;br&gt;%13 frames in, %14 out&lt;br&gt;%15 unknown, %16 malformed frames&lt;br&gt;%17 pings</source>
         <translation>&lt;b&gt;Sitzung %1&lt;/b&gt;&lt;br&gt;%2:%3&lt;br&gt;%4 %5&lt;br&gt;&lt;br&gt;&lt;b&gt;Client&lt;/b&gt;&lt;br&gt;%6&lt;br&gt;&lt;br&gt;&lt;b&gt;Verkehr&lt;/b&gt;&lt;br&gt;%7 Streams offen, %8 insgesamt, %9 abgewiesen&lt;br&gt;%10 Anfragen&lt;br&gt;%11 ein, %12 aus&lt;br&gt;%13 Frames ein, %14 aus&lt;br&gt;%15 unbekannte, %16 fehlerhafte Frames&lt;br&gt;%17 Pings</translation>
     </message>
+    <message>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <source>&lt;br&gt;&lt;br&gt;&lt;b&gt;Telemetry&lt;/b&gt;&lt;br&gt;%1&lt;br&gt;&lt;br&gt;&lt;b&gt;Recent streams&lt;/b&gt;&lt;br&gt;%2</source>
+        <translation>&lt;br&gt;&lt;br&gt;&lt;b&gt;Telemetrie&lt;/b&gt;&lt;br&gt;%1&lt;br&gt;&lt;br&gt;&lt;b&gt;Letzte Streams&lt;/b&gt;&lt;br&gt;%2</translation>
+    </message>
 </context>
 <context>
     <name>SettingsView</name>

@@ -1,6 +1,7 @@
 // The real widgets against a real engine on loopback (QT_QPA_PLATFORM=offscreen).
 // With SEACAT_SCREENSHOT_DIR set, screenshots() also renders every view with data.
 #include "certificatesview.h"
+#include "codec/framewriter.h"
 #include "client/enrolment.h"
 #include "common/clienthelpers.h"
 #include "common/gatewayfixture.h"
@@ -85,6 +86,12 @@ void TestGui::sessionAppearsAndLeaves()
     QCOMPARE(model->index(0, SessionTableModel::Client).data().toString(), QStringLiteral("anonymous"));
     QVERIFY(model->index(0, SessionTableModel::Tls).data().toString().contains("ECDHE-RSA-AES256-SHA384"));
     QVERIFY(QTest::qWaitFor([&] { return model->session(0).pingsReceived == 1; }, 5'000)); // batched updates arrive
+    // The detail data: telemetry entries and the recent streams.
+    client->send(serialize(TelemetryCapabilities{3, QByteArray("osv\x1f" "14\0hwm\x1fPixel\0\0", 16)}));
+    client->send(serialize(SynStream{1, true, 1, "app", "GET", "/x", {}}));
+    QVERIFY(QTest::qWaitFor([&] { return model->session(0).recentStreams.size() == 2; }, 5'000));
+    QCOMPARE(model->session(0).telemetry, (QStringList{"osv=14", "hwm=Pixel"}));
+    QCOMPARE(model->session(0).recentStreams, (QStringList{"1 GET app/x", "1 → 403"}));
     QVERIFY(gui.window->listeningLabel()->text().contains(QString::number(gui.port)));
     client.reset();
     QVERIFY(QTest::qWaitFor([&] { return rows(model) == 0; }, 5'000));
