@@ -255,7 +255,8 @@ void TestGui::screenshots()
         clients.push_back(std::make_unique<TestClient>(gui.gw.caFile(), QStringLiteral("gateway.example.com")));
         QVERIFY(clients.back()->connectTo(gui.port));
         QVERIFY(clients.back()->pingRoundTrip(1));
-        clients.back()->send(serialize(TelemetryCapabilities{1, QByteArray("osv\x1f" "14\0hwm\x1fPixel 8\0plv\x1f" "2.1\0\0", 30)}));
+        static const char blob[] = "osv\x1f" "14\0hwm\x1fPixel 8\0plv\x1f" "2.1\0";
+        clients.back()->send(serialize(TelemetryCapabilities{1, QByteArray(blob, sizeof blob)}));
         for (quint32 id = 1; id <= 2 * quint32(i + 2); id += 2)
             clients.back()->send(serialize(SynStream{id, true, 1, "app", "GET", "/catalog?page=" + QByteArray::number(id), {}}));
     }
@@ -276,7 +277,12 @@ void TestGui::screenshots()
     QTest::mouseClick(certs->approveButton(), Qt::LeftButton);
     QVERIFY(QTest::qWaitFor([&] { return certs->certificateTable()->rowCount() == 1; }, 5'000));
     QTest::qWait(1'500); // chart samples and batched session updates
-    gui.window->sessionsView()->table()->selectRow(1); // a session with requests and telemetry
+    QTableView *table = gui.window->sessionsView()->table();
+    for (int row = 0; row < table->model()->rowCount(); ++row) // a session with requests and telemetry
+        if (table->model()->index(row, SessionTableModel::Requests).data().toInt() > 2) {
+            table->selectRow(row);
+            break;
+        }
 
     const QStringList names{QStringLiteral("sessions"), QStringLiteral("certificates"), QStringLiteral("settings"), QStringLiteral("log")};
     for (int tab = 0; tab < names.size(); ++tab) {
