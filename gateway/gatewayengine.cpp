@@ -9,6 +9,8 @@
 #include <QSslServer>
 #include <QSslSocket>
 
+#include <algorithm>
+
 namespace SeaCat {
 
 namespace {

@@ -7,6 +7,7 @@
 #include <QSet>
 #include <QUrl>
 #include <optional>
+#include <variant>
 
 namespace SeaCat {
 

@@ -58,12 +58,10 @@ ProtocolSniffer::ProtocolSniffer(QSslSocket *socket, int timeoutMs, QObject *par
     m_timeout.setSingleShot(true);
     // A silent peer without ALPN is a SeaCat client with nothing to say yet (HTTP clients speak
     // first); the session's idle timeout takes over from here.
-    connect(&m_timeout, &QTimer::timeout, this, [this] {
-        const bool silent = m_socket->bytesAvailable() == 0;
-        const bool noAlpn = m_socket->sslConfiguration().nextNegotiatedProtocol().isEmpty();
-        decide(silent && noAlpn ? PeerProtocol::SeaCat : PeerProtocol::Unknown);
-    });
     const bool alpn = !socket->sslConfiguration().nextNegotiatedProtocol().isEmpty();
+    connect(&m_timeout, &QTimer::timeout, this, [this, alpn] {
+        decide(m_socket->bytesAvailable() == 0 && !alpn ? PeerProtocol::SeaCat : PeerProtocol::Unknown);
+    });
     m_timeout.start(alpn ? timeoutMs : qMin(timeoutMs, Limits::SilentPeerGraceMs));
     QMetaObject::invokeMethod(this, &ProtocolSniffer::check, Qt::QueuedConnection);
 }
