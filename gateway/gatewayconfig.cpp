@@ -134,6 +134,10 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setSeconds(backendConnectTimeoutMs);
     } else if (key == u"backend-response-timeout") {
         return setSeconds(backendResponseTimeoutMs);
+    } else if (key == u"server-key") {
+        if (value != u"rsa" && value != u"ec")
+            return bad + QStringLiteral(" (rsa: RSA-2048, needed by stock clients; or ec: P-256)");
+        ecServerKey = value == u"ec";
     } else if (key == u"approval") {
         if (value != u"auto" && value != u"manual")
             return bad + QStringLiteral(" (auto or manual)");

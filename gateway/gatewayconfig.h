@@ -42,6 +42,7 @@ struct GatewayConfig {
     int backendResponseTimeoutMs = 60'000;   // §5.5: beats the clients' own 3-minute defaults
     // Lower-case names of the identity headers added towards backends (README "Backend headers").
     QSet<QByteArray> forwardHeaders;
+    bool ecServerKey = false;            // [gateway] server-key=rsa|ec (README "TLS")
     bool autoApprove = false;            // [pki] approval=auto|manual (README "Enrolment")
     int certificateValidityDays = 365;
     int renewalWindowDays = 30;

@@ -105,12 +105,16 @@ void GatewayEngine::start(const GatewayConfig &config)
         return;
     }
     QString error;
-    const auto identity = GatewayIdentity::loadOrCreate(config.dataDir, config.name, &error);
+    const auto identity = GatewayIdentity::loadOrCreate(config.dataDir, config.name, &error,
+                                                        config.ecServerKey ? ServerKeyType::EcP256 : ServerKeyType::Rsa2048);
     if (!identity) {
         emit failed(error);
         return;
     }
     m_tls = tlsConfiguration(*identity);
+    if (config.ecServerKey)
+        emit logMessage(LogLevel::Warning, QStringLiteral("server-key=ec: the server certificate has an EC P-256 key; stock SeaCat "
+                                                          "clients offer only ECDHE-RSA-AES256-SHA384 and cannot connect (use server-key=rsa)"));
     if (!m_pki) {
         m_pki = PkiService::open(config.dataDir, {config.autoApprove, config.certificateValidityDays, config.renewalWindowDays}, &error);
         if (!m_pki) {

@@ -7,6 +7,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -92,8 +93,10 @@ QString commonNameOf(X509 *cert)
     return QString::fromUtf8(buf);
 }
 
-bool serverCertIsUsable(X509 *server, EVP_PKEY *serverKey, X509 *ca, EVP_PKEY *caKey, const QString &name)
+bool serverCertIsUsable(X509 *server, EVP_PKEY *serverKey, X509 *ca, EVP_PKEY *caKey, const QString &name, ServerKeyType type)
 {
+    if (EVP_PKEY_is_a(serverKey, type == ServerKeyType::Rsa2048 ? "RSA" : "EC") != 1)
+        return false;
     int days = 0, seconds = 0;
     const bool fresh = ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(server)) == 1
         && days > ServerRenewBeforeDays;
@@ -115,7 +118,7 @@ QString writeKeyAndCert(const QString &dir, const QString &keyFile, EVP_PKEY *ke
 } // namespace
 
 std::optional<GatewayIdentity> GatewayIdentity::loadOrCreate(const QString &dataDir, const QString &gatewayName,
-                                                             QString *error)
+                                                             QString *error, ServerKeyType keyType)
 {
     QDir dir(dataDir);
     if (!dir.exists()) {
@@ -154,8 +157,8 @@ std::optional<GatewayIdentity> GatewayIdentity::loadOrCreate(const QString &data
 
     KeyPtr serverKey = readKey(path + u'/' + ServerKeyFile);
     CertPtr server = readCert(path + u'/' + ServerCertFile);
-    if (!serverKey || !server || !serverCertIsUsable(server.get(), serverKey.get(), ca.get(), caKey.get(), gatewayName)) {
-        serverKey.reset(EVP_RSA_gen(2048));
+    if (!serverKey || !server || !serverCertIsUsable(server.get(), serverKey.get(), ca.get(), caKey.get(), gatewayName, keyType)) {
+        serverKey.reset(keyType == ServerKeyType::Rsa2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256"));
         server = serverKey ? issue(serverKey.get(), gatewayName, ca.get(), caKey.get(), false) : nullptr;
         if (!server) {
             *error = QStringLiteral("OpenSSL could not issue the server certificate");
@@ -170,7 +173,7 @@ std::optional<GatewayIdentity> GatewayIdentity::loadOrCreate(const QString &data
     GatewayIdentity identity;
     identity.caCertificate = QSslCertificate(certToPem(ca.get()));
     identity.serverCertificate = QSslCertificate(certToPem(server.get()));
-    identity.serverKey = QSslKey(keyToPem(serverKey.get()), QSsl::Rsa);
+    identity.serverKey = QSslKey(keyToPem(serverKey.get()), keyType == ServerKeyType::Rsa2048 ? QSsl::Rsa : QSsl::Ec);
     if (identity.caCertificate.isNull() || identity.serverCertificate.isNull() || identity.serverKey.isNull()) {
         *error = QStringLiteral("Qt could not load the certificates in %1").arg(path);
         return std::nullopt;

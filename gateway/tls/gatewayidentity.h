@@ -11,6 +11,10 @@
 
 namespace SeaCat {
 
+// README "TLS": RSA-2048 by default; EC P-256 allowed, but stock clients offer only
+// ECDHE-RSA-AES256-SHA384 and cannot connect to an EC certificate.
+enum class ServerKeyType { Rsa2048, EcP256 };
+
 struct GatewayIdentity {
     QSslCertificate caCertificate;
     QSslCertificate serverCertificate;
@@ -22,8 +26,9 @@ struct GatewayIdentity {
     static inline const QString ServerKeyFile = QStringLiteral("server-key.pem");
 
     // `error` receives a message naming the file and the fix when nullopt is returned.
+    // A server certificate of another key type or name is re-issued from the same CA.
     static std::optional<GatewayIdentity> loadOrCreate(const QString &dataDir, const QString &gatewayName,
-                                                       QString *error);
+                                                       QString *error, ServerKeyType keyType = ServerKeyType::Rsa2048);
 };
 
 } // namespace SeaCat

@@ -29,6 +29,7 @@ private slots:
     void firstStartCreatesIdentity();
     void laterStartReusesIdentity();
     void tlsProfile();
+    void ecServerKeyOption();
     void pingEcho();
     void streamLimit();
     void malformedSynStreamResetsStream();
@@ -121,6 +122,28 @@ void TestEngine::tlsProfile()
     modern.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
     QVERIFY(modern.waitForEncrypted(10'000));
     QCOMPARE(modern.sessionProtocol(), QSsl::TlsV1_3);
+}
+
+void TestEngine::ecServerKeyOption()
+{
+    GatewayFixture gw;
+    GatewayConfig config = GatewayFixture::defaultConfig();
+    QCOMPARE(config.set(QStringLiteral("server-key"), QStringLiteral("ec")), QString());
+    const quint16 port = gw.start(config);
+    QVERIFY(port);
+    QVERIFY(!gw.log.filter("cannot connect (use server-key=rsa)").isEmpty() || QTest::qWaitFor([&] {
+        return !gw.log.filter("cannot connect (use server-key=rsa)").isEmpty(); }, 5'000));
+    // A TLS 1.3 client gets the EC certificate from the same CA; the RSA-only stock profile cannot.
+    QSslSocket modern;
+    QSslConfiguration tls = modern.sslConfiguration();
+    tls.setCaCertificates(QSslCertificate::fromPath(gw.caFile()));
+    modern.setSslConfiguration(tls);
+    modern.setPeerVerifyName(QStringLiteral("gw.test"));
+    modern.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+    QVERIFY(modern.waitForEncrypted(10'000));
+    QCOMPARE(modern.peerCertificate().publicKey().algorithm(), QSsl::Ec);
+    TestClient stock(gw.caFile());
+    QVERIFY(!stock.connectTo(port, 5'000));
 }
 
 void TestEngine::pingEcho()
