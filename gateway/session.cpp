@@ -32,11 +32,8 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     connect(m_socket, &QSslSocket::readyRead, this, &Session::readFromSocket);
     connect(m_socket, &QSslSocket::encryptedBytesWritten, this, &Session::onBytesWritten);
     connect(m_socket, &QSslSocket::disconnected, this, [this] {
-        close(m_closeReason.isEmpty() ? QStringLiteral("peer closed the connection") : m_closeReason);
-        if (!m_closedEmitted) {
-            m_closedEmitted = true;
-            emit closed(m_info.id, m_closeReason);
-        }
+        close(QStringLiteral("peer closed the connection")); // no-op when we were closing already
+        announceClosed();
     });
 
     m_idleTimer.setSingleShot(true);
@@ -75,8 +72,9 @@ void Session::authenticate()
     const QSslCertificate peerCert = m_socket->peerCertificate();
     if (peerCert.isNull())
         return;
+    const QByteArray der = peerCert.toDer();
     QString why;
-    if (const auto cert = m_pki->authenticate(peerCert.toDer(), &why)) {
+    if (const auto cert = m_pki->authenticate(der, &why)) {
         m_info.clientId = cert->clientId;
         m_info.clientTag = cert->clientTag;
         m_info.certificateSerial = cert->serial;
@@ -84,7 +82,7 @@ void Session::authenticate()
     } else {
         // Treated as anonymous: it may still enrol or renew (§12 #6). Logged once the engine
         // has connected to our log signal, i.e. after this constructor.
-        m_enrollingClientId = CertificateAuthority::clientOfCertificate(peerCert.toDer()).id;
+        m_enrollingClientId = CertificateAuthority::clientOfCertificate(der).id;
         m_logLater = QStringLiteral("client certificate of %1 not accepted (%2): anonymous").arg(peer(), why);
     }
 }
@@ -208,11 +206,8 @@ void Session::resetStream(quint32 streamId, RstStatus status)
 
 void Session::dropStream(quint32 streamId)
 {
-    const Stream stream = m_streams.take(streamId);
-    if (stream.exchange) {
-        stream.exchange->disconnect(this); // nothing it still emits concerns this stream any more
-        stream.exchange->deleteLater();    // aborts the backend request if it still runs
-    }
+    detachExchange(streamId);
+    m_streams.remove(streamId);
 }
 
 void Session::detachExchange(quint32 streamId)
@@ -220,8 +215,8 @@ void Session::detachExchange(quint32 streamId)
     auto it = m_streams.find(streamId);
     if (it == m_streams.end() || !it->exchange)
         return;
-    it->exchange->disconnect(this);
-    it->exchange->deleteLater();
+    it->exchange->disconnect(this); // nothing it still emits concerns this stream any more
+    it->exchange->deleteLater();    // aborts the backend request if it still runs
     it->exchange = nullptr;
 }
 
@@ -496,11 +491,17 @@ void Session::close(const QString &reason)
         m_closeTimer.start();
         m_socket->disconnectFromHost(); // flushes, then sends close_notify
     }
-    if (m_socket->state() == QAbstractSocket::UnconnectedState && !m_closedEmitted) {
-        m_closedEmitted = true;
-        // Queued, so the caller may still use this object on the way out.
-        QMetaObject::invokeMethod(this, [this] { emit closed(m_info.id, m_closeReason); }, Qt::QueuedConnection);
-    }
+    if (m_socket->state() == QAbstractSocket::UnconnectedState)
+        announceClosed();
+}
+
+void Session::announceClosed()
+{
+    if (m_closedEmitted)
+        return;
+    m_closedEmitted = true;
+    // Queued, so the caller may still use this object on the way out.
+    QMetaObject::invokeMethod(this, [this] { emit closed(m_info.id, m_closeReason); }, Qt::QueuedConnection);
 }
 
 } // namespace SeaCat

@@ -69,6 +69,8 @@ private:
     void touch();
     QString peer() const;
     void authenticate();
+    // Emits closed() once, queued.
+    void announceClosed();
 
     // FrameVisitor
     void onSynStream(const SynStream &frame) override;

@@ -41,42 +41,18 @@ void BackendExchange::start()
         [this] { complete(); }}, head);
 
     if (QTcpSocket *pooled = m_pool->acquire(m_request.base)) {
-        m_socket = pooled;
-        m_socket->setParent(this);
+        pooled->setParent(this);
         m_reused = true;
-        connect(m_socket, &QTcpSocket::readyRead, this, &BackendExchange::onReadable);
-        connect(m_socket, &QTcpSocket::disconnected, this, &BackendExchange::onDisconnected);
-        connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
-            if (!m_paused && !m_done)
-                m_timer.start(m_responseTimeoutMs);
-            emit uploadProgressed();
-        });
-        m_connected = true;
-        sendHead();
-        m_timer.start(m_responseTimeoutMs);
+        attachSocket(pooled);
+        onConnected();
         return;
     }
     connectSocket();
 }
 
-void BackendExchange::connectSocket()
+void BackendExchange::attachSocket(QTcpSocket *socket)
 {
-    const bool tls = m_request.base.scheme() == u"https";
-    QTcpSocket *socket = tls ? new QSslSocket(this) : new QTcpSocket(this);
     m_socket = socket;
-    // Qt stops reading from the backend when this is full and we are paused.
-    socket->setReadBufferSize(ReadChunk);
-    auto onConnected = [this] {
-        m_connected = true;
-        sendHead();
-        if (!m_bodyBeforeConnect.isEmpty())
-            writeRaw(std::exchange(m_bodyBeforeConnect, QByteArray()));
-        m_timer.start(m_responseTimeoutMs);
-    };
-    if (tls)
-        connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, this, onConnected);
-    else
-        connect(socket, &QTcpSocket::connected, this, onConnected);
     connect(socket, &QTcpSocket::readyRead, this, &BackendExchange::onReadable);
     connect(socket, &QTcpSocket::disconnected, this, &BackendExchange::onDisconnected);
     connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
@@ -90,6 +66,28 @@ void BackendExchange::connectSocket()
             m_timer.start(m_responseTimeoutMs);
         emit uploadProgressed();
     });
+}
+
+void BackendExchange::onConnected()
+{
+    m_connected = true;
+    sendHead();
+    if (!m_bodyBeforeConnect.isEmpty())
+        writeRaw(std::exchange(m_bodyBeforeConnect, QByteArray()));
+    m_timer.start(m_responseTimeoutMs);
+}
+
+void BackendExchange::connectSocket()
+{
+    const bool tls = m_request.base.scheme() == u"https";
+    QTcpSocket *socket = tls ? new QSslSocket(this) : new QTcpSocket(this);
+    // Qt stops reading from the backend when this is full and we are paused.
+    socket->setReadBufferSize(ReadChunk);
+    attachSocket(socket);
+    if (tls)
+        connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, this, &BackendExchange::onConnected);
+    else
+        connect(socket, &QTcpSocket::connected, this, &BackendExchange::onConnected);
     m_timer.start(m_connectTimeoutMs);
     const quint16 port = quint16(m_request.base.port(tls ? 443 : 80));
     if (tls)

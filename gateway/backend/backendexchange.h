@@ -47,6 +47,9 @@ signals:
 
 private:
     void connectSocket();
+    // Wires a fresh or pooled backend socket to this exchange.
+    void attachSocket(QTcpSocket *socket);
+    void onConnected();
     void sendHead();
     void onReadable();
     void onDisconnected();

@@ -1,7 +1,6 @@
 #include "certificateauthority.h"
 #include "../tls/gatewayidentity.h"
 
-#include <QFile>
 
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
@@ -10,12 +9,6 @@ namespace SeaCat {
 
 namespace {
 constexpr long ClockSkewSeconds = 3600; // §3.8: notBefore a little in the past
-
-QByteArray readAll(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
 
 QString nameToString(X509_NAME *name)
 {
@@ -32,21 +25,12 @@ QDateTime toDateTime(const ASN1_TIME *time)
     return QDateTime(QDate(t.tm_year + 1900, t.tm_mon + 1, t.tm_mday), QTime(t.tm_hour, t.tm_min, t.tm_sec), Qt::UTC);
 }
 
-bool addExtension(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    const bool ok = ext && X509_add_ext(cert, ext, -1) == 1;
-    X509_EXTENSION_free(ext);
-    return ok;
-}
 } // namespace
 
 std::optional<CertificateAuthority> CertificateAuthority::load(const QString &dataDir, QString *error)
 {
-    KeyPtr key = keyFromPem(readAll(dataDir + u'/' + GatewayIdentity::CaKeyFile));
-    CertPtr cert = certFromPem(readAll(dataDir + u'/' + GatewayIdentity::CaCertFile));
+    KeyPtr key = keyFromPemFile(dataDir + u'/' + GatewayIdentity::CaKeyFile);
+    CertPtr cert = certFromPemFile(dataDir + u'/' + GatewayIdentity::CaCertFile);
     if (!key || !cert || X509_check_private_key(cert.get(), key.get()) != 1) {
         *error = QStringLiteral("no usable CA in %1 (%2, %3): start the gateway once to create it").arg(
             dataDir, GatewayIdentity::CaCertFile, GatewayIdentity::CaKeyFile);

@@ -1,8 +1,10 @@
 #include "opensslptr.h"
 
 #include <QByteArray>
+#include <QFile>
 
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 namespace SeaCat {
 
@@ -58,6 +60,28 @@ CertPtr certFromDer(const QByteArray &der)
     if (cert && p != reinterpret_cast<const unsigned char *>(der.constData()) + der.size())
         return nullptr;
     return cert;
+}
+
+KeyPtr keyFromPemFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? keyFromPem(file.readAll()) : nullptr;
+}
+
+CertPtr certFromPemFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? certFromPem(file.readAll()) : nullptr;
+}
+
+bool addExtension(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    const bool ok = ext && X509_add_ext(cert, ext, -1) == 1;
+    X509_EXTENSION_free(ext);
+    return ok;
 }
 
 } // namespace SeaCat

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QString>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -34,5 +35,10 @@ QByteArray certToDer(X509 *cert);
 KeyPtr keyFromPem(const QByteArray &pem);
 CertPtr certFromPem(const QByteArray &pem);
 CertPtr certFromDer(const QByteArray &der);
+// PEM files; null when missing or unreadable.
+KeyPtr keyFromPemFile(const QString &path);
+CertPtr certFromPemFile(const QString &path);
+// Adds one X509v3 extension in OpenSSL's config syntax ("critical,CA:FALSE"), issued by `issuer`.
+bool addExtension(X509 *cert, X509 *issuer, int nid, const char *value);
 
 } // namespace SeaCat

@@ -25,30 +25,6 @@ constexpr int ServerValidityDays = 825;   // the common ceiling for TLS server c
 constexpr int ServerRenewBeforeDays = 30;
 constexpr long ClockSkewSeconds = 3600;   // notBefore in the past tolerates client clock skew
 
-KeyPtr readKey(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? keyFromPem(file.readAll()) : nullptr;
-}
-
-CertPtr readCert(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? certFromPem(file.readAll()) : nullptr;
-}
-
-bool addExtension(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    if (!ext)
-        return false;
-    const bool ok = X509_add_ext(cert, ext, -1) == 1;
-    X509_EXTENSION_free(ext);
-    return ok;
-}
-
 // Issues a certificate for `key` named `commonName`, signed by `issuerKey`; self-signed when
 // `issuer` is null. Serials are random, positive and at most 63 bits (§3.8 recommends ≤ 64).
 CertPtr issue(EVP_PKEY *key, const QString &commonName, X509 *issuer, EVP_PKEY *issuerKey, bool isCa)
@@ -130,8 +106,8 @@ std::optional<GatewayIdentity> GatewayIdentity::loadOrCreate(const QString &data
     }
     const QString path = dir.absolutePath();
 
-    KeyPtr caKey = readKey(path + u'/' + CaKeyFile);
-    CertPtr ca = readCert(path + u'/' + CaCertFile);
+    KeyPtr caKey = keyFromPemFile(path + u'/' + CaKeyFile);
+    CertPtr ca = certFromPemFile(path + u'/' + CaCertFile);
     if (caKey && ca && X509_check_private_key(ca.get(), caKey.get()) != 1) {
         *error = QStringLiteral("%1 does not belong to %2 in %3: restore the matching pair, or move both away to create a new CA")
                      .arg(CaKeyFile, CaCertFile, path);
@@ -155,8 +131,8 @@ std::optional<GatewayIdentity> GatewayIdentity::loadOrCreate(const QString &data
         }
     }
 
-    KeyPtr serverKey = readKey(path + u'/' + ServerKeyFile);
-    CertPtr server = readCert(path + u'/' + ServerCertFile);
+    KeyPtr serverKey = keyFromPemFile(path + u'/' + ServerKeyFile);
+    CertPtr server = certFromPemFile(path + u'/' + ServerCertFile);
     if (!serverKey || !server || !serverCertIsUsable(server.get(), serverKey.get(), ca.get(), caKey.get(), gatewayName, keyType)) {
         serverKey.reset(keyType == ServerKeyType::Rsa2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256"));
         server = serverKey ? issue(serverKey.get(), gatewayName, ca.get(), caKey.get(), false) : nullptr;
