@@ -34,7 +34,7 @@ GatewayConfig::GatewayConfig() : forwardHeaders(ForwardHeader::all())
 QString GatewayConfig::addHost(const QString &name, const QString &uri)
 {
     const QUrl url(uri, QUrl::StrictMode);
-    const QString host = normalizeRequestHost(name.toUtf8());
+    const QString host = requestHostKey(name.toUtf8()).value_or(QString());
     if (host.isEmpty() || !url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty()
         || url.hasQuery() || url.hasFragment())
         return QStringLiteral("backend '%1': '%2' is not a base URL like http://127.0.0.1:8080/ or https://api.example.com/v1")
@@ -247,26 +247,6 @@ QString explainBindFailure(const QHostAddress &address, quint16 port, int socket
     default:
         return QStringLiteral("cannot listen on %1: %2").arg(where, detail);
     }
-}
-
-} // namespace SeaCat
-
-namespace SeaCat {
-
-QString normalizeRequestHost(const QByteArray &host)
-{
-    QString h = QString::fromUtf8(host).trimmed().toLower();
-    if (h.startsWith(u'[')) {                 // [v6]:port
-        const qsizetype end = h.indexOf(u']');
-        h = end > 0 ? h.mid(1, end - 1) : h;
-    } else if (h.count(u':') == 1) {
-        h.truncate(h.indexOf(u':'));
-    }
-    if (h.endsWith(u'.'))
-        h.chop(1);
-    if (h.endsWith(QLatin1String(".seacat")))
-        h.chop(7);
-    return h;
 }
 
 } // namespace SeaCat

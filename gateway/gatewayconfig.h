@@ -71,8 +71,3 @@ QString explainBindFailure(const QHostAddress &address, quint16 port, int socket
 bool bindFailedForPrivilege(int socketError);
 
 } // namespace SeaCat
-
-namespace SeaCat {
-// README "Requests": lowercase, strip ":port" and a trailing ".seacat".
-QString normalizeRequestHost(const QByteArray &host);
-} // namespace SeaCat

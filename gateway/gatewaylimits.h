@@ -35,6 +35,13 @@ inline constexpr qsizetype MaxSniffBytes = 16 * 1024;
 inline constexpr int SilentPeerGraceMs = 3'000;
 // Our own: a rejected HTTPS client gets this long to take its answer.
 inline constexpr int RejectionTimeoutMs = 10'000;
+// README "Limits": a SYN_STREAM's request head. Anything larger is refused with 431 before it
+// costs a backend anything; nginx and HAProxy allow about as much.
+inline constexpr int MaxRequestHeaders = 100;
+inline constexpr qsizetype MaxRequestHeaderBytes = 16 * 1024; // names and values together
+inline constexpr qsizetype MaxMethodBytes = 16;
+inline constexpr qsizetype MaxPathBytes = 8 * 1024;
+inline constexpr qsizetype MaxHostBytes = 255;                // RFC 1035's longest name
 // Our own: sessions at once; beyond this new TLS connections are closed right after accept.
 inline constexpr int MaxSessions = 10'000;
 

@@ -260,26 +260,38 @@ void Session::onSynStream(const SynStream &frame)
     noteStream(frame.streamId, QStringLiteral("%1 %2%3").arg(QString::fromUtf8(frame.method.left(16)), QString::fromUtf8(frame.host.left(64)),
                                                              QString::fromUtf8(frame.path.left(80))));
 
+    // README "Limits": a head that breaks HTTP/1.1's grammar or the limits goes no further.
+    const auto route = routeRequest(frame);
+    if (const auto *error = std::get_if<MappingError>(&route)) {
+        refuse(frame.streamId, *error);
+        return;
+    }
     // README "Gateway modes": without a valid client certificate only `anonymous` serves requests.
     if (m_info.clientId.isEmpty() && m_config.mode != GatewayMode::Anonymous) {
         respond(frame.streamId, 403, "403 Forbidden: this connection has no valid client certificate; enrol first.\n");
         return;
     }
-    const QString host = normalizeRequestHost(frame.host);
+    const QString host = std::get<RequestRoute>(route).hostKey;
     const auto backend = m_config.hosts.constFind(host);
     if (backend == m_config.hosts.cend()) {
         respond(frame.streamId, 404, QStringLiteral("404 Not Found: no backend is configured for host '%1'.\n").arg(host).toUtf8());
         return;
     }
-    proxy(frame, *backend);
+    proxy(frame, std::get<RequestRoute>(route), *backend);
 }
 
-void Session::proxy(const SynStream &frame, const QUrl &base)
+void Session::refuse(quint32 streamId, const MappingError &error)
+{
+    const QByteArray text = error.status == 431 ? " Request Header Fields Too Large: " : " Bad Request: ";
+    respond(streamId, error.status, QByteArray::number(error.status) + text + error.reason + ".\n");
+}
+
+void Session::proxy(const SynStream &frame, const RequestRoute &route, const QUrl &base)
 {
     const quint32 id = frame.streamId;
-    auto mapped = mapRequest(frame, base, {m_info.peerAddress, m_info.clientId, m_info.clientTag}, m_config.forwardHeaders);
+    auto mapped = mapRequest(frame, route, base, {m_info.peerAddress, m_info.clientId, m_info.clientTag}, m_config.forwardHeaders);
     if (const auto *error = std::get_if<MappingError>(&mapped)) {
-        respond(id, error->status, QByteArray::number(error->status) + " Bad Request: " + error->reason + ".\n");
+        refuse(id, *error);
         return;
     }
     auto *exchange = new BackendExchange(m_pool, std::get<BackendRequest>(std::move(mapped)), m_config.backendConnectTimeoutMs,

@@ -2,6 +2,7 @@
 // streams and counters of the connection. Lives in the engine thread.
 #pragma once
 
+#include "backend/requestmapping.h"
 #include "codec/framereader.h"
 #include "gatewayconfig.h"
 #include "sessioninfo.h"
@@ -59,7 +60,9 @@ private:
     void dropStream(quint32 streamId);
     // Ends the backend side of a stream whose answer the gateway gives itself (502, 504).
     void detachExchange(quint32 streamId);
-    void proxy(const SynStream &frame, const QUrl &base);
+    void proxy(const SynStream &frame, const RequestRoute &route, const QUrl &base);
+    // Answers a request the gateway will not forward (400, 431).
+    void refuse(quint32 streamId, const MappingError &error);
     void countResponse(int status);
     void noteStream(quint32 streamId, const QString &what);
     // One place decides who waits: backends pause while the client's queue is full; the

@@ -98,11 +98,7 @@ void BackendExchange::connectSocket()
 
 void BackendExchange::sendHead()
 {
-    QByteArray head = m_request.method + ' ' + m_request.target + " HTTP/1.1\r\n";
-    for (const auto &[name, value] : std::as_const(m_request.headers))
-        head += name + ": " + value + "\r\n";
-    head += "\r\n";
-    writeRaw(head);
+    writeRaw(m_request.head);
 }
 
 void BackendExchange::writeRaw(const QByteArray &bytes)

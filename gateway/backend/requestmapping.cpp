@@ -1,4 +1,9 @@
 #include "requestmapping.h"
+#include "../gatewaylimits.h"
+
+#include <QHostAddress>
+
+#include <algorithm>
 
 namespace SeaCat {
 
@@ -38,69 +43,189 @@ QByteArray authority(const QUrl &base)
     return defaultPort ? host : host + ':' + QByteArray::number(base.port());
 }
 
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool isHex(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool isCtl(char c) { return uchar(c) < 0x20 || c == 0x7F; }
+
+// RFC 9110 §5.6.2.
+bool isToken(const QByteArray &text)
+{
+    static const QByteArray extra = QByteArrayLiteral("!#$%&'*+-.^_`|~");
+    return !text.isEmpty()
+        && std::all_of(text.cbegin(), text.cend(), [](char c) { return isAlpha(c) || isDigit(c) || extra.contains(c); });
+}
+
+// RFC 9110 §5.5: no CTL but HTAB (obs-text is allowed and passed on).
+bool isFieldValue(const QByteArray &value)
+{
+    return std::none_of(value.cbegin(), value.cend(), [](char c) { return isCtl(c) && c != '\t'; });
+}
+
+// Visible ASCII without '#': nothing that could end the request line or start a fragment.
+bool isOriginFormTarget(const QByteArray &target)
+{
+    return target.startsWith('/') && std::all_of(target.cbegin(), target.cend(), [](char c) { return c > ' ' && c < 0x7F && c != '#'; });
+}
+
+// RFC 3986 §3.2.2: unreserved, pct-encoded and sub-delims.
+bool isRegName(const QByteArray &name)
+{
+    static const QByteArray allowed = QByteArrayLiteral("-._~!$&'()*+,;=");
+    for (qsizetype i = 0; i < name.size(); ++i) {
+        const char c = name.at(i);
+        if (c == '%') {
+            if (i + 2 >= name.size() || !isHex(name.at(i + 1)) || !isHex(name.at(i + 2)))
+                return false;
+            i += 2;
+        } else if (!isAlpha(c) && !isDigit(c) && !allowed.contains(c)) {
+            return false;
+        }
+    }
+    return !name.isEmpty();
+}
+
+// RFC 3986 §3.2.3: an optional ":" and up to five digits, at most 65535.
+bool isPortSuffix(const QByteArray &suffix)
+{
+    if (suffix.isEmpty())
+        return true;
+    const QByteArray digits = suffix.mid(1);
+    return suffix.startsWith(':') && digits.size() <= 5 && std::all_of(digits.cbegin(), digits.cend(), isDigit)
+        && digits.toInt() <= 65535;
+}
+
+// RFC 9110 §8.6: 1*DIGIT, forwarded in its canonical form ("+5" and " 5" are not lengths).
+std::optional<qint64> parseContentLength(const QByteArray &value)
+{
+    if (value.isEmpty() || value.size() > 18 || !std::all_of(value.cbegin(), value.cend(), isDigit))
+        return std::nullopt;
+    return value.toLongLong();
+}
+
 } // namespace
 
-std::variant<BackendRequest, MappingError> mapRequest(const SynStream &syn, const QUrl &base,
-                                                      const ClientIdentity &client,
-                                                      const QSet<QByteArray> &forward)
+std::optional<QString> requestHostKey(const QByteArray &host)
 {
+    QByteArray name;
+    QByteArray suffix;
+    if (host.startsWith('[')) {
+        // IP-literal: IPv6 only (IPvFuture names nothing a backend table holds).
+        const qsizetype end = host.indexOf(']');
+        name = end > 0 ? host.mid(1, end - 1) : QByteArray();
+        if (QHostAddress(QString::fromLatin1(name)).protocol() != QAbstractSocket::IPv6Protocol
+            || !std::all_of(name.cbegin(), name.cend(), [](char c) { return isHex(c) || c == ':' || c == '.'; }))
+            return std::nullopt;
+        suffix = host.mid(end + 1);
+    } else {
+        const qsizetype colon = host.indexOf(':');
+        name = host.left(colon < 0 ? host.size() : colon);
+        suffix = colon < 0 ? QByteArray() : host.mid(colon);
+        if (!isRegName(name))
+            return std::nullopt;
+    }
+    if (!isPortSuffix(suffix))
+        return std::nullopt;
+    QString key = QString::fromLatin1(name).toLower();
+    if (key.endsWith(u'.'))
+        key.chop(1);
+    if (key.endsWith(QLatin1String(".seacat")))
+        key.chop(7);
+    return key;
+}
+
+std::variant<RequestRoute, MappingError> routeRequest(const SynStream &syn)
+{
+    // Sizes first: a 431 says what to shorten, whatever else is wrong.
+    if (syn.method.size() > Limits::MaxMethodBytes || syn.host.size() > Limits::MaxHostBytes || syn.path.size() > Limits::MaxPathBytes)
+        return MappingError{431, "method, host or path over the gateway's limits"};
+    if (syn.headers.size() > Limits::MaxRequestHeaders)
+        return MappingError{431, "more than " + QByteArray::number(Limits::MaxRequestHeaders) + " header fields"};
+    qsizetype headerBytes = 0;
+    for (const auto &[name, value] : syn.headers)
+        headerBytes += name.size() + value.size();
+    if (headerBytes > Limits::MaxRequestHeaderBytes)
+        return MappingError{431, "header fields over " + QByteArray::number(Limits::MaxRequestHeaderBytes) + " bytes"};
+
     // §5.1 "Method": an HTTP token.
-    if (syn.method.isEmpty() || syn.method.size() > 32
-        || std::any_of(syn.method.cbegin(), syn.method.cend(), [](char c) { return c <= ' ' || c >= 127; }))
+    if (!isToken(syn.method))
         return MappingError{400, "invalid method"};
+    const auto hostKey = requestHostKey(syn.host);
+    if (!hostKey)
+        return MappingError{400, "invalid host: expected a name or [IPv6] literal with an optional :port"};
     // §5.1 "Path": strip a #fragment; empty means "/"; anything else must be origin-form.
     QByteArray path = syn.path.left(syn.path.indexOf('#') < 0 ? syn.path.size() : syn.path.indexOf('#'));
     if (path.isEmpty())
         path = "/";
-    if (!path.startsWith('/') || std::any_of(path.cbegin(), path.cend(), [](char c) { return c <= ' ' || c == 127; }))
+    if (!isOriginFormTarget(path))
         return MappingError{400, "the path must start with / and contain no spaces or control characters"};
+    return RequestRoute{*hostKey, path};
+}
 
+std::variant<BackendRequest, MappingError> mapRequest(const SynStream &syn, const RequestRoute &route, const QUrl &base,
+                                                      const ClientIdentity &client, const QSet<QByteArray> &forward)
+{
     BackendRequest request;
     request.base = base;
     request.method = syn.method;
     QByteArray prefix = base.path(QUrl::FullyEncoded).toLatin1();
     if (prefix.endsWith('/'))
         prefix.chop(1);
-    request.target = prefix + path;
 
+    HeaderList headers{{"Host", authority(base)}};
     const QSet<QByteArray> hopByHop = connectionTokens(syn.headers);
     const QSet<QByteArray> identity = ForwardHeader::all();
     for (const auto &[rawName, rawValue] : syn.headers) {
         const QByteArray name = rawName.trimmed();
         const QByteArray lower = name.toLower();
-        const QByteArray value = rawValue.trimmed();
-        if (name.isEmpty() || std::any_of(name.cbegin(), name.cend(), [](char c) { return c <= ' ' || c == ':' || c >= 127; })
-            || value.contains('\r') || value.contains('\n') || value.contains('\0'))
+        QByteArray value = rawValue.trimmed();
+        if (!isToken(name) || !isFieldValue(value))
             return MappingError{400, "invalid header"};
         if (isHopByHop(lower) || hopByHop.contains(lower) || identity.contains(lower))
             continue; // incoming identity headers are stripped: only the gateway sets them
         if (lower == "content-length") {
-            bool ok = false;
-            const qint64 n = value.toLongLong(&ok);
-            if (!ok || n < 0 || (request.contentLength >= 0 && request.contentLength != n))
+            const auto n = parseContentLength(value);
+            if (!n || (request.contentLength >= 0 && request.contentLength != *n))
                 return MappingError{400, "invalid or conflicting Content-Length"};
             if (request.contentLength >= 0)
                 continue; // an identical duplicate
-            request.contentLength = n;
+            request.contentLength = *n;
+            value = QByteArray::number(*n);
         }
-        request.headers.append({name, value});
+        headers.append({name, value});
     }
     request.hasBody = !syn.fin;
     if (!request.hasBody && request.contentLength > 0)
         return MappingError{400, "Content-Length without a body"};
     if (request.hasBody && request.contentLength < 0)
-        request.headers.append({QByteArrayLiteral("Transfer-Encoding"), QByteArrayLiteral("chunked")});
-    request.headers.prepend({"Host", authority(base)});
+        headers.append({QByteArrayLiteral("Transfer-Encoding"), QByteArrayLiteral("chunked")});
     if (forward.contains(ForwardHeader::ForwardedFor.toLower()))
-        request.headers.append({ForwardHeader::ForwardedFor, client.peerAddress.toLatin1()});
+        headers.append({ForwardHeader::ForwardedFor, client.peerAddress.toLatin1()});
     if (forward.contains(ForwardHeader::ForwardedHost.toLower()))
-        request.headers.append({ForwardHeader::ForwardedHost, syn.host});
+        headers.append({ForwardHeader::ForwardedHost, syn.host});
     if (!client.clientId.isEmpty() && forward.contains(ForwardHeader::ClientId.toLower()))
-        request.headers.append({ForwardHeader::ClientId, client.clientId.toLatin1()});
+        headers.append({ForwardHeader::ClientId, client.clientId.toLatin1()});
     if (!client.clientTag.isEmpty() && forward.contains(ForwardHeader::ClientTag.toLower()))
-        request.headers.append({ForwardHeader::ClientTag, client.clientTag.toLatin1()});
-    request.headers.append({QByteArrayLiteral("Connection"), QByteArrayLiteral("keep-alive")});
+        headers.append({ForwardHeader::ClientTag, client.clientTag.toLatin1()});
+    headers.append({QByteArrayLiteral("Connection"), QByteArrayLiteral("keep-alive")});
+    auto head = writeRequestHead(request.method, prefix + route.path, headers);
+    if (!head)
+        return MappingError{400, "invalid request head"};
+    request.head = std::move(*head);
     return request;
+}
+
+std::optional<QByteArray> writeRequestHead(const QByteArray &method, const QByteArray &target, const HeaderList &headers)
+{
+    if (!isToken(method) || !isOriginFormTarget(target))
+        return std::nullopt;
+    QByteArray head = method + ' ' + target + " HTTP/1.1\r\n";
+    for (const auto &[name, value] : headers) {
+        if (!isToken(name) || !isFieldValue(value))
+            return std::nullopt;
+        head += name + ": " + value + "\r\n";
+    }
+    return head + "\r\n";
 }
 
 HeaderList mapResponseHeaders(const HeaderList &headers)

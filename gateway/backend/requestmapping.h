@@ -14,8 +14,7 @@ namespace SeaCat {
 struct BackendRequest {
     QUrl base;                // scheme, host, port, path prefix of the backend
     QByteArray method;
-    QByteArray target;        // origin-form path + query for the request line
-    HeaderList headers;       // final headers, Host and framing included
+    QByteArray head;          // request line and headers, from writeRequestHead()
     bool hasBody = false;
     qint64 contentLength = -1; // -1 with a body: sent chunked
 };
@@ -36,15 +35,32 @@ QSet<QByteArray> all(); // lower-case names
 } // namespace ForwardHeader
 
 struct MappingError {
-    quint16 status;
+    quint16 status;           // 400, or 431 for a head over the limits
     QByteArray reason;
 };
 
-// Builds the backend request for a SYN_STREAM, or the status to answer instead (400).
+// What a SYN_STREAM asks for, checked against HTTP/1.1's grammar and the head limits
+// (README "Limits") before anything is looked up.
+struct RequestRoute {
+    QString hostKey;          // the host table key
+    QByteArray path;          // origin-form, fragment stripped
+};
+std::variant<RequestRoute, MappingError> routeRequest(const SynStream &syn);
+
+// The host table key of a host (README "Requests": lowercase, without ":port" and a trailing
+// ".seacat"), or nothing when it is not a reg-name or IP literal with an optional port
+// (RFC 3986 §3.2.2-3).
+std::optional<QString> requestHostKey(const QByteArray &host);
+
+// Builds the backend request for a routed SYN_STREAM, or the status to answer instead (400).
 // `forward` holds the lower-case names of the identity headers to add.
-std::variant<BackendRequest, MappingError> mapRequest(const SynStream &syn, const QUrl &base,
-                                                      const ClientIdentity &client,
-                                                      const QSet<QByteArray> &forward);
+std::variant<BackendRequest, MappingError> mapRequest(const SynStream &syn, const RequestRoute &route, const QUrl &base,
+                                                      const ClientIdentity &client, const QSet<QByteArray> &forward);
+
+// The one writer of backend request heads: whatever produced them, it refuses a method or
+// name that is not a token, a target with a CTL or space, and a value with a CTL (but HTAB),
+// so nothing can end a header line or the head early.
+std::optional<QByteArray> writeRequestHead(const QByteArray &method, const QByteArray &target, const HeaderList &headers);
 
 // The backend's response headers as the client gets them: hop-by-hop and framing headers
 // dropped; Content-Length kept only when the body is delimited by it.

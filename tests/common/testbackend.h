@@ -17,6 +17,7 @@ public:
     int disconnects = 0;
     int requests = 0;
     QByteArray lastRequestHead;
+    QList<QByteArray> requestLines; // every request line received, in order
 
     TestBackend()
     {
@@ -54,8 +55,8 @@ private:
 
         void onReadable()
         {
-            // While a generated response is still going out, requests wait (HTTP/1.1 is serial).
-            while (m_socket->bytesAvailable() > 0 && m_generateLeft == 0) {
+            // While a response is still going out, requests wait (HTTP/1.1 is serial).
+            while (m_socket->bytesAvailable() > 0 && m_generateLeft == 0 && !m_delayed) {
                 if (m_state == State::Head) {
                     if (!m_socket->canReadLine() && m_socket->bytesAvailable() < 65536)
                         return;
@@ -96,6 +97,7 @@ private:
             ++m_backend->requests;
             m_backend->lastRequestHead = m_head;
             const QList<QByteArray> lines = m_head.split('\n');
+            m_backend->requestLines << lines.value(0).trimmed();
             const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
             m_method = requestLine.value(0);
             m_target = requestLine.value(1);
@@ -144,6 +146,14 @@ private:
             } else if (path == u"/stall") {
                 // a head and a first piece, then silence
                 m_socket->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n");
+            } else if (path == u"/slow") {
+                // answers "slow" after ?ms=N; later requests on this connection wait meanwhile
+                m_delayed = true;
+                QTimer::singleShot(query.queryItemValue(QStringLiteral("ms")).toInt(), this, [this] {
+                    reply("200 OK", "Content-Length: 4", "slow");
+                    m_delayed = false;
+                    QMetaObject::invokeMethod(this, &Connection::onReadable, Qt::QueuedConnection);
+                });
             } else if (path == u"/hang") {
                 // never answers
             } else if (path == u"/trickle") {
@@ -204,6 +214,7 @@ private:
         qint64 m_generated = 0;
         bool m_chunked = false;
         bool m_echo = false;
+        bool m_delayed = false;
     };
 
     QTcpServer m_server;

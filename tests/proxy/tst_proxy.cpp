@@ -21,6 +21,8 @@ private slots:
 
     void responseParser_data();
     void responseParser();
+    void requestHost_data();
+    void requestHost();
     void requestMapping();
 
     void get();
@@ -104,26 +106,84 @@ void TestProxy::responseParser()
     }
 }
 
+// Routes and maps a SYN_STREAM as a session does; a refusal as "STATUS".
+static QByteArray mapped(const SynStream &syn, const QUrl &base = QUrl("http://h/"), const ClientIdentity &client = {},
+                         const QSet<QByteArray> &forward = {})
+{
+    const auto route = routeRequest(syn);
+    if (const auto *error = std::get_if<MappingError>(&route))
+        return QByteArray::number(error->status);
+    const auto request = mapRequest(syn, std::get<RequestRoute>(route), base, client, forward);
+    if (const auto *error = std::get_if<MappingError>(&request))
+        return QByteArray::number(error->status);
+    return std::get<BackendRequest>(request).head;
+}
+
+void TestProxy::requestHost_data()
+{
+    QTest::addColumn<QByteArray>("host");
+    QTest::addColumn<QString>("key"); // null: refused
+    QTest::newRow("name") << QByteArray("app") << QStringLiteral("app");
+    QTest::newRow(".seacat, case, port") << QByteArray("App.SeaCat:8443") << QStringLiteral("app");
+    QTest::newRow("trailing dot") << QByteArray("app.") << QStringLiteral("app");
+    QTest::newRow("IPv4") << QByteArray("10.0.0.1:80") << QStringLiteral("10.0.0.1");
+    QTest::newRow("IPv6 literal") << QByteArray("[::1]:8080") << QStringLiteral("::1");
+    QTest::newRow("sub-delims, pct") << QByteArray("a-b_c~d%41") << QStringLiteral("a-b_c~d%41");
+    QTest::newRow("CRLF") << QByteArray("app\r\nX: y") << QString();
+    QTest::newRow("LF after literal") << QByteArray("[::1]\nX: y") << QString();
+    QTest::newRow("name in brackets") << QByteArray("[app]") << QString();
+    QTest::newRow("NUL") << QByteArray("app\0x", 5) << QString();
+    QTest::newRow("space") << QByteArray("app x") << QString();
+    QTest::newRow("userinfo") << QByteArray("u@app") << QString();
+    QTest::newRow("path") << QByteArray("app/x") << QString();
+    QTest::newRow("two colons") << QByteArray("app:1:2") << QString();
+    QTest::newRow("port too big") << QByteArray("app:65536") << QString();
+    QTest::newRow("port not digits") << QByteArray("app:8o") << QString();
+    QTest::newRow("bad pct") << QByteArray("app%zz") << QString();
+    QTest::newRow("empty") << QByteArray() << QString();
+    QTest::newRow("non-ASCII") << QByteArray("b\xc3\xa1r") << QString();
+}
+
+void TestProxy::requestHost()
+{
+    QFETCH(QByteArray, host);
+    QFETCH(QString, key);
+    const auto got = requestHostKey(host);
+    QCOMPARE(got.has_value(), !key.isNull());
+    if (got)
+        QCOMPARE(*got, key);
+}
+
 void TestProxy::requestMapping()
 {
     const SynStream syn{5, false, 1, "app.seacat", "POST", "/x?y=1#frag",
                         {{"Host", "evil"}, {"Connection", "close, X-Drop"}, {"X-Drop", "1"}, {"Keep-Alive", "1"},
-                         {"X-Forwarded-For", "6.6.6.6"}, {"Content-Length", "3"}, {"content-length", "3"}, {"Accept", "*/*"}}};
-    const auto mapped = mapRequest(syn, QUrl("http://10.0.0.1:8080/api/"), {"192.0.2.1", "abc", "[TAG]"}, ForwardHeader::all());
-    QVERIFY(std::holds_alternative<BackendRequest>(mapped));
-    const BackendRequest r = std::get<BackendRequest>(mapped);
-    QCOMPARE(r.target, QByteArray("/api/x?y=1"));
-    QCOMPARE(r.contentLength, 3);
-    QStringList names;
-    for (const auto &[n, v] : r.headers)
-        names << QString::fromLatin1(n + ": " + v);
-    QCOMPARE(names, (QStringList{"Host: 10.0.0.1:8080", "Content-Length: 3", "Accept: */*", "X-Forwarded-For: 192.0.2.1",
-                                 "X-Forwarded-Host: app.seacat", "X-SeaCat-Client-Id: abc", "X-SeaCat-Client-Tag: [TAG]",
-                                 "Connection: keep-alive"}));
-    const SynStream conflicting{7, false, 1, "app", "POST", "/", {{"Content-Length", "3"}, {"Content-Length", "4"}}};
-    QCOMPARE(std::get<MappingError>(mapRequest(conflicting, QUrl("http://h/"), {}, {})).status, quint16(400));
-    const SynStream badPath{9, true, 1, "app", "GET", "http://elsewhere/", {}};
-    QCOMPARE(std::get<MappingError>(mapRequest(badPath, QUrl("http://h/"), {}, {})).status, quint16(400));
+                         {"X-Forwarded-For", "6.6.6.6"}, {"Content-Length", "003"}, {"content-length", "3"}, {"Accept", "*/*"}}};
+    QCOMPARE(mapped(syn, QUrl("http://10.0.0.1:8080/api/"), {"192.0.2.1", "abc", "[TAG]"}, ForwardHeader::all()),
+             QByteArray("POST /api/x?y=1 HTTP/1.1\r\nHost: 10.0.0.1:8080\r\nContent-Length: 3\r\nAccept: */*\r\n"
+                        "X-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Host: app.seacat\r\nX-SeaCat-Client-Id: abc\r\n"
+                        "X-SeaCat-Client-Tag: [TAG]\r\nConnection: keep-alive\r\n\r\n"));
+    // Refusals: 400 for what breaks the grammar, 431 for what breaks the limits.
+    QCOMPARE(mapped({7, false, 1, "app", "POST", "/", {{"Content-Length", "3"}, {"Content-Length", "4"}}}), QByteArray("400"));
+    QCOMPARE(mapped({7, false, 1, "app", "POST", "/", {{"Content-Length", "+5"}}}), QByteArray("400"));
+    QCOMPARE(mapped({7, false, 1, "app", "POST", "/", {{"Content-Length", "0x5"}}}), QByteArray("400"));
+    QCOMPARE(mapped({9, true, 1, "app", "GET", "http://elsewhere/", {}}), QByteArray("400"));
+    QCOMPARE(mapped({9, true, 1, "app", "GET", "/a b", {}}), QByteArray("400"));
+    QCOMPARE(mapped({9, true, 1, "app", "GET", "/a\x7f", {}}), QByteArray("400"));
+    QCOMPARE(mapped({9, true, 1, "app", "GE(T", "/", {}}), QByteArray("400"));
+    QCOMPARE(mapped({9, true, 1, "app", "GET", "/", {{"X", "a\rb"}}}), QByteArray("400"));
+    QCOMPARE(mapped({9, true, 1, "app", "GET", "/", {{"X Y", "a"}}}), QByteArray("400"));
+    QVERIFY(mapped({9, true, 1, "app", "GET", "/", {{"X", "tab\tand \xe9"}}}).contains("\r\nX: tab\tand \xe9\r\n"));
+    QCOMPARE(mapped({9, true, 1, "app", "GETGETGETGETGETGET", "/", {}}), QByteArray("431"));
+    QCOMPARE(mapped({9, true, 1, QByteArray(256, 'a'), "GET", "/", {}}), QByteArray("431"));
+    QCOMPARE(mapped({9, true, 1, "app", "GET", "/" + QByteArray(8 * 1024, 'a'), {}}), QByteArray("431"));
+    QCOMPARE(mapped({9, true, 1, "app", "GET", "/", HeaderList(101, {"X", "1"})}), QByteArray("431"));
+    QCOMPARE(mapped({9, true, 1, "app", "GET", "/", {{"X", QByteArray(16 * 1024, 'a')}}}), QByteArray("431"));
+    QVERIFY(mapped({9, true, 1, "app", "GET", "/", HeaderList(100, {"X", "1"})}).startsWith("GET / HTTP/1.1\r\n"));
+    // The writer itself refuses what no mapping should ever hand it.
+    QVERIFY(!writeRequestHead("GET", "/", {{"X-Forwarded-For", "1.2.3.4\r\nX: y"}}));
+    QVERIFY(!writeRequestHead("GET", "/ HTTP/1.1\r\n", {}));
+    QVERIFY(!writeRequestHead("G T", "/", {}));
     // Responses: hop-by-hop and framing headers never reach the client.
     const HeaderList response = mapResponseHeaders({{"Transfer-Encoding", "chunked"}, {"Content-Length", "10"},
                                                     {"Connection", "X-Hop"}, {"X-Hop", "1"}, {"Set-Cookie", "a=1"},

@@ -1,0 +1,171 @@
+// The gateway under attack: each test plays one attack from the hardening issue against the
+// real binary (a real backend in this process, real TLS on loopback) and checks the defence:
+// nothing injected reaches a backend, no response crosses clients, new clients get through.
+#include "client/seacatclient.h"
+#include "common/clienthelpers.h"
+#include "common/gatewayprocess.h"
+#include "common/testbackend.h"
+#include "common/testclient.h"
+
+#include <memory>
+
+using namespace SeaCat;
+
+class TestAttack : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void hostInjectionIsRefused();
+    void smuggledRequestNeverCrossesClients_data();
+    void smuggledRequestNeverCrossesClients();
+    void gatewayHeadersAreExact();
+
+private:
+    quint16 startGateway(const QByteArray &limits = {});
+    QStringList eventsOf(const TestClient &client, quint32 streamId) const;
+
+    std::unique_ptr<GatewayProcess> m_gw;
+    std::unique_ptr<TestBackend> m_backend;
+    quint16 m_port = 0;
+};
+
+void TestAttack::init()
+{
+    m_backend = std::make_unique<TestBackend>();
+    QVERIFY(m_backend->listen());
+    m_gw = std::make_unique<GatewayProcess>();
+}
+
+void TestAttack::cleanup()
+{
+    if (m_gw)
+        QCOMPARE(m_gw->process.state(), QProcess::Running); // no attack ends the process
+    m_gw.reset();
+    m_backend.reset();
+}
+
+quint16 TestAttack::startGateway(const QByteArray &limits)
+{
+    const QString ini = m_gw->dataDir.filePath(QStringLiteral("gateway.ini"));
+    QFile file(ini);
+    if (!file.open(QIODevice::WriteOnly))
+        return 0;
+    file.write("[limits]\n" + limits);
+    file.close();
+    m_gw->launch(m_gw->defaultArgs() + QStringList{QStringLiteral("--config"), ini, QStringLiteral("--mode"), QStringLiteral("anonymous"),
+                                                   QStringLiteral("--backend"), QStringLiteral("app=") + m_backend->url()});
+    m_port = m_gw->waitListening();
+    return m_port;
+}
+
+QStringList TestAttack::eventsOf(const TestClient &client, quint32 streamId) const
+{
+    // "SYN_REPLY id fin status" and "DATA id fin": headers and lengths vary, these do not.
+    QStringList events;
+    const QString id = QStringLiteral(" id=%1 ").arg(streamId);
+    for (const QString &event : client.received.events) {
+        if (!event.contains(id))
+            continue;
+        const QStringList words = event.split(u' ');
+        events << words.mid(0, event.startsWith(u"SYN_REPLY") ? 4 : event.startsWith(u"DATA") ? 3 : words.size()).join(u' ');
+    }
+    return events;
+}
+
+void TestAttack::hostInjectionIsRefused()
+{
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    TestClient attacker(m_gw->caFile());
+    QVERIFY(attacker.connectTo(m_port));
+    const QList<QByteArray> hosts{
+        "[app]\r\nX-Injected: yes\r\nContent-Length: 0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: evil\r\n\r\n",
+        "app\r\nX-SeaCat-Client-Id: 00ff", "app\nX: y", QByteArray("app\0evil", 8), "app evil", "app\tx", "[app]", "app:80\r\n", "app/../x", "app@evil",
+    };
+    quint32 id = 1;
+    for (const QByteArray &host : hosts) {
+        attacker.send(serialize(SynStream{id, true, 0, host, "GET", "/hello", {}}));
+        QVERIFY(QTest::qWaitFor([&] { return eventsOf(attacker, id).size() >= 2; }, 10'000));
+        QTest::qWait(20);
+        QCOMPARE(eventsOf(attacker, id), (QStringList{QStringLiteral("SYN_REPLY id=%1 fin=0 status=400").arg(id),
+                                                      QStringLiteral("DATA id=%1 fin=1").arg(id)}));
+        id += 2;
+    }
+    // Nothing reached the backend, and the session still serves honest requests.
+    QCOMPARE(m_backend->requests, 0);
+    attacker.send(serialize(SynStream{id, true, 0, "app.seacat", "GET", "/hello", {}}));
+    QVERIFY(QTest::qWaitFor([&] { return eventsOf(attacker, id).size() >= 3; }, 10'000));
+    QCOMPARE(eventsOf(attacker, id).first(), QStringLiteral("SYN_REPLY id=%1 fin=0 status=200").arg(id));
+    QCOMPARE(m_backend->requestLines, (QList<QByteArray>{"GET /hello HTTP/1.1"}));
+}
+
+void TestAttack::smuggledRequestNeverCrossesClients_data()
+{
+    // The attacker's stream, as raw frames; the smuggled request answers slowly, so that a
+    // backend connection reused for another client would deliver it there.
+    const QByteArray smuggled = "GET /slow?ms=1500 HTTP/1.1\r\nHost: app\r\n\r\n";
+    QTest::addColumn<QByteArray>("frames");
+    QTest::addColumn<QString>("answer");
+    QTest::newRow("through the host field")
+        << serialize(SynStream{1, true, 0, "[app]\r\nContent-Length: 0\r\n\r\n" + smuggled.chopped(2), "GET", "/hello", {}})
+        << QStringLiteral("SYN_REPLY id=1 fin=0 status=400");
+}
+
+void TestAttack::smuggledRequestNeverCrossesClients()
+{
+    QFETCH(QByteArray, frames);
+    QFETCH(QString, answer);
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    TestClient attacker(m_gw->caFile());
+    QVERIFY(attacker.connectTo(m_port));
+    attacker.send(frames);
+    QVERIFY(QTest::qWaitFor([&] { return !eventsOf(attacker, 1).isEmpty(); }, 10'000));
+    QCOMPARE(eventsOf(attacker, 1).first(), answer);
+
+    // Another client's request right after: it gets its own response, not the smuggled one.
+    SeaCatClient victim;
+    QVERIFY(connectClient(victim, m_port, m_gw->caFile()));
+    for (int i = 0; i < 3; ++i) {
+        const ClientResponse r = fetch(victim, "GET", QStringLiteral("http://app.seacat/hello"));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("hello"));
+    }
+    QTest::qWait(1'700); // the smuggled request would have been answered by now
+    for (const QByteArray &line : std::as_const(m_backend->requestLines))
+        QVERIFY2(!line.contains("/slow"), line.constData());
+    QVERIFY(attacker.pingRoundTrip(1)); // the attacker's own session is intact
+}
+
+void TestAttack::gatewayHeadersAreExact()
+{
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    TestClient client(m_gw->caFile());
+    QVERIFY(client.connectTo(m_port));
+    // The client's own copies of the identity headers are dropped, whatever they hold; a CR,
+    // LF or NUL in any header the client sends refuses the request.
+    client.send(serialize(SynStream{1, true, 0, "App.SeaCat:8443", "GET", "/headers",
+                                    {{"X-Forwarded-For", "6.6.6.6"}, {"X-Forwarded-Host", "evil"}, {"X-SeaCat-Client-Id", "00ff"},
+                                     {"X-SeaCat-Client-Tag", "[EVIL]"}, {"Accept", "*/*"}}}));
+    QVERIFY(QTest::qWaitFor([&] { return eventsOf(client, 1).size() >= 3; }, 10'000));
+    const QByteArray head = m_backend->lastRequestHead;
+    QVERIFY2(head.contains("\r\nX-Forwarded-For: 127.0.0.1\r\n"), head.constData());
+    QVERIFY2(head.contains("\r\nX-Forwarded-Host: App.SeaCat:8443\r\n"), head.constData());
+    QCOMPARE(head.count("X-Forwarded-For"), 1);
+    QCOMPARE(head.count("X-Forwarded-Host"), 1);
+    QVERIFY2(!head.contains("X-SeaCat-Client"), head.constData()); // anonymous: no identity at all
+    quint32 id = 3;
+    for (const HeaderList &headers : QList<HeaderList>{{{"X-Forwarded-Host", "a\r\nX: y"}}, {{"X-SeaCat-Client-Tag", "a\nb"}},
+                                                       {{"Accept", QByteArray("a\0b", 3)}}, {{"Bad Name", "x"}}, {{"X\r\nY", "x"}}}) {
+        client.send(serialize(SynStream{id, true, 0, "app", "GET", "/headers", headers}));
+        QVERIFY(QTest::qWaitFor([&] { return eventsOf(client, id).size() >= 2; }, 10'000));
+        QCOMPARE(eventsOf(client, id).first(), QStringLiteral("SYN_REPLY id=%1 fin=0 status=400").arg(id));
+        id += 2;
+    }
+    QCOMPARE(m_backend->requests, 1);
+}
+
+QTEST_GUILESS_MAIN(TestAttack)
+#include "tst_attack.moc"
