@@ -340,8 +340,9 @@ void Session::proxy(const SynStream &frame, const RequestRoute &route, const QUr
     if (m_backendsPaused)
         exchange->setPaused(true);
     exchange->start();
+    // Without a body the length is 0 or absent (mapRequest refuses the rest): nothing to break.
     if (frame.fin)
-        exchange->finishBody();
+        (void)exchange->finishBody();
 }
 
 void Session::onData(const DataFrame &frame)
@@ -359,9 +360,21 @@ void Session::onData(const DataFrame &frame)
     }
     // Streamed to the backend as it arrives; dropped when the answer was already given.
     if (BackendExchange *exchange = it->exchange) {
-        exchange->writeBody(frame.payload);
-        if (frame.fin)
-            exchange->finishBody();
+        if (!exchange->writeBody(frame.payload)) {
+            // README "Requests": bytes past Content-Length would reach the backend as a request.
+            emit log(LogLevel::Warning, QStringLiteral("%1: stream %2: body longer than its Content-Length, RST_STREAM 1").arg(peer()).arg(frame.streamId));
+            resetStream(frame.streamId, RstStatus::ProtocolError);
+            return;
+        }
+        if (frame.fin && !exchange->finishBody()) {
+            emit log(LogLevel::Warning, QStringLiteral("%1: stream %2: body shorter than its Content-Length").arg(peer()).arg(frame.streamId));
+            if (exchange->responseStarted()) {
+                resetStream(frame.streamId, RstStatus::ProtocolError);
+                return;
+            }
+            detachExchange(frame.streamId);
+            refuse(frame.streamId, {400, "the body is shorter than its Content-Length"});
+        }
         updateFlowControl();
     }
     if (frame.fin)

@@ -109,23 +109,30 @@ void BackendExchange::writeRaw(const QByteArray &bytes)
         m_bodyBeforeConnect += bytes;
 }
 
-void BackendExchange::writeBody(const QByteArray &bytes)
+bool BackendExchange::writeBody(const QByteArray &bytes)
 {
+    m_bodyBytes += bytes.size();
+    if (m_request.contentLength >= 0 && m_bodyBytes > m_request.contentLength)
+        return false;
     if (m_done || bytes.isEmpty() || m_bodyFinished)
-        return;
+        return true;
     if (m_request.contentLength >= 0)
         writeRaw(bytes);
     else
         writeRaw(QByteArray::number(bytes.size(), 16) + "\r\n" + bytes + "\r\n");
+    return true;
 }
 
-void BackendExchange::finishBody()
+bool BackendExchange::finishBody()
 {
     if (m_bodyFinished)
-        return;
+        return true;
     m_bodyFinished = true;
+    if (m_request.contentLength >= 0 && m_bodyBytes != m_request.contentLength)
+        return false;
     if (!m_done && m_request.hasBody && m_request.contentLength < 0)
         writeRaw(QByteArrayLiteral("0\r\n\r\n"));
+    return true;
 }
 
 qint64 BackendExchange::pendingUpload() const
@@ -196,8 +203,10 @@ void BackendExchange::complete()
 {
     m_done = true;
     m_timer.stop();
-    // Back to the pool only when both directions ended cleanly on a keep-alive connection.
-    if (m_socket && m_parser->keepAlive() && m_bodyFinished && m_socket->bytesAvailable() == 0
+    // Back to the pool only when both directions ended cleanly on a keep-alive connection:
+    // a request cut short would make the backend read the next one as its body.
+    const bool requestWhole = m_bodyFinished && (m_request.contentLength < 0 || m_bodyBytes == m_request.contentLength);
+    if (m_socket && m_parser->keepAlive() && requestWhole && m_socket->bytesAvailable() == 0
         && m_socket->state() == QAbstractSocket::ConnectedState) {
         QTcpSocket *socket = m_socket;
         socket->disconnect(this);

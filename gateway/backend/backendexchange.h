@@ -30,8 +30,13 @@ public:
     ~BackendExchange() override;
 
     void start();
-    void writeBody(const QByteArray &bytes);
-    void finishBody();
+    // Both false when the body breaks its declared Content-Length (more bytes, or fewer at the
+    // end): the backend would read the difference as the next request, so the exchange must
+    // be dropped, never completed.
+    [[nodiscard]] bool writeBody(const QByteArray &bytes);
+    [[nodiscard]] bool finishBody();
+    // The backend's response head has arrived (and was passed on).
+    bool responseStarted() const { return m_parser && m_parser->headReceived(); }
     // Bytes of request body not yet taken by the backend's socket.
     qint64 pendingUpload() const;
     void setPaused(bool paused);
@@ -64,6 +69,7 @@ private:
     int m_responseTimeoutMs;
     QPointer<QTcpSocket> m_socket;
     std::unique_ptr<HttpResponseParser> m_parser;
+    qint64 m_bodyBytes = 0;           // request body bytes the client sent
     QByteArray m_bodyBeforeConnect;   // bounded: the session pauses the client past the upload limit
     QTimer m_timer;
     QElapsedTimer m_clock;

@@ -22,6 +22,7 @@ private slots:
     void hostInjectionIsRefused();
     void smuggledRequestNeverCrossesClients_data();
     void smuggledRequestNeverCrossesClients();
+    void shortBodyIsRefused();
     void gatewayHeadersAreExact();
 
 private:
@@ -112,6 +113,12 @@ void TestAttack::smuggledRequestNeverCrossesClients_data()
     QTest::newRow("through the host field")
         << serialize(SynStream{1, true, 0, "[app]\r\nContent-Length: 0\r\n\r\n" + smuggled.chopped(2), "GET", "/hello", {}})
         << QStringLiteral("SYN_REPLY id=1 fin=0 status=400");
+    QTest::newRow("through body bytes beyond Content-Length")
+        << serialize(SynStream{1, false, 0, "app", "POST", "/hello", {{"Content-Length", "5"}}}) + serialize(DataFrame{1, true, "Hello" + smuggled})
+        << QStringLiteral("RST_STREAM id=1 status=1");
+    QTest::newRow("through a non-canonical Content-Length")
+        << serialize(SynStream{1, false, 0, "app", "POST", "/hello", {{"Content-Length", "+5"}}}) + serialize(DataFrame{1, true, "Hello" + smuggled})
+        << QStringLiteral("SYN_REPLY id=1 fin=0 status=400");
 }
 
 void TestAttack::smuggledRequestNeverCrossesClients()
@@ -137,6 +144,22 @@ void TestAttack::smuggledRequestNeverCrossesClients()
     for (const QByteArray &line : std::as_const(m_backend->requestLines))
         QVERIFY2(!line.contains("/slow"), line.constData());
     QVERIFY(attacker.pingRoundTrip(1)); // the attacker's own session is intact
+}
+
+void TestAttack::shortBodyIsRefused()
+{
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    TestClient client(m_gw->caFile());
+    QVERIFY(client.connectTo(m_port));
+    // Fewer bytes than declared at FIN: the backend would wait for the rest, then read the
+    // next client's request as this body.
+    client.send(serialize(SynStream{1, false, 0, "app", "POST", "/echo", {{"Content-Length", "10"}}}) + serialize(DataFrame{1, true, "Hello"}));
+    QVERIFY(QTest::qWaitFor([&] { return !eventsOf(client, 1).isEmpty(); }, 10'000));
+    QCOMPARE(eventsOf(client, 1).first(), QStringLiteral("SYN_REPLY id=1 fin=0 status=400"));
+    SeaCatClient other;
+    QVERIFY(connectClient(other, m_port, m_gw->caFile()));
+    const ClientResponse r = fetch(other, "GET", QStringLiteral("http://app.seacat/hello"));
+    QCOMPARE(r.body, QByteArray("hello"));
 }
 
 void TestAttack::gatewayHeadersAreExact()
