@@ -126,6 +126,10 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setSeconds(idleTimeoutMs);
     } else if (key == u"handshake-timeout") {
         return setSeconds(handshakeTimeoutMs);
+    } else if (key == u"first-byte-timeout") {
+        return setSeconds(firstByteTimeoutMs);
+    } else if (key == u"max-handshakes") {
+        return setInteger(maxHandshakes, 1, 1'000'000);
     } else if (key == u"authorized-grace") {
         return setSeconds(authorizedGraceMs);
     } else if (key == u"ping-interval") {

@@ -35,6 +35,8 @@ struct GatewayConfig {
     quint32 maxInboundPayload = Limits::MaxInboundPayload;
     int idleTimeoutMs = Limits::IdleTimeoutMs;
     int handshakeTimeoutMs = Limits::HandshakeTimeoutMs;
+    int firstByteTimeoutMs = Limits::FirstByteTimeoutMs;
+    int maxHandshakes = Limits::MaxHandshakes;
     int authorizedGraceMs = Limits::AuthorizedEnrolmentGraceMs;
     int pingIntervalMs = 0;       // gateway PINGs (even ids) for NAT keep-alive; 0 = off
     int maxSessions = Limits::MaxSessions;

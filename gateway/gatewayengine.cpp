@@ -1,12 +1,12 @@
 #include "gatewayengine.h"
 #include "backend/backendpool.h"
+#include "intake/tlslistener.h"
 #include "pki/pkiservice.h"
 #include "rejection/protocolsniffer.h"
 #include "rejection/rejector.h"
 #include "session.h"
 
 #include <QSslCipher>
-#include <QSslServer>
 #include <QSslSocket>
 
 #include <algorithm>
@@ -98,6 +98,13 @@ void GatewayEngine::start(const GatewayConfig &config)
     }
     m_config = config;
     m_stopping = false;
+    // Handshaking sockets may take at most a quarter of the descriptors: sessions, backends
+    // and the store need the rest.
+    if (const int descriptors = raiseDescriptorLimit(); m_config.maxHandshakes > descriptors / 4) {
+        m_config.maxHandshakes = qMax(1, descriptors / 4);
+        emit logMessage(LogLevel::Warning, QStringLiteral("max-handshakes lowered to %1: the process may open %2 descriptors "
+                                                          "(raise LimitNOFILE / ulimit -n)").arg(m_config.maxHandshakes).arg(descriptors));
+    }
 
     const PortVerdict verdict = checkPort(config.port, config.allowReservedPort);
     if (!verdict.allowed) {
@@ -134,7 +141,7 @@ void GatewayEngine::start(const GatewayConfig &config)
                                         .arg(config.dataDir, GatewayIdentity::CaCertFile, config.name, toString(config.mode)));
 
     int socketError = -1;
-    QSslServer *server = listen(config.listenAddress, config.port, &error, &socketError);
+    TlsListener *server = listen(config.listenAddress, config.port, &error, &socketError);
     // DEVELOPERS.md "Port": a first start must serve. Only the built-in default falls back;
     // a port the admin chose is never changed silently.
     if (!server && !config.portExplicit && config.port == DefaultPort && bindFailedForPrivilege(socketError)) {
@@ -155,29 +162,25 @@ void GatewayEngine::start(const GatewayConfig &config)
     emit listening(server->serverAddress(), server->serverPort());
 }
 
-QSslServer *GatewayEngine::listen(const QHostAddress &address, quint16 port, QString *error, int *socketError)
+TlsListener *GatewayEngine::listen(const QHostAddress &address, quint16 port, QString *error, int *socketError)
 {
-    auto *server = new QSslServer(this);
-    server->setSslConfiguration(m_tls);
-    server->setHandshakeTimeout(m_config.handshakeTimeoutMs);
+    auto *server = new TlsListener(m_tls, {m_config.maxHandshakes, m_config.firstByteTimeoutMs, m_config.handshakeTimeoutMs}, this);
     if (!server->listen(address, port)) {
         *socketError = server->serverError();
         *error = explainBindFailure(address, port, server->serverError(), server->errorString());
         delete server;
         return nullptr;
     }
-    connect(server, &QSslServer::pendingConnectionAvailable, this, &GatewayEngine::acceptPending);
-    // Direct (same thread): the socket is deleteLater()'d right after this signal (QT64-NOTES §3).
-    connect(server, &QSslServer::errorOccurred, this, [this](QSslSocket *socket, QAbstractSocket::SocketError) {
-        emit logMessage(LogLevel::Debug, QStringLiteral("TLS handshake with %1 failed: %2")
-                                             .arg(socket->peerAddress().toString(), socket->errorString()));
+    connect(server, &TlsListener::pendingConnectionAvailable, this, &GatewayEngine::acceptPending);
+    connect(server, &TlsListener::handshakeFailed, this, [this](const QString &peer, const QString &reason) {
+        emit logMessage(LogLevel::Debug, QStringLiteral("TLS handshake with %1 failed: %2").arg(peer, reason));
     });
     return server;
 }
 
 void GatewayEngine::acceptPending()
 {
-    auto *server = qobject_cast<QSslServer *>(sender());
+    auto *server = qobject_cast<TlsListener *>(sender());
     while (server && server->hasPendingConnections()) {
         auto *socket = qobject_cast<QSslSocket *>(server->nextPendingConnection());
         if (!socket)
@@ -263,13 +266,13 @@ void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool a
         return;
     QString error;
     int socketError = -1;
-    QSslServer *next = listen(address, port, &error, &socketError);
+    TlsListener *next = listen(address, port, &error, &socketError);
     if (!next) {
         emit portChangeFailed(error + QStringLiteral("; still serving on %1").arg(endpoint(m_server->serverAddress(), m_server->serverPort())));
         return;
     }
     // The old listener stops accepting now; handshakes already under way there may finish.
-    QSslServer *old = m_server;
+    TlsListener *old = m_server;
     old->close();
     QTimer::singleShot(m_config.handshakeTimeoutMs + 1'000, old, &QObject::deleteLater);
     m_server = next;
@@ -395,7 +398,7 @@ void GatewayEngine::stop()
     m_publishTimer.stop();
     m_pkiPollTimer.stop();
     m_expiryTimer.stop();
-    for (QSslServer *server : findChildren<QSslServer *>(QString(), Qt::FindDirectChildrenOnly))
+    for (TlsListener *server : findChildren<TlsListener *>(QString(), Qt::FindDirectChildrenOnly))
         server->close();
     delete m_server;
     for (QObject *pending : std::as_const(m_pending))

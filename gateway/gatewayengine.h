@@ -16,12 +16,12 @@
 #include <functional>
 #include <memory>
 
-class QSslServer;
 class QSslSocket;
 
 namespace SeaCat {
 
 class Session;
+class TlsListener;
 class BackendPool;
 class PkiService;
 
@@ -71,7 +71,7 @@ signals:
     void pkiActionFailed(const QString &reason);
 
 private:
-    QSslServer *listen(const QHostAddress &address, quint16 port, QString *error, int *socketError);
+    TlsListener *listen(const QHostAddress &address, quint16 port, QString *error, int *socketError);
     void acceptPending();
     void dispatch(QSslSocket *socket, int protocol);
     void onSessionClosed(quint64 id, const QString &reason);
@@ -86,7 +86,7 @@ private:
 
     GatewayConfig m_config;
     QSslConfiguration m_tls;
-    QPointer<QSslServer> m_server;
+    QPointer<TlsListener> m_server;
     QHash<quint64, Session *> m_sessions;
     QSet<quint64> m_dirty;
     QSet<QObject *> m_pending;      // sniffers and rejectors still at work

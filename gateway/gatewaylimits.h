@@ -18,6 +18,13 @@ inline constexpr int MaxConcurrentStreams = 100;
 inline constexpr int IdleTimeoutMs = 330'000;
 // README "Limits": the C-Core allows 80 s for connect + handshake; 30 s is plenty for a real peer.
 inline constexpr int HandshakeTimeoutMs = 30'000;
+// README "Limits": sockets before or in their TLS handshake have their own cap, never the
+// listener's pending queue; at the cap the oldest is shed. Thousands, well below the fd limit
+// the engine raises itself to (GatewayEngine::start).
+inline constexpr int MaxHandshakes = 4'096;
+// README "Limits": a real client sends its ClientHello right after connecting; a socket
+// silent this long is closed well before the full handshake timeout.
+inline constexpr int FirstByteTimeoutMs = 10'000;
 // README "Gateway modes": `authorized` closes a connection without enrolment traffic after 30 s.
 inline constexpr int AuthorizedEnrolmentGraceMs = 30'000;
 

@@ -7,6 +7,8 @@
 #include "common/testbackend.h"
 #include "common/testclient.h"
 
+#include <QElapsedTimer>
+#include <QTcpSocket>
 #include <memory>
 
 using namespace SeaCat;
@@ -24,10 +26,14 @@ private slots:
     void smuggledRequestNeverCrossesClients();
     void shortBodyIsRefused();
     void gatewayHeadersAreExact();
+    void silentSocketsDoNotLockClientsOut();
+    void oldestHandshakesAreShedAtTheCap();
 
 private:
     quint16 startGateway(const QByteArray &limits = {});
     QStringList eventsOf(const TestClient &client, quint32 streamId) const;
+    // A fresh client completes its handshake within 1 s, and is answered.
+    void verifyNewClientServedQuickly(int round);
 
     std::unique_ptr<GatewayProcess> m_gw;
     std::unique_ptr<TestBackend> m_backend;
@@ -188,6 +194,71 @@ void TestAttack::gatewayHeadersAreExact()
         id += 2;
     }
     QCOMPARE(m_backend->requests, 1);
+}
+
+void TestAttack::verifyNewClientServedQuickly(int round)
+{
+    TestClient client(m_gw->caFile());
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY2(client.connectTo(m_port, 5'000), qPrintable(QStringLiteral("round %1: no handshake").arg(round)));
+    const qint64 ms = clock.elapsed();
+    QVERIFY2(ms < 1'000, qPrintable(QStringLiteral("round %1: handshake took %2 ms").arg(round).arg(ms)));
+    QVERIFY(client.pingRoundTrip(1));
+}
+
+// Opens `count` TCP connections to the gateway that say nothing (or `prefix` only), and waits
+// until the kernel has connected them all.
+static std::vector<std::unique_ptr<QTcpSocket>> openSilentSockets(quint16 port, int count, const QByteArray &prefix = {})
+{
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    for (int i = 0; i < count; ++i) {
+        sockets.push_back(std::make_unique<QTcpSocket>());
+        sockets.back()->connectToHost(QHostAddress::LocalHost, port);
+    }
+    (void)QTest::qWaitFor([&] {
+        return std::all_of(sockets.cbegin(), sockets.cend(), [](const auto &s) { return s->state() == QAbstractSocket::ConnectedState; });
+    }, 20'000);
+    if (!prefix.isEmpty())
+        for (auto &socket : sockets)
+            socket->write(prefix);
+    return sockets;
+}
+
+static int countConnected(const std::vector<std::unique_ptr<QTcpSocket>> &sockets)
+{
+    return int(std::count_if(sockets.cbegin(), sockets.cend(), [](const auto &s) { return s->state() == QAbstractSocket::ConnectedState; }));
+}
+
+void TestAttack::silentSocketsDoNotLockClientsOut()
+{
+    QVERIFY2(startGateway("first-byte-timeout=3\nhandshake-timeout=6\n"), m_gw->err.constData());
+    auto silent = openSilentSockets(m_port, 500);
+    QCOMPARE(countConnected(silent), 500);
+    // A TLS record header announcing a ClientHello, then nothing more.
+    auto partial = openSilentSockets(m_port, 20, QByteArray::fromHex("16030100c8010000c40303"));
+    QCOMPARE(countConnected(partial), 20);
+    for (int round = 0; round < 5; ++round)
+        verifyNewClientServedQuickly(round);
+    // The first-byte deadline ends the silent ones; the partial ones go at the handshake timeout.
+    QVERIFY(QTest::qWaitFor([&] { return countConnected(silent) == 0; }, 10'000));
+    QCOMPARE(countConnected(partial), 20);
+    QVERIFY(QTest::qWaitFor([&] { return countConnected(partial) == 0; }, 10'000));
+    verifyNewClientServedQuickly(5);
+}
+
+void TestAttack::oldestHandshakesAreShedAtTheCap()
+{
+    QVERIFY2(startGateway("max-handshakes=100\n"), m_gw->err.constData());
+    auto silent = openSilentSockets(m_port, 150);
+    QVERIFY(QTest::qWaitFor([&] { return countConnected(silent) <= 100; }, 10'000));
+    QTest::qWait(200);
+    QCOMPARE(countConnected(silent), 100);
+    // The newest are kept: the oldest were shed first.
+    QCOMPARE(silent.back()->state(), QAbstractSocket::ConnectedState);
+    QCOMPARE(silent.front()->state(), QAbstractSocket::UnconnectedState);
+    for (int round = 0; round < 3; ++round)
+        verifyNewClientServedQuickly(round);
 }
 
 QTEST_GUILESS_MAIN(TestAttack)

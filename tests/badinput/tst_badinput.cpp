@@ -122,8 +122,11 @@ void TestBadInput::plaintextClient()
     QTcpSocket plain;
     plain.connectToHost(QHostAddress::LocalHost, m_port);
     QVERIFY(plain.waitForConnected(5'000));
+    QByteArray answer;
+    connect(&plain, &QTcpSocket::readyRead, &plain, [&] { answer += plain.readAll(); });
     plain.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     QVERIFY(QTest::qWaitFor([&] { return plain.state() == QAbstractSocket::UnconnectedState; }, 10'000));
+    QVERIFY2(answer.startsWith("HTTP/1.1 400 Bad Request\r\n") && answer.endsWith("this port speaks TLS.\r\n"), answer.constData());
     verifyStillServing();
 }
 

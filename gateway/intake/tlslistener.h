@@ -1,0 +1,71 @@
+// The TLS port: accepts TCP connections and takes each through its TLS handshake on a budget.
+// QSslServer counts sockets still in their handshake against maxPendingConnections() (30) and
+// stops accepting at that limit, so 30 silent sockets locked every client out for the whole
+// handshake timeout. Here sockets before their handshake have their own cap, the oldest is
+// shed when it is reached, and a silent socket goes at the first-byte deadline.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QMap>
+#include <QSslConfiguration>
+#include <QTcpServer>
+#include <QTimer>
+
+class QSslSocket;
+
+namespace SeaCat {
+
+class TlsListener final : public QTcpServer
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TlsListener)
+
+public:
+    struct Budget {
+        int maxHandshakes;        // sockets before or in their handshake, at once
+        int firstByteTimeoutMs;   // from accept to the first byte of a ClientHello
+        int handshakeTimeoutMs;   // from accept to a finished handshake
+    };
+
+    TlsListener(const QSslConfiguration &tls, Budget budget, QObject *parent = nullptr);
+    ~TlsListener() override;
+
+    int handshakesInProgress() const { return int(m_handshakes.size()); }
+    // Sockets closed before their handshake ended, by cause, since start.
+    quint64 shedCount() const { return m_shed; }
+    quint64 timedOutCount() const { return m_timedOut; }
+
+signals:
+    // A handshake that failed (the peer's address and why); the socket is gone.
+    void handshakeFailed(const QString &peer, const QString &reason);
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    struct Handshake {
+        QSslSocket *socket;
+        qint64 acceptedMs;
+        bool started;             // the first byte came and the TLS handshake runs
+    };
+    void startHandshake(quint64 key);
+    void finish(quint64 key);
+    void drop(quint64 key, const QString &reason);
+    void sweep();
+
+    QSslConfiguration m_tls;
+    Budget m_budget;
+    // Accept order: the first entry is the oldest, shed first at the cap.
+    QMap<quint64, Handshake> m_handshakes;
+    quint64 m_nextKey = 0;
+    quint64 m_shed = 0;
+    quint64 m_timedOut = 0;
+    QTimer m_sweepTimer;
+    QElapsedTimer m_clock;
+};
+
+// Raises this process's soft descriptor limit to its hard limit (as nginx's
+// worker_rlimit_nofile does) and returns the limit now in force.
+int raiseDescriptorLimit();
+
+} // namespace SeaCat
