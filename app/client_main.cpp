@@ -3,7 +3,7 @@
 //   seacat-client ... request [-X METHOD] [-H 'K: V']... [--data @file|-|TEXT] [-i] URL
 //   seacat-client ... enroll --identity DIR [--key-type rsa|ec] [--subject 'CN=..,O=..'] [--poll-interval S]
 #include "client/enrolment.h"
-#include "pki/opensslptr.h"
+#include "pki/x509codec.h"
 #include "client/seacatclient.h"
 #include "pki/clientidentity.h"
 
@@ -155,7 +155,7 @@ int main(int argc, char *argv[])
     if (command == u"enroll") {
         // §6.6: submit the CSR on an anonymous connection, then query until the certificate comes.
         QString error;
-        const auto keyType = parser.value(QStringLiteral("key-type")) == u"ec" ? Enrolment::KeyType::EcP256 : Enrolment::KeyType::Rsa2048;
+        const auto keyType = parser.value(QStringLiteral("key-type")) == u"ec" ? KeyType::EcP256 : KeyType::Rsa2048;
         KeyPtr key = Enrolment::loadOrCreateKey(identityDir, keyType, &error);
         const QByteArray csr = key ? Enrolment::makeCsr(key.get(), parser.value(QStringLiteral("subject")), &error) : QByteArray();
         if (csr.isEmpty())

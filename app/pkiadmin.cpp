@@ -1,6 +1,6 @@
 #include "pkiadmin.h"
 #include "gatewayconfig.h"
-#include "pki/opensslptr.h"
+#include "pki/x509codec.h"
 #include "pki/pkiservice.h"
 
 #include <cstdio>
@@ -41,7 +41,9 @@ int runPkiAdmin(const QStringList &args, const GatewayConfig &config)
 {
     const QString what = args.value(0) + u' ' + args.value(1);
     QString error;
-    auto pki = PkiService::open(config.dataDir, {config.autoApprove, config.certificateValidityDays, config.renewalWindowDays}, &error);
+    auto ca = CertificateAuthority::load(config.dataDir, &error);
+    auto pki = ca ? PkiService::open(std::move(*ca), config.dataDir, {config.autoApprove, config.certificateValidityDays, config.renewalWindowDays}, &error)
+                  : nullptr;
     if (!pki)
         return fail(error);
     bool ok = false;

@@ -5,8 +5,8 @@
 #include "rejection/protocolsniffer.h"
 #include "rejection/rejector.h"
 #include "session.h"
+#include "tls/tlsprofile.h"
 
-#include <QSslCipher>
 #include <QSslSocket>
 
 #include <algorithm>
@@ -16,7 +16,6 @@ namespace SeaCat {
 namespace {
 constexpr int PublishIntervalMs = 500;  // batched session updates (STYLE.md §11)
 constexpr int StopDeadlineMs = 3'000;   // sessions get this long to take close_notify
-const QByteArray RequiredCipher = QByteArrayLiteral("ECDHE-RSA-AES256-SHA384"); // 0xC028, §6.1
 
 QString endpoint(const QHostAddress &address, quint16 port)
 {
@@ -65,31 +64,6 @@ GatewayEngine::~GatewayEngine()
     m_sessions.clear();
 }
 
-QSslConfiguration GatewayEngine::tlsConfiguration(const GatewayIdentity &identity)
-{
-    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-    tls.setProtocol(QSsl::TlsV1_2OrLater);
-    tls.setLocalCertificate(identity.serverCertificate);
-    tls.setPrivateKey(identity.serverKey);
-    // Client certificates are requested, never required; only our CA is named, so browsers
-    // do not open a certificate picker (§9).
-    tls.setPeerVerifyMode(QSslSocket::QueryPeer);
-    tls.setCaCertificates({identity.caCertificate});
-    // ALPN only to recognise HTTP/2 clients; SeaCat clients send none (§6.1).
-    tls.setAllowedNextProtocols({QSslConfiguration::ALPNProtocolHTTP2, QSslConfiguration::NextProtocolHttp1_1});
-    // §6.1: stock clients offer 0xC028 and nothing else.
-    QList<QSslCipher> ciphers = tls.ciphers();
-    const bool offered = std::any_of(ciphers.cbegin(), ciphers.cend(),
-                                     [](const QSslCipher &c) { return c.name() == QLatin1String(RequiredCipher); });
-    if (!offered) {
-        const QSslCipher required(QString::fromLatin1(RequiredCipher));
-        if (!required.isNull())
-            ciphers.append(required);
-        tls.setCiphers(ciphers);
-    }
-    return tls;
-}
-
 void GatewayEngine::start(const GatewayConfig &config)
 {
     if (m_server) {
@@ -113,17 +87,17 @@ void GatewayEngine::start(const GatewayConfig &config)
     }
     QString error;
     const auto identity = GatewayIdentity::loadOrCreate(config.dataDir, config.name, &error,
-                                                        config.ecServerKey ? ServerKeyType::EcP256 : ServerKeyType::Rsa2048);
+                                                        config.ecServerKey ? KeyType::EcP256 : KeyType::Rsa2048);
     if (!identity) {
         emit failed(error);
         return;
     }
-    m_tls = tlsConfiguration(*identity);
+    m_tls = TlsProfile::server(*identity);
     if (config.ecServerKey)
         emit logMessage(LogLevel::Warning, QStringLiteral("server-key=ec: the server certificate has an EC P-256 key; stock SeaCat "
                                                           "clients offer only ECDHE-RSA-AES256-SHA384 and cannot connect (use server-key=rsa)"));
     if (!m_pki) {
-        m_pki = PkiService::open(config.dataDir, {config.autoApprove, config.certificateValidityDays, config.renewalWindowDays}, &error);
+        m_pki = PkiService::open(*identity->authority, config.dataDir, {config.autoApprove, config.certificateValidityDays, config.renewalWindowDays}, &error);
         if (!m_pki) {
             emit failed(error);
             return;

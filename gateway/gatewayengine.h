@@ -5,7 +5,7 @@
 #include "gatewayconfig.h"
 #include "pki/pkitypes.h"
 #include "sessioninfo.h"
-#include "tls/gatewayidentity.h"
+#include "pki/gatewayidentity.h"
 
 #include <QHash>
 #include <QObject>
@@ -33,9 +33,6 @@ class GatewayEngine final : public QObject
 public:
     explicit GatewayEngine(QObject *parent = nullptr);
     ~GatewayEngine() override;
-
-    // The TLS profile of shared/protocol/README.md "TLS" for this identity.
-    static QSslConfiguration tlsConfiguration(const GatewayIdentity &identity);
 
 public slots:
     void start(const SeaCat::GatewayConfig &config);

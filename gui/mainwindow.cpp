@@ -7,7 +7,7 @@
 #include "sessionsview.h"
 #include "sessiontablemodel.h"
 #include "settingsview.h"
-#include "tls/gatewayidentity.h"
+#include "pki/gatewayidentity.h"
 
 #include <QAction>
 #include <QLabel>

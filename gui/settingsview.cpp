@@ -1,5 +1,5 @@
 #include "settingsview.h"
-#include "tls/atomicfile.h"
+#include "atomicfile.h"
 
 #include <QCheckBox>
 #include <QComboBox>

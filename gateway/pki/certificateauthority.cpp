@@ -1,6 +1,7 @@
 #include "certificateauthority.h"
-#include "../tls/gatewayidentity.h"
-
+#include "certificatebuilder.h"
+#include "gatewayidentity.h"
+#include "x509codec.h"
 
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
@@ -8,7 +9,6 @@
 namespace SeaCat {
 
 namespace {
-constexpr long ClockSkewSeconds = 3600; // §3.8: notBefore a little in the past
 
 QString nameToString(X509_NAME *name)
 {
@@ -27,23 +27,32 @@ QDateTime toDateTime(const ASN1_TIME *time)
 
 } // namespace
 
+CertificateAuthority::CertificateAuthority(std::shared_ptr<EVP_PKEY> key, std::shared_ptr<X509> cert)
+    : m_key(std::move(key)), m_cert(std::move(cert))
+{
+}
+
+QByteArray CertificateAuthority::caCertificatePem() const
+{
+    return certToPem(m_cert.get());
+}
+
 std::optional<CertificateAuthority> CertificateAuthority::load(const QString &dataDir, QString *error)
 {
+    clearOpenSslErrors();
     KeyPtr key = keyFromPemFile(dataDir + u'/' + GatewayIdentity::CaKeyFile);
     CertPtr cert = certFromPemFile(dataDir + u'/' + GatewayIdentity::CaCertFile);
     if (!key || !cert || X509_check_private_key(cert.get(), key.get()) != 1) {
-        *error = QStringLiteral("no usable CA in %1 (%2, %3): start the gateway once to create it").arg(
-            dataDir, GatewayIdentity::CaCertFile, GatewayIdentity::CaKeyFile);
+        *error = openSslFailure(QStringLiteral("no usable CA in %1 (%2, %3): start the gateway once to create it").arg(
+            dataDir, GatewayIdentity::CaCertFile, GatewayIdentity::CaKeyFile));
         return std::nullopt;
     }
-    CertificateAuthority ca;
-    ca.m_key.reset(key.release(), EVP_PKEY_free);
-    ca.m_cert.reset(cert.release(), X509_free);
-    return ca;
+    return CertificateAuthority(std::shared_ptr<EVP_PKEY>(key.release(), EVP_PKEY_free), std::shared_ptr<X509>(cert.release(), X509_free));
 }
 
 std::optional<CsrDetails> CertificateAuthority::inspectCsr(const QByteArray &der, QString *error)
 {
+    clearOpenSslErrors();
     const unsigned char *p = reinterpret_cast<const unsigned char *>(der.constData());
     ReqPtr req(d2i_X509_REQ(nullptr, &p, long(der.size())));
     if (!req || p != reinterpret_cast<const unsigned char *>(der.constData()) + der.size()) {
@@ -61,7 +70,7 @@ std::optional<CsrDetails> CertificateAuthority::inspectCsr(const QByteArray &der
         return std::nullopt;
     }
     if (X509_REQ_verify(req.get(), key) != 1) {
-        *error = QStringLiteral("the CSR signature does not verify");
+        *error = openSslFailure(QStringLiteral("the CSR signature does not verify"));
         return std::nullopt;
     }
     if (QString violation = keyPolicyViolation(key); !violation.isEmpty()) {
@@ -84,6 +93,7 @@ std::optional<CsrDetails> CertificateAuthority::inspectCsr(const QByteArray &der
 
 ClientKeyId CertificateAuthority::clientOfCertificate(const QByteArray &der)
 {
+    clearOpenSslErrors();
     CertPtr cert = certFromDer(der);
     return cert ? clientKeyIdFromKeyBytes(publicKeyBits(X509_get0_pubkey(cert.get()))) : ClientKeyId();
 }
@@ -91,41 +101,26 @@ ClientKeyId CertificateAuthority::clientOfCertificate(const QByteArray &der)
 std::optional<IssuedCertificate> CertificateAuthority::issue(const CsrDetails &csr, quint64 serial, int validityDays,
                                                              QString *error) const
 {
+    clearOpenSslErrors();
     const unsigned char *p = reinterpret_cast<const unsigned char *>(csr.der.constData());
     ReqPtr req(d2i_X509_REQ(nullptr, &p, long(csr.der.size())));
-    CertPtr cert(X509_new());
-    BigNumPtr bn(BN_new());
-    if (!req || !cert || !bn || serial == 0 || serial > quint64(INT64_MAX)) {
-        *error = QStringLiteral("cannot issue: bad request or serial");
+    if (!req || serial == 0 || serial > quint64(INT64_MAX)) {
+        *error = openSslFailure(QStringLiteral("cannot issue: bad request or serial"));
         return std::nullopt;
     }
-    BN_set_word(bn.get(), static_cast<BN_ULONG>(serial));
-    X509_NAME *subject = X509_REQ_get_subject_name(req.get());
-    NamePtr fallback;
-    if (X509_NAME_entry_count(subject) == 0) {
-        // Stock clients send an empty subject (§6.5); name the certificate by its Client Tag.
-        fallback.reset(X509_NAME_new());
-        const QByteArray tag = csr.client.tag.toLatin1();
-        X509_NAME_add_entry_by_txt(fallback.get(), "CN", MBSTRING_ASC, reinterpret_cast<const uchar *>(tag.constData()),
-                                   int(tag.size()), -1, 0);
-        subject = fallback.get();
-    }
-    const bool ok = X509_set_version(cert.get(), 2) == 1
-        && BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get()))
-        && X509_gmtime_adj(X509_getm_notBefore(cert.get()), -ClockSkewSeconds)
-        && X509_time_adj_ex(X509_getm_notAfter(cert.get()), validityDays, 0, nullptr)
-        && X509_set_subject_name(cert.get(), subject) == 1
-        && X509_set_issuer_name(cert.get(), X509_get_subject_name(m_cert.get())) == 1
-        && X509_set_pubkey(cert.get(), X509_REQ_get0_pubkey(req.get())) == 1
-        && addExtension(cert.get(), m_cert.get(), NID_basic_constraints, "critical,CA:FALSE")
-        && addExtension(cert.get(), m_cert.get(), NID_key_usage, "critical,digitalSignature,keyEncipherment")
-        && addExtension(cert.get(), m_cert.get(), NID_ext_key_usage, "clientAuth")
-        && addExtension(cert.get(), m_cert.get(), NID_authority_key_identifier, "keyid:always")
-        && X509_sign(cert.get(), m_key.get(), EVP_sha256()) > 0;
-    if (!ok) {
-        *error = QStringLiteral("OpenSSL could not issue the certificate");
+    CertificateOrder order;
+    order.role = CertificateRole::Client;
+    order.subjectKey = X509_REQ_get0_pubkey(req.get());
+    // Stock clients send an empty subject (§6.5): such a certificate is named by its Client Tag.
+    order.subject = X509_REQ_get_subject_name(req.get());
+    order.commonName = csr.client.tag;
+    order.serial = serial;
+    order.validityDays = validityDays;
+    order.issuer = m_cert.get();
+    order.issuerKey = m_key.get();
+    const CertPtr cert = buildCertificate(order, error);
+    if (!cert)
         return std::nullopt;
-    }
     IssuedCertificate issued;
     issued.serial = serial;
     issued.der = certToDer(cert.get());
@@ -137,6 +132,7 @@ std::optional<IssuedCertificate> CertificateAuthority::issue(const CsrDetails &c
 
 bool CertificateAuthority::verify(const QByteArray &certificateDer) const
 {
+    clearOpenSslErrors();
     CertPtr cert = certFromDer(certificateDer);
     if (!cert || X509_check_issued(m_cert.get(), cert.get()) != X509_V_OK || X509_verify(cert.get(), m_key.get()) != 1)
         return false;

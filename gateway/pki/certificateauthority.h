@@ -1,12 +1,14 @@
 // The gateway's CA (spec §3.6–§3.8, §6): checks CSRs and issues client certificates with
-// OpenSSL 3's C API. Holds the CA key in memory; the files come from GatewayIdentity.
+// OpenSSL 3's C API. Holds the CA key in memory; GatewayIdentity loads or creates it.
 #pragma once
 
 #include "clientidentity.h"
-#include "opensslptr.h"
 
 #include <QDateTime>
+#include <memory>
 #include <optional>
+
+struct x509_st;
 
 namespace SeaCat {
 
@@ -30,6 +32,10 @@ struct IssuedCertificate {
 class CertificateAuthority
 {
 public:
+    // Takes the CA's key and certificate, already checked to belong together.
+    CertificateAuthority(std::shared_ptr<evp_pkey_st> key, std::shared_ptr<x509_st> cert);
+    // The CA of an existing data directory (the admin CLI's; the engine's comes from
+    // GatewayIdentity, which also creates it).
     static std::optional<CertificateAuthority> load(const QString &dataDir, QString *error);
 
     // Parses and verifies a DER PKCS#10 request (README "CSR": version 0 or 1, SHA-1 accepted,
@@ -41,11 +47,11 @@ public:
     std::optional<IssuedCertificate> issue(const CsrDetails &csr, quint64 serial, int validityDays, QString *error) const;
     // Signed by this CA's key and within its validity period now.
     bool verify(const QByteArray &certificateDer) const;
-    QByteArray caCertificatePem() const { return certToPem(m_cert.get()); }
+    QByteArray caCertificatePem() const;
 
 private:
-    std::shared_ptr<EVP_PKEY> m_key;
-    std::shared_ptr<X509> m_cert;
+    std::shared_ptr<evp_pkey_st> m_key;
+    std::shared_ptr<x509_st> m_cert;
 };
 
 } // namespace SeaCat

@@ -6,7 +6,7 @@
 #include <QByteArray>
 #include <QString>
 
-typedef struct evp_pkey_st EVP_PKEY;
+struct evp_pkey_st;
 
 namespace SeaCat {
 
@@ -17,9 +17,9 @@ struct ClientKeyId {
 };
 
 ClientKeyId clientKeyIdFromKeyBytes(const QByteArray &subjectPublicKeyBits);
-QByteArray publicKeyBits(EVP_PKEY *key);    // empty on failure
-QString keyDescription(EVP_PKEY *key);      // "RSA 2048", "EC P-256"
+QByteArray publicKeyBits(evp_pkey_st *key);    // empty on failure
+QString keyDescription(evp_pkey_st *key);      // "RSA 2048", "EC P-256"
 // README "Key size/type" decision: RSA ≥ 2048 or EC P-256/P-384. Empty when acceptable.
-QString keyPolicyViolation(EVP_PKEY *key);
+QString keyPolicyViolation(evp_pkey_st *key);
 
 } // namespace SeaCat

@@ -1,8 +1,6 @@
-// unique_ptr deleters for the OpenSSL objects the PKI code holds.
+// unique_ptr deleters for the OpenSSL objects the PKI code holds. OpenSSL stays inside pki/
+// (and the client library): engine headers forward-declare the types they pass on.
 #pragma once
-
-#include <QByteArray>
-#include <QString>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -27,18 +25,5 @@ using ReqPtr = std::unique_ptr<X509_REQ, OpenSslFree>;
 using BioPtr = std::unique_ptr<BIO, OpenSslFree>;
 using BigNumPtr = std::unique_ptr<BIGNUM, OpenSslFree>;
 using NamePtr = std::unique_ptr<X509_NAME, OpenSslFree>;
-
-QByteArray bioContents(BIO *bio);
-QByteArray keyToPem(EVP_PKEY *key);
-QByteArray certToPem(X509 *cert);
-QByteArray certToDer(X509 *cert);
-KeyPtr keyFromPem(const QByteArray &pem);
-CertPtr certFromPem(const QByteArray &pem);
-CertPtr certFromDer(const QByteArray &der);
-// PEM files; null when missing or unreadable.
-KeyPtr keyFromPemFile(const QString &path);
-CertPtr certFromPemFile(const QString &path);
-// Adds one X509v3 extension in OpenSSL's config syntax ("critical,CA:FALSE"), issued by `issuer`.
-bool addExtension(X509 *cert, X509 *issuer, int nid, const char *value);
 
 } // namespace SeaCat

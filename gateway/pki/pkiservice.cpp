@@ -1,5 +1,6 @@
 #include "pkiservice.h"
 #include "sqlitepkistore.h"
+#include "x509codec.h"
 
 namespace SeaCat {
 
@@ -10,17 +11,14 @@ PkiService::PkiService(CertificateAuthority ca, std::unique_ptr<PkiStore> store,
 
 PkiService::~PkiService() = default;
 
-std::unique_ptr<PkiService> PkiService::open(const QString &dataDir, PkiPolicy policy, QString *error)
+std::unique_ptr<PkiService> PkiService::open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy, QString *error)
 {
-    auto ca = CertificateAuthority::load(dataDir, error);
-    if (!ca)
-        return nullptr;
     auto store = std::make_unique<SqlitePkiStore>(dataDir + u'/' + SqlitePkiStore::FileName);
     if (QString e = store->open(); !e.isEmpty()) {
         *error = e;
         return nullptr;
     }
-    return std::make_unique<PkiService>(std::move(*ca), std::move(store), policy);
+    return std::make_unique<PkiService>(std::move(ca), std::move(store), policy);
 }
 
 bool PkiService::issueFor(const CsrDetails &csr, qint64 csrId, CertificateInfo *issued, QString *error)

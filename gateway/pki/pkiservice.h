@@ -25,8 +25,8 @@ public:
     PkiService(CertificateAuthority ca, std::unique_ptr<PkiStore> store, PkiPolicy policy, QObject *parent = nullptr);
     ~PkiService() override;
 
-    // Opens the store, the data directory's pki.sqlite by default.
-    static std::unique_ptr<PkiService> open(const QString &dataDir, PkiPolicy policy, QString *error);
+    // Opens the store, the data directory's pki.sqlite, for `ca`.
+    static std::unique_ptr<PkiService> open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy, QString *error);
 
     enum class CsrOutcome { Approved, Stored, Rejected };
     struct CsrResult {

@@ -5,10 +5,11 @@
 #include "codec/framereader.h"
 #include "codec/framewriter.h"
 #include "recordingvisitor.h"
+#include "tls/tlsprofile.h"
+
+#include <QSslCipher>
 
 #include <QFile>
-#include <QSslCipher>
-#include <QSslConfiguration>
 #include <QSslSocket>
 #include <QTest>
 
@@ -32,13 +33,7 @@ public:
 
     bool connectTo(quint16 port, int timeoutMs = 10'000)
     {
-        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-        tls.setProtocol(QSsl::TlsV1_2);
-        tls.setCiphers({QSslCipher(QStringLiteral("ECDHE-RSA-AES256-SHA384"))});
-        tls.setCaCertificates(QSslCertificate::fromPath(m_caFile));
-        tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
-        tls.setSslOption(QSsl::SslOptionDisableServerNameIndication, true);
-        socket.setSslConfiguration(tls);
+        socket.setSslConfiguration(SeaCat::TlsProfile::stockClient(QSslCertificate::fromPath(m_caFile)));
         socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
         return QTest::qWaitFor([this] { return socket.isEncrypted() || socket.state() == QAbstractSocket::UnconnectedState; }, timeoutMs)
             && socket.isEncrypted();

@@ -4,7 +4,7 @@
 #include "common/hex.h"
 #include "common/testclient.h"
 #include "gatewayengine.h"
-#include "tls/gatewayidentity.h"
+#include "pki/gatewayidentity.h"
 
 #include <QFileInfo>
 #include <QSignalSpy>

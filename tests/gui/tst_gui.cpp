@@ -119,7 +119,7 @@ void TestGui::csrApprovedFromTheView()
     Gui gui; // approval is manual by default
     QTemporaryDir identity;
     QString error;
-    KeyPtr key = Enrolment::loadOrCreateKey(identity.path(), Enrolment::KeyType::Rsa2048, &error);
+    KeyPtr key = Enrolment::loadOrCreateKey(identity.path(), KeyType::Rsa2048, &error);
     const QByteArray csr = Enrolment::makeCsr(key.get(), QStringLiteral("CN=phone-1"), &error);
     SeaCatClient client;
     QVERIFY(connectClient(client, gui.port, gui.gw.caFile()));
@@ -268,7 +268,7 @@ void TestGui::screenshots()
     QString error;
     for (const QString &subject : {QStringLiteral("CN=phone-17,O=Example"), QString(), QStringLiteral("CN=tablet-3,O=Example")}) {
         ids.push_back(std::make_unique<QTemporaryDir>());
-        KeyPtr key = Enrolment::loadOrCreateKey(ids.back()->path(), subject.isEmpty() ? Enrolment::KeyType::EcP256 : Enrolment::KeyType::Rsa2048, &error);
+        KeyPtr key = Enrolment::loadOrCreateKey(ids.back()->path(), subject.isEmpty() ? KeyType::EcP256 : KeyType::Rsa2048, &error);
         enrolling.sendCsr(Enrolment::makeCsr(key.get(), subject, &error));
     }
     CertificatesView *certs = gui.window->certificatesView();

@@ -10,7 +10,7 @@
 #include "pki/certificateauthority.h"
 #include "pki/clientidentity.h"
 #include "pki/sqlitepkistore.h"
-#include "tls/gatewayidentity.h"
+#include "pki/gatewayidentity.h"
 
 #include <QRegularExpression>
 
@@ -29,7 +29,7 @@ struct ClientCsr {
     ClientKeyId id;
 };
 
-ClientCsr makeClientCsr(QTemporaryDir &dir, Enrolment::KeyType type = Enrolment::KeyType::Rsa2048, int version = 0,
+ClientCsr makeClientCsr(QTemporaryDir &dir, KeyType type = KeyType::Rsa2048, int version = 0,
                   const char *digest = "SHA256")
 {
     QString error;
@@ -126,7 +126,7 @@ quint16 TestPki::start(bool autoApprove, GatewayFixture &gw, GatewayMode mode)
 
 void TestPki::clientIdIsTheSameEverywhere()
 {
-    for (auto type : {Enrolment::KeyType::Rsa2048, Enrolment::KeyType::EcP256}) {
+    for (auto type : {KeyType::Rsa2048, KeyType::EcP256}) {
         QTemporaryDir dir, caDir;
         ClientCsr csr = makeClientCsr(dir, type);
         QString error;
@@ -142,7 +142,7 @@ void TestPki::clientIdIsTheSameEverywhere()
         QCOMPARE(CertificateAuthority::clientOfCertificate(cert->der).id, csr.id.id);
         QVERIFY(QRegularExpression(QStringLiteral("^[0-9a-f]{96}$")).match(csr.id.id).hasMatch());
         QVERIFY(QRegularExpression(QStringLiteral("^\\[[A-Z2-7]{16}\\]$")).match(csr.id.tag).hasMatch());
-        if (type == Enrolment::KeyType::Rsa2048) {
+        if (type == KeyType::Rsa2048) {
             // §6.4: for RSA the bytes are the PKCS#1 RSAPublicKey, i.e. i2d_PublicKey's output.
             unsigned char *pkcs1 = nullptr;
             const int n = i2d_PublicKey(csr.key.get(), &pkcs1);
@@ -284,7 +284,7 @@ void TestPki::csrVersion1WithSha1()
     GatewayFixture gw;
     const quint16 port = start(true, gw);
     QTemporaryDir identity;
-    ClientCsr csr = makeClientCsr(identity, Enrolment::KeyType::Rsa2048, 1, "SHA1"); // what the C-Core sends (§6.5)
+    ClientCsr csr = makeClientCsr(identity, KeyType::Rsa2048, 1, "SHA1"); // what the C-Core sends (§6.5)
     QString error;
     const auto details = CertificateAuthority::inspectCsr(csr.der, &error);
     QVERIFY2(details, qPrintable(error));

@@ -1,9 +1,9 @@
 #include "seacatclient.h"
-#include "../gatewaylimits.h"
+#include "gatewaylimits.h"
+#include "tls/tlsprofile.h"
 #include "codec/framewriter.h"
 
 #include <QFile>
-#include <QSslCipher>
 #include <QSslConfiguration>
 #include <QSslKey>
 
@@ -52,12 +52,7 @@ QString SeaCatClient::connectToGateway(const Options &options)
     const QList<QSslCertificate> ca = QSslCertificate::fromPath(options.caFile);
     if (ca.isEmpty())
         return QStringLiteral("cannot read a CA certificate from %1 (the gateway's ca.pem)").arg(options.caFile);
-    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-    tls.setProtocol(QSsl::TlsV1_2);
-    tls.setCiphers({QSslCipher(QStringLiteral("ECDHE-RSA-AES256-SHA384"))});
-    tls.setCaCertificates(ca);
-    tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
-    tls.setSslOption(QSsl::SslOptionDisableServerNameIndication, true);
+    QSslConfiguration tls = TlsProfile::stockClient(ca);
     if (!options.certFile.isEmpty()) {
         const QList<QSslCertificate> cert = QSslCertificate::fromPath(options.certFile);
         QFile keyFile(options.keyFile);

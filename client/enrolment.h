@@ -2,7 +2,7 @@
 // a PKCS#10 request for it, and the certificate the gateway issues, all stored 0600.
 #pragma once
 
-#include "pki/opensslptr.h"
+#include "pki/certificatebuilder.h"
 
 #include <QString>
 
@@ -10,8 +10,6 @@ namespace SeaCat::Enrolment {
 
 inline const QString KeyFile = QStringLiteral("key.pem");
 inline const QString CertFile = QStringLiteral("cert.pem");
-
-enum class KeyType { Rsa2048, EcP256 };
 
 // Loads DIR/key.pem, or creates the directory (0700) and a new key there.
 KeyPtr loadOrCreateKey(const QString &dir, KeyType type, QString *error);

@@ -1,16 +1,15 @@
 #include "enrolment.h"
-#include "tls/atomicfile.h"
+#include "atomicfile.h"
+#include "pki/x509codec.h"
 
 #include <QDir>
 #include <QFile>
-
-#include <openssl/ec.h>
-#include <openssl/rsa.h>
 
 namespace SeaCat::Enrolment {
 
 KeyPtr loadOrCreateKey(const QString &dir, KeyType type, QString *error)
 {
+    clearOpenSslErrors();
     const QString path = dir + u'/' + KeyFile;
     QFile existing(path);
     if (existing.open(QIODevice::ReadOnly)) {
@@ -24,12 +23,13 @@ KeyPtr loadOrCreateKey(const QString &dir, KeyType type, QString *error)
         return nullptr;
     }
     QFile::setPermissions(dir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
-    KeyPtr key(type == KeyType::Rsa2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256"));
-    if (!key) {
-        *error = QStringLiteral("OpenSSL could not generate a key");
+    KeyPtr key = generateKey(type);
+    const QByteArray pem = key ? keyToPem(key.get()) : QByteArray();
+    if (pem.isEmpty()) {
+        *error = openSslFailure(QStringLiteral("OpenSSL could not generate a key"));
         return nullptr;
     }
-    if (QString e = writeFileAtomically(path, keyToPem(key.get()), PrivateFileMode); !e.isEmpty()) {
+    if (QString e = writeFileAtomically(path, pem, PrivateFileMode); !e.isEmpty()) {
         *error = e;
         return nullptr;
     }
@@ -38,7 +38,12 @@ KeyPtr loadOrCreateKey(const QString &dir, KeyType type, QString *error)
 
 QByteArray makeCsr(EVP_PKEY *key, const QString &subject, QString *error, int version, const char *digest)
 {
+    clearOpenSslErrors();
     ReqPtr req(X509_REQ_new());
+    if (!req) {
+        *error = openSslFailure(QStringLiteral("OpenSSL could not create a CSR"));
+        return {};
+    }
     X509_NAME *name = X509_REQ_get_subject_name(req.get());
     for (const QString &part : subject.split(u',', Qt::SkipEmptyParts)) {
         const qsizetype eq = part.indexOf(u'=');
@@ -53,7 +58,7 @@ QByteArray makeCsr(EVP_PKEY *key, const QString &subject, QString *error, int ve
     const EVP_MD *md = EVP_get_digestbyname(digest);
     if (X509_REQ_set_version(req.get(), version) != 1 || X509_REQ_set_pubkey(req.get(), key) != 1 || !md
         || X509_REQ_sign(req.get(), key, md) <= 0) {
-        *error = QStringLiteral("OpenSSL could not sign the CSR");
+        *error = openSslFailure(QStringLiteral("OpenSSL could not sign the CSR"));
         return {};
     }
     unsigned char *der = nullptr;

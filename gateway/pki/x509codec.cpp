@@ -1,31 +1,48 @@
-#include "opensslptr.h"
+#include "x509codec.h"
 
-#include <QByteArray>
 #include <QFile>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/x509v3.h>
 
 namespace SeaCat {
+
+void clearOpenSslErrors()
+{
+    ERR_clear_error();
+}
+
+QString openSslFailure(const QString &what)
+{
+    QStringList reasons;
+    while (const unsigned long code = ERR_get_error()) {
+        char text[256];
+        ERR_error_string_n(code, text, sizeof text);
+        reasons << QString::fromLatin1(text);
+    }
+    return reasons.isEmpty() ? what : what + QStringLiteral(": ") + reasons.join(QStringLiteral("; "));
+}
 
 QByteArray bioContents(BIO *bio)
 {
     char *data = nullptr;
     const long size = BIO_get_mem_data(bio, &data);
-    return QByteArray(data, size);
+    return size > 0 ? QByteArray(data, size) : QByteArray();
 }
 
 QByteArray keyToPem(EVP_PKEY *key)
 {
     BioPtr bio(BIO_new(BIO_s_mem()));
-    PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+    if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
+        return {};
     return bioContents(bio.get());
 }
 
 QByteArray certToPem(X509 *cert)
 {
     BioPtr bio(BIO_new(BIO_s_mem()));
-    PEM_write_bio_X509(bio.get(), cert);
+    if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1)
+        return {};
     return bioContents(bio.get());
 }
 
@@ -43,13 +60,13 @@ QByteArray certToDer(X509 *cert)
 KeyPtr keyFromPem(const QByteArray &pem)
 {
     BioPtr bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
-    return KeyPtr(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    return KeyPtr(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
 }
 
 CertPtr certFromPem(const QByteArray &pem)
 {
     BioPtr bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
-    return CertPtr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    return CertPtr(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
 }
 
 CertPtr certFromDer(const QByteArray &der)
@@ -72,16 +89,6 @@ CertPtr certFromPemFile(const QString &path)
 {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? certFromPem(file.readAll()) : nullptr;
-}
-
-bool addExtension(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    const bool ok = ext && X509_add_ext(cert, ext, -1) == 1;
-    X509_EXTENSION_free(ext);
-    return ok;
 }
 
 } // namespace SeaCat

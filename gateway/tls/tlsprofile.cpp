@@ -1,0 +1,43 @@
+#include "tlsprofile.h"
+#include "pki/gatewayidentity.h"
+
+#include <QSslCipher>
+
+#include <algorithm>
+
+namespace SeaCat::TlsProfile {
+
+QSslConfiguration server(const GatewayIdentity &identity)
+{
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setProtocol(QSsl::TlsV1_2OrLater);
+    tls.setLocalCertificate(identity.serverCertificate);
+    tls.setPrivateKey(identity.serverKey);
+    tls.setPeerVerifyMode(QSslSocket::QueryPeer);
+    tls.setCaCertificates({identity.caCertificate});
+    // SeaCat clients send no ALPN (§6.1); browsers that offer h2 get an HTTP/2 rejection.
+    tls.setAllowedNextProtocols({QSslConfiguration::ALPNProtocolHTTP2, QSslConfiguration::NextProtocolHttp1_1});
+    QList<QSslCipher> ciphers = tls.ciphers();
+    const bool offered = std::any_of(ciphers.cbegin(), ciphers.cend(),
+                                     [](const QSslCipher &c) { return c.name() == QLatin1String(StockClientCipher); });
+    if (!offered) {
+        const QSslCipher required(QString::fromLatin1(StockClientCipher));
+        if (!required.isNull())
+            ciphers.append(required);
+        tls.setCiphers(ciphers);
+    }
+    return tls;
+}
+
+QSslConfiguration stockClient(const QList<QSslCertificate> &caCertificates)
+{
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setProtocol(QSsl::TlsV1_2);
+    tls.setCiphers({QSslCipher(QString::fromLatin1(StockClientCipher))});
+    tls.setCaCertificates(caCertificates);
+    tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    tls.setSslOption(QSsl::SslOptionDisableServerNameIndication, true);
+    return tls;
+}
+
+} // namespace SeaCat::TlsProfile
