@@ -1,7 +1,7 @@
 #include "session.h"
-#include "backend/backendexchange.h"
 #include "codec/framewriter.h"
 #include "pki/pkiservice.h"
+#include "sessionenrolment.h"
 
 #include <QSslCipher>
 
@@ -9,7 +9,7 @@ namespace SeaCat {
 
 namespace {
 constexpr int CloseGraceMs = 2'000;       // a peer that will not take close_notify is aborted
-constexpr qsizetype ReadChunk = 16 * 1024;
+constexpr qsizetype SocketReadChunk = 16 * 1024; // one stack buffer per read call
 } // namespace
 
 Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiService *pki,
@@ -27,7 +27,12 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     m_info.cipher = cipher.name();
     m_info.tlsProtocol = cipher.protocolString();
     m_info.since = m_info.lastActivity = QDateTime::currentDateTimeUtc();
-    authenticate();
+    const QString enrollingClientId = authenticate();
+    m_enrolment = new SessionEnrolment(pki, config, m_info.clientId, [this](const QByteArray &frame) { writeFrame(frame); }, this);
+    m_enrolment->setEnrollingClientId(enrollingClientId);
+    connect(m_enrolment, &SessionEnrolment::log, this, &Session::log);
+    connect(m_enrolment, &SessionEnrolment::graceExpired, this,
+            [this] { close(QStringLiteral("no enrolment traffic on an unauthenticated connection (authorized mode)")); });
 
     connect(m_socket, &QSslSocket::readyRead, this, &Session::readFromSocket);
     connect(m_socket, &QSslSocket::encryptedBytesWritten, this, &Session::onBytesWritten);
@@ -41,14 +46,6 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     connect(&m_idleTimer, &QTimer::timeout, this, [this] { close(QStringLiteral("idle timeout")); });
     m_idleTimer.start();
 
-    // README "Gateway modes": `authorized` drops connections that neither enrol nor authenticate.
-    if (m_config.mode == GatewayMode::Authorized && m_info.clientId.isEmpty()) {
-        m_enrolmentTimer.setSingleShot(true);
-        m_enrolmentTimer.setInterval(m_config.authorizedGraceMs);
-        connect(&m_enrolmentTimer, &QTimer::timeout, this,
-                [this] { close(QStringLiteral("no enrolment traffic on an unauthenticated connection (authorized mode)")); });
-        m_enrolmentTimer.start();
-    }
     if (m_config.pingIntervalMs > 0) {
         m_pingTimer.setInterval(m_config.pingIntervalMs);
         connect(&m_pingTimer, &QTimer::timeout, this, &Session::sendPing);
@@ -66,12 +63,12 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
 
 Session::~Session() = default;
 
-void Session::authenticate()
+QString Session::authenticate()
 {
     // README "Client certificates": the TLS layer only asked; the store decides.
     const QSslCertificate peerCert = m_socket->peerCertificate();
     if (peerCert.isNull())
-        return;
+        return {};
     const QByteArray der = peerCert.toDer();
     QString why;
     if (const auto cert = m_pki->authenticate(der, &why)) {
@@ -79,18 +76,19 @@ void Session::authenticate()
         m_info.clientTag = cert->clientTag;
         m_info.certificateSerial = cert->serial;
         m_info.certificateSubject = cert->subject;
-    } else {
-        // Treated as anonymous: it may still enrol or renew (§12 #6). Logged once the engine
-        // has connected to our log signal, i.e. after this constructor.
-        m_enrollingClientId = CertificateAuthority::clientOfCertificate(der).id;
-        m_logLater = QStringLiteral("client certificate of %1 not accepted (%2): anonymous").arg(peer(), why);
+        return {};
     }
+    // Treated as anonymous: it may still enrol or renew (docs/protocol-decisions.md). Logged
+    // once the engine has connected to our log signal, i.e. after this constructor.
+    m_logLater = QStringLiteral("client certificate of %1 not accepted (%2): anonymous").arg(peer(), why);
+    return CertificateAuthority::clientOfCertificate(der).id;
 }
 
 SessionInfo Session::info() const
 {
     SessionInfo info = m_info;
     info.openStreams = int(m_streams.size());
+    info.telemetry = m_enrolment->telemetry();
     return info;
 }
 
@@ -112,7 +110,7 @@ void Session::readFromSocket()
         m_socket->skip(m_socket->bytesAvailable()); // nothing more is processed
         return;
     }
-    char buffer[ReadChunk];
+    char buffer[SocketReadChunk];
     bool any = false;
     while (!m_readPaused && !m_closing && m_socket->bytesAvailable() > 0) {
         const qint64 n = m_socket->read(buffer, sizeof buffer);
@@ -145,14 +143,14 @@ void Session::updateFlowControl()
     if (clientBehind != m_backendsPaused) {
         m_backendsPaused = clientBehind;
         for (const Stream &stream : std::as_const(m_streams))
-            if (stream.exchange)
-                stream.exchange->setPaused(clientBehind);
+            if (stream.proxy)
+                stream.proxy->setPaused(clientBehind);
     }
     bool uploadBehind = false;
     for (const Stream &stream : std::as_const(m_streams))
         uploadBehind = uploadBehind
-            || (stream.exchange && stream.exchange->pendingUpload() > (m_readPaused ? Limits::MaxQueuedUploadBytes / 2
-                                                                                     : Limits::MaxQueuedUploadBytes));
+            || (stream.proxy && stream.proxy->pendingUpload() > (m_readPaused ? Limits::MaxQueuedUploadBytes / 2
+                                                                               : Limits::MaxQueuedUploadBytes));
     const bool pause = clientBehind || uploadBehind;
     if (pause == m_readPaused)
         return;
@@ -181,43 +179,63 @@ void Session::noteStream(quint32 streamId, const QString &what)
         m_info.recentStreams.removeFirst();
 }
 
-void Session::countResponse(int status)
+bool Session::sendReply(quint32 streamId, quint16 status, const HeaderList &headers, qint64 backendLatencyMs)
 {
+    const QByteArray reply = serialize(SynReply{streamId, false, status, headers});
+    if (!fitsOutbound(reply))
+        return false;
     ++m_info.responsesByClass[qBound(1, status / 100, 5)];
+    if (backendLatencyMs >= 0) {
+        ++m_info.backendResponses;
+        m_info.backendLatencyMsTotal += quint64(backendLatencyMs);
+        noteStream(streamId, QStringLiteral("→ %1 (%2 ms)").arg(status).arg(backendLatencyMs));
+    } else {
+        noteStream(streamId, QStringLiteral("→ %1").arg(status));
+    }
+    writeFrame(reply);
+    return true;
 }
 
-void Session::respond(quint32 streamId, quint16 status, const QByteArray &body)
+void Session::sendData(quint32 streamId, const QByteArray &payload, bool fin)
 {
-    countResponse(status);
-    noteStream(streamId, QStringLiteral("→ %1").arg(status));
-    // README "Requests": SYN_REPLY never carries FIN; a DATA frame with FIN ends the response.
-    writeFrame(serialize(SynReply{streamId, false, status,
-                                  {{"Content-Type", "text/plain; charset=utf-8"},
-                                   {"Content-Length", QByteArray::number(body.size())}}}));
-    writeFrame(serialize(DataFrame{streamId, true, body}));
-    finishStreamSide(streamId, false);
+    send(DataFrame{streamId, fin, payload});
+    if (fin)
+        finishStreamSide(streamId, false);
+}
+
+void Session::sendReset(quint32 streamId, RstStatus status)
+{
+    resetStream(streamId, status);
+}
+
+void Session::refuseStream(quint32 streamId, StreamError error)
+{
+    emit log(LogLevel::Debug, QStringLiteral("%1: stream %2: %3, RST_STREAM %4").arg(peer()).arg(streamId).arg(toString(error)).arg(int(rstStatus(error))));
+    resetStream(streamId, rstStatus(error));
 }
 
 void Session::resetStream(quint32 streamId, RstStatus status)
 {
-    writeFrame(serialize(RstStream{streamId, quint32(status)}));
+    send(RstStream{streamId, quint32(status)});
     dropStream(streamId);
 }
 
 void Session::dropStream(quint32 streamId)
 {
-    detachExchange(streamId);
-    m_streams.remove(streamId);
+    const auto it = m_streams.find(streamId);
+    if (it == m_streams.end())
+        return;
+    releaseProxy(*it);
+    m_streams.erase(it);
 }
 
-void Session::detachExchange(quint32 streamId)
+void Session::releaseProxy(Stream &stream)
 {
-    auto it = m_streams.find(streamId);
-    if (it == m_streams.end() || !it->exchange)
-        return;
-    it->exchange->disconnect(this); // nothing it still emits concerns this stream any more
-    it->exchange->deleteLater();    // aborts the backend request if it still runs
-    it->exchange = nullptr;
+    if (StreamProxy *proxy = stream.proxy) {
+        proxy->disconnect(this);
+        proxy->deleteLater(); // aborts the backend request if it still runs
+        stream.proxy = nullptr;
+    }
 }
 
 void Session::finishStreamSide(quint32 streamId, bool remote)
@@ -230,28 +248,21 @@ void Session::finishStreamSide(quint32 streamId, bool remote)
         dropStream(streamId);
 }
 
-void Session::noteEnrolmentTraffic()
-{
-    if (m_enrolmentTimer.isActive())
-        m_enrolmentTimer.start();
-}
-
 void Session::onSynStream(const SynStream &frame)
 {
     ++m_info.framesIn;
     // §4.1: client streams are odd; an id still open must not be reused.
     if (frame.streamId % 2 == 0 || m_streams.contains(frame.streamId)) {
         ++m_info.malformedFrames;
-        emit log(LogLevel::Debug, QStringLiteral("%1: SYN_STREAM %2 %3, RST_STREAM 1")
-                                      .arg(peer()).arg(frame.streamId)
-                                      .arg(frame.streamId % 2 ? QStringLiteral("reuses an open id") : QStringLiteral("has an even id")));
-        writeFrame(serialize(RstStream{frame.streamId, quint32(RstStatus::ProtocolError)}));
+        const StreamError error = frame.streamId % 2 ? StreamError::StreamIdInUse : StreamError::EvenStreamId;
+        emit log(LogLevel::Debug, QStringLiteral("%1: stream %2: %3, RST_STREAM 1").arg(peer()).arg(frame.streamId).arg(toString(error)));
+        send(RstStream{frame.streamId, quint32(rstStatus(error))});
         return;
     }
     // README "Limits": excess streams are refused.
     if (m_streams.size() >= m_config.maxConcurrentStreams) {
         ++m_info.refusedStreams;
-        writeFrame(serialize(RstStream{frame.streamId, quint32(RstStatus::RefusedStream)}));
+        send(RstStream{frame.streamId, quint32(rstStatus(StreamError::TooManyStreams))});
         return;
     }
     ++m_info.streamsTotal;
@@ -268,13 +279,13 @@ void Session::onSynStream(const SynStream &frame)
     }
     // README "Gateway modes": without a valid client certificate only `anonymous` serves requests.
     if (m_info.clientId.isEmpty() && m_config.mode != GatewayMode::Anonymous) {
-        respond(frame.streamId, 403, "403 Forbidden: this connection has no valid client certificate; enrol first.\n");
+        answerStream(*this, frame.streamId, 403, "403 Forbidden: this connection has no valid client certificate; enrol first.\n");
         return;
     }
     const QString host = std::get<RequestRoute>(route).hostKey;
     const auto backend = m_config.hosts.constFind(host);
     if (backend == m_config.hosts.cend()) {
-        respond(frame.streamId, 404, QStringLiteral("404 Not Found: no backend is configured for host '%1'.\n").arg(host).toUtf8());
+        answerStream(*this, frame.streamId, 404, QStringLiteral("404 Not Found: no backend is configured for host '%1'.\n").arg(host).toUtf8());
         return;
     }
     proxy(frame, std::get<RequestRoute>(route), *backend);
@@ -283,7 +294,7 @@ void Session::onSynStream(const SynStream &frame)
 void Session::refuse(quint32 streamId, const MappingError &error)
 {
     const QByteArray text = error.status == 431 ? " Request Header Fields Too Large: " : " Bad Request: ";
-    respond(streamId, error.status, QByteArray::number(error.status) + text + error.reason + ".\n");
+    answerStream(*this, streamId, error.status, QByteArray::number(error.status) + text + error.reason + ".\n");
 }
 
 void Session::proxy(const SynStream &frame, const RequestRoute &route, const QUrl &base)
@@ -294,55 +305,16 @@ void Session::proxy(const SynStream &frame, const RequestRoute &route, const QUr
         refuse(id, *error);
         return;
     }
-    auto *exchange = new BackendExchange(m_pool, std::get<BackendRequest>(std::move(mapped)), m_config.backendConnectTimeoutMs,
-                                         m_config.backendResponseTimeoutMs, this);
-    m_streams[id].exchange = exchange;
-
-    connect(exchange, &BackendExchange::responseHead, this, [this, id, exchange](int status, const HeaderList &headers) {
-        const QByteArray reply = serialize(SynReply{id, false, quint16(status), mapResponseHeaders(headers)});
-        if (!fitsOutbound(reply)) {
-            // §2.2: the client cannot take a head over 16 KiB.
-            detachExchange(id);
-            respond(id, 502, "502 Bad Gateway: the backend's response headers do not fit a SeaCat frame.\n");
-            return;
-        }
-        ++m_info.backendResponses;
-        m_info.backendLatencyMsTotal += quint64(qMax<qint64>(0, exchange->latencyMs()));
-        countResponse(status);
-        noteStream(id, QStringLiteral("→ %1 (%2 ms)").arg(status).arg(exchange->latencyMs()));
-        writeFrame(reply);
+    auto *proxy = new StreamProxy(id, m_pool, std::get<BackendRequest>(std::move(mapped)),
+                                  {m_config.backendConnectTimeoutMs, m_config.backendResponseTimeoutMs}, this, this);
+    m_streams[id].proxy = proxy;
+    connect(proxy, &StreamProxy::backendFailed, this, [this, host = base.host()](quint32 streamId, const QString &detail) {
+        emit log(LogLevel::Warning, QStringLiteral("%1: stream %2: backend %3: %4").arg(peer()).arg(streamId).arg(host, detail));
     });
-    connect(exchange, &BackendExchange::responseBody, this, [this, id](const QByteArray &bytes) {
-        // README "Requests": DATA frames of at most 16 384 bytes in total.
-        for (qsizetype pos = 0; pos < bytes.size(); pos += Limits::MaxOutboundPayload)
-            writeFrame(serialize(DataFrame{id, false, bytes.mid(pos, Limits::MaxOutboundPayload)}));
-    });
-    connect(exchange, &BackendExchange::finished, this, [this, id] {
-        writeFrame(serialize(DataFrame{id, true, {}}));
-        finishStreamSide(id, false);
-    });
-    connect(exchange, &BackendExchange::failed, this,
-            [this, id, host = base.host()](BackendExchange::Failure failure, const QString &detail, bool headSent) {
-        emit log(LogLevel::Warning, QStringLiteral("%1: stream %2: backend %3: %4").arg(peer()).arg(id).arg(host, detail));
-        const bool timeout = failure == BackendExchange::Failure::Timeout;
-        if (headSent) {
-            // §5.4: a response already under way can only be cut.
-            resetStream(id, timeout ? RstStatus::ResponseTimeout : RstStatus::InternalError);
-            return;
-        }
-        detachExchange(id);
-        if (timeout)
-            respond(id, 504, QStringLiteral("504 Gateway Timeout: the backend did not answer in time (%1).\n").arg(detail).toUtf8());
-        else
-            respond(id, 502, QStringLiteral("502 Bad Gateway: the backend is unreachable or broken (%1).\n").arg(detail).toUtf8());
-    });
-    connect(exchange, &BackendExchange::uploadProgressed, this, &Session::updateFlowControl);
+    connect(proxy, &StreamProxy::uploadProgressed, this, &Session::updateFlowControl);
     if (m_backendsPaused)
-        exchange->setPaused(true);
-    exchange->start();
-    // Without a body the length is 0 or absent (mapRequest refuses the rest): nothing to break.
-    if (frame.fin)
-        (void)exchange->finishBody();
+        proxy->setPaused(true);
+    proxy->start(frame.fin);
 }
 
 void Session::onData(const DataFrame &frame)
@@ -350,29 +322,27 @@ void Session::onData(const DataFrame &frame)
     ++m_info.framesIn;
     auto it = m_streams.find(frame.streamId);
     if (it == m_streams.end()) {
-        // §3.3: like the SDKs, answer DATA on an unknown stream with INVALID_STREAM.
-        writeFrame(serialize(RstStream{frame.streamId, quint32(RstStatus::InvalidStream)}));
+        send(RstStream{frame.streamId, quint32(rstStatus(StreamError::UnknownStream))});
         return;
     }
     if (it->remoteClosed) {
-        resetStream(frame.streamId, RstStatus::StreamAlreadyClosed);
+        refuseStream(frame.streamId, StreamError::DataAfterFin);
         return;
     }
     // Streamed to the backend as it arrives; dropped when the answer was already given.
-    if (BackendExchange *exchange = it->exchange) {
-        if (!exchange->writeBody(frame.payload)) {
-            // README "Requests": bytes past Content-Length would reach the backend as a request.
-            emit log(LogLevel::Warning, QStringLiteral("%1: stream %2: body longer than its Content-Length, RST_STREAM 1").arg(peer()).arg(frame.streamId));
-            resetStream(frame.streamId, RstStatus::ProtocolError);
+    if (StreamProxy *proxy = it->proxy) {
+        // README "Requests": bytes past Content-Length would reach the backend as a request.
+        if (!proxy->writeBody(frame.payload)) {
+            refuseStream(frame.streamId, StreamError::BodyLengthMismatch);
             return;
         }
-        if (frame.fin && !exchange->finishBody()) {
-            emit log(LogLevel::Warning, QStringLiteral("%1: stream %2: body shorter than its Content-Length").arg(peer()).arg(frame.streamId));
-            if (exchange->responseStarted()) {
-                resetStream(frame.streamId, RstStatus::ProtocolError);
+        // Fewer bytes at FIN: refused before the response starts, cut once it has.
+        if (frame.fin && !proxy->finishBody()) {
+            if (proxy->responseStarted()) {
+                refuseStream(frame.streamId, StreamError::BodyLengthMismatch);
                 return;
             }
-            detachExchange(frame.streamId);
+            releaseProxy(*it);
             refuse(frame.streamId, {400, "the body is shorter than its Content-Length"});
         }
         updateFlowControl();
@@ -393,67 +363,31 @@ void Session::onPing(const Ping &frame)
     ++m_info.pingsReceived;
     // §3.5: echo odd (client) ids at once; even ids answer our own pings and need nothing.
     if (frame.id % 2 == 1)
-        writeFrame(serialize(frame));
+        send(frame);
 }
 
 void Session::sendPing()
 {
-    writeFrame(serialize(Ping{m_nextPingId}));
+    send(Ping{m_nextPingId});
     m_nextPingId = m_nextPingId >= 0x7FFFFFFE ? 2 : m_nextPingId + 2;
 }
 
 void Session::onCsr(const Csr &frame)
 {
     ++m_info.framesIn;
-    noteEnrolmentTraffic();
-    const PkiService::CsrResult result = m_pki->submitCsr(frame.der, peer());
-    if (!result.client.isNull())
-        m_enrollingClientId = result.client.id;
-    emit log(result.outcome == PkiService::CsrOutcome::Rejected ? LogLevel::Warning : LogLevel::Info,
-             QStringLiteral("%1: %2").arg(peer(), result.message));
-    // §3.9: 0x03 approved at once, 0x01 stored, 0x04 rejected. Answered at once, well inside 20 s.
-    const quint8 flags = result.outcome == PkiService::CsrOutcome::Approved ? (FrameFlag::CsrStored | FrameFlag::CsrApproved)
-        : result.outcome == PkiService::CsrOutcome::Stored                 ? FrameFlag::CsrStored
-                                                                           : FrameFlag::CsrRejected;
-    writeFrame(serialize(CsrReply{flags}));
+    m_enrolment->onCsr(frame, peer());
 }
 
 void Session::onCertQuery(const CertQuery &frame)
 {
     ++m_info.framesIn;
-    noteEnrolmentTraffic();
-    // §3.7: anonymous queries carry the key; authenticated ones are known by the TLS certificate.
-    QString clientId = m_info.clientId;
-    if (!frame.publicKey.isEmpty())
-        clientId = clientKeyIdFromKeyBytes(frame.publicKey).id;
-    else if (clientId.isEmpty())
-        clientId = m_enrollingClientId;
-    if (!clientId.isEmpty())
-        m_enrollingClientId = clientId;
-    QByteArray der;
-    const PkiService::CertAnswer answer = m_pki->queryCertificate(clientId, &der);
-    Cert reply{frame.queryId, frame.queryType, answer == PkiService::CertAnswer::NotFound, der};
-    QByteArray bytes = serialize(reply);
-    if (!fitsOutbound(bytes)) {
-        emit log(LogLevel::Warning, QStringLiteral("%1: certificate of %2 bytes does not fit a frame").arg(peer()).arg(der.size()));
-        bytes = serialize(Cert{frame.queryId, frame.queryType, false, {}});
-    }
-    writeFrame(bytes);
+    m_enrolment->onCertQuery(frame, peer());
 }
 
 void Session::onTelemetryCapabilities(const TelemetryCapabilities &frame)
 {
     ++m_info.framesIn;
-    m_pki->storeTelemetry(m_info.clientId.isEmpty() ? m_enrollingClientId : m_info.clientId, frame.serial, frame.blob);
-    // §3.12 / decision #17: NUL-separated "key 0x1F value" entries; tolerate anything.
-    m_info.telemetry.clear();
-    for (const QByteArray &entry : frame.blob.split('\0')) {
-        if (entry.isEmpty() || m_info.telemetry.size() >= SessionInfo::MaxTelemetryEntries)
-            continue;
-        m_info.telemetry.append(QString::fromUtf8(entry.left(256)).replace(QChar(0x1F), u'='));
-    }
-    // §3.12: the client re-sends until acknowledged.
-    writeFrame(serialize(TelemetryAck{frame.serial}));
+    m_enrolment->onTelemetry(frame);
 }
 
 void Session::ignoreGatewayFrame(const char *name)
@@ -507,7 +441,7 @@ void Session::close(const QString &reason)
     m_closing = true;
     m_closeReason = reason;
     m_idleTimer.stop();
-    m_enrolmentTimer.stop();
+    m_enrolment->stop();
     m_pingTimer.stop();
     for (quint32 id : m_streams.keys())
         dropStream(id);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "backend/requestmapping.h"
+#include "backend/streamproxy.h"
+#include "codec/frameerror.h"
 #include "codec/framereader.h"
 #include "gatewayconfig.h"
 #include "sessioninfo.h"
@@ -15,11 +17,13 @@
 
 namespace SeaCat {
 
-class BackendExchange;
 class BackendPool;
 class PkiService;
+class SessionEnrolment;
 
-class Session final : public QObject, private FrameVisitor
+// Socket I/O, flow control and the stream table; requests go to a StreamProxy each, enrolment
+// frames to SessionEnrolment.
+class Session final : public QObject, private FrameVisitor, private StreamSink
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(Session)
@@ -48,32 +52,41 @@ private:
     struct Stream {
         bool remoteClosed = false; // the client sent FIN
         bool localClosed = false;  // we sent FIN
-        QPointer<BackendExchange> exchange;
+        QPointer<StreamProxy> proxy;
     };
 
     void readFromSocket();
     void onBytesWritten();
+    // The one way out for frames.
     void writeFrame(const QByteArray &frame);
-    void respond(quint32 streamId, quint16 status, const QByteArray &body);
+    template <typename Frame>
+    void send(const Frame &frame) { writeFrame(serialize(frame)); }
+    // RST_STREAM for `error`, logged at debug level; the stream, if open, is gone.
+    void refuseStream(quint32 streamId, StreamError error);
     void resetStream(quint32 streamId, RstStatus status);
     void finishStreamSide(quint32 streamId, bool remote);
     void dropStream(quint32 streamId);
-    // Ends the backend side of a stream whose answer the gateway gives itself (502, 504).
-    void detachExchange(quint32 streamId);
+    // The stream's backend request ends (its connection is aborted); the stream stays open.
+    void releaseProxy(Stream &stream);
     void proxy(const SynStream &frame, const RequestRoute &route, const QUrl &base);
     // Answers a request the gateway will not forward (400, 431).
     void refuse(quint32 streamId, const MappingError &error);
-    void countResponse(int status);
     void noteStream(quint32 streamId, const QString &what);
     // One place decides who waits: backends pause while the client's queue is full; the
     // client is not read while its queue or an upload to a backend is full.
     void updateFlowControl();
-    void noteEnrolmentTraffic();
     void touch();
     QString peer() const;
-    void authenticate();
+    // Checks the client certificate against the store. Returns the key's Client ID when the
+    // certificate was not accepted (the client may still enrol with it).
+    QString authenticate();
     // Emits closed() once, queued.
     void announceClosed();
+
+    // StreamSink
+    bool sendReply(quint32 streamId, quint16 status, const HeaderList &headers, qint64 backendLatencyMs) override;
+    void sendData(quint32 streamId, const QByteArray &payload, bool fin) override;
+    void sendReset(quint32 streamId, RstStatus status) override;
 
     // FrameVisitor
     void onSynStream(const SynStream &frame) override;
@@ -98,11 +111,10 @@ private:
     FrameReader m_reader;
     BackendPool *m_pool;
     PkiService *m_pki;
-    QString m_enrollingClientId;   // learnt from a CSR or CERT_QUERY on an anonymous connection
+    SessionEnrolment *m_enrolment = nullptr;
     SessionInfo m_info;
     QHash<quint32, Stream> m_streams;
     QTimer m_idleTimer;
-    QTimer m_enrolmentTimer;
     QTimer m_pingTimer;
     QTimer m_closeTimer;
     quint32 m_nextPingId = 2;

@@ -30,4 +30,34 @@ QString toString(FrameError error)
     return QStringLiteral("unknown error");
 }
 
+RstStatus rstStatus(StreamError error)
+{
+    switch (error) {
+    case StreamError::EvenStreamId:
+    case StreamError::StreamIdInUse:
+    case StreamError::BodyLengthMismatch:
+        return RstStatus::ProtocolError;
+    case StreamError::UnknownStream:
+        return RstStatus::InvalidStream;
+    case StreamError::DataAfterFin:
+        return RstStatus::StreamAlreadyClosed;
+    case StreamError::TooManyStreams:
+        return RstStatus::RefusedStream;
+    }
+    return RstStatus::ProtocolError;
+}
+
+QString toString(StreamError error)
+{
+    switch (error) {
+    case StreamError::EvenStreamId: return QStringLiteral("even stream id from a client");
+    case StreamError::StreamIdInUse: return QStringLiteral("stream id already in use");
+    case StreamError::UnknownStream: return QStringLiteral("no such open stream");
+    case StreamError::DataAfterFin: return QStringLiteral("DATA after FIN");
+    case StreamError::TooManyStreams: return QStringLiteral("too many open streams");
+    case StreamError::BodyLengthMismatch: return QStringLiteral("body length differs from its Content-Length");
+    }
+    return {};
+}
+
 } // namespace SeaCat

@@ -1,0 +1,96 @@
+#include "streamproxy.h"
+#include "../gatewaylimits.h"
+
+namespace SeaCat {
+
+void answerStream(StreamSink &sink, quint32 streamId, quint16 status, const QByteArray &text)
+{
+    if (sink.sendReply(streamId, status, {{"Content-Type", "text/plain; charset=utf-8"}, {"Content-Length", QByteArray::number(text.size())}}, -1))
+        sink.sendData(streamId, text, true);
+}
+
+StreamProxy::StreamProxy(quint32 streamId, BackendPool *pool, BackendRequest request, Timeouts timeouts, StreamSink *sink,
+                         QObject *parent)
+    : QObject(parent), m_streamId(streamId), m_sink(sink),
+      m_exchange(new BackendExchange(pool, std::move(request), timeouts.connectMs, timeouts.responseMs, this))
+{
+    connect(m_exchange, &BackendExchange::responseHead, this, &StreamProxy::onResponseHead);
+    connect(m_exchange, &BackendExchange::responseBody, this, &StreamProxy::onResponseBody);
+    connect(m_exchange, &BackendExchange::finished, this, [this] { m_sink->sendData(m_streamId, {}, true); });
+    connect(m_exchange, &BackendExchange::failed, this, &StreamProxy::onFailed);
+    connect(m_exchange, &BackendExchange::uploadProgressed, this, &StreamProxy::uploadProgressed);
+}
+
+void StreamProxy::start(bool requestFin)
+{
+    m_exchange->start();
+    // Without a body the length is 0 or absent (mapRequest refuses the rest): nothing to break.
+    if (requestFin)
+        (void)m_exchange->finishBody();
+}
+
+bool StreamProxy::writeBody(const QByteArray &bytes)
+{
+    return !m_exchange || m_exchange->writeBody(bytes);
+}
+
+bool StreamProxy::finishBody()
+{
+    return !m_exchange || m_exchange->finishBody();
+}
+
+qint64 StreamProxy::pendingUpload() const
+{
+    return m_exchange ? m_exchange->pendingUpload() : 0;
+}
+
+void StreamProxy::setPaused(bool paused)
+{
+    if (m_exchange)
+        m_exchange->setPaused(paused);
+}
+
+bool StreamProxy::responseStarted() const
+{
+    return m_exchange && m_exchange->responseStarted();
+}
+
+void StreamProxy::onResponseHead(int status, const HeaderList &headers)
+{
+    if (!m_sink->sendReply(m_streamId, quint16(status), mapResponseHeaders(headers), m_exchange->latencyMs()))
+        answerInstead(502, "502 Bad Gateway: the backend's response headers do not fit a SeaCat frame.\n");
+}
+
+void StreamProxy::onResponseBody(const QByteArray &bytes)
+{
+    // README "Requests": DATA frames of at most 16 384 bytes in total.
+    for (qsizetype pos = 0; pos < bytes.size(); pos += Limits::MaxOutboundPayload)
+        m_sink->sendData(m_streamId, bytes.mid(pos, Limits::MaxOutboundPayload), false);
+}
+
+void StreamProxy::onFailed(BackendExchange::Failure failure, const QString &detail, bool headSent)
+{
+    emit backendFailed(m_streamId, detail);
+    const bool timeout = failure == BackendExchange::Failure::Timeout;
+    if (headSent) {
+        // §5.4: a response already under way can only be cut.
+        m_sink->sendReset(m_streamId, timeout ? RstStatus::ResponseTimeout : RstStatus::InternalError);
+        return;
+    }
+    if (timeout)
+        answerInstead(504, QStringLiteral("504 Gateway Timeout: the backend did not answer in time (%1).\n").arg(detail).toUtf8());
+    else
+        answerInstead(502, QStringLiteral("502 Bad Gateway: the backend is unreachable or broken (%1).\n").arg(detail).toUtf8());
+}
+
+void StreamProxy::answerInstead(quint16 status, const QByteArray &text)
+{
+    if (m_exchange) {
+        m_exchange->disconnect(this); // nothing it still emits concerns this stream any more
+        m_exchange->deleteLater();    // aborts the backend request if it still runs
+        m_exchange = nullptr;
+    }
+    answerStream(*m_sink, m_streamId, status, text);
+}
+
+} // namespace SeaCat

@@ -1,0 +1,74 @@
+// One proxied stream: owns its backend exchange and turns what the backend sends into frames
+// for the client through a StreamSink: SYN_REPLY, DATA of at most 16 KiB, RST_STREAM, and the
+// gateway's own answers when the backend fails (502, 504).
+#pragma once
+
+#include "backendexchange.h"
+
+#include <QObject>
+#include <QPointer>
+
+namespace SeaCat {
+
+class BackendPool;
+
+// Where a stream's frames go (the session). Each call is one frame.
+class StreamSink
+{
+public:
+    // A SYN_REPLY (never FIN, README "Requests"). `backendLatencyMs` is -1 for the gateway's own
+    // answers. False when the head does not fit a frame (§2.2): nothing was sent.
+    virtual bool sendReply(quint32 streamId, quint16 status, const HeaderList &headers, qint64 backendLatencyMs) = 0;
+    // A DATA frame; with `fin` the gateway's side of the stream is done.
+    virtual void sendData(quint32 streamId, const QByteArray &payload, bool fin) = 0;
+    // RST_STREAM: the stream ends here, both ways.
+    virtual void sendReset(quint32 streamId, RstStatus status) = 0;
+
+protected:
+    ~StreamSink() = default;
+};
+
+// The gateway's own answer to a stream: a text/plain SYN_REPLY and one DATA frame with FIN.
+void answerStream(StreamSink &sink, quint32 streamId, quint16 status, const QByteArray &text);
+
+class StreamProxy final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(StreamProxy)
+
+public:
+    struct Timeouts {
+        int connectMs;
+        int responseMs;
+    };
+    StreamProxy(quint32 streamId, BackendPool *pool, BackendRequest request, Timeouts timeouts, StreamSink *sink,
+                QObject *parent = nullptr);
+
+    // `requestFin`: the SYN_STREAM had FIN, there is no body.
+    void start(bool requestFin);
+    // False when the body breaks its Content-Length (BackendExchange::writeBody).
+    [[nodiscard]] bool writeBody(const QByteArray &bytes);
+    [[nodiscard]] bool finishBody();
+    qint64 pendingUpload() const;
+    void setPaused(bool paused);
+    // The backend's response head already reached the client.
+    bool responseStarted() const;
+
+signals:
+    void uploadProgressed();
+    // For the log: what went wrong with the backend.
+    void backendFailed(quint32 streamId, const QString &detail);
+
+private:
+    void onResponseHead(int status, const HeaderList &headers);
+    void onResponseBody(const QByteArray &bytes);
+    void onFailed(BackendExchange::Failure failure, const QString &detail, bool headSent);
+    // The gateway answers instead of the backend: the exchange is dropped (its connection aborted).
+    void answerInstead(quint16 status, const QByteArray &text);
+
+    quint32 m_streamId;
+    StreamSink *m_sink;
+    QPointer<BackendExchange> m_exchange;
+};
+
+} // namespace SeaCat
