@@ -152,7 +152,7 @@ int main(int argc, char *argv[])
                           parser.isSet(QStringLiteral("config")) ? parser.value(QStringLiteral("config")) : defaultSettingsFile());
         window.show();
         QObject::connect(&controller, &GatewayController::listening, &app, [](const QHostAddress &address, quint16 port) {
-            printLine(stdout, QStringLiteral("listening on %1:%2").arg(address.toString()).arg(port));
+            printLine(stdout, QStringLiteral("listening on %1").arg(formatEndpoint(address, port)));
         });
         controller.start(config);
         return app.exec();
@@ -172,7 +172,7 @@ int main(int argc, char *argv[])
         announced = true;
         const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
             ? QStringLiteral("[%1]").arg(address.toString()) : address.toString();
-        printLine(stdout, QStringLiteral("listening on %1:%2").arg(host).arg(port));
+        printLine(stdout, QStringLiteral("listening on %1").arg(formatEndpoint(host, port)));
     });
     QObject::connect(&controller, &GatewayController::failed, &app, [&exitCode](const QString &reason) {
         printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(reason));

@@ -1,7 +1,6 @@
 #include "gatewayconfig.h"
 #include "backend/requestmapping.h"
 
-#include <QAbstractSocket>
 #include <QFileInfo>
 #include <QHostInfo>
 #include <QSettings>
@@ -80,14 +79,14 @@ std::optional<qint64> parseInteger(const QString &value, qint64 min, qint64 max)
 QString GatewayConfig::set(const QString &key, const QString &value)
 {
     const QString bad = QStringLiteral("bad value '%1' for %2").arg(value, key);
-    auto setSeconds = [&](int &field) {
+    auto setSeconds = [&](int &field) -> QString {
         const auto ms = parseSeconds(value);
         if (!ms)
             return bad + QStringLiteral(" (seconds, 0 to 86400)");
         field = *ms;
         return QString();
     };
-    auto setInteger = [&](auto &field, qint64 min, qint64 max) {
+    auto setInteger = [&](auto &field, qint64 min, qint64 max) -> QString {
         const auto n = parseInteger(value, min, max);
         if (!n)
             return bad + QStringLiteral(" (an integer from %1 to %2)").arg(min).arg(max);
@@ -211,46 +210,6 @@ std::optional<GatewayConfig> GatewayConfig::fromFile(const QString &path, QStrin
         return std::nullopt;
     }
     return config;
-}
-
-PortVerdict checkPort(quint16 port, bool allowReserved)
-{
-    if (port == 0 || port == DefaultPort)
-        return {};
-    if (port <= 1024) {
-        const QString why = port == 80
-            ? QStringLiteral("port 80 reaches only about 67 % of networks (443: about 95 %)")
-            : QStringLiteral("ports up to 1024 are reserved for other services");
-        if (!allowReserved)
-            return {false, QStringLiteral("port %1 refused: %2; use 443 (recommended) or a port above 1024, "
-                                          "or confirm with --allow-reserved-port").arg(port).arg(why)};
-        return {true, QStringLiteral("port %1 allowed by --allow-reserved-port: %2").arg(port).arg(why)};
-    }
-    return {true, QStringLiteral("custom port %1 reaches about 86 % of networks; 443 reaches about 95 %").arg(port)};
-}
-
-bool bindFailedForPrivilege(int socketError)
-{
-    return socketError == QAbstractSocket::SocketAccessError;
-}
-
-QString explainBindFailure(const QHostAddress &address, quint16 port, int socketError, const QString &detail)
-{
-    const QString where = QStringLiteral("%1 port %2").arg(address.toString()).arg(port);
-    switch (socketError) {
-    case QAbstractSocket::SocketAccessError:
-        return QStringLiteral("cannot listen on %1: binding a port up to 1024 needs privilege. Fixes: "
-                              "`sudo setcap cap_net_bind_service=+ep <path to seacat-gateway>`, or in a systemd unit "
-                              "AmbientCapabilities=CAP_NET_BIND_SERVICE, or choose a port above 1024 (--port 8443)").arg(where);
-    case QAbstractSocket::AddressInUseError:
-        return QStringLiteral("cannot listen on %1: the port is in use by another program. Fixes: stop it "
-                              "(`ss -ltnp 'sport = :%2'` shows which) or choose another port").arg(where).arg(port);
-    case QAbstractSocket::SocketAddressNotAvailableError:
-        return QStringLiteral("cannot listen on %1: this machine has no such address. Fix: --listen 0.0.0.0 "
-                              "or one of this machine's addresses").arg(where);
-    default:
-        return QStringLiteral("cannot listen on %1: %2").arg(where, detail);
-    }
 }
 
 } // namespace SeaCat

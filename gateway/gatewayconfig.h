@@ -1,8 +1,9 @@
-// Every option of the gateway, with the defaults of shared/protocol/README.md.
+// Every option of the gateway, with the defaults of docs/protocol-decisions.md.
 // Read from an INI file (README "Configuration"); command-line flags override it.
 #pragma once
 
 #include "gatewaylimits.h"
+#include "portpolicy.h"
 
 #include <QHostAddress>
 #include <QMap>
@@ -18,8 +19,6 @@ enum class GatewayMode { Combined, Authorized, Anonymous };
 QString toString(GatewayMode mode);
 std::optional<GatewayMode> gatewayModeFromString(const QString &text);
 
-inline constexpr quint16 DefaultPort = 443;        // README "Port": recommended
-inline constexpr quint16 FallbackPort = 8443;      // served when 443 needs privilege we lack
 
 struct GatewayConfig {
     QString name;                 // CN of the server certificate; default: host name
@@ -33,7 +32,7 @@ struct GatewayConfig {
 
     int maxConcurrentStreams = Limits::MaxConcurrentStreams;
     quint32 maxInboundPayload = Limits::MaxInboundPayload;
-    int idleTimeoutMs = Limits::IdleTimeoutMs;
+    int idleTimeoutMs = Limits::SessionIdleTimeoutMs;
     int handshakeTimeoutMs = Limits::HandshakeTimeoutMs;
     int firstByteTimeoutMs = Limits::FirstByteTimeoutMs;
     int maxHandshakes = Limits::MaxHandshakes;
@@ -61,15 +60,5 @@ struct GatewayConfig {
     // Adds a host table entry: NAME and an http(s) base URL. Returns an error or "".
     QString addHost(const QString &name, const QString &uri);
 };
-
-// README "Port": which ports the admin may choose, and why not.
-struct PortVerdict {
-    bool allowed = true;
-    QString message;              // the reason when refused, else advice (may be empty)
-};
-PortVerdict checkPort(quint16 port, bool allowReserved);
-// A failed bind explained, with the fixes (CAP_NET_BIND_SERVICE, another port, ...).
-QString explainBindFailure(const QHostAddress &address, quint16 port, int socketError, const QString &detail);
-bool bindFailedForPrivilege(int socketError);
 
 } // namespace SeaCat

@@ -1,4 +1,4 @@
-// The caller-thread face of the engine (STYLE.md §10): owns the worker thread, forwards
+// The caller-thread face of the engine: owns the worker thread, forwards
 // commands with queued calls and re-emits the engine's events in the caller's thread.
 // No state is shared with the engine; only value snapshots cross.
 #pragma once

@@ -2,7 +2,7 @@
 #include "backend/backendpool.h"
 #include "intake/tlslistener.h"
 #include "pki/pkiservice.h"
-#include "rejection/protocolsniffer.h"
+#include "intake/protocolsniffer.h"
 #include "rejection/rejector.h"
 #include "session.h"
 #include "tls/tlsprofile.h"
@@ -14,15 +14,9 @@
 namespace SeaCat {
 
 namespace {
-constexpr int PublishIntervalMs = 500;  // batched session updates (STYLE.md §11)
+constexpr int PublishIntervalMs = 500;  // batched session updates
 constexpr int StopDeadlineMs = 3'000;   // sessions get this long to take close_notify
 
-QString endpoint(const QHostAddress &address, quint16 port)
-{
-    return address.protocol() == QAbstractSocket::IPv6Protocol
-        ? QStringLiteral("[%1]:%2").arg(address.toString()).arg(port)
-        : QStringLiteral("%1:%2").arg(address.toString()).arg(port);
-}
 } // namespace
 
 namespace {
@@ -116,7 +110,7 @@ void GatewayEngine::start(const GatewayConfig &config)
 
     int socketError = -1;
     TlsListener *server = listen(config.listenAddress, config.port, &error, &socketError);
-    // DEVELOPERS.md "Port": a first start must serve. Only the built-in default falls back;
+    // README "Choosing the port": a first start must serve. Only the built-in default falls back;
     // a port the admin chose is never changed silently.
     if (!server && !config.portExplicit && config.port == DefaultPort && bindFailedForPrivilege(socketError)) {
         emit logMessage(LogLevel::Warning, QStringLiteral("%1. Serving on port %2 meanwhile.").arg(error).arg(FallbackPort));
@@ -172,15 +166,15 @@ void GatewayEngine::acceptPending()
         connect(sniffer, &ProtocolSniffer::identified, this, [this, sniffer](PeerProtocol protocol) {
             m_pending.remove(sniffer);
             sniffer->deleteLater();
-            dispatch(sniffer->socket(), int(protocol));
+            dispatch(sniffer->socket(), protocol);
         });
     }
 }
 
-void GatewayEngine::dispatch(QSslSocket *socket, int protocol)
+void GatewayEngine::dispatch(QSslSocket *socket, PeerProtocol protocol)
 {
     Rejector *rejector = nullptr;
-    switch (PeerProtocol(protocol)) {
+    switch (protocol) {
     case PeerProtocol::SeaCat: {
         auto *session = new Session(m_nextSessionId++, socket, m_config, m_pool, m_pki.get(), this);
         ++m_closedTotals.sessionsTotal;
@@ -204,8 +198,8 @@ void GatewayEngine::dispatch(QSslSocket *socket, int protocol)
         break;
     case PeerProtocol::NeedMoreBytes:
     case PeerProtocol::Unknown:
-        emit logMessage(LogLevel::Info, QStringLiteral("closed connection from %1:%2: neither SeaCat nor HTTP")
-                                            .arg(socket->peerAddress().toString()).arg(socket->peerPort()));
+        emit logMessage(LogLevel::Info, QStringLiteral("closed connection from %1: neither SeaCat nor HTTP")
+                                            .arg(formatEndpoint(socket->peerAddress(), socket->peerPort())));
         connect(socket, &QSslSocket::disconnected, socket, &QObject::deleteLater);
         socket->disconnectFromHost();
         if (socket->state() == QAbstractSocket::UnconnectedState)
@@ -242,7 +236,7 @@ void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool a
     int socketError = -1;
     TlsListener *next = listen(address, port, &error, &socketError);
     if (!next) {
-        emit portChangeFailed(error + QStringLiteral("; still serving on %1").arg(endpoint(m_server->serverAddress(), m_server->serverPort())));
+        emit portChangeFailed(error + QStringLiteral("; still serving on %1").arg(formatEndpoint(m_server->serverAddress(), m_server->serverPort())));
         return;
     }
     // The old listener stops accepting now; handshakes already under way there may finish.
@@ -255,7 +249,7 @@ void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool a
     m_config.portExplicit = true;
     m_config.allowReservedPort = allowReserved;
     emit logMessage(LogLevel::Info, QStringLiteral("now listening on %1; %2 session(s) kept")
-                                        .arg(endpoint(next->serverAddress(), next->serverPort())).arg(m_sessions.size()));
+                                        .arg(formatEndpoint(next->serverAddress(), next->serverPort())).arg(m_sessions.size()));
     if (!verdict.message.isEmpty())
         emit logMessage(LogLevel::Info, verdict.message);
     emit listening(next->serverAddress(), next->serverPort());

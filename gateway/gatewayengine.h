@@ -3,6 +3,7 @@
 #pragma once
 
 #include "gatewayconfig.h"
+#include "intake/protocolsniffer.h"
 #include "pki/pkitypes.h"
 #include "sessioninfo.h"
 #include "pki/gatewayidentity.h"
@@ -70,7 +71,7 @@ signals:
 private:
     TlsListener *listen(const QHostAddress &address, quint16 port, QString *error, int *socketError);
     void acceptPending();
-    void dispatch(QSslSocket *socket, int protocol);
+    void dispatch(QSslSocket *socket, PeerProtocol protocol);
     void onSessionClosed(quint64 id, const QString &reason);
     void publishUpdates();
     void finishStopIfIdle();

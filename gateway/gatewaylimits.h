@@ -1,4 +1,4 @@
-// Default limits of the gateway. Each one is a decision of shared/protocol/README.md "Limits"
+// Default limits of the gateway. Each one is a decision of docs/protocol-decisions.md "Limits"
 // or our own addition; the config can change them (GatewayConfig), tests hit each one.
 #pragma once
 
@@ -15,7 +15,7 @@ inline constexpr qsizetype MaxOutboundPayload = MaxOutboundFrame - FrameHeaderSi
 // README "Limits": excess SYN_STREAMs are answered with RST_STREAM 3.
 inline constexpr int MaxConcurrentStreams = 100;
 // README "Limits" / §8: longer than the client's own 312 s so the client closes first.
-inline constexpr int IdleTimeoutMs = 330'000;
+inline constexpr int SessionIdleTimeoutMs = 330'000;
 // README "Limits": the C-Core allows 80 s for connect + handshake; 30 s is plenty for a real peer.
 inline constexpr int HandshakeTimeoutMs = 30'000;
 // README "Limits": sockets before or in their TLS handshake have their own cap, never the

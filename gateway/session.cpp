@@ -94,7 +94,7 @@ SessionInfo Session::info() const
 
 QString Session::peer() const
 {
-    return QStringLiteral("%1:%2").arg(m_info.peerAddress).arg(m_info.peerPort);
+    return formatEndpoint(m_info.peerAddress, m_info.peerPort);
 }
 
 void Session::touch()

@@ -1,7 +1,8 @@
-// Value snapshots that cross from the engine thread to its observers (STYLE.md §11):
+// Value snapshots that cross from the engine thread to its observers:
 // copyable, never pointers to engine objects.
 #pragma once
 
+#include "loglevel.h"
 #include <QDateTime>
 #include <QMetaType>
 #include <QString>
@@ -54,10 +55,7 @@ struct GatewayStats {
     quint64 rejectedHttpsClients = 0;
 };
 
-enum class LogLevel { Debug, Info, Warning, Error };
-
 } // namespace SeaCat
 
 Q_DECLARE_METATYPE(SeaCat::SessionInfo)
-Q_DECLARE_METATYPE(SeaCat::LogLevel)
 Q_DECLARE_METATYPE(SeaCat::GatewayStats)

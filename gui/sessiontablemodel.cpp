@@ -1,5 +1,6 @@
 #include "sessiontablemodel.h"
 #include "format.h"
+#include "portpolicy.h"
 
 #include <QSet>
 
@@ -61,7 +62,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
         return {};
     switch (index.column()) {
-    case PeerAddress: return QStringLiteral("%1:%2").arg(s.peerAddress).arg(s.peerPort);
+    case PeerAddress: return SeaCat::formatEndpoint(s.peerAddress, s.peerPort);
     case Client: return s.clientTag.isEmpty() ? tr("anonymous") : s.clientTag;
     case Tls: return QStringLiteral("%1 %2").arg(s.tlsProtocol, s.cipher);
     case Streams: return s.openStreams;

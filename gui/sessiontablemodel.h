@@ -1,5 +1,5 @@
 // Live sessions for the sessions view, fed only by the controller's queued signals
-// (STYLE.md §11–§12). Opens and closes are applied in batches a few times a second, so
+//. Opens and closes are applied in batches a few times a second, so
 // thousands of sessions coming and going cost a few model resets, not a repaint per frame.
 #pragma once
 

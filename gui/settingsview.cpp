@@ -101,18 +101,23 @@ SettingsView::SettingsView(const GatewayConfig &config, const QString &settingsF
 
 void SettingsView::updateGuidance()
 {
-    const quint16 port = quint16(m_port->value());
-    const bool reserved = port <= 1024 && port != DefaultPort;
-    m_allowReserved->setVisible(reserved);
-    m_applyPort->setEnabled(!reserved || m_allowReserved->isChecked());
-    if (port == DefaultPort)
+    const PortAdvice advice = portAdvice(quint16(m_port->value()));
+    m_allowReserved->setVisible(isReserved(advice));
+    m_applyPort->setEnabled(!isReserved(advice) || m_allowReserved->isChecked());
+    switch (advice) {
+    case PortAdvice::Recommended:
         m_guidance->setText(tr("Port 443 is recommended: SeaCat traffic looks like HTTPS, so about 95 % of networks let it through."));
-    else if (port == 80)
+        break;
+    case PortAdvice::ReservedPort80:
         m_guidance->setText(tr("Port 80 reaches only about 67 % of networks (443: about 95 %). It is reserved: confirm to use it."));
-    else if (reserved)
+        break;
+    case PortAdvice::Reserved:
         m_guidance->setText(tr("Ports up to 1024 are reserved for other services; use 443 (about 95 % reachability) or a port above 1024. Confirm to use it anyway."));
-    else
+        break;
+    case PortAdvice::Custom:
         m_guidance->setText(tr("A custom port above 1024 reaches about 86 % of networks; 443 reaches about 95 %."));
+        break;
+    }
 }
 
 void SettingsView::showListening(const QHostAddress &address, quint16 port)

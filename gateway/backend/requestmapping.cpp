@@ -163,7 +163,7 @@ std::variant<RequestRoute, MappingError> routeRequest(const SynStream &syn)
 }
 
 std::variant<BackendRequest, MappingError> mapRequest(const SynStream &syn, const RequestRoute &route, const QUrl &base,
-                                                      const ClientIdentity &client, const QSet<QByteArray> &forward)
+                                                      const ForwardedIdentity &client, const QSet<QByteArray> &forward)
 {
     BackendRequest request;
     request.base = base;

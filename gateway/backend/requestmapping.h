@@ -19,7 +19,8 @@ struct BackendRequest {
     qint64 contentLength = -1; // -1 with a body: sent chunked
 };
 
-struct ClientIdentity {
+// Who the client is, as the identity headers tell the backend.
+struct ForwardedIdentity {
     QString peerAddress;
     QString clientId;         // empty when anonymous
     QString clientTag;
@@ -55,7 +56,7 @@ std::optional<QString> requestHostKey(const QByteArray &host);
 // Builds the backend request for a routed SYN_STREAM, or the status to answer instead (400).
 // `forward` holds the lower-case names of the identity headers to add.
 std::variant<BackendRequest, MappingError> mapRequest(const SynStream &syn, const RequestRoute &route, const QUrl &base,
-                                                      const ClientIdentity &client, const QSet<QByteArray> &forward);
+                                                      const ForwardedIdentity &client, const QSet<QByteArray> &forward);
 
 // The one writer of backend request heads: whatever produced them, it refuses a method or
 // name that is not a token, a target with a CTL or space, and a value with a CTL (but HTAB),

@@ -1,4 +1,4 @@
-// Typed codec errors and their blast radius (STYLE.md §3, §4).
+// Typed codec errors and their blast radius.
 #pragma once
 
 #include "frames.h"

@@ -1,4 +1,4 @@
-// Value types of the SeaCat framing (shared/protocol/seacat-protocol.md §2–§3).
+// Value types of the SeaCat framing (docs/seacat-protocol.md §2–§3).
 // Plain structs: the reader fills them, the writer serialises them, nothing else.
 #pragma once
 

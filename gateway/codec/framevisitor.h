@@ -1,4 +1,4 @@
-// Receives the frames FrameReader decodes (STYLE.md §2). All callbacks are synchronous, from
+// Receives the frames FrameReader decodes. All callbacks are synchronous, from
 // inside FrameReader::feed().
 #pragma once
 

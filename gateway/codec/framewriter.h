@@ -1,4 +1,4 @@
-// Serialises frames (STYLE.md §6): one value struct per frame, one builder for the bytes.
+// Serialises frames: one value struct per frame, one builder for the bytes.
 // Results larger than the outbound limit are the caller's to avoid: fitsOutbound() tells.
 #pragma once
 

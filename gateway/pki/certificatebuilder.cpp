@@ -33,7 +33,7 @@ bool addRoleExtensions(X509 *cert, X509 *issuer, CertificateRole role, const QBy
         return addExtension(cert, issuer, NID_basic_constraints, "critical,CA:FALSE")
             && addExtension(cert, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment")
             && addExtension(cert, issuer, NID_ext_key_usage, "serverAuth")
-            && addExtension(cert, issuer, NID_subject_alt_name, ("DNS:" + dnsName).constData())
+            && addExtension(cert, issuer, NID_subject_alt_name, QByteArray("DNS:" + dnsName).constData())
             && addExtension(cert, issuer, NID_authority_key_identifier, "keyid:always");
     case CertificateRole::Client:
         return addExtension(cert, issuer, NID_basic_constraints, "critical,CA:FALSE")

@@ -1,4 +1,5 @@
 #include "rejector.h"
+#include "portpolicy.h"
 #include "../gatewaylimits.h"
 
 #include <QSslSocket>
@@ -44,7 +45,7 @@ Rejector::~Rejector() = default;
 
 QString Rejector::peer() const
 {
-    return QStringLiteral("%1:%2").arg(m_socket->peerAddress().toString()).arg(m_socket->peerPort());
+    return formatEndpoint(m_socket->peerAddress(), m_socket->peerPort());
 }
 
 void Rejector::closeGracefully()

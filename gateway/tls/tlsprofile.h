@@ -1,4 +1,4 @@
-// The TLS profile of README "TLS" (shared/protocol decisions, spec §6.1), written once: what
+// The TLS profile of README "TLS" (docs/protocol-decisions.md, spec §6.1), written once: what
 // the gateway serves and what a stock SeaCat client offers.
 #pragma once
 

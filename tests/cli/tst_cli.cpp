@@ -125,7 +125,7 @@ void TestCli::configErrorsNameTheKey()
 
 void TestCli::defaultPortFallsBackWithoutPrivilege()
 {
-    // DEVELOPERS.md "Port": without privilege the default 443 falls back to 8443, with the fix named.
+    // README "Choosing the port": without privilege the default 443 falls back to 8443, with the fix named.
     QTcpSocket probe;
     probe.connectToHost(QHostAddress::LocalHost, 8443);
     if (probe.waitForConnected(500))

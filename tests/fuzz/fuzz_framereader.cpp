@@ -1,4 +1,4 @@
-// libFuzzer target for FrameReader (STYLE.md §9). Also built without libFuzzer as a corpus
+// libFuzzer target for FrameReader. Also built without libFuzzer as a corpus
 // replayer (fuzz_replay_main.cpp), so every normal test run replays the corpus.
 #include "codec/framereader.h"
 

@@ -107,7 +107,7 @@ void TestProxy::responseParser()
 }
 
 // Routes and maps a SYN_STREAM as a session does; a refusal as "STATUS".
-static QByteArray mapped(const SynStream &syn, const QUrl &base = QUrl("http://h/"), const ClientIdentity &client = {},
+static QByteArray mapped(const SynStream &syn, const QUrl &base = QUrl("http://h/"), const ForwardedIdentity &client = {},
                          const QSet<QByteArray> &forward = {})
 {
     const auto route = routeRequest(syn);

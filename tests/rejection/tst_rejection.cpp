@@ -3,7 +3,7 @@
 #include "common/gatewayfixture.h"
 #include "common/hex.h"
 #include "common/testclient.h"
-#include "rejection/protocolsniffer.h"
+#include "intake/protocolsniffer.h"
 #include "rejection/rejector.h"
 
 #include <QProcess>
