@@ -43,7 +43,13 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
 
     m_idleTimer.setSingleShot(true);
     m_idleTimer.setInterval(m_config.idleTimeoutMs);
-    connect(&m_idleTimer, &QTimer::timeout, this, [this] { close(QStringLiteral("idle timeout")); });
+    connect(&m_idleTimer, &QTimer::timeout, this, [this] {
+        // docs/protocol-decisions.md: idle means no frame from the client and no stream in flight.
+        if (m_streams.isEmpty())
+            close(QStringLiteral("idle timeout"));
+        else
+            m_idleTimer.start();
+    });
     m_idleTimer.start();
 
     if (m_config.pingIntervalMs > 0) {
@@ -97,7 +103,7 @@ QString Session::peer() const
     return formatEndpoint(m_info.peerAddress, m_info.peerPort);
 }
 
-void Session::touch()
+void Session::noteClientTraffic()
 {
     m_info.lastActivity = QDateTime::currentDateTimeUtc();
     if (!m_closing)
@@ -122,7 +128,7 @@ void Session::readFromSocket()
             break; // the reader failed: onError closed the session
     }
     if (any) {
-        touch();
+        noteClientTraffic();
         emit changed(m_info.id);
     }
 }
@@ -167,7 +173,8 @@ void Session::writeFrame(const QByteArray &frame)
     m_socket->write(frame);
     ++m_info.framesOut;
     m_info.bytesOut += quint64(frame.size());
-    touch();
+    // Our own frames (gateway PINGs, responses) are activity, but they keep no session alive.
+    m_info.lastActivity = QDateTime::currentDateTimeUtc();
     // A peer that sends but does not read: stop reading from it until it catches up.
     updateFlowControl();
 }
@@ -252,11 +259,11 @@ void Session::onSynStream(const SynStream &frame)
 {
     ++m_info.framesIn;
     // §4.1: client streams are odd; an id still open must not be reused.
+    // An id still open is reset, and in SPDY that RST ends the original stream too (its backend
+    // request is cancelled), so nothing more is sent on it.
     if (frame.streamId % 2 == 0 || m_streams.contains(frame.streamId)) {
         ++m_info.malformedFrames;
-        const StreamError error = frame.streamId % 2 ? StreamError::StreamIdInUse : StreamError::EvenStreamId;
-        emit log(LogLevel::Debug, QStringLiteral("%1: stream %2: %3, RST_STREAM 1").arg(peer()).arg(frame.streamId).arg(toString(error)));
-        send(RstStream{frame.streamId, quint32(rstStatus(error))});
+        refuseStream(frame.streamId, frame.streamId % 2 ? StreamError::StreamIdInUse : StreamError::EvenStreamId);
         return;
     }
     // README "Limits": excess streams are refused.

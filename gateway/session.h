@@ -75,7 +75,8 @@ private:
     // One place decides who waits: backends pause while the client's queue is full; the
     // client is not read while its queue or an upload to a backend is full.
     void updateFlowControl();
-    void touch();
+    // A frame from the client: the session is not idle.
+    void noteClientTraffic();
     QString peer() const;
     // Checks the client certificate against the store. Returns the key's Client ID when the
     // certificate was not accepted (the client may still enrol with it).

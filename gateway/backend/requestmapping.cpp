@@ -2,6 +2,7 @@
 #include "../gatewaylimits.h"
 
 #include <QHostAddress>
+#include <QUtf8StringView>
 
 #include <algorithm>
 
@@ -104,6 +105,15 @@ std::optional<qint64> parseContentLength(const QByteArray &value)
 }
 
 } // namespace
+
+QByteArray utf8FieldValue(const QByteArray &value)
+{
+    // RFC 9110 §5.5 obs-text was ISO-8859-1; a SeaCat string is UTF-8 (§2.5), and the SDKs'
+    // parsers fail on anything else. Values that are valid UTF-8 already stay as they are.
+    if (std::all_of(value.cbegin(), value.cend(), [](char c) { return uchar(c) < 0x80; }) || QUtf8StringView(value).isValidUtf8())
+        return value;
+    return QString::fromLatin1(value).toUtf8();
+}
 
 std::optional<QString> requestHostKey(const QByteArray &host)
 {
@@ -240,7 +250,7 @@ HeaderList mapResponseHeaders(const HeaderList &headers)
         // README "Requests": never Transfer-Encoding towards the client; Content-Length only when exact.
         if (isHopByHop(lower) || hopByHop.contains(lower) || (chunked && lower == "content-length"))
             continue;
-        out.append({name, value});
+        out.append({name, utf8FieldValue(value)});
     }
     return out;
 }

@@ -69,4 +69,8 @@ HeaderList mapResponseHeaders(const HeaderList &headers);
 
 bool isHopByHop(const QByteArray &lowerName);
 
+// A response header value as a SeaCat string: UTF-8 as it is, anything else read as
+// ISO-8859-1 (obs-text) and written as UTF-8.
+QByteArray utf8FieldValue(const QByteArray &value);
+
 } // namespace SeaCat

@@ -12,6 +12,7 @@ class RecordingVisitor : public SeaCat::FrameVisitor
 public:
     QStringList events;
     QByteArray reencoded;
+    QList<SeaCat::SynReply> replies; // as decoded, header bytes untouched
     QList<SeaCat::FrameError> errors;
 
     void onSynStream(const SeaCat::SynStream &f) override
@@ -24,6 +25,7 @@ public:
     }
     void onSynReply(const SeaCat::SynReply &f) override
     {
+        replies << f;
         events << QStringLiteral("SYN_REPLY id=%1 fin=%2 status=%3%4")
                       .arg(f.streamId).arg(int(f.fin)).arg(f.status).arg(headers(f.headers));
         reencoded += SeaCat::serialize(f);

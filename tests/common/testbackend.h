@@ -146,6 +146,9 @@ private:
             } else if (path == u"/stall") {
                 // a head and a first piece, then silence
                 m_socket->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n");
+            } else if (path == u"/latin1") {
+                // obs-text: an ISO-8859-1 filename, as legacy backends send it
+                reply("200 OK", "Content-Length: 0\r\nContent-Disposition: attachment; filename=\"caf\xe9.txt\"", {});
             } else if (path == u"/slow") {
                 // answers "slow" after ?ms=N; later requests on this connection wait meanwhile
                 m_delayed = true;

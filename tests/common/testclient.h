@@ -17,6 +17,7 @@ class TestClient : public QObject
 {
 public:
     RecordingVisitor received;
+    QByteArray raw;                 // every byte received, for exact comparisons
     QSslSocket socket;
 
     // The CA file is read at connectTo(), so it may be created after this constructor.
@@ -24,7 +25,11 @@ public:
         : m_caFile(caFile), m_reader(&received)
     {
         socket.setPeerVerifyName(gatewayName); // §6.1: the client checks CN = gateway name
-        connect(&socket, &QSslSocket::readyRead, this, [this] { m_reader.feed(socket.readAll()); });
+        connect(&socket, &QSslSocket::readyRead, this, [this] {
+            const QByteArray bytes = socket.readAll();
+            raw += bytes;
+            m_reader.feed(bytes);
+        });
         connect(&socket, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
             for (const QSslError &e : errors)
                 sslErrors << e.errorString();

@@ -1,0 +1,117 @@
+// Wire conformance (docs/protocol-decisions.md "Conformance"): each rule with the exact bytes
+// a client sends and the exact bytes it gets back, against a real engine and a real backend.
+#include "backend/requestmapping.h"
+#include "common/gatewayfixture.h"
+#include "common/hex.h"
+#include "common/testbackend.h"
+#include "common/testclient.h"
+
+#include <QElapsedTimer>
+
+using namespace SeaCat;
+
+class TestConformance : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void reusedStreamIdCancelsTheOriginal();
+    void gatewayPingsDoNotKeepASessionAlive();
+    void streamsInFlightKeepASessionAlive();
+    void obsTextBecomesUtf8();
+
+private:
+    quint16 start(GatewayConfig config = GatewayFixture::defaultConfig());
+    std::unique_ptr<GatewayFixture> m_gw;
+    std::unique_ptr<TestBackend> m_backend;
+};
+
+void TestConformance::init()
+{
+    m_backend = std::make_unique<TestBackend>();
+    QVERIFY(m_backend->listen());
+    m_gw = std::make_unique<GatewayFixture>();
+}
+
+void TestConformance::cleanup()
+{
+    m_gw.reset();
+    m_backend.reset();
+}
+
+quint16 TestConformance::start(GatewayConfig config)
+{
+    config.mode = GatewayMode::Anonymous;
+    config.addHost(QStringLiteral("app"), m_backend->url());
+    return m_gw->start(config);
+}
+
+void TestConformance::reusedStreamIdCancelsTheOriginal()
+{
+    TestClient client(m_gw->caFile());
+    QVERIFY(client.connectTo(start()));
+    // SYN_STREAM 1 GET app /hang (no answer from the backend), then the same id again.
+    const QByteArray syn = serialize(SynStream{1, true, 0, "app", "GET", "/hang", {}});
+    client.send(syn);
+    QVERIFY(QTest::qWaitFor([&] { return m_backend->requests == 1; }, 10'000));
+    client.send(syn);
+    // RST_STREAM id 1 status 1 (PROTOCOL_ERROR), and the backend request is cancelled.
+    QVERIFY(QTest::qWaitFor([&] { return !client.raw.isEmpty(); }, 10'000));
+    QCOMPARE(client.raw, hex("80 03 00 03 00 00 00 08 00 00 00 01 00 00 00 01"));
+    QVERIFY(QTest::qWaitFor([&] { return m_backend->disconnects == 1; }, 10'000));
+    QVERIFY(client.pingRoundTrip(1)); // nothing else was sent on stream 1 meanwhile
+    QCOMPARE(client.raw, hex("80 03 00 03 00 00 00 08 00 00 00 01 00 00 00 01") + hex("80 03 00 06 00 00 00 04 00 00 00 01"));
+}
+
+void TestConformance::gatewayPingsDoNotKeepASessionAlive()
+{
+    GatewayConfig config = GatewayFixture::defaultConfig();
+    config.idleTimeoutMs = 600;
+    config.pingIntervalMs = 100; // Python and iOS never answer these
+    TestClient client(m_gw->caFile());
+    QVERIFY(client.connectTo(start(config)));
+    QVERIFY(client.pingRoundTrip(1)); // the session exists now (a silent peer waits 3 s for one)
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(client.waitForDisconnected(5'000));
+    QVERIFY2(clock.elapsed() < 2'000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY(client.received.events.contains(QStringLiteral("PING id=4")));
+}
+
+void TestConformance::streamsInFlightKeepASessionAlive()
+{
+    GatewayConfig config = GatewayFixture::defaultConfig();
+    config.idleTimeoutMs = 400;
+    TestClient client(m_gw->caFile());
+    QVERIFY(client.connectTo(start(config)));
+    // The backend answers after 1.2 s, three idle timeouts later: the answer still arrives.
+    client.send(serialize(SynStream{1, true, 0, "app", "GET", "/slow?ms=1200", {}}));
+    QVERIFY(client.waitForEvents(3, 5'000));
+    QVERIFY2(client.received.events.at(0).startsWith(QStringLiteral("SYN_REPLY id=1 fin=0 status=200")), qPrintable(client.received.events.at(0)));
+    QCOMPARE(client.received.events.at(2), QStringLiteral("DATA id=1 fin=1 len=0"));
+    QVERIFY(client.waitForDisconnected(5'000)); // idle once the stream is done
+}
+
+void TestConformance::obsTextBecomesUtf8()
+{
+    TestClient client(m_gw->caFile());
+    QVERIFY(client.connectTo(start()));
+    client.send(serialize(SynStream{1, true, 0, "app", "GET", "/latin1", {}}));
+    QVERIFY(client.waitForEvents(2));
+    QCOMPARE(client.received.replies.size(), 1);
+    // ISO-8859-1 é (E9) arrives as UTF-8 (C3 A9): every SeaCat string is UTF-8 (§2.5).
+    const SynReply expected{1, false, 200, {{"Content-Length", "0"}, {"Content-Disposition", "attachment; filename=\"caf\xc3\xa9.txt\""}}};
+    QCOMPARE(client.received.replies.first().headers, expected.headers);
+    QVERIFY(client.raw.startsWith(serialize(expected)));
+    for (const auto &[name, value] : client.received.replies.first().headers)
+        QVERIFY(QUtf8StringView(value).isValidUtf8());
+    // Valid UTF-8 and plain ASCII pass unchanged.
+    QCOMPARE(utf8FieldValue("caf\xc3\xa9"), QByteArray("caf\xc3\xa9"));
+    QCOMPARE(utf8FieldValue("plain"), QByteArray("plain"));
+}
+
+QTEST_GUILESS_MAIN(TestConformance)
+#include "tst_conformance.moc"
