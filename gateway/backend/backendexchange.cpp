@@ -84,6 +84,10 @@ void BackendExchange::connectSocket()
     // Qt stops reading from the backend when this is full and we are paused.
     socket->setReadBufferSize(ReadChunk);
     attachSocket(socket);
+    // A request head and its body go out in separate writes; Nagle would hold the second until
+    // the backend's delayed ACK (QT64-NOTES §6). Qt applies the option only to a socket that
+    // has a descriptor, hence at TCP connect; pooled sockets keep it.
+    connect(socket, &QTcpSocket::connected, socket, [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); });
     if (tls)
         connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, this, &BackendExchange::onConnected);
     else

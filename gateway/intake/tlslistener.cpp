@@ -37,6 +37,9 @@ void TlsListener::incomingConnection(qintptr descriptor)
         ::close(int(descriptor));
         return;
     }
+    // Several streams answered in separate writes must not wait for the client's delayed ACK
+    // (Nagle: ~40 ms per batch, QT64-NOTES §6); nginx and nghttpx set it on every socket.
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     socket->setSslConfiguration(m_tls);
     const quint64 key = m_nextKey++;
     m_handshakes.insert(key, {socket, m_clock.elapsed(), false});
