@@ -14,6 +14,7 @@
 #   BENCH_PORT_BASE=28400   nginx +0, gateway +43, nghttpx +44
 #   BENCH_SCENARIOS="idle 1x1 1x10 10x10 100x10 handshakes"
 #   BENCH_NO_BUILD=1        use build/ as it is
+#   BENCH_GATEWAY=PATH      another seacat-gateway binary (e.g. an older build, to compare)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -49,7 +50,7 @@ if [ -z "${BENCH_NO_BUILD:-}" ]; then
     cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build build -j2 --target seacat-gateway seacat-bench >/dev/null
 fi
-GATEWAY=$ROOT/build/bin/seacat-gateway
+GATEWAY=${BENCH_GATEWAY:-$ROOT/build/bin/seacat-gateway}
 BENCH=$ROOT/build/bin/seacat-bench
 
 WORK=$(mktemp -d /tmp/seacat-bench.XXXXXX)
@@ -265,7 +266,7 @@ idle_scenario() {
 
 out "## seacat-gateway vs nghttpx $(nghttpx --version | awk '{ print $2; exit }'), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
 out ""
-out "Servers on core $SERVER_CPU; nginx, seacat-bench and h2load on core $LOAD_CPU. Backend: nginx, 1 worker."
+out "Servers on core $SERVER_CPU; nginx, seacat-bench and h2load on core $LOAD_CPU. Backend: nginx, 1 worker. Gateway: $GATEWAY"
 for scenario in $SCENARIOS; do
     case $scenario in
     idle) idle_scenario ;;

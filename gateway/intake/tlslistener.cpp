@@ -1,6 +1,7 @@
 #include "tlslistener.h"
 
 #include <QSslSocket>
+#include <QtNetwork/private/qsslsocket_p.h>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -77,6 +78,10 @@ void TlsListener::startHandshake(quint64 key)
     }
     // The peeked ClientHello bytes stay buffered and feed the handshake.
     it->started = true;
+    // Set as late as possible, so that sockets accepted before the first handshake ended
+    // still get the shared context. Ignored by a socket that already has one.
+    if (m_context)
+        QSslSocketPrivate::checkSettingSslContext(socket, m_context);
     socket->startServerEncryption();
 }
 
@@ -86,6 +91,8 @@ void TlsListener::finish(quint64 key)
     if (!handshake.socket)
         return;
     handshake.socket->disconnect(this);
+    if (!m_context)
+        m_context = QSslSocketPrivate::sslContext(handshake.socket);
     addPendingConnection(handshake.socket); // emits pendingConnectionAvailable
 }
 

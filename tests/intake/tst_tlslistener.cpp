@@ -7,6 +7,7 @@
 
 #include <QSignalSpy>
 #include <QSslSocket>
+#include <QtNetwork/private/qsslsocket_p.h>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -34,6 +35,7 @@ class tst_TlsListener : public QObject
 private slots:
     void initTestCase();
     void acceptedSocketsHaveNoDelay();
+    void acceptedSocketsShareOneTlsContext();
 
 private:
     QTemporaryDir m_dataDir;
@@ -72,6 +74,45 @@ void tst_TlsListener::acceptedSocketsHaveNoDelay()
         QVERIFY(socket->isEncrypted());
         QCOMPARE(socket->socketOption(QAbstractSocket::LowDelayOption).toInt(), 1);
         QCOMPARE(tcpNoDelay(socket->socketDescriptor()), 1);
+    }
+    qDeleteAll(accepted);
+}
+
+// Qt 6.4 builds a new SSL_CTX (key, certificate, cipher list, store) for every socket unless
+// one is handed in: after the first handshake, every socket must run on the same context, and
+// still work both ways.
+void tst_TlsListener::acceptedSocketsShareOneTlsContext()
+{
+    TlsListener listener(m_tls, {16, 5'000, 10'000});
+    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+    QList<QSslSocket *> accepted;
+    connect(&listener, &TlsListener::pendingConnectionAvailable, this, [&] {
+        while (listener.hasPendingConnections())
+            accepted << qobject_cast<QSslSocket *>(listener.nextPendingConnection());
+    });
+    QVERIFY(!listener.sharesTlsContext());
+    std::vector<std::unique_ptr<TestClient>> clients;
+    constexpr int Clients = 4;
+    for (int i = 0; i < Clients; ++i) {
+        clients.push_back(std::make_unique<TestClient>(m_dataDir.filePath(QStringLiteral("ca.pem"))));
+        QVERIFY(clients.back()->connectTo(listener.serverPort())); // verifies the server: CA and CN
+        QTRY_COMPARE_WITH_TIMEOUT(accepted.size(), i + 1, 10'000);
+        QVERIFY(listener.sharesTlsContext());
+    }
+    const std::shared_ptr<QSslContext> context = QSslSocketPrivate::sslContext(accepted.first());
+    QVERIFY(context);
+    for (int i = 0; i < Clients; ++i) {
+        QSslSocket *server = accepted.at(i);
+        QCOMPARE(QSslSocketPrivate::sslContext(server).get(), context.get());
+        QCOMPARE(server->sessionCipher().name(), QStringLiteral("ECDHE-RSA-AES256-SHA384"));
+        // Bytes flow both ways on every connection.
+        const QByteArray hello = "from client " + QByteArray::number(i);
+        clients[size_t(i)]->socket.write(hello);
+        QTRY_COMPARE_WITH_TIMEOUT(server->bytesAvailable(), qint64(hello.size()), 10'000);
+        QCOMPARE(server->readAll(), hello);
+        server->write(serialize(Ping{quint32(2 * i + 2)}));
+        QVERIFY(clients[size_t(i)]->waitForEvents(1));
+        QCOMPARE(clients[size_t(i)]->received.events.last(), QStringLiteral("PING id=%1").arg(2 * i + 2));
     }
     qDeleteAll(accepted);
 }
