@@ -133,6 +133,8 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setSeconds(authorizedGraceMs);
     } else if (key == u"ping-interval") {
         return setSeconds(pingIntervalMs);
+    } else if (key == u"backend-connections") {
+        return setInteger(backendConnections, 1, 100'000);
     } else if (key == u"backend-connect-timeout") {
         return setSeconds(backendConnectTimeoutMs);
     } else if (key == u"backend-response-timeout") {

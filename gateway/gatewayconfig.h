@@ -41,6 +41,7 @@ struct GatewayConfig {
     int maxSessions = Limits::MaxSessions;
     int backendConnectTimeoutMs = 10'000;
     int backendResponseTimeoutMs = 60'000;   // §5.5: beats the clients' own 3-minute defaults
+    int backendConnections = Limits::MaxBackendConnectionsPerOrigin; // per origin; beyond: FIFO queue
     // Lower-case names of the identity headers added towards backends (README "Backend headers").
     QSet<QByteArray> forwardHeaders;
     bool ecServerKey = false;            // [gateway] server-key=rsa|ec (README "TLS")

@@ -66,6 +66,7 @@ void GatewayEngine::start(const GatewayConfig &config)
     }
     m_config = config;
     m_stopping = false;
+    m_pool->setMaxConnectionsPerOrigin(config.backendConnections);
     // Handshaking sockets may take at most a quarter of the descriptors: sessions, backends
     // and the store need the rest.
     if (const int descriptors = raiseDescriptorLimit(); m_config.maxHandshakes > descriptors / 4) {

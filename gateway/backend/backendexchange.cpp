@@ -17,8 +17,12 @@ BackendExchange::BackendExchange(BackendPool *pool, BackendRequest request, int 
 {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, [this] {
-        fail(Failure::Timeout, m_connected ? QStringLiteral("no response within %1 ms").arg(m_responseTimeoutMs)
-                                           : QStringLiteral("no connection within %1 ms").arg(m_connectTimeoutMs));
+        if (m_waitingForPool)
+            fail(Failure::Timeout, QStringLiteral("no free backend connection within %1 ms (backend-connections=%2 in use)")
+                                       .arg(m_connectTimeoutMs).arg(m_pool ? m_pool->maxConnectionsPerOrigin() : 0));
+        else
+            fail(Failure::Timeout, m_connected ? QStringLiteral("no response within %1 ms").arg(m_responseTimeoutMs)
+                                               : QStringLiteral("no connection within %1 ms").arg(m_connectTimeoutMs));
     });
 }
 
@@ -26,6 +30,17 @@ BackendExchange::~BackendExchange()
 {
     if (m_socket)
         m_socket->abort();
+    giveUpSlot();
+}
+
+void BackendExchange::giveUpSlot()
+{
+    if (m_pool && m_waitingForPool)
+        m_pool->cancel(m_request.base, this);
+    m_waitingForPool = false;
+    if (m_pool && m_holdsSlot)
+        m_pool->drop(m_request.base);
+    m_holdsSlot = false;
 }
 
 void BackendExchange::start()
@@ -40,7 +55,25 @@ void BackendExchange::start()
         [this](const char *data, qsizetype size) { emit responseBody(QByteArray(data, size)); },
         [this] { complete(); }}, head);
 
-    if (QTcpSocket *pooled = m_pool->acquire(m_request.base)) {
+    // The wait for a free connection has the connect deadline (README "Backend client").
+    m_timer.start(m_connectTimeoutMs);
+    m_waitingForPool = true;
+    m_pool->acquire(m_request.base, this, [this](QTcpSocket *pooled) { onGranted(pooled); });
+}
+
+void BackendExchange::onGranted(QTcpSocket *pooled)
+{
+    m_waitingForPool = false;
+    m_holdsSlot = true;
+    if (m_done) { // failed while the pool's answer was on its way: give it straight back
+        if (pooled)
+            m_pool->release(m_request.base, pooled);
+        else
+            m_pool->drop(m_request.base);
+        m_holdsSlot = false;
+        return;
+    }
+    if (pooled) {
         pooled->setParent(this);
         m_reused = true;
         attachSocket(pooled);
@@ -84,6 +117,10 @@ void BackendExchange::connectSocket()
     // Qt stops reading from the backend when this is full and we are paused.
     socket->setReadBufferSize(ReadChunk);
     attachSocket(socket);
+    // A request head and its body go out in separate writes; Nagle would hold the second until
+    // the backend's delayed ACK (QT64-NOTES §6). Qt applies the option only to a socket that
+    // has a descriptor, hence at TCP connect; pooled sockets keep it.
+    connect(socket, &QTcpSocket::connected, socket, [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); });
     if (tls)
         connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, this, &BackendExchange::onConnected);
     else
@@ -211,9 +248,12 @@ void BackendExchange::complete()
         QTcpSocket *socket = m_socket;
         socket->disconnect(this);
         m_socket = nullptr;
+        m_holdsSlot = false;
         m_pool->release(m_request.base, socket);
-    } else if (m_socket) {
-        m_socket->abort();
+    } else {
+        if (m_socket)
+            m_socket->abort();
+        giveUpSlot();
     }
     emit finished();
 }
@@ -226,6 +266,7 @@ void BackendExchange::fail(Failure failure, const QString &detail)
     m_timer.stop();
     if (m_socket)
         m_socket->abort();
+    giveUpSlot();
     emit failed(failure, detail, m_parser && m_parser->headReceived());
 }
 

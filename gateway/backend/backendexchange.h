@@ -51,6 +51,8 @@ signals:
     void uploadProgressed();
 
 private:
+    // The pool's answer: a pooled connected socket, or nullptr to open one.
+    void onGranted(QTcpSocket *pooled);
     void connectSocket();
     // Wires a fresh or pooled backend socket to this exchange.
     void attachSocket(QTcpSocket *socket);
@@ -60,10 +62,12 @@ private:
     void onDisconnected();
     void onPeerClosedAndDrained();
     void fail(Failure failure, const QString &detail);
+    // Leaves the pool's queue, or frees the connection slot this exchange holds.
+    void giveUpSlot();
     void complete();
     void writeRaw(const QByteArray &bytes);
 
-    BackendPool *m_pool;
+    QPointer<BackendPool> m_pool;
     BackendRequest m_request;
     int m_connectTimeoutMs;
     int m_responseTimeoutMs;
@@ -74,6 +78,8 @@ private:
     QTimer m_timer;
     QElapsedTimer m_clock;
     qint64 m_latencyMs = -1;
+    bool m_waitingForPool = false;   // queued behind the origin's connection cap
+    bool m_holdsSlot = false;        // counted against the cap until released or dropped
     bool m_connected = false;
     bool m_reused = false;
     bool m_bodyFinished = false;

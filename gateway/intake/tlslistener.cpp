@@ -1,6 +1,7 @@
 #include "tlslistener.h"
 
 #include <QSslSocket>
+#include <QtNetwork/private/qsslsocket_p.h>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -37,6 +38,9 @@ void TlsListener::incomingConnection(qintptr descriptor)
         ::close(int(descriptor));
         return;
     }
+    // Several streams answered in separate writes must not wait for the client's delayed ACK
+    // (Nagle: ~40 ms per batch, QT64-NOTES §6); nginx and nghttpx set it on every socket.
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     socket->setSslConfiguration(m_tls);
     const quint64 key = m_nextKey++;
     m_handshakes.insert(key, {socket, m_clock.elapsed(), false});
@@ -74,6 +78,10 @@ void TlsListener::startHandshake(quint64 key)
     }
     // The peeked ClientHello bytes stay buffered and feed the handshake.
     it->started = true;
+    // Set as late as possible, so that sockets accepted before the first handshake ended
+    // still get the shared context. Ignored by a socket that already has one.
+    if (m_context)
+        QSslSocketPrivate::checkSettingSslContext(socket, m_context);
     socket->startServerEncryption();
 }
 
@@ -83,6 +91,8 @@ void TlsListener::finish(quint64 key)
     if (!handshake.socket)
         return;
     handshake.socket->disconnect(this);
+    if (!m_context)
+        m_context = QSslSocketPrivate::sslContext(handshake.socket);
     addPendingConnection(handshake.socket); // emits pendingConnectionAvailable
 }
 

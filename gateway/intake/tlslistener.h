@@ -3,6 +3,14 @@
 // stops accepting at that limit, so 30 silent sockets locked every client out for the whole
 // handshake timeout. Here sockets before their handshake have their own cap, the oldest is
 // shed when it is reached, and a silent socket goes at the first-byte deadline.
+//
+// Every socket gets TCP_NODELAY, and all of them share one OpenSSL context (certificate, key,
+// cipher list, trust store, session cache): Qt 6.4 builds a new SSL_CTX for every QSslSocket,
+// which cost about a third of a full handshake's CPU and ~30 KiB per connection. The context
+// is taken from the first socket that finishes its handshake and handed to every later one
+// through Qt's private QSslSocketPrivate API, as Qt's own HTTP client does (CMakeLists.txt
+// pins the Qt minor version for it). A listener has one TLS configuration for its lifetime;
+// a new identity means a new listener (GatewayEngine::start), hence a new context.
 #pragma once
 
 #include <QElapsedTimer>
@@ -10,8 +18,12 @@
 #include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTimer>
+#include <memory>
 
+QT_BEGIN_NAMESPACE
+class QSslContext;
 class QSslSocket;
+QT_END_NAMESPACE
 
 namespace SeaCat {
 
@@ -34,6 +46,8 @@ public:
     // Sockets closed before their handshake ended, by cause, since start.
     quint64 shedCount() const { return m_shed; }
     quint64 timedOutCount() const { return m_timedOut; }
+    // Whether later sockets get the shared TLS context (after the first finished handshake).
+    bool sharesTlsContext() const { return bool(m_context); }
 
 signals:
     // A handshake that failed (the peer's address and why); the socket is gone.
@@ -54,6 +68,7 @@ private:
     void sweep();
 
     QSslConfiguration m_tls;
+    std::shared_ptr<QSslContext> m_context;
     Budget m_budget;
     // Accept order: the first entry is the oldest, shed first at the cap.
     QMap<quint64, Handshake> m_handshakes;

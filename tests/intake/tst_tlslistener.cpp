@@ -1,0 +1,121 @@
+// TlsListener on loopback with real TLS clients of the stock profile: what the accepted
+// sockets look like once the listener hands them out.
+#include "common/testclient.h"
+#include "tls/tlsprofile.h"
+#include "intake/tlslistener.h"
+#include "pki/gatewayidentity.h"
+
+#include <QSignalSpy>
+#include <QSslSocket>
+#include <QtNetwork/private/qsslsocket_p.h>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+using namespace SeaCat;
+
+namespace {
+int tcpNoDelay(qintptr descriptor)
+{
+    int value = -1;
+    socklen_t size = sizeof value;
+    if (getsockopt(int(descriptor), IPPROTO_TCP, TCP_NODELAY, &value, &size) != 0)
+        return -1;
+    return value;
+}
+} // namespace
+
+class tst_TlsListener : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void acceptedSocketsHaveNoDelay();
+    void acceptedSocketsShareOneTlsContext();
+
+private:
+    QTemporaryDir m_dataDir;
+    QSslConfiguration m_tls;
+};
+
+void tst_TlsListener::initTestCase()
+{
+    QVERIFY(m_dataDir.isValid());
+    QString error;
+    const auto identity = GatewayIdentity::loadOrCreate(m_dataDir.path(), QStringLiteral("gw.test"), &error);
+    QVERIFY2(identity, qPrintable(error));
+    m_tls = TlsProfile::server(*identity);
+}
+
+// Nagle on a session socket made the second of two answers wait for the client's delayed ACK
+// (issue 10: 228 req/s at 1 session × 10 streams). Every accepted socket must carry TCP_NODELAY.
+void tst_TlsListener::acceptedSocketsHaveNoDelay()
+{
+    TlsListener listener(m_tls, {16, 5'000, 10'000});
+    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+    QList<QSslSocket *> accepted;
+    connect(&listener, &TlsListener::pendingConnectionAvailable, this, [&] {
+        while (listener.hasPendingConnections())
+            accepted << qobject_cast<QSslSocket *>(listener.nextPendingConnection());
+    });
+    constexpr int Clients = 3;
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (int i = 0; i < Clients; ++i) {
+        clients.push_back(std::make_unique<TestClient>(m_dataDir.filePath(QStringLiteral("ca.pem"))));
+        QVERIFY(clients.back()->connectTo(listener.serverPort()));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(accepted.size(), Clients, 10'000);
+    for (QSslSocket *socket : std::as_const(accepted)) {
+        QVERIFY(socket);
+        QVERIFY(socket->isEncrypted());
+        QCOMPARE(socket->socketOption(QAbstractSocket::LowDelayOption).toInt(), 1);
+        QCOMPARE(tcpNoDelay(socket->socketDescriptor()), 1);
+    }
+    qDeleteAll(accepted);
+}
+
+// Qt 6.4 builds a new SSL_CTX (key, certificate, cipher list, store) for every socket unless
+// one is handed in: after the first handshake, every socket must run on the same context, and
+// still work both ways.
+void tst_TlsListener::acceptedSocketsShareOneTlsContext()
+{
+    TlsListener listener(m_tls, {16, 5'000, 10'000});
+    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+    QList<QSslSocket *> accepted;
+    connect(&listener, &TlsListener::pendingConnectionAvailable, this, [&] {
+        while (listener.hasPendingConnections())
+            accepted << qobject_cast<QSslSocket *>(listener.nextPendingConnection());
+    });
+    QVERIFY(!listener.sharesTlsContext());
+    std::vector<std::unique_ptr<TestClient>> clients;
+    constexpr int Clients = 4;
+    for (int i = 0; i < Clients; ++i) {
+        clients.push_back(std::make_unique<TestClient>(m_dataDir.filePath(QStringLiteral("ca.pem"))));
+        QVERIFY(clients.back()->connectTo(listener.serverPort())); // verifies the server: CA and CN
+        QTRY_COMPARE_WITH_TIMEOUT(accepted.size(), i + 1, 10'000);
+        QVERIFY(listener.sharesTlsContext());
+    }
+    const std::shared_ptr<QSslContext> context = QSslSocketPrivate::sslContext(accepted.first());
+    QVERIFY(context);
+    for (int i = 0; i < Clients; ++i) {
+        QSslSocket *server = accepted.at(i);
+        QCOMPARE(QSslSocketPrivate::sslContext(server).get(), context.get());
+        QCOMPARE(server->sessionCipher().name(), QStringLiteral("ECDHE-RSA-AES256-SHA384"));
+        // Bytes flow both ways on every connection.
+        const QByteArray hello = "from client " + QByteArray::number(i);
+        clients[size_t(i)]->socket.write(hello);
+        QTRY_COMPARE_WITH_TIMEOUT(server->bytesAvailable(), qint64(hello.size()), 10'000);
+        QCOMPARE(server->readAll(), hello);
+        server->write(serialize(Ping{quint32(2 * i + 2)}));
+        QVERIFY(clients[size_t(i)]->waitForEvents(1));
+        QCOMPARE(clients[size_t(i)]->received.events.last(), QStringLiteral("PING id=%1").arg(2 * i + 2));
+    }
+    qDeleteAll(accepted);
+}
+
+QTEST_GUILESS_MAIN(tst_TlsListener)
+#include "tst_tlslistener.moc"
