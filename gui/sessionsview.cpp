@@ -39,12 +39,20 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     m_disconnect->setEnabled(false);
 
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &SessionsView::showDetails);
-    connect(m_proxy, &QAbstractItemModel::dataChanged, this, &SessionsView::showDetails);
-    connect(m_proxy, &QAbstractItemModel::modelReset, this, &SessionsView::showDetails);
+    // Once per flush, however many rows it touched.
+    connect(m_model, &SessionTableModel::flushed, this, &SessionsView::showDetails);
+    // A reset (a large batch of closes) drops the selection; the admin's session is put back
+    // by its id, so the detail pane stays on it.
+    connect(m_proxy, &QAbstractItemModel::modelAboutToBeReset, this, [this] { m_keptSessionId = selectedSessionId(); });
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, [this] {
+        const int row = m_keptSessionId ? m_model->rowOf(m_keptSessionId) : -1;
+        m_keptSessionId = 0;
+        if (row >= 0)
+            m_table->selectRow(m_proxy->mapFromSource(m_model->index(row, 0)).row());
+    });
     connect(m_disconnect, &QPushButton::clicked, this, [this] {
-        const QModelIndexList rows = m_table->selectionModel()->selectedRows();
-        if (!rows.isEmpty())
-            emit disconnectRequested(rows.first().data(SessionTableModel::SessionIdRole).toULongLong());
+        if (const quint64 id = selectedSessionId())
+            emit disconnectRequested(id);
     });
 
     auto *splitter = new QSplitter;
@@ -59,6 +67,12 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     layout->addWidget(m_filter);
     layout->addWidget(splitter, 1);
     showDetails();
+}
+
+quint64 SessionsView::selectedSessionId() const
+{
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    return rows.isEmpty() ? 0 : rows.first().data(SessionTableModel::SessionIdRole).toULongLong();
 }
 
 QString SessionsView::htmlLines(const QStringList &lines)

@@ -19,6 +19,9 @@ public:
     QTableView *table() const { return m_table; }
     QLineEdit *filter() const { return m_filter; }
     QPushButton *disconnectButton() const { return m_disconnect; }
+    QLabel *details() const { return m_details; }
+    // The session of the selected row, or 0.
+    quint64 selectedSessionId() const;
 
 signals:
     void disconnectRequested(quint64 sessionId);
@@ -33,4 +36,5 @@ private:
     QLineEdit *m_filter;
     QPushButton *m_disconnect;
     QLabel *m_details;
+    quint64 m_keptSessionId = 0;
 };

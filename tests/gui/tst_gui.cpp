@@ -6,6 +6,7 @@
 #include "common/clienthelpers.h"
 #include "common/gatewayfixture.h"
 #include "common/testclient.h"
+#include "format.h"
 #include "logview.h"
 #include "mainwindow.h"
 #include "pki/clientidentity.h"
@@ -52,6 +53,27 @@ int rows(QAbstractItemModel *model)
     return model->rowCount();
 }
 
+SessionInfo sessionInfo(quint64 id, quint64 bytesOut = 0)
+{
+    SessionInfo info;
+    info.id = id;
+    info.peerAddress = QStringLiteral("10.0.%1.%2").arg(id / 256).arg(id % 256);
+    info.peerPort = 40'000;
+    info.bytesOut = bytesOut;
+    return info;
+}
+
+// Counts a model's structural signals.
+struct ModelSignals {
+    int resets = 0, inserts = 0, removes = 0;
+    explicit ModelSignals(QAbstractItemModel *model)
+    {
+        QObject::connect(model, &QAbstractItemModel::modelReset, model, [this] { ++resets; });
+        QObject::connect(model, &QAbstractItemModel::rowsInserted, model, [this] { ++inserts; });
+        QObject::connect(model, &QAbstractItemModel::rowsRemoved, model, [this] { ++removes; });
+    }
+};
+
 } // namespace
 
 class TestGui : public QObject
@@ -66,6 +88,10 @@ private slots:
     void busyPortShowsErrorAndOldPortServes();
     void reservedPortNeedsConfirmation();
     void modelStaysCheapWithThousandsOfSessions();
+    void modelIsAThrottleNotADebounce();
+    void modelPendingStateIsBounded();
+    void modelUpdatesAreDataChangedNeverReset();
+    void selectionSurvivesUpdatesAndResets();
     void translationsAreComplete();
     void screenshots();
 };
@@ -199,29 +225,168 @@ void TestGui::modelStaysCheapWithThousandsOfSessions()
 {
     SessionTableModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    int resets = 0, inserts = 0;
-    connect(&model, &QAbstractItemModel::modelReset, this, [&] { ++resets; });
-    connect(&model, &QAbstractItemModel::rowsInserted, this, [&] { ++inserts; });
+    ModelSignals count(&model);
     QElapsedTimer timer;
     timer.start();
-    for (quint64 id = 1; id <= 5'000; ++id) {
-        SessionInfo info;
-        info.id = id;
-        info.peerAddress = QStringLiteral("10.0.%1.%2").arg(id / 256).arg(id % 256);
-        model.addSession(info);
-    }
+    for (quint64 id = 1; id <= 5'000; ++id)
+        model.addSession(sessionInfo(id));
     QVERIFY(QTest::qWaitFor([&] { return model.rowCount() == 5'000; }, 5'000));
     for (quint64 id = 1; id <= 4'000; ++id)
         model.removeSession(id);
     QVERIFY(QTest::qWaitFor([&] { return model.rowCount() == 1'000; }, 5'000));
-    qInfo("5000 sessions in, 4000 out: %d resets, %d row inserts, %lld ms", resets, inserts, timer.elapsed());
-    QVERIFY(resets <= 4);      // batched, not one signal per session
-    QCOMPARE(inserts, 0);
+    qInfo("5000 sessions in, 4000 out: %d resets, %d insert and %d remove signals, %lld ms", count.resets, count.inserts,
+          count.removes, timer.elapsed());
+    // Opens arrive as one block per flush, the closes of sessions that opened together as one range.
+    QCOMPARE(count.resets, 0);
+    QVERIFY(count.inserts <= 2);
+    QVERIFY(count.removes <= 2);
     QSet<quint64> left;
     for (int row = 0; row < model.rowCount(); ++row)
         left.insert(model.session(row).id);
     QCOMPARE(left.size(), 1'000);
     QVERIFY(left.contains(4'001) && left.contains(5'000) && !left.contains(4'000));
+    // Scattered closes (every other row of 1 000) would be 500 row signals: one reset instead.
+    for (quint64 id = 4'001; id <= 5'000; id += 2)
+        model.removeSession(id);
+    model.flush();
+    QCOMPARE(count.resets, 1);
+    QCOMPARE(model.rowCount(), 500);
+    QCOMPARE(model.rowOf(4'002), 0);
+    QCOMPARE(model.rowOf(5'000), 499);
+}
+
+void TestGui::modelIsAThrottleNotADebounce()
+{
+    // Events every 20 ms without a pause: a debounce would never flush; the throttle flushes
+    // about every FlushIntervalMs, and a session opened meanwhile shows within one interval.
+    SessionTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    int flushes = 0;
+    connect(&model, &SessionTableModel::flushed, this, [&] { ++flushes; });
+    quint64 next = 1;
+    QTimer feed;
+    connect(&feed, &QTimer::timeout, &model, [&] {
+        model.addSession(sessionInfo(next++));
+        QList<SessionInfo> updates;
+        for (int row = 0; row < model.rowCount(); ++row) {
+            SessionInfo s = model.session(row);
+            s.bytesOut += 100;
+            updates << s;
+        }
+        model.updateSessions(updates);
+    });
+    feed.start(20);
+    QElapsedTimer elapsed;
+    elapsed.start();
+    QVERIFY(QTest::qWaitFor([&] { return model.rowCount() > 0; }, 5'000));
+    const qint64 firstShownAfter = elapsed.elapsed();
+    QTest::qWait(1'000); // keep feeding; the flushes are what is measured
+    const int flushed = flushes;
+    const int shown = model.rowCount();
+    feed.stop();
+    qInfo("first row after %lld ms; %d flushes in %lld ms of events every 20 ms; %d of %llu sessions shown",
+          firstShownAfter, flushed, elapsed.elapsed(), shown, next - 1);
+    QVERIFY2(firstShownAfter <= 2 * SessionTableModel::FlushIntervalMs, qPrintable(QString::number(firstShownAfter)));
+    QVERIFY(flushed >= 3);   // 1.0 s + the first interval at 250 ms: about 5
+    QVERIFY(flushed <= 7);   // never more than one per interval
+    QVERIFY(shown >= int(next - 1) - 20);   // at most one interval behind
+}
+
+void TestGui::modelPendingStateIsBounded()
+{
+    SessionTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    // Opened and closed between two flushes: nothing is kept for them.
+    for (quint64 id = 1; id <= 10'000; ++id) {
+        model.addSession(sessionInfo(id));
+        model.removeSession(id);
+    }
+    QCOMPARE(model.pendingCount(), 0);
+    // Updates that trail a close (or that arrive after Stop cleared the table) are dropped.
+    QList<SessionInfo> stale;
+    for (quint64 id = 1; id <= 10'000; ++id)
+        stale << sessionInfo(id);
+    model.updateSessions(stale);
+    QCOMPARE(model.pendingCount(), 0);
+    // Repeated updates of one live session stay one entry.
+    model.addSession(sessionInfo(20'000));
+    for (int i = 0; i < 1'000; ++i)
+        model.updateSessions({sessionInfo(20'000)});
+    QCOMPARE(model.pendingCount(), 1);
+    model.flush();
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.pendingCount(), 0);
+}
+
+void TestGui::modelUpdatesAreDataChangedNeverReset()
+{
+    SessionTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    for (quint64 id = 1; id <= 100; ++id)
+        model.addSession(sessionInfo(id));
+    model.flush();
+    ModelSignals count(&model);
+    QList<QPair<int, int>> ranges;
+    connect(&model, &QAbstractItemModel::dataChanged, this,
+            [&](const QModelIndex &from, const QModelIndex &to) { ranges.append({from.row(), to.row()}); });
+    // A few rows: a signal per row (or run of rows).
+    QList<SessionInfo> few{sessionInfo(3), sessionInfo(4), sessionInfo(50)};
+    for (SessionInfo &s : few)
+        s.bytesOut = 4'096;
+    model.updateSessions(few);
+    model.flush();
+    QCOMPARE(ranges, (QList<QPair<int, int>>{{2, 3}, {49, 49}}));
+    QCOMPARE(model.index(2, SessionTableModel::BytesOut).data(SessionTableModel::RawDataRole).toULongLong(), 4'096u);
+    // Every row: one whole-table signal.
+    ranges.clear();
+    QList<SessionInfo> all;
+    for (quint64 id = 1; id <= 100; ++id)
+        all << sessionInfo(id);
+    model.updateSessions(all);
+    model.flush();
+    QCOMPARE(ranges, (QList<QPair<int, int>>{{0, 99}}));
+    QCOMPARE(count.resets, 0);
+    QCOMPARE(count.inserts + count.removes, 0);
+}
+
+void TestGui::selectionSurvivesUpdatesAndResets()
+{
+    SessionTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    SessionsView view(&model);
+    view.resize(1'000, 600);
+    view.show();
+    for (quint64 id = 1; id <= 200; ++id)
+        model.addSession(sessionInfo(id));
+    model.flush();
+    QTableView *table = view.table();
+    table->sortByColumn(SessionTableModel::BytesOut, Qt::DescendingOrder); // rows move as traffic changes
+    table->selectRow(table->model()->rowCount() - 1);
+    const quint64 chosen = view.selectedSessionId();
+    QVERIFY(chosen);
+    QVERIFY(view.details()->text().contains(QStringLiteral("Session %1").arg(chosen)));
+    // 100-row update batches, the chosen session among them and growing fastest.
+    for (int round = 1; round <= 5; ++round) {
+        QList<SessionInfo> batch;
+        for (quint64 id = 1; id <= 100; ++id)
+            batch << sessionInfo(id, id * round);
+        batch << sessionInfo(chosen, 1'000'000u * round);
+        model.updateSessions(batch);
+        model.flush();
+        QCOMPARE(view.selectedSessionId(), chosen);
+        QVERIFY(view.details()->text().contains(Format::bytes(1'000'000u * round)));
+    }
+    // Scattered closes make a reset: the selection and the detail pane come back.
+    int resets = 0;
+    connect(&model, &QAbstractItemModel::modelReset, this, [&] { ++resets; });
+    for (quint64 id = 1; id <= 200; id += 2)
+        if (id != chosen)
+            model.removeSession(id);
+    model.flush();
+    QCOMPARE(resets, 1);
+    QCOMPARE(view.selectedSessionId(), chosen);
+    QVERIFY(view.details()->text().contains(QStringLiteral("Session %1").arg(chosen)));
+    QVERIFY(view.disconnectButton()->isEnabled());
 }
 
 void TestGui::translationsAreComplete()
