@@ -170,6 +170,7 @@ void Session::writeFrame(const QByteArray &frame)
     ++m_info.framesOut;
     m_info.bytesOut += quint64(frame.size());
     touch();
+    emit changed(m_info.id); // a download-only session must publish its bytes out too
     // A peer that sends but does not read: stop reading from it until it catches up.
     updateFlowControl();
 }

@@ -5,6 +5,7 @@
 #include "client/enrolment.h"
 #include "common/clienthelpers.h"
 #include "common/gatewayfixture.h"
+#include "common/testbackend.h"
 #include "common/testclient.h"
 #include "format.h"
 #include "logview.h"
@@ -92,6 +93,7 @@ private slots:
     void modelPendingStateIsBounded();
     void modelUpdatesAreDataChangedNeverReset();
     void selectionSurvivesUpdatesAndResets();
+    void downloadOnlySessionShowsItsTraffic();
     void translationsAreComplete();
     void screenshots();
 };
@@ -387,6 +389,29 @@ void TestGui::selectionSurvivesUpdatesAndResets()
     QCOMPARE(view.selectedSessionId(), chosen);
     QVERIFY(view.details()->text().contains(QStringLiteral("Session %1").arg(chosen)));
     QVERIFY(view.disconnectButton()->isEnabled());
+}
+
+void TestGui::downloadOnlySessionShowsItsTraffic()
+{
+    // The client sends one request, then only receives (issue 11: bytes out and last activity
+    // stood still for such sessions).
+    TestBackend backend;
+    QVERIFY(backend.listen());
+    GatewayConfig config = GatewayFixture::defaultConfig();
+    config.mode = GatewayMode::Anonymous;
+    QVERIFY(config.addHost(QStringLiteral("app"), backend.url()).isEmpty());
+    Gui gui(config);
+    SessionTableModel *model = gui.window->sessionModel();
+    TestClient client(gui.gw.caFile());
+    QVERIFY(client.connectTo(gui.port));
+    client.send(serialize(SynStream{1, true, 1, "app", "GET", "/trickle", {}}));
+    QVERIFY(QTest::qWaitFor([&] { return model->rowCount() == 1 && model->session(0).bytesOut > 0; }, 5'000));
+    const SessionInfo before = model->session(0);
+    QVERIFY(QTest::qWaitFor([&] {
+        const SessionInfo now = model->session(0);
+        return now.bytesOut > before.bytesOut + 200 && now.lastActivity >= before.lastActivity.addMSecs(500);
+    }, 5'000));
+    QCOMPARE(model->session(0).bytesIn, before.bytesIn); // nothing more came from the client
 }
 
 void TestGui::translationsAreComplete()
