@@ -41,9 +41,9 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
 
     auto *toolbar = addToolBar(tr("Gateway"));
     toolbar->setObjectName(QStringLiteral("gateway"));
-    QAction *start = toolbar->addAction(tr("Start"));
-    QAction *stop = toolbar->addAction(tr("Stop"));
-    connect(start, &QAction::triggered, controller, [this] { m_controller->start(m_config); });
+    QAction *start = m_startAction = toolbar->addAction(tr("Start"));
+    QAction *stop = m_stopAction = toolbar->addAction(tr("Stop"));
+    connect(start, &QAction::triggered, this, &MainWindow::startGateway);
     connect(stop, &QAction::triggered, controller, &GatewayController::stop);
     connect(controller, &GatewayController::stateChanged, this, [start, stop](GatewayController::State state) {
         start->setEnabled(state == GatewayController::State::Stopped || state == GatewayController::State::Failed);
@@ -100,6 +100,16 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
     clock->start(1'000);
     tick();
     resize(1100, 720);
+}
+
+void MainWindow::startGateway()
+{
+    // The current settings: a port applied and settings saved since the last start count.
+    m_config = m_settingsView->config();
+    setWindowTitle(tr("SeaCat Gateway — %1").arg(m_config.name));
+    m_mode->setText(tr("mode: %1").arg(toString(m_config.mode)));
+    m_listening->setText(tr("starting…"));
+    m_controller->start(m_config);
 }
 
 void MainWindow::showListening(const QHostAddress &address, quint16 port)

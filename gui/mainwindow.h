@@ -9,6 +9,7 @@
 #include <QMainWindow>
 
 class ActivityChart;
+class QAction;
 class CertificatesView;
 class LogView;
 class QLabel;
@@ -37,11 +38,14 @@ public:
     ActivityChart *chart() const { return m_chart; }
     QTabWidget *tabs() const { return m_tabs; }
     QLabel *listeningLabel() const { return m_listening; }
+    QAction *startAction() const { return m_startAction; }
+    QAction *stopAction() const { return m_stopAction; }
 
 private:
     void showStats(const SeaCat::GatewayStats &stats);
     void showListening(const QHostAddress &address, quint16 port);
     void tick();
+    void startGateway();
 
     SeaCat::GatewayController *m_controller;
     SeaCat::GatewayConfig m_config;
@@ -57,6 +61,8 @@ private:
     QLabel *m_sessionCount;
     QLabel *m_rates;
     QLabel *m_uptime;
+    QAction *m_startAction;
+    QAction *m_stopAction;
     QElapsedTimer m_upSince;
     QElapsedTimer m_lastStatsAt;
     SeaCat::GatewayStats m_lastStats;

@@ -52,6 +52,10 @@ CS = {
  '<br><br><b>Telemetry</b><br>%1<br><br><b>Recent streams</b><br>%2': '<br><br><b>Telemetrie</b><br>%1<br><br><b>Poslední proudy</b><br>%2',
  'none': 'žádné',
  'Listening on %1 port %2.': 'Naslouchá na %1, port %2.', 'Saved to %1; applied at the next start.': 'Uloženo do %1; použije se při příštím spuštění.',
+ 'Listening on %1 port %2; saved to %3.': 'Naslouchá na %1, port %2; uloženo do %3.',
+ 'Listening on %1 port %2, but not saved: %3': 'Naslouchá na %1, port %2, ale neuloženo: %3',
+ '%1. The port is back to %2, where the gateway still serves.': '%1. Port je zpět na %2, kde brána dál obsluhuje klienty.',
+ 'Nothing changed.': 'Nic se nezměnilo.',
 }
 DE = {
  'requests/s': 'Anfragen/s', 'sessions': 'Sitzungen',
@@ -102,6 +106,10 @@ DE = {
  '<br><br><b>Telemetry</b><br>%1<br><br><b>Recent streams</b><br>%2': '<br><br><b>Telemetrie</b><br>%1<br><br><b>Letzte Streams</b><br>%2',
  'none': 'keine',
  'Listening on %1 port %2.': 'Lauscht auf %1, Port %2.', 'Saved to %1; applied at the next start.': 'Gespeichert in %1; gilt ab dem nächsten Start.',
+ 'Listening on %1 port %2; saved to %3.': 'Lauscht auf %1, Port %2; gespeichert in %3.',
+ 'Listening on %1 port %2, but not saved: %3': 'Lauscht auf %1, Port %2, aber nicht gespeichert: %3',
+ '%1. The port is back to %2, where the gateway still serves.': '%1. Der Port steht wieder auf %2, wo das Gateway weiter bedient.',
+ 'Nothing changed.': 'Nichts geändert.',
 }
 
 def fill(path, table):

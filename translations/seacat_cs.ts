@@ -417,5 +417,21 @@
         <source>Saved to %1; applied at the next start.</source>
         <translation>Uloženo do %1; použije se při příštím spuštění.</translation>
     </message>
+    <message>
+        <source>Listening on %1 port %2; saved to %3.</source>
+        <translation>Naslouchá na %1, port %2; uloženo do %3.</translation>
+    </message>
+    <message>
+        <source>Listening on %1 port %2, but not saved: %3</source>
+        <translation>Naslouchá na %1, port %2, ale neuloženo: %3</translation>
+    </message>
+    <message>
+        <source>%1. The port is back to %2, where the gateway still serves.</source>
+        <translation>%1. Port je zpět na %2, kde brána dál obsluhuje klienty.</translation>
+    </message>
+    <message>
+        <source>Nothing changed.</source>
+        <translation>Nic se nezměnilo.</translation>
+    </message>
 </context>
 </TS>

@@ -417,5 +417,21 @@
         <source>Saved to %1; applied at the next start.</source>
         <translation>Gespeichert in %1; gilt ab dem nächsten Start.</translation>
     </message>
+    <message>
+        <source>Listening on %1 port %2; saved to %3.</source>
+        <translation>Lauscht auf %1, Port %2; gespeichert in %3.</translation>
+    </message>
+    <message>
+        <source>Listening on %1 port %2, but not saved: %3</source>
+        <translation>Lauscht auf %1, Port %2, aber nicht gespeichert: %3</translation>
+    </message>
+    <message>
+        <source>%1. The port is back to %2, where the gateway still serves.</source>
+        <translation>%1. Der Port steht wieder auf %2, wo das Gateway weiter bedient.</translation>
+    </message>
+    <message>
+        <source>Nothing changed.</source>
+        <translation>Nichts geändert.</translation>
+    </message>
 </context>
 </TS>

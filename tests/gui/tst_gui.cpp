@@ -19,6 +19,8 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QDir>
+#include <QFile>
+#include <QSignalSpy>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -39,10 +41,12 @@ struct Gui {
     std::unique_ptr<MainWindow> window;
     quint16 port = 0;
 
-    explicit Gui(GatewayConfig config = GatewayFixture::defaultConfig())
+    explicit Gui(GatewayConfig config = GatewayFixture::defaultConfig(), QString settingsFile = {})
     {
         config.dataDir = gw.dataDir.path();
-        window = std::make_unique<MainWindow>(gw.controller.get(), config, settings.filePath("gateway.ini"));
+        if (settingsFile.isEmpty())
+            settingsFile = settings.filePath("gateway.ini");
+        window = std::make_unique<MainWindow>(gw.controller.get(), config, settingsFile);
         window->show();
         port = gw.start(config);
         window->certificatesView()->confirm = [](const QString &) { return true; };
@@ -88,6 +92,8 @@ private slots:
     void portChangeKeepsSessions();
     void busyPortShowsErrorAndOldPortServes();
     void reservedPortNeedsConfirmation();
+    void applyStopStartKeepsTheNewPort();
+    void saveKeepsWhatItDoesNotOwn();
     void modelStaysCheapWithThousandsOfSessions();
     void modelIsAThrottleNotADebounce();
     void modelPendingStateIsBounded();
@@ -201,6 +207,9 @@ void TestGui::busyPortShowsErrorAndOldPortServes()
     QTest::mouseClick(settings->applyPortButton(), Qt::LeftButton);
     QVERIFY(QTest::qWaitFor([&] { return settings->portStatus()->text().contains("in use"); }, 5'000));
     QVERIFY(settings->portStatus()->text().contains(QString::number(gui.port))); // "still serving on …"
+    QCOMPARE(settings->portBox()->value(), int(gui.port)); // the field shows where it serves, not the refused port
+    QCOMPARE(settings->config().port, quint16(0));        // the next Start is unchanged
+    QVERIFY(!QFile::exists(gui.settings.filePath("gateway.ini"))); // nothing persisted
     TestClient client(gui.gw.caFile());
     QVERIFY(client.connectTo(gui.port));
 }
@@ -221,6 +230,105 @@ void TestGui::reservedPortNeedsConfirmation()
     QVERIFY(settings->applyPortButton()->isEnabled());
     settings->portBox()->setValue(443);
     QVERIFY(!settings->reservedConfirmation()->isVisibleTo(settings));
+}
+
+void TestGui::applyStopStartKeepsTheNewPort()
+{
+    Gui gui;
+    QTcpServer probe; // a free port to move to
+    QVERIFY(probe.listen(QHostAddress::LocalHost));
+    const quint16 next = probe.serverPort();
+    probe.close();
+    SettingsView *settings = gui.window->settingsView();
+    settings->portBox()->setValue(next);
+    QTest::mouseClick(settings->applyPortButton(), Qt::LeftButton);
+    QVERIFY(QTest::qWaitFor([&] { return gui.gw.controller->port() == next; }, 5'000));
+    QTRY_VERIFY_WITH_TIMEOUT(settings->portStatus()->text().contains("saved"), 5'000);
+    QString error;
+    const auto saved = GatewayConfig::fromFile(gui.settings.filePath("gateway.ini"), &error);
+    QVERIFY2(saved, qPrintable(error));
+    QCOMPARE(saved->port, next); // persisted for the next launch
+
+    QSignalSpy stopped(gui.gw.controller.get(), &GatewayController::stopped);
+    gui.window->stopAction()->trigger();
+    QVERIFY(stopped.wait(10'000));
+    QSignalSpy listening(gui.gw.controller.get(), &GatewayController::listening);
+    QVERIFY(gui.window->startAction()->isEnabled());
+    gui.window->startAction()->trigger();
+    QVERIFY(listening.wait(20'000));
+    QCOMPARE(gui.gw.controller->port(), next);
+    QCOMPARE(settings->portBox()->value(), int(next));
+    TestClient client(gui.gw.caFile());
+    QVERIFY(client.connectTo(next));
+    QVERIFY(client.pingRoundTrip(1));
+}
+
+void TestGui::saveKeepsWhatItDoesNotOwn()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("hand.ini"));
+    const QByteArray hand = "# hand-written, comments stay\n"
+                            "[gateway]\n"
+                            "name=gw.test\n"
+                            "listen=127.0.0.1\n"
+                            "port=0\n"
+                            "ping-interval=25   ; the carrier's NAT forgets after 30 s\n"
+                            "forward-headers=X-Forwarded-For\n"
+                            "\n"
+                            "[limits]\n"
+                            "max-streams=50\n"
+                            "\n"
+                            "[pki]\n"
+                            "cert-validity=90\n"
+                            "\n"
+                            "[host:old]\n"
+                            "uri=http://127.0.0.1:1/\n";
+    {
+        QFile out(file);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(hand);
+    }
+    QString error;
+    auto config = GatewayConfig::fromFile(file, &error);
+    QVERIFY2(config, qPrintable(error));
+    // As the command line would: --backend app=..., and the data directory from Gui.
+    QVERIFY(config->addHost(QStringLiteral("cli"), QStringLiteral("http://127.0.0.1:2/")).isEmpty());
+    Gui gui(*config, file);
+    SettingsView *settings = gui.window->settingsView();
+    settings->nameEdit()->setText(QStringLiteral("renamed.example"));
+    // The backend table: drop "old", keep "cli", add "app".
+    QTableWidget *hosts = settings->hostTable();
+    for (int row = hosts->rowCount() - 1; row >= 0; --row)
+        if (hosts->item(row, 0)->text() == u"old")
+            hosts->removeRow(row);
+    hosts->insertRow(hosts->rowCount());
+    hosts->setItem(hosts->rowCount() - 1, 0, new QTableWidgetItem(QStringLiteral("app")));
+    hosts->setItem(hosts->rowCount() - 1, 1, new QTableWidgetItem(QStringLiteral("http://127.0.0.1:8080/")));
+    QTest::mouseClick(settings->saveButton(), Qt::LeftButton);
+    QVERIFY2(settings->saveStatus()->text().contains("Saved"), qPrintable(settings->saveStatus()->text()));
+
+    QFile in(file);
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    const QByteArray text = in.readAll();
+    for (const char *kept : {"# hand-written, comments stay\n", "ping-interval=25   ; the carrier's NAT forgets after 30 s\n",
+                             "forward-headers=X-Forwarded-For\n", "\n[limits]\nmax-streams=50\n", "[pki]\ncert-validity=90\n",
+                             "listen=127.0.0.1\nport=0\n"})
+        QVERIFY2(text.contains(kept), kept);
+    QVERIFY(text.contains("name=renamed.example\n"));
+    QVERIFY(!text.contains("data-dir")); // never a command-line value
+    QVERIFY(!text.contains("[host:old]"));
+    QVERIFY(text.contains("[host:app]\nuri=http://127.0.0.1:8080/"));
+    QVERIFY(text.contains("[host:cli]")); // the table as the admin saved it, --backend rows included
+    const auto reread = GatewayConfig::fromFile(file, &error);
+    QVERIFY2(reread, qPrintable(error));
+    QCOMPARE(reread->name, QStringLiteral("renamed.example"));
+    QCOMPARE(reread->pingIntervalMs, 25'000);
+    QCOMPARE(reread->maxConcurrentStreams, 50);
+    QCOMPARE(reread->certificateValidityDays, 90);
+    QCOMPARE(settings->config().name, QStringLiteral("renamed.example")); // what the next Start uses
+    // A second Save with nothing changed writes nothing.
+    QTest::mouseClick(settings->saveButton(), Qt::LeftButton);
+    QVERIFY(settings->saveStatus()->text().contains("Nothing"));
 }
 
 void TestGui::modelStaysCheapWithThousandsOfSessions()
