@@ -26,9 +26,17 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->hide();
     m_table->setWordWrap(false);
-    m_table->setColumnWidth(SessionTableModel::PeerAddress, 150);
-    m_table->setColumnWidth(SessionTableModel::Client, 170);
-    m_table->setColumnWidth(SessionTableModel::Tls, 240);
+    // Every column visible without scrolling at the default 1280×800 window.
+    // (Fixed widths: ResizeToContents would measure every row at every update.)
+    m_table->setColumnWidth(SessionTableModel::PeerAddress, 120);
+    m_table->setColumnWidth(SessionTableModel::Client, 145);
+    m_table->setColumnWidth(SessionTableModel::Tls, 225);
+    m_table->setColumnWidth(SessionTableModel::Streams, 60);
+    m_table->setColumnWidth(SessionTableModel::Requests, 70);
+    for (int column : {SessionTableModel::BytesIn, SessionTableModel::BytesOut})
+        m_table->setColumnWidth(column, 75);
+    m_table->setColumnWidth(SessionTableModel::Since, 115);
+    m_table->horizontalHeader()->setMinimumSectionSize(40);
     m_filter->setPlaceholderText(tr("Filter by address, client tag, cipher…"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
@@ -50,8 +58,16 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
         if (row >= 0)
             m_table->selectRow(m_proxy->mapFromSource(m_model->index(row, 0)).row());
     });
+    confirm = Confirmation::messageBox(this);
     connect(m_disconnect, &QPushButton::clicked, this, [this] {
-        if (const quint64 id = selectedSessionId())
+        const quint64 id = selectedSessionId();
+        if (!id)
+            return;
+        const SeaCat::SessionInfo s = m_model->session(m_model->rowOf(id));
+        const QString peer = QStringLiteral("%1:%2").arg(s.peerAddress).arg(s.peerPort);
+        const QString who = s.clientTag.isEmpty() ? tr("the anonymous client at %1").arg(peer)
+                                                  : tr("client %1 at %2").arg(s.clientTag, peer);
+        if (confirm(tr("Disconnect %1? Its open streams are cut off.").arg(who)))
             emit disconnectRequested(id);
     });
 

@@ -1,6 +1,8 @@
 // Sessions tab: the live table (sortable, filterable), a detail pane, and "Disconnect".
 #pragma once
 
+#include "confirmation.h"
+
 #include <QWidget>
 
 class QLabel;
@@ -16,6 +18,8 @@ class SessionsView final : public QWidget
 
 public:
     explicit SessionsView(SessionTableModel *model, QWidget *parent = nullptr);
+    // Asks before Disconnect; tests replace it. Default: a QMessageBox.
+    Confirmation::Ask confirm;
     QTableView *table() const { return m_table; }
     QLineEdit *filter() const { return m_filter; }
     QPushButton *disconnectButton() const { return m_disconnect; }

@@ -73,7 +73,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
     case BytesIn: return Format::bytes(s.bytesIn);
     case BytesOut: return Format::bytes(s.bytesOut);
     case Since: return QLocale().toString(s.since.toLocalTime(), QLocale::ShortFormat);
-    case LastActivity: return QLocale().toString(s.lastActivity.toLocalTime().time(), QLocale::LongFormat);
+    case LastActivity: return s.lastActivity.toLocalTime().time().toString(QStringLiteral("HH:mm:ss")); // seconds matter, the zone does not
     }
     return {};
 }

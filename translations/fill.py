@@ -56,6 +56,18 @@ CS = {
  'Listening on %1 port %2, but not saved: %3': 'Naslouchá na %1, port %2, ale neuloženo: %3',
  '%1. The port is back to %2, where the gateway still serves.': '%1. Port je zpět na %2, kde brána dál obsluhuje klienty.',
  'Nothing changed.': 'Nic se nezměnilo.',
+ 'now': 'nyní',
+ '−%1 min': '−%1 min',
+ 'requests per second (left scale)': 'požadavky za sekundu (levá stupnice)',
+ 'open sessions (right scale)': 'otevřené relace (pravá stupnice)',
+ 'Client ID': 'ID klienta',
+ 'Subject: %1\nClient Tag: %2\nClient ID: %3\nKey: %4\nReceived: %5\nCertificate valid for %6 days, until %7': 'Subjekt: %1\nZnačka klienta: %2\nID klienta: %3\nKlíč: %4\nPřijato: %5\nCertifikát platný %6 dní, do %7',
+ 'Stop the gateway? %n session(s) will be closed.': ['Zastavit bránu? Bude ukončena %n relace.', 'Zastavit bránu? Budou ukončeny %n relace.', 'Zastavit bránu? Bude ukončeno %n relací.'],
+ 'Quit? The gateway stops and %n session(s) will be closed.': ['Ukončit? Brána se zastaví a bude ukončena %n relace.', 'Ukončit? Brána se zastaví a budou ukončeny %n relace.', 'Ukončit? Brána se zastaví a bude ukončeno %n relací.'],
+ 'Certificates (%1 pending)': 'Certifikáty (čekající: %1)',
+ 'the anonymous client at %1': 'anonymního klienta na %1',
+ 'client %1 at %2': 'klienta %1 na %2',
+ 'Disconnect %1? Its open streams are cut off.': 'Odpojit %1? Jeho otevřené proudy budou přerušeny.',
 }
 DE = {
  'requests/s': 'Anfragen/s', 'sessions': 'Sitzungen',
@@ -110,6 +122,18 @@ DE = {
  'Listening on %1 port %2, but not saved: %3': 'Lauscht auf %1, Port %2, aber nicht gespeichert: %3',
  '%1. The port is back to %2, where the gateway still serves.': '%1. Der Port steht wieder auf %2, wo das Gateway weiter bedient.',
  'Nothing changed.': 'Nichts geändert.',
+ 'now': 'jetzt',
+ '−%1 min': '−%1 min',
+ 'requests per second (left scale)': 'Anfragen pro Sekunde (linke Skala)',
+ 'open sessions (right scale)': 'offene Sitzungen (rechte Skala)',
+ 'Client ID': 'Client-ID',
+ 'Subject: %1\nClient Tag: %2\nClient ID: %3\nKey: %4\nReceived: %5\nCertificate valid for %6 days, until %7': 'Subjekt: %1\nClient-Tag: %2\nClient-ID: %3\nSchlüssel: %4\nEmpfangen: %5\nZertifikat gültig für %6 Tage, bis %7',
+ 'Stop the gateway? %n session(s) will be closed.': ['Gateway stoppen? %n Sitzung wird geschlossen.', 'Gateway stoppen? %n Sitzungen werden geschlossen.'],
+ 'Quit? The gateway stops and %n session(s) will be closed.': ['Beenden? Das Gateway stoppt und %n Sitzung wird geschlossen.', 'Beenden? Das Gateway stoppt und %n Sitzungen werden geschlossen.'],
+ 'Certificates (%1 pending)': 'Zertifikate (%1 offen)',
+ 'the anonymous client at %1': 'den anonymen Client an %1',
+ 'client %1 at %2': 'Client %1 an %2',
+ 'Disconnect %1? Its open streams are cut off.': '%1 trennen? Seine offenen Streams werden abgebrochen.',
 }
 
 def fill(path, table):

@@ -1,5 +1,6 @@
 // The real widgets against a real engine on loopback (QT_QPA_PLATFORM=offscreen).
 // With SEACAT_SCREENSHOT_DIR set, screenshots() also renders every view with data.
+#include "activitychart.h"
 #include "certificatesview.h"
 #include "codec/framewriter.h"
 #include "client/enrolment.h"
@@ -49,7 +50,17 @@ struct Gui {
         window = std::make_unique<MainWindow>(gw.controller.get(), config, settingsFile);
         window->show();
         port = gw.start(config);
-        window->certificatesView()->confirm = [](const QString &) { return true; };
+        window->certificatesView()->confirm = [this](const QString &q) { return answer(q); };
+        window->sessionsView()->confirm = [this](const QString &q) { return answer(q); };
+        window->confirm = [this](const QString &q) { return answer(q); };
+    }
+    // Every confirmation the window asked for, answered with `yes`.
+    QStringList questions;
+    bool yes = true;
+    bool answer(const QString &question)
+    {
+        questions << question;
+        return yes;
     }
 };
 
@@ -93,6 +104,7 @@ private slots:
     void busyPortShowsErrorAndOldPortServes();
     void reservedPortNeedsConfirmation();
     void applyStopStartKeepsTheNewPort();
+    void stopAndQuitAskWhileSessionsAreOpen();
     void saveKeepsWhatItDoesNotOwn();
     void modelStaysCheapWithThousandsOfSessions();
     void modelIsAThrottleNotADebounce();
@@ -144,6 +156,13 @@ void TestGui::disconnectFromTheView()
     view->filter()->clear();
     view->table()->selectRow(0);
     QVERIFY(view->disconnectButton()->isEnabled());
+    gui.yes = false; // asked, naming the client; "No" keeps it
+    QTest::mouseClick(view->disconnectButton(), Qt::LeftButton);
+    QCOMPARE(gui.questions.size(), 1);
+    QVERIFY2(gui.questions.first().contains(QStringLiteral("anonymous client at 127.0.0.1:%1").arg(client.socket.localPort())),
+             qPrintable(gui.questions.first()));
+    QVERIFY(client.pingRoundTrip(1));
+    gui.yes = true;
     QTest::mouseClick(view->disconnectButton(), Qt::LeftButton);
     QVERIFY(client.waitForDisconnected(5'000));
 }
@@ -161,11 +180,22 @@ void TestGui::csrApprovedFromTheView()
     CertificatesView *view = gui.window->certificatesView();
     QVERIFY(QTest::qWaitFor([&] { return view->csrTable()->rowCount() == 1; }, 5'000));
     QCOMPARE(view->csrTable()->item(0, 2)->text(), clientKeyIdFromKeyBytes(publicKeyBits(key.get())).tag);
-    QCOMPARE(view->csrTable()->item(0, 4)->text(), QStringLiteral("CN=phone-1"));
+    QCOMPARE(view->csrTable()->item(0, 5)->text(), QStringLiteral("CN=phone-1"));
+    const auto id = clientKeyIdFromKeyBytes(publicKeyBits(key.get()));
+    QCOMPARE(gui.window->tabs()->tabText(1), QStringLiteral("Certificates (1 pending)"));
+    QCOMPARE(view->csrTable()->item(0, 3)->text(), id.id.left(16) + QStringLiteral("…"));
     view->csrTable()->selectRow(0);
     QTest::mouseClick(view->approveButton(), Qt::LeftButton);
+    // The admin sees who asks before approving.
+    QCOMPARE(gui.questions.size(), 1);
+    const QString question = gui.questions.first();
+    for (const QString &part : {QStringLiteral("Subject: CN=phone-1"), QStringLiteral("Client Tag: ") + id.tag,
+                                QStringLiteral("Client ID: ") + id.id.left(16), QStringLiteral("RSA"), QStringLiteral("2048"),
+                                QStringLiteral("valid for 365 days")})
+        QVERIFY2(question.contains(part), qPrintable(part + QStringLiteral(" not in: ") + question));
     QVERIFY(QTest::qWaitFor([&] { return view->certificateTable()->rowCount() == 1; }, 5'000));
     QCOMPARE(view->csrTable()->rowCount(), 0);
+    QCOMPARE(gui.window->tabs()->tabText(1), QStringLiteral("Certificates"));
     QByteArray der;
     QObject::connect(&client, &SeaCatClient::certificateAnswer, &client, [&der](quint16, bool, const QByteArray &d) { der = d; });
     client.queryCertificate(publicKeyBits(key.get()));
@@ -230,6 +260,39 @@ void TestGui::reservedPortNeedsConfirmation()
     QVERIFY(settings->applyPortButton()->isEnabled());
     settings->portBox()->setValue(443);
     QVERIFY(!settings->reservedConfirmation()->isVisibleTo(settings));
+}
+
+void TestGui::stopAndQuitAskWhileSessionsAreOpen()
+{
+    Gui gui;
+    TestClient client(gui.gw.caFile());
+    QVERIFY(client.connectTo(gui.port));
+    QVERIFY(client.pingRoundTrip(1));
+    QVERIFY(QTest::qWaitFor([&] { return gui.window->sessionCountLabel()->text() == u"1 session(s)"; }, 5'000));
+    QVERIFY(QTest::qWaitFor([&] { return gui.window->chart()->sampleCount() > 1; }, 5'000));
+    QVERIFY(!gui.window->chart()->grab().isNull()); // axis, scales and legend paint
+
+    gui.yes = false;
+    QVERIFY(!gui.window->close()); // quit refused: still running, still serving
+    QVERIFY(gui.window->isVisible());
+    gui.window->stopAction()->trigger();
+    QCOMPARE(gui.questions.size(), 2);
+    QVERIFY2(gui.questions.last().contains(QStringLiteral("1 session")), qPrintable(gui.questions.last()));
+    QVERIFY(client.pingRoundTrip(3));
+
+    gui.yes = true;
+    QSignalSpy stopped(gui.gw.controller.get(), &GatewayController::stopped);
+    gui.window->stopAction()->trigger();
+    QVERIFY(stopped.wait(10'000));
+    QVERIFY(client.waitForDisconnected(5'000));
+    QCOMPARE(gui.window->listeningLabel()->text(), QStringLiteral("stopped"));
+    QTest::qWait(1'200); // a late statistics tick must not bring the old numbers back
+    QVERIFY2(gui.window->sessionCountLabel()->text().isEmpty(), qPrintable(gui.window->sessionCountLabel()->text()));
+    QVERIFY(gui.window->ratesLabel()->text().isEmpty());
+    QCOMPARE(gui.window->sessionModel()->rowCount(), 0);
+    const qsizetype asked = gui.questions.size();
+    QVERIFY(gui.window->close()); // nothing open: no question
+    QCOMPARE(gui.questions.size(), asked);
 }
 
 void TestGui::applyStopStartKeepsTheNewPort()
@@ -546,7 +609,7 @@ void TestGui::screenshots()
     config.addHost(QStringLiteral("app"), QStringLiteral("http://127.0.0.1:8080/"));
     config.addHost(QStringLiteral("shop"), QStringLiteral("https://shop.internal/api/"));
     Gui gui(config);
-    gui.window->resize(1100, 700);
+    gui.window->resize(1280, 800);
     // Data: a few sessions, pending and issued certificates, log lines.
     std::vector<std::unique_ptr<TestClient>> clients;
     for (int i = 0; i < 4; ++i) {
@@ -594,7 +657,7 @@ void TestGui::screenshots()
     QCoreApplication::installTranslator(&czech);
     QLocale::setDefault(QLocale(QStringLiteral("cs")));
     MainWindow cs(gui.gw.controller.get(), config, gui.settings.filePath("gateway.ini"));
-    cs.resize(1100, 700);
+    cs.resize(1280, 800);
     cs.show();
     cs.tabs()->setCurrentIndex(1);
     QTest::qWait(1'200);
