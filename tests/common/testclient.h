@@ -32,6 +32,14 @@ public:
 
     bool connectTo(quint16 port, int timeoutMs = 10'000)
     {
+        startConnect(port);
+        return QTest::qWaitFor([this] { return socket.isEncrypted() || socket.state() == QAbstractSocket::UnconnectedState; }, timeoutMs)
+            && socket.isEncrypted();
+    }
+
+    // Starts the connection and returns at once; what is sent meanwhile goes out after the handshake.
+    void startConnect(quint16 port)
+    {
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
         tls.setProtocol(QSsl::TlsV1_2);
         tls.setCiphers({QSslCipher(QStringLiteral("ECDHE-RSA-AES256-SHA384"))});
@@ -40,8 +48,6 @@ public:
         tls.setSslOption(QSsl::SslOptionDisableServerNameIndication, true);
         socket.setSslConfiguration(tls);
         socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
-        return QTest::qWaitFor([this] { return socket.isEncrypted() || socket.state() == QAbstractSocket::UnconnectedState; }, timeoutMs)
-            && socket.isEncrypted();
     }
 
     void send(const QByteArray &bytes) { socket.write(bytes); }

@@ -4,15 +4,12 @@
 # takes "--name X" as its WM_CLASS option unless main() gets to it first, and the offscreen
 # tests never see that. For "--name X" and "--name=X" this checks the server certificate's CN and
 # that seacat-client, which verifies the host name, reaches the gateway under that name.
-# Usage: name_on_xcb.sh SEACAT_GATEWAY SEACAT_CLIENT   (re-runs itself inside xvfb-run)
+# Usage: name_on_xcb.sh SEACAT_GATEWAY SEACAT_CLIENT   (re-runs itself inside xvfb.sh)
 set -euo pipefail
 
 if [ "${1:-}" != --inside ]; then
-    for tool in xvfb-run xauth Xvfb openssl; do
-        command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing; scripts/install-deps.sh installs it" >&2; exit 1; }
-    done
-    # -a: a free display number, other tests may run their own Xvfb at the same time.
-    exec xvfb-run -a -s '-screen 0 1280x800x24' "$0" --inside "$@"
+    command -v openssl >/dev/null || { echo "FAIL: openssl is missing; scripts/install-deps.sh installs it" >&2; exit 1; }
+    exec "$(dirname "$0")/xvfb.sh" "$0" --inside "$@"
 fi
 gateway=$2 client=$3
 work=$(mktemp -d)
@@ -28,7 +25,7 @@ trap cleanup EXIT
 # A home of its own: GUI mode reads ~/.config/seacat-gateway/seacat-gateway.ini when present.
 export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/share XDG_RUNTIME_DIR=$work/runtime
 mkdir -p "$HOME" && mkdir -m700 "$XDG_RUNTIME_DIR"
-export QT_QPA_PLATFORM=xcb
+[ "$QT_QPA_PLATFORM" = xcb ] # set by xvfb.sh
 
 check() { # label expected-name gateway-args...
     local label=$1 name=$2
