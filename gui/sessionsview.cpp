@@ -1,6 +1,6 @@
 #include "sessionsview.h"
-#include "format.h"
-#include "sessiontablemodel.h"
+
+#include <utility>
 
 #include <QHeaderView>
 #include <QLabel>
@@ -11,11 +11,26 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "format.h"
+#include "sessiontablemodel.h"
+
 SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     : QWidget(parent), m_model(model), m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView),
       m_filter(new QLineEdit), m_disconnect(new QPushButton(tr("Disconnect"))), m_details(new QLabel)
 {
+    // When the selected session goes, QAbstractItemView (single selection) selects the next row;
+    // a second click on Disconnect would then drop a session the admin never chose. The source
+    // model is watched before the proxy is attached, so this runs before the view moves anything.
+    connect(model, &QAbstractItemModel::rowsAboutToBeRemoved, this, [this](const QModelIndex &, int first, int last) {
+        const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+        const int row = rows.isEmpty() ? -1 : m_proxy->mapToSource(rows.first()).row();
+        m_selectedRowRemoved = row >= first && row <= last;
+    });
     m_proxy->setSourceModel(model);
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, [this] {
+        if (std::exchange(m_selectedRowRemoved, false))
+            m_table->selectionModel()->clear();
+    });
     m_proxy->setSortRole(SessionTableModel::RawDataRole);
     m_proxy->setFilterKeyColumn(-1);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);

@@ -41,4 +41,5 @@ private:
     QPushButton *m_disconnect;
     QLabel *m_details;
     quint64 m_keptSessionId = 0;
+    bool m_selectedRowRemoved = false;
 };

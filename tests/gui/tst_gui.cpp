@@ -220,9 +220,16 @@ void TestGui::disconnectFromTheView()
     QVERIFY2(gui.questions.first().contains(QStringLiteral("anonymous client at 127.0.0.1:%1").arg(client.socket.localPort())),
              qPrintable(gui.questions.first()));
     QVERIFY(client.pingRoundTrip(1));
+    TestClient other(gui.gw.caFile());
+    QVERIFY(other.connectTo(gui.port));
+    QVERIFY(QTest::qWaitFor([&] { return view->table()->model()->rowCount() == 2; }, 5'000));
     gui.yes = true;
     QTest::mouseClick(view->disconnectButton(), Qt::LeftButton);
     QVERIFY(client.waitForDisconnected(5'000));
+    QVERIFY(QTest::qWaitFor([&] { return view->table()->model()->rowCount() == 1; }, 5'000));
+    // The selection does not jump to the next session: a second click must not disconnect it.
+    QCOMPARE(view->selectedSessionId(), quint64(0));
+    QVERIFY(!view->disconnectButton()->isEnabled());
 }
 
 void TestGui::csrApprovedFromTheView()
