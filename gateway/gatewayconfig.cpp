@@ -261,9 +261,10 @@ QByteArray editIni(const QByteArray &ini, const QList<IniEdit> &edits)
     QHash<QByteArray, int> insertAfter;   // section → index in `out` of its last key (or header)
     QByteArray section;
     bool dropping = false;
+    // Sections match without regard to case ([host:App] is host "app" to the reader); keys exactly.
     const auto findEdit = [&edits](const QByteArray &sectionName, const QByteArray &key) {
         for (int i = 0; i < edits.size(); ++i)
-            if (edits[i].section.toUtf8() == sectionName && edits[i].key.toUtf8() == key)
+            if (edits[i].section.toUtf8().compare(sectionName, Qt::CaseInsensitive) == 0 && edits[i].key.toUtf8() == key)
                 return i;
         return -1;
     };
@@ -278,8 +279,8 @@ QByteArray editIni(const QByteArray &ini, const QList<IniEdit> &edits)
                 continue;
             }
             out.append(line);
-            if (!insertAfter.contains(section))
-                insertAfter.insert(section, int(out.size()) - 1);
+            if (!insertAfter.contains(section.toLower()))
+                insertAfter.insert(section.toLower(), int(out.size()) - 1);
             continue;
         }
         if (dropping)
@@ -294,8 +295,8 @@ QByteArray editIni(const QByteArray &ini, const QList<IniEdit> &edits)
         } else {
             out.append(line);
         }
-        if (!key.isNull() && insertAfter.contains(section))
-            insertAfter[section] = int(out.size()) - 1;
+        if (!key.isNull() && insertAfter.contains(section.toLower()))
+            insertAfter[section.toLower()] = int(out.size()) - 1;
     }
     // Keys of sections that exist, after their section's last key; highest position first so
     // the positions still to use stay valid.
@@ -308,8 +309,8 @@ QByteArray editIni(const QByteArray &ini, const QList<IniEdit> &edits)
             continue;
         const QByteArray name = e.section.toUtf8();
         const QByteArray line = e.key.toUtf8() + '=' + iniValue(e.value);
-        if (insertAfter.contains(name)) {
-            inserts[insertAfter.value(name)].append(line);
+        if (insertAfter.contains(name.toLower())) {
+            inserts[insertAfter.value(name.toLower())].append(line);
         } else {
             if (!newSectionLines.contains(name))
                 newSections.append(name);

@@ -21,8 +21,8 @@
 using namespace SeaCat;
 
 MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &config, const QString &settingsFile, QWidget *parent)
-    : QMainWindow(parent), confirm(Confirmation::messageBox(this)), m_controller(controller), m_config(config), m_sessions(new SessionTableModel(this)),
-      m_sessionsView(new SessionsView(m_sessions)), m_certificatesView(new CertificatesView),
+    : QMainWindow(parent), confirm(Confirmation::messageBox(this)), m_controller(controller), m_config(config),
+      m_sessions(new SessionTableModel(this)), m_sessionsView(new SessionsView(m_sessions)), m_certificatesView(new CertificatesView),
       m_settingsView(new SettingsView(config, settingsFile)), m_logView(new LogView), m_chart(new ActivityChart),
       m_tabs(new QTabWidget), m_listening(new QLabel), m_mode(new QLabel), m_sessionCount(new QLabel), m_rates(new QLabel),
       m_uptime(new QLabel)

@@ -41,7 +41,7 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->hide();
     m_table->setWordWrap(false);
-    // Every column visible without scrolling at the default 1280×800 window.
+    // Widths that keep every column in view in the default 1280×800 window.
     // (Fixed widths: ResizeToContents would measure every row at every update.)
     m_table->setColumnWidth(SessionTableModel::PeerAddress, 120);
     m_table->setColumnWidth(SessionTableModel::Client, 145);

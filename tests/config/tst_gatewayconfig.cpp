@@ -52,6 +52,9 @@ void TestGatewayConfig::editIni_data()
         << QByteArray("[gateway]\nport=1\n\n[host:old]\nuri=http://old/\n\n[host:app]\nuri=http://app/\n")
         << QList<IniEdit>{{"host:old", {}, {}, true}}
         << QByteArray("[gateway]\nport=1\n\n[host:app]\nuri=http://app/\n");
+    QTest::newRow("sections match without case") << QByteArray("[host:App]\nuri=http://a/\n[host:Old]\nuri=http://o/\n")
+                                                 << QList<IniEdit>{{"host:app", "uri", "http://b/"}, {"host:old", {}, {}, true}}
+                                                 << QByteArray("[host:App]\nuri=http://b/\n");
     QTest::newRow("key removed") << QByteArray("[gateway]\nport=1\nmode=anonymous\n")
                                  << QList<IniEdit>{{"gateway", "port", {}, true}} << QByteArray("[gateway]\nmode=anonymous\n");
     QTest::newRow("CRLF kept") << QByteArray("[gateway]\r\nport=1\r\n; c\r\n") << QList<IniEdit>{{"gateway", "port", "2"}}
