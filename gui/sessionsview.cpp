@@ -6,6 +6,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
@@ -44,8 +45,8 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     // Widths that keep every column in view in the default 1280×800 window.
     // (Fixed widths: ResizeToContents would measure every row at every update.)
     m_table->setColumnWidth(SessionTableModel::PeerAddress, 120);
-    m_table->setColumnWidth(SessionTableModel::Client, 145);
-    m_table->setColumnWidth(SessionTableModel::Tls, 225);
+    m_table->setColumnWidth(SessionTableModel::Client, 175); // a whole Client Tag
+    m_table->setColumnWidth(SessionTableModel::Tls, 195);
     m_table->setColumnWidth(SessionTableModel::Streams, 60);
     m_table->setColumnWidth(SessionTableModel::Requests, 70);
     for (int column : {SessionTableModel::BytesIn, SessionTableModel::BytesOut})
@@ -90,7 +91,12 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     splitter->addWidget(m_table);
     auto *side = new QWidget;
     auto *sideLayout = new QVBoxLayout(side);
-    sideLayout->addWidget(m_details, 1);
+    // Twenty recent streams and the telemetry are taller than a 1280×800 window has room for.
+    auto *detailsScroll = new QScrollArea;
+    detailsScroll->setWidget(m_details);
+    detailsScroll->setWidgetResizable(true);
+    detailsScroll->setFrameShape(QFrame::NoFrame);
+    sideLayout->addWidget(detailsScroll, 1);
     sideLayout->addWidget(m_disconnect);
     splitter->addWidget(side);
     splitter->setStretchFactor(0, 3);

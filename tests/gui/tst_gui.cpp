@@ -34,6 +34,7 @@
 #include <QThread>
 #include <QTranslator>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 
@@ -763,43 +764,81 @@ void TestGui::screenshots()
     if (dir.isEmpty())
         QSKIP("set SEACAT_SCREENSHOT_DIR (scripts/screenshots.sh does)");
     QDir().mkpath(dir);
+    // A busy gateway: authenticated clients getting 200s from a real backend, an anonymous
+    // client with telemetry, pending requests, a chart with some seconds of traffic.
+    TestBackend backend;
+    QVERIFY(backend.listen());
+    const QString gatewayName = QStringLiteral("gateway.example.com");
     GatewayConfig config = GatewayFixture::defaultConfig();
-    config.name = QStringLiteral("gateway.example.com");
-    config.addHost(QStringLiteral("app"), QStringLiteral("http://127.0.0.1:8080/"));
-    config.addHost(QStringLiteral("shop"), QStringLiteral("https://shop.internal/api/"));
+    config.name = gatewayName;
+    QVERIFY(config.addHost(QStringLiteral("app"), backend.url()).isEmpty());
+    QVERIFY(config.addHost(QStringLiteral("shop"), QStringLiteral("https://shop.internal/api/")).isEmpty());
     Gui gui(config);
+    config.dataDir = gui.gw.dataDir.path();
     gui.window->resize(1280, 800);
-    // Data: a few sessions, pending and issued certificates, log lines.
-    std::vector<std::unique_ptr<TestClient>> clients;
-    for (int i = 0; i < 4; ++i) {
-        clients.push_back(std::make_unique<TestClient>(gui.gw.caFile(), QStringLiteral("gateway.example.com")));
-        QVERIFY(clients.back()->connectTo(gui.port));
-        QVERIFY(clients.back()->pingRoundTrip(1));
-        static const char blob[] = "osv\x1f" "14\0hwm\x1fPixel 8\0plv\x1f" "2.1\0";
-        clients.back()->send(serialize(TelemetryCapabilities{1, QByteArray(blob, sizeof blob)}));
-        for (quint32 id = 1; id <= 2 * quint32(i + 2); id += 2)
-            clients.back()->send(serialize(SynStream{id, true, 1, "app", "GET", "/catalog?page=" + QByteArray::number(id), {}}));
-    }
-    std::vector<std::unique_ptr<QTemporaryDir>> ids;
+    const SeaCatClient::Options anonymous{QStringLiteral("127.0.0.1"), gui.port, gui.gw.caFile(), gatewayName, {}, {}};
+
+    // Five devices enrol over one anonymous session; three are approved from the view.
     SeaCatClient enrolling;
-    SeaCatClient::Options options{QStringLiteral("127.0.0.1"), gui.port, gui.gw.caFile(), QStringLiteral("gateway.example.com"), {}, {}};
-    QVERIFY(enrolling.connectToGateway(options).isEmpty());
+    QVERIFY(enrolling.connectToGateway(anonymous).isEmpty());
     QVERIFY(QTest::qWaitFor([&] { return enrolling.isConnected(); }, 5'000));
+    std::vector<std::unique_ptr<QTemporaryDir>> ids;
+    QList<QByteArray> keyBits;
     QString error;
-    for (const QString &subject : {QStringLiteral("CN=phone-17,O=Example"), QString(), QStringLiteral("CN=tablet-3,O=Example")}) {
+    for (const QString &subject : {QStringLiteral("CN=phone-17,O=Example"), QStringLiteral("CN=tablet-3,O=Example"),
+                                   QStringLiteral("CN=kiosk-1,O=Example"), QString(), QStringLiteral("CN=phone-22,O=Example")}) {
         ids.push_back(std::make_unique<QTemporaryDir>());
-        KeyPtr key = Enrolment::loadOrCreateKey(ids.back()->path(), subject.isEmpty() ? Enrolment::KeyType::EcP256 : Enrolment::KeyType::Rsa2048, &error);
+        const auto type = subject.contains(u"kiosk") || subject.isEmpty() ? Enrolment::KeyType::EcP256 : Enrolment::KeyType::Rsa2048;
+        KeyPtr key = Enrolment::loadOrCreateKey(ids.back()->path(), type, &error);
+        QVERIFY2(key, qPrintable(error));
+        keyBits << publicKeyBits(key.get());
         enrolling.sendCsr(Enrolment::makeCsr(key.get(), subject, &error));
     }
     CertificatesView *certs = gui.window->certificatesView();
-    QVERIFY(QTest::qWaitFor([&] { return certs->csrTable()->rowCount() == 3; }, 5'000));
-    certs->csrTable()->selectRow(0);
-    QTest::mouseClick(certs->approveButton(), Qt::LeftButton);
-    QVERIFY(QTest::qWaitFor([&] { return certs->certificateTable()->rowCount() == 1; }, 5'000));
-    QTest::qWait(1'500); // chart samples and batched session updates
+    QVERIFY(QTest::qWaitFor([&] { return certs->csrTable()->rowCount() == 5; }, 5'000));
+    constexpr int Approved = 3;
+    for (int i = 0; i < Approved; ++i) {
+        certs->csrTable()->selectRow(0);
+        QTest::mouseClick(certs->approveButton(), Qt::LeftButton);
+        QVERIFY(QTest::qWaitFor([&] { return certs->certificateTable()->rowCount() == i + 1; }, 5'000));
+    }
+    QByteArray der;
+    QObject::connect(&enrolling, &SeaCatClient::certificateAnswer, &enrolling, [&der](quint16, bool, const QByteArray &d) { der = d; });
+    std::vector<std::unique_ptr<SeaCatClient>> devices;
+    for (int i = 0; i < Approved; ++i) {
+        der.clear();
+        enrolling.queryCertificate(keyBits[i]);
+        QVERIFY(QTest::qWaitFor([&] { return !der.isEmpty(); }, 5'000));
+        QCOMPARE(Enrolment::saveCertificate(ids[size_t(i)]->path(), der), QString());
+        SeaCatClient::Options options = anonymous;
+        options.certFile = QDir(ids[size_t(i)]->path()).filePath(Enrolment::CertFile);
+        options.keyFile = QDir(ids[size_t(i)]->path()).filePath(Enrolment::KeyFile);
+        devices.push_back(std::make_unique<SeaCatClient>());
+        QVERIFY(devices.back()->connectToGateway(options).isEmpty());
+        QVERIFY(QTest::qWaitFor([&] { return devices.back()->isConnected(); }, 5'000));
+    }
+    TestClient phone(gui.gw.caFile(), gatewayName); // anonymous, with telemetry
+    QVERIFY(phone.connectTo(gui.port));
+    static const char blob[] = "osv\x1f" "14\0hwm\x1fPixel 8\0plv\x1f" "2.1\0";
+    QVERIFY(phone.pingRoundTrip(1));
+    phone.send(serialize(TelemetryCapabilities{1, QByteArray(blob, sizeof blob)}));
+
+    // Some seconds of requests, faster over time, so the chart has a shape.
+    std::deque<ClientResponse> responses;
+    int ticks = 0;
+    QTimer traffic;
+    connect(&traffic, &QTimer::timeout, this, [&] {
+        ++ticks;
+        for (size_t i = 0; i < devices.size(); ++i)
+            if (ticks % int(4 - i) == 0 || ticks > 20)
+                startRequest(*devices[i], responses.emplace_back(), "GET", QStringLiteral("http://app.seacat/hello"));
+    });
+    traffic.start(100);
+    QTest::qWait(7'000); // the traffic goes on while the views are captured
     QTableView *table = gui.window->sessionsView()->table();
-    for (int row = 0; row < table->model()->rowCount(); ++row) // a session with requests and telemetry
-        if (table->model()->index(row, SessionTableModel::Requests).data().toInt() > 2) {
+    for (int row = 0; row < table->model()->rowCount(); ++row) // an authenticated session with requests
+        if (table->model()->index(row, SessionTableModel::Client).data().toString().startsWith(u'[')
+            && table->model()->index(row, SessionTableModel::Requests).data().toInt() > 10) {
             table->selectRow(row);
             break;
         }
@@ -810,6 +849,11 @@ void TestGui::screenshots()
         QTest::qWait(100);
         QVERIFY(gui.window->grab().save(QDir(dir).filePath(names[tab] + QStringLiteral(".png"))));
     }
+    traffic.stop();
+    QVERIFY(QTest::qWaitFor([&] {
+        return std::all_of(responses.begin(), responses.end(), [](const ClientResponse &r) { return r.finished || r.reset; });
+    }, 10'000));
+    QVERIFY(std::all_of(responses.begin(), responses.end(), [](const ClientResponse &r) { return r.status == 200; }));
     // One in Czech: a window built with the translator installed.
     QTranslator czech;
     QVERIFY(czech.load(QLocale(QStringLiteral("cs")), QStringLiteral("seacat"), QStringLiteral("_"), QStringLiteral(":/i18n")));
@@ -819,7 +863,7 @@ void TestGui::screenshots()
     cs.resize(1280, 800);
     cs.show();
     cs.tabs()->setCurrentIndex(1);
-    QTest::qWait(1'200);
+    QVERIFY(QTest::qWaitFor([&] { return cs.certificatesView()->csrTable()->rowCount() == 2; }, 5'000)); // the CA and the lists
     QVERIFY(cs.grab().save(QDir(dir).filePath(QStringLiteral("certificates-cs.png"))));
     QCoreApplication::removeTranslator(&czech);
     QLocale::setDefault(QLocale::c());
