@@ -15,6 +15,7 @@
 #include <QStandardPaths>
 #include <QTranslator>
 #include <memory>
+#include <vector>
 
 #include <cstdio>
 
@@ -78,6 +79,26 @@ QString buildConfig(const QCommandLineParser &parser, GatewayConfig *config)
     return {};
 }
 
+// Qt's xcb platform plugin takes "-name X" and "--name X" (its WM_CLASS option) out of argv
+// before QCommandLineParser runs, so the gateway name would be dropped silently in GUI mode on
+// X11 (QT64-NOTES §6). The plugin leaves "--name=X" alone: both spellings are joined into that
+// form before QApplication sees the arguments. Everything after "--" is left as it is.
+std::vector<QByteArray> joinNameOption(int argc, char *argv[])
+{
+    std::vector<QByteArray> args;
+    int i = 0;
+    for (; i < argc && qstrcmp(argv[i], "--") != 0; ++i) {
+        const QByteArray arg(argv[i]);
+        if ((arg == "--name" || arg == "-name") && i + 1 < argc)
+            args.push_back("--name=" + QByteArray(argv[++i]));
+        else
+            args.push_back(arg);
+    }
+    for (; i < argc; ++i)
+        args.emplace_back(argv[i]);
+    return args;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -91,8 +112,16 @@ int main(int argc, char *argv[])
     const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
         || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
     const bool gui = !headlessFlag && !pkiCommand && display;
-    std::unique_ptr<QCoreApplication> application = gui ? std::make_unique<QApplication>(argc, argv)
-                                                         : std::make_unique<QCoreApplication>(argc, argv);
+    // QApplication keeps argc/argv for its lifetime: both live until main returns.
+    std::vector<QByteArray> arguments = joinNameOption(argc, argv);
+    std::vector<char *> argumentPointers;
+    for (QByteArray &arg : arguments)
+        argumentPointers.push_back(arg.data());
+    argumentPointers.push_back(nullptr);
+    int argumentCount = int(arguments.size());
+    std::unique_ptr<QCoreApplication> application = gui
+        ? std::make_unique<QApplication>(argumentCount, argumentPointers.data())
+        : std::make_unique<QCoreApplication>(argumentCount, argumentPointers.data());
     QCoreApplication &app = *application;
     QCoreApplication::setApplicationName(QStringLiteral("seacat-gateway"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PROJECT_VERSION_STRING));

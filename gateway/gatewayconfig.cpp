@@ -1,6 +1,9 @@
 #include "gatewayconfig.h"
 #include "backend/requestmapping.h"
+#include "atomicfile.h"
 
+#include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QHostInfo>
 #include <QSettings>
@@ -212,6 +215,137 @@ std::optional<GatewayConfig> GatewayConfig::fromFile(const QString &path, QStrin
         return std::nullopt;
     }
     return config;
+}
+
+namespace {
+
+// A value as QSettings' INI reader gives it back: quoted when it holds a list separator, a
+// comment start, a quote, a backslash or edge spaces; '@' starts QSettings' typed values.
+QByteArray iniValue(const QString &text)
+{
+    QByteArray value = text.toUtf8();
+    if (value.startsWith('@'))
+        value.prepend('@');
+    const bool quote = value.contains(',') || value.contains(';') || value.contains('"') || value.contains('\\')
+        || value.contains('#') || value != value.trimmed();
+    if (!quote)
+        return value;
+    value.replace("\\", "\\\\").replace("\"", "\\\"");
+    return '"' + value + '"';
+}
+
+// The section a header line opens, or a null array when the line is no header.
+QByteArray iniSection(const QByteArray &trimmed)
+{
+    if (!trimmed.startsWith('[') || !trimmed.contains(']'))
+        return {};
+    return trimmed.mid(1, trimmed.indexOf(']') - 1).trimmed();
+}
+
+// The key of a "key = value" line, or a null array for blank lines and comments.
+QByteArray iniKey(const QByteArray &trimmed)
+{
+    if (trimmed.isEmpty() || trimmed.startsWith(';') || trimmed.startsWith('#') || !trimmed.contains('='))
+        return {};
+    return trimmed.left(trimmed.indexOf('=')).trimmed();
+}
+
+} // namespace
+
+QByteArray editIni(const QByteArray &ini, const QList<IniEdit> &edits)
+{
+    QList<QByteArray> lines = ini.split('\n');
+    if (!lines.isEmpty() && lines.last().isEmpty())
+        lines.removeLast(); // the final newline, put back on output
+    QList<QByteArray> out;
+    QSet<int> done;                       // indices into `edits`
+    QHash<QByteArray, int> insertAfter;   // section → index in `out` of its last key (or header)
+    QByteArray section;
+    bool dropping = false;
+    // Sections match without regard to case ([host:App] is host "app" to the reader); keys exactly.
+    const auto findEdit = [&edits](const QByteArray &sectionName, const QByteArray &key) {
+        for (int i = 0; i < edits.size(); ++i)
+            if (edits[i].section.toUtf8().compare(sectionName, Qt::CaseInsensitive) == 0 && edits[i].key.toUtf8() == key)
+                return i;
+        return -1;
+    };
+    for (const QByteArray &line : std::as_const(lines)) {
+        const QByteArray trimmed = line.trimmed();
+        if (const QByteArray header = iniSection(trimmed); !header.isNull()) {
+            section = header;
+            const int drop = findEdit(section, {});
+            dropping = drop >= 0 && edits[drop].remove;
+            if (dropping) {
+                done.insert(drop);
+                continue;
+            }
+            out.append(line);
+            if (!insertAfter.contains(section.toLower()))
+                insertAfter.insert(section.toLower(), int(out.size()) - 1);
+            continue;
+        }
+        if (dropping)
+            continue;
+        const QByteArray key = iniKey(trimmed);
+        const int edit = key.isNull() ? -1 : findEdit(section, key);
+        if (edit >= 0) {
+            done.insert(edit);
+            if (edits[edit].remove)
+                continue;
+            out.append(key + '=' + iniValue(edits[edit].value) + (line.endsWith('\r') ? "\r" : ""));
+        } else {
+            out.append(line);
+        }
+        if (!key.isNull() && insertAfter.contains(section.toLower()))
+            insertAfter[section.toLower()] = int(out.size()) - 1;
+    }
+    // Keys of sections that exist, after their section's last key; highest position first so
+    // the positions still to use stay valid.
+    QMap<int, QList<QByteArray>> inserts;
+    QList<QByteArray> newSections;
+    QHash<QByteArray, QList<QByteArray>> newSectionLines;
+    for (int i = 0; i < edits.size(); ++i) {
+        const IniEdit &e = edits[i];
+        if (done.contains(i) || e.remove)
+            continue;
+        const QByteArray name = e.section.toUtf8();
+        const QByteArray line = e.key.toUtf8() + '=' + iniValue(e.value);
+        if (insertAfter.contains(name.toLower())) {
+            inserts[insertAfter.value(name.toLower())].append(line);
+        } else {
+            if (!newSectionLines.contains(name))
+                newSections.append(name);
+            newSectionLines[name].append(line);
+        }
+    }
+    for (auto it = inserts.cend(); it != inserts.cbegin();) {
+        --it;
+        for (qsizetype i = it.value().size() - 1; i >= 0; --i)
+            out.insert(it.key() + 1, it.value().at(i));
+    }
+    for (const QByteArray &name : std::as_const(newSections)) {
+        if (!out.isEmpty() && !out.last().trimmed().isEmpty())
+            out.append(QByteArray());
+        out.append('[' + name + ']');
+        out.append(newSectionLines.value(name));
+    }
+    return out.isEmpty() ? QByteArray() : out.join('\n') + '\n';
+}
+
+QString editIniFile(const QString &path, const QList<IniEdit> &edits)
+{
+    QByteArray text;
+    QFileDevice::Permissions permissions = PublicFileMode;
+    QFile file(path);
+    if (file.exists()) {
+        if (!file.open(QIODevice::ReadOnly))
+            return QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        text = file.readAll();
+        permissions = file.permissions(); // a hand-made 0600 file stays 0600
+    } else if (!QDir().mkpath(QFileInfo(path).absolutePath())) {
+        return QStringLiteral("cannot create the folder of %1").arg(path);
+    }
+    return writeFileAtomically(path, editIni(text, edits), permissions);
 }
 
 } // namespace SeaCat

@@ -62,4 +62,22 @@ struct GatewayConfig {
     QString addHost(const QString &name, const QString &uri);
 };
 
+// The writer next to fromFile(): a change to one key of the INI file. An empty `key` with
+// `remove` set drops the whole section.
+struct IniEdit {
+    QString section;              // "gateway", "pki", "host:app"
+    QString key;
+    QString value;
+    bool remove = false;
+};
+// Applies `edits` to INI text the way an admin would by hand: a key is changed on its own
+// line, a missing key is added at the end of its section, a missing section at the end of the
+// file, a removed section goes with its lines. Every other line (comments, blank lines, keys
+// and sections the edits do not name) is kept byte for byte, so saving from the GUI never
+// loses what was written by hand. Values are quoted where QSettings would misread them.
+QByteArray editIni(const QByteArray &ini, const QList<IniEdit> &edits);
+// Reads `path` (missing: empty), applies `edits`, writes it back atomically. Returns "" or
+// the error naming the file.
+QString editIniFile(const QString &path, const QList<IniEdit> &edits);
+
 } // namespace SeaCat

@@ -175,6 +175,7 @@ void Session::writeFrame(const QByteArray &frame)
     m_info.bytesOut += quint64(frame.size());
     // Our own frames (gateway PINGs, responses) are activity, but they keep no session alive.
     m_info.lastActivity = QDateTime::currentDateTimeUtc();
+    emit changed(m_info.id); // a download-only session must publish its bytes out too
     // A peer that sends but does not read: stop reading from it until it catches up.
     updateFlowControl();
 }

@@ -1,5 +1,6 @@
-// A small live chart: requests per second and open sessions over the last minutes, drawn
-// with QPainter from the controller's statistics (one sample per update).
+// A small live chart: requests per second and open sessions over the last 5 minutes, drawn
+// with QPainter from the controller's statistics (one sample per update): a time axis with a
+// tick a minute, each series on its own scale (requests left, sessions right) and a legend.
 #pragma once
 
 #include <QList>
@@ -10,11 +11,13 @@ class ActivityChart final : public QWidget
     Q_OBJECT
 
 public:
-    static constexpr int MaxSamples = 600; // 5 minutes at two samples a second
+    static constexpr int SampleIntervalMs = 500; // the engine publishes statistics twice a second
+    static constexpr int MaxSamples = 600;       // 5 minutes of them
 
     explicit ActivityChart(QWidget *parent = nullptr);
     void addSample(double requestsPerSecond, int sessions);
-    QSize sizeHint() const override { return {480, 140}; }
+    QSize sizeHint() const override { return {480, 150}; }
+    int sampleCount() const { return int(m_requests.size()); }
 
 protected:
     void paintEvent(QPaintEvent *event) override;

@@ -13,6 +13,15 @@
 namespace {
 
 constexpr int RenewalWarningDays = 30;
+constexpr int CsrTagColumn = 2;
+constexpr int CsrClientIdColumn = 3;
+constexpr int CertificateTagColumn = 3;
+constexpr int ClientIdPrefix = 16;   // hex digits: enough to tell keys apart at a glance
+
+QString clientIdPrefix(const QString &clientId)
+{
+    return clientId.left(ClientIdPrefix) + QStringLiteral("…");
+}
 
 QTableWidget *makeTable(const QStringList &headers)
 {
@@ -23,6 +32,7 @@ QTableWidget *makeTable(const QStringList &headers)
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table->horizontalHeader()->setStretchLastSection(true);
     table->verticalHeader()->hide();
+    table->setTextElideMode(Qt::ElideNone); // columns fit their contents; an ID prefix ends in its own "…"
     return table;
 }
 
@@ -43,14 +53,12 @@ QString date(const QDateTime &t)
 
 CertificatesView::CertificatesView(QWidget *parent)
     : QWidget(parent), m_ca(new QLabel), m_exportCa(new QPushButton(tr("Export CA certificate…"))),
-      m_csrs(makeTable({tr("ID"), tr("Received"), tr("Client tag"), tr("Key"), tr("Subject")})),
+      m_csrs(makeTable({tr("ID"), tr("Received"), tr("Client tag"), tr("Client ID"), tr("Key"), tr("Subject")})),
       m_certs(makeTable({tr("Serial"), tr("Status"), tr("Expires"), tr("Client tag"), tr("Subject")})),
       m_approve(new QPushButton(tr("Approve…"))), m_reject(new QPushButton(tr("Reject…"))),
       m_revoke(new QPushButton(tr("Revoke…"))), m_exportCert(new QPushButton(tr("Export…")))
 {
-    confirm = [this](const QString &question) {
-        return QMessageBox::question(this, tr("Please confirm"), question) == QMessageBox::Yes;
-    };
+    confirm = Confirmation::messageBox(this);
     chooseFile = [this](const QString &name) {
         return QFileDialog::getSaveFileName(this, tr("Export certificate"), name, tr("PEM certificates (*.pem)"));
     };
@@ -85,14 +93,20 @@ CertificatesView::CertificatesView(QWidget *parent)
     layout->addWidget(csrBox, 1);
     layout->addWidget(certBox, 1);
 
+    // The Client Tag is what the admin compares with the device: no column but the subject
+    // (the last, stretched) is ever cut off.
+    for (QTableWidget *table : {m_csrs, m_certs})
+        for (int column = 0; column + 1 < table->columnCount(); ++column)
+            table->horizontalHeader()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+
     connect(m_approve, &QPushButton::clicked, this, [this] {
         const qint64 id = selectedCsr();
-        if (id > 0 && confirm(tr("Issue a client certificate for request %1?").arg(id)))
+        if (id > 0 && confirm(tr("Issue a client certificate for request %1?").arg(id) + describeCsr(id)))
             emit approveRequested(id);
     });
     connect(m_reject, &QPushButton::clicked, this, [this] {
         const qint64 id = selectedCsr();
-        if (id > 0 && confirm(tr("Reject request %1? The client cannot enrol with this key again.").arg(id)))
+        if (id > 0 && confirm(tr("Reject request %1? The client cannot enrol with this key again.").arg(id) + describeCsr(id)))
             emit rejectRequested(id);
     });
     connect(m_revoke, &QPushButton::clicked, this, [this] {
@@ -126,18 +140,24 @@ void CertificatesView::setCaCertificate(const QSslCertificate &ca)
 
 void CertificatesView::showSnapshot(const QList<SeaCat::CsrInfo> &csrs, const QList<SeaCat::CertificateInfo> &certificates)
 {
+    const int pendingBefore = pendingCount();
     m_csrs->setRowCount(0);
+    m_pending.clear();
     for (const auto &c : csrs) {
         if (c.state != SeaCat::CsrInfo::State::Pending)
             continue;
+        m_pending.append(c);
         const int row = m_csrs->rowCount();
         m_csrs->insertRow(row);
         m_csrs->setItem(row, 0, item(QString::number(c.id), c.id));
         m_csrs->setItem(row, 1, item(date(c.received)));
-        m_csrs->setItem(row, 2, item(c.clientTag));
-        m_csrs->setItem(row, 3, item(c.keyType));
-        m_csrs->setItem(row, 4, item(c.subject.isEmpty() ? tr("(empty)") : c.subject));
+        m_csrs->setItem(row, CsrTagColumn, item(c.clientTag));
+        m_csrs->setItem(row, CsrClientIdColumn, item(clientIdPrefix(c.clientId)));
+        m_csrs->setItem(row, 4, item(c.keyType));
+        m_csrs->setItem(row, 5, item(c.subject.isEmpty() ? tr("(empty)") : c.subject));
     }
+    if (pendingCount() != pendingBefore)
+        emit pendingCountChanged(pendingCount());
     m_certificates = certificates;
     m_certs->setRowCount(0);
     const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -154,13 +174,34 @@ void CertificatesView::showSnapshot(const QList<SeaCat::CsrInfo> &csrs, const QL
         if (!c.isValidNow())
             expiry->setForeground(Qt::gray);
         m_certs->setItem(row, 2, expiry);
-        m_certs->setItem(row, 3, item(c.clientTag));
+        m_certs->setItem(row, CertificateTagColumn, item(c.clientTag));
         m_certs->setItem(row, 4, item(c.subject));
     }
     m_approve->setEnabled(m_csrs->rowCount() > 0);
     m_reject->setEnabled(m_csrs->rowCount() > 0);
     m_revoke->setEnabled(m_certs->rowCount() > 0);
     m_exportCert->setEnabled(m_certs->rowCount() > 0);
+}
+
+int CertificatesView::pendingCount() const
+{
+    return int(m_pending.size());
+}
+
+QString CertificatesView::describeCsr(qint64 id) const
+{
+    for (const auto &c : m_pending) {
+        if (c.id != id)
+            continue;
+        const QDateTime until = QDateTime::currentDateTimeUtc().addDays(m_validityDays);
+        return QStringLiteral("\n\n")
+            + tr("Subject: %1\nClient Tag: %2\nClient ID: %3\nKey: %4\nReceived: %5\nCertificate valid for %6 days, until %7")
+                  .arg(c.subject.isEmpty() ? tr("(empty)") : c.subject, c.clientTag, clientIdPrefix(c.clientId), c.keyType,
+                       date(c.received))
+                  .arg(m_validityDays)
+                  .arg(QLocale().toString(until.toLocalTime().date(), QLocale::ShortFormat));
+    }
+    return {};
 }
 
 qint64 CertificatesView::selectedCsr() const

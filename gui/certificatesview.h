@@ -2,6 +2,7 @@
 // (revoke, export). Filled from the controller's pkiSnapshot; actions go back as requests.
 #pragma once
 
+#include "confirmation.h"
 #include "pki/pkitypes.h"
 
 #include <QSslCertificate>
@@ -20,8 +21,11 @@ public:
     explicit CertificatesView(QWidget *parent = nullptr);
 
     void setCaCertificate(const QSslCertificate &ca);
+    // What an approval issues: shown in the pending list's confirmation (config cert-validity).
+    void setValidityDays(int days) { m_validityDays = days; }
+    int pendingCount() const;
     // Asks the admin; tests replace it. Default: a QMessageBox.
-    std::function<bool(const QString &question)> confirm;
+    Confirmation::Ask confirm;
     // Picks where to save an export; tests replace it. Default: a QFileDialog. Empty: cancelled.
     std::function<QString(const QString &suggestedName)> chooseFile;
 
@@ -38,9 +42,11 @@ signals:
     void approveRequested(qint64 csrId);
     void rejectRequested(qint64 csrId);
     void revokeRequested(quint64 serial);
+    void pendingCountChanged(int pending);
 
 private:
     qint64 selectedCsr() const;
+    QString describeCsr(qint64 id) const;
     quint64 selectedSerial() const;
     void exportPem(const QByteArray &pem, const QString &name);
 
@@ -54,4 +60,6 @@ private:
     QPushButton *m_exportCert;
     QSslCertificate m_caCert;
     QList<SeaCat::CertificateInfo> m_certificates;
+    QList<SeaCat::CsrInfo> m_pending;
+    int m_validityDays = 365;
 };

@@ -10,6 +10,7 @@
 #include "pki/gatewayidentity.h"
 
 #include <QAction>
+#include <QCloseEvent>
 #include <QLabel>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -20,8 +21,8 @@
 using namespace SeaCat;
 
 MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &config, const QString &settingsFile, QWidget *parent)
-    : QMainWindow(parent), m_controller(controller), m_config(config), m_sessions(new SessionTableModel(this)),
-      m_sessionsView(new SessionsView(m_sessions)), m_certificatesView(new CertificatesView),
+    : QMainWindow(parent), confirm(Confirmation::messageBox(this)), m_controller(controller), m_config(config),
+      m_sessions(new SessionTableModel(this)), m_sessionsView(new SessionsView(m_sessions)), m_certificatesView(new CertificatesView),
       m_settingsView(new SettingsView(config, settingsFile)), m_logView(new LogView), m_chart(new ActivityChart),
       m_tabs(new QTabWidget), m_listening(new QLabel), m_mode(new QLabel), m_sessionCount(new QLabel), m_rates(new QLabel),
       m_uptime(new QLabel)
@@ -41,10 +42,10 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
 
     auto *toolbar = addToolBar(tr("Gateway"));
     toolbar->setObjectName(QStringLiteral("gateway"));
-    QAction *start = toolbar->addAction(tr("Start"));
-    QAction *stop = toolbar->addAction(tr("Stop"));
-    connect(start, &QAction::triggered, controller, [this] { m_controller->start(m_config); });
-    connect(stop, &QAction::triggered, controller, &GatewayController::stop);
+    QAction *start = m_startAction = toolbar->addAction(tr("Start"));
+    QAction *stop = m_stopAction = toolbar->addAction(tr("Stop"));
+    connect(start, &QAction::triggered, this, &MainWindow::startGateway);
+    connect(stop, &QAction::triggered, this, &MainWindow::stopGateway);
     connect(controller, &GatewayController::stateChanged, this, [start, stop](GatewayController::State state) {
         start->setEnabled(state == GatewayController::State::Stopped || state == GatewayController::State::Failed);
         stop->setEnabled(state == GatewayController::State::Listening);
@@ -72,7 +73,7 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
     });
     connect(controller, &GatewayController::stopped, this, [this] {
         m_listening->setText(tr("stopped"));
-        m_upSince.invalidate();
+        clearStatus();
         m_sessions->clear();
     });
     connect(controller, &GatewayController::portChangeFailed, m_settingsView, &SettingsView::showPortError);
@@ -91,6 +92,8 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
         m_logView->append(LogLevel::Error, reason);
         statusBar()->showMessage(reason, 10'000);
     });
+    connect(m_certificatesView, &CertificatesView::pendingCountChanged, this, &MainWindow::showPendingCount);
+    m_certificatesView->setValidityDays(config.certificateValidityDays);
     connect(m_certificatesView, &CertificatesView::approveRequested, controller, &GatewayController::approveCsr);
     connect(m_certificatesView, &CertificatesView::rejectRequested, controller, &GatewayController::rejectCsr);
     connect(m_certificatesView, &CertificatesView::revokeRequested, controller, &GatewayController::revokeCertificate);
@@ -99,7 +102,59 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
     connect(clock, &QTimer::timeout, this, &MainWindow::tick);
     clock->start(1'000);
     tick();
-    resize(1100, 720);
+    resize(1280, 800);
+}
+
+void MainWindow::startGateway()
+{
+    // The current settings: a port applied and settings saved since the last start count.
+    m_config = m_settingsView->config();
+    setWindowTitle(tr("SeaCat Gateway — %1").arg(m_config.name));
+    m_mode->setText(tr("mode: %1").arg(toString(m_config.mode)));
+    m_certificatesView->setValidityDays(m_config.certificateValidityDays);
+    m_listening->setText(tr("starting…"));
+    m_controller->start(m_config);
+}
+
+int MainWindow::liveSessions() const
+{
+    // The statistics may be ahead of the batched table, or the other way round.
+    return qMax(m_sessions->rowCount(), m_lastStats.sessionsNow);
+}
+
+void MainWindow::stopGateway()
+{
+    if (const int sessions = liveSessions();
+        sessions > 0 && !confirm(tr("Stop the gateway? %n session(s) will be closed.", nullptr, sessions)))
+        return;
+    m_controller->stop();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    const int sessions = m_controller->state() == GatewayController::State::Listening ? liveSessions() : 0;
+    if (sessions > 0 && !confirm(tr("Quit? The gateway stops and %n session(s) will be closed.", nullptr, sessions))) {
+        event->ignore();
+        return;
+    }
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::clearStatus()
+{
+    // Nothing from before the stop may look current.
+    m_upSince.invalidate();
+    m_lastStatsAt.invalidate();
+    m_lastStats = {};
+    m_sessionCount->clear();
+    m_rates->clear();
+    tick();
+}
+
+void MainWindow::showPendingCount(int pending)
+{
+    const int tab = m_tabs->indexOf(m_certificatesView);
+    m_tabs->setTabText(tab, pending > 0 ? tr("Certificates (%1 pending)").arg(pending) : tr("Certificates"));
 }
 
 void MainWindow::showListening(const QHostAddress &address, quint16 port)
@@ -115,6 +170,9 @@ void MainWindow::showListening(const QHostAddress &address, quint16 port)
 
 void MainWindow::showStats(const GatewayStats &stats)
 {
+    if (m_controller->state() != GatewayController::State::Listening)
+        return; // a late tick after Stop
+
     const double seconds = m_lastStatsAt.isValid() ? m_lastStatsAt.restart() / 1000.0 : 0;
     if (!m_lastStatsAt.isValid())
         m_lastStatsAt.start();

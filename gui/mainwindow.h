@@ -2,6 +2,7 @@
 // only through the GatewayController's signals and slots.
 #pragma once
 
+#include "confirmation.h"
 #include "gatewayconfig.h"
 #include "sessioninfo.h"
 
@@ -9,6 +10,7 @@
 #include <QMainWindow>
 
 class ActivityChart;
+class QAction;
 class CertificatesView;
 class LogView;
 class QLabel;
@@ -29,6 +31,9 @@ public:
     MainWindow(SeaCat::GatewayController *controller, const SeaCat::GatewayConfig &config, const QString &settingsFile,
                QWidget *parent = nullptr);
 
+    // Asks before Stop and quit while sessions are open; tests replace it. Default: a QMessageBox.
+    Confirmation::Ask confirm;
+
     SessionTableModel *sessionModel() const { return m_sessions; }
     SessionsView *sessionsView() const { return m_sessionsView; }
     CertificatesView *certificatesView() const { return m_certificatesView; }
@@ -37,11 +42,23 @@ public:
     ActivityChart *chart() const { return m_chart; }
     QTabWidget *tabs() const { return m_tabs; }
     QLabel *listeningLabel() const { return m_listening; }
+    QLabel *sessionCountLabel() const { return m_sessionCount; }
+    QLabel *ratesLabel() const { return m_rates; }
+    QAction *startAction() const { return m_startAction; }
+    QAction *stopAction() const { return m_stopAction; }
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
+    int liveSessions() const;
+    void stopGateway();
+    void clearStatus();
+    void showPendingCount(int pending);
     void showStats(const SeaCat::GatewayStats &stats);
     void showListening(const QHostAddress &address, quint16 port);
     void tick();
+    void startGateway();
 
     SeaCat::GatewayController *m_controller;
     SeaCat::GatewayConfig m_config;
@@ -57,6 +74,8 @@ private:
     QLabel *m_sessionCount;
     QLabel *m_rates;
     QLabel *m_uptime;
+    QAction *m_startAction;
+    QAction *m_stopAction;
     QElapsedTimer m_upSince;
     QElapsedTimer m_lastStatsAt;
     SeaCat::GatewayStats m_lastStats;

@@ -1,8 +1,12 @@
 #include "sessiontablemodel.h"
-#include "format.h"
 #include "portpolicy.h"
 
+#include <algorithm>
+#include <functional>
+
 #include <QSet>
+
+#include "format.h"
 
 SessionTableModel::SessionTableModel(QObject *parent) : QAbstractTableModel(parent)
 {
@@ -70,41 +74,110 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
     case BytesIn: return Format::bytes(s.bytesIn);
     case BytesOut: return Format::bytes(s.bytesOut);
     case Since: return QLocale().toString(s.since.toLocalTime(), QLocale::ShortFormat);
-    case LastActivity: return QLocale().toString(s.lastActivity.toLocalTime().time(), QLocale::LongFormat);
+    case LastActivity: return s.lastActivity.toLocalTime().time().toString(QStringLiteral("HH:mm:ss")); // seconds matter, the zone does not
     }
     return {};
+}
+
+void SessionTableModel::scheduleFlush()
+{
+    // A throttle: never restarted while running, so a steady stream of events cannot hold
+    // the table back (issue 11: a debounce kept a live session out of the table for 15 s).
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
 }
 
 void SessionTableModel::addSession(const SeaCat::SessionInfo &info)
 {
     m_closed.remove(info.id);
     m_pending.insert(info.id, info);
-    m_flushTimer.start();
+    scheduleFlush();
 }
 
 void SessionTableModel::removeSession(quint64 id)
 {
-    m_pending.remove(id);
-    m_closed.insert(id);
-    m_flushTimer.start();
+    const bool wasPending = m_pending.remove(id) > 0;
+    // Opened and closed within one interval: it never reaches the table, and nothing is kept.
+    if (m_rowOf.contains(id))
+        m_closed.insert(id);
+    else if (!wasPending)
+        return;
+    scheduleFlush();
 }
 
 void SessionTableModel::updateSessions(const QList<SeaCat::SessionInfo> &sessions)
 {
-    for (const SeaCat::SessionInfo &info : sessions)
-        if (!m_closed.contains(info.id))
-            m_pending.insert(info.id, info);
-    m_flushTimer.start();
+    bool any = false;
+    for (const SeaCat::SessionInfo &info : sessions) {
+        // Only sessions we know of: an update that overtook nothing but trails a close (or a
+        // stop's clear()) would otherwise resurrect a row and grow m_pending without bound.
+        const bool shown = m_rowOf.contains(info.id) && !m_closed.contains(info.id);
+        if (!shown && !m_pending.contains(info.id))
+            continue;
+        m_pending.insert(info.id, info);
+        any = true;
+    }
+    if (any)
+        scheduleFlush();
 }
 
 void SessionTableModel::clear()
 {
+    m_flushTimer.stop();
     beginResetModel();
     m_rows.clear();
     m_rowOf.clear();
     m_pending.clear();
     m_closed.clear();
     endResetModel();
+    emit flushed();
+}
+
+void SessionTableModel::reindexFrom(int row)
+{
+    for (int r = row; r < m_rows.size(); ++r)
+        m_rowOf.insert(m_rows.at(r).id, r);
+}
+
+void SessionTableModel::removeClosedRows()
+{
+    if (m_closed.isEmpty())
+        return;
+    QList<int> rows;
+    rows.reserve(m_closed.size());
+    for (quint64 id : std::as_const(m_closed)) {
+        const int row = m_rowOf.value(id, -1);
+        if (row >= 0)
+            rows.append(row);
+        m_rowOf.remove(id);
+    }
+    m_closed.clear();
+    if (rows.isEmpty())
+        return;
+    std::sort(rows.begin(), rows.end(), std::greater<int>());
+    // Contiguous runs (sessions that opened together tend to close together), highest first
+    // so the rows still to remove keep their numbers.
+    QList<std::pair<int, int>> runs;   // first, last
+    for (int row : std::as_const(rows)) {
+        if (!runs.isEmpty() && runs.last().first == row + 1)
+            runs.last().first = row;
+        else
+            runs.append({row, row});
+    }
+    if (runs.size() > MaxRowSignals) {
+        beginResetModel();
+        for (const auto &[first, last] : std::as_const(runs))
+            m_rows.remove(first, last - first + 1);
+        reindexFrom(rows.last());
+        endResetModel();
+        return;
+    }
+    for (const auto &[first, last] : std::as_const(runs)) {
+        beginRemoveRows({}, first, last);
+        m_rows.remove(first, last - first + 1);
+        endRemoveRows();
+    }
+    reindexFrom(rows.last());
 }
 
 void SessionTableModel::flush()
@@ -112,46 +185,48 @@ void SessionTableModel::flush()
     m_flushTimer.stop();
     if (m_pending.isEmpty() && m_closed.isEmpty())
         return;
-    // Removals and insertions of a batch: one reset when many rows change, else row signals.
-    const qsizetype changes = m_closed.size() + m_pending.size();
-    const bool reset = changes > 64;
-    if (reset) {
-        beginResetModel();
-        m_rows.removeIf([this](const SeaCat::SessionInfo &s) { return m_closed.contains(s.id); });
-        m_rowOf.clear();
-        for (int r = 0; r < m_rows.size(); ++r)
-            m_rowOf.insert(m_rows.at(r).id, r);
-        m_closed.clear();
-    }
-    for (quint64 id : std::as_const(m_closed)) {
-        const int row = m_rowOf.value(id, -1);
-        if (row < 0)
-            continue;
-        beginRemoveRows({}, row, row);
-        m_rows.removeAt(row);
-        m_rowOf.remove(id);
-        for (int r = row; r < m_rows.size(); ++r)
-            m_rowOf[m_rows.at(r).id] = r;
-        endRemoveRows();
-    }
-    m_closed.clear();
+    removeClosedRows();
+
+    QList<int> updated;
+    QList<SeaCat::SessionInfo> added;
     for (const SeaCat::SessionInfo &info : std::as_const(m_pending)) {
         const int row = m_rowOf.value(info.id, -1);
         if (row >= 0) {
             m_rows[row] = info;
-            if (!reset)
-                emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
-            continue;
+            updated.append(row);
+        } else {
+            added.append(info);
         }
-        const int at = int(m_rows.size());
-        if (!reset)
-            beginInsertRows({}, at, at);
-        m_rows.append(info);
-        m_rowOf.insert(info.id, at);
-        if (!reset)
-            endInsertRows();
     }
     m_pending.clear();
-    if (reset)
-        endResetModel();
+
+    if (!added.isEmpty()) {
+        // In connection order, as one block: one signal however many arrived.
+        std::sort(added.begin(), added.end(), [](const auto &a, const auto &b) { return a.id < b.id; });
+        const int first = int(m_rows.size());
+        beginInsertRows({}, first, first + int(added.size()) - 1);
+        m_rows.append(added);
+        reindexFrom(first);
+        endInsertRows();
+    }
+
+    if (!updated.isEmpty()) {
+        std::sort(updated.begin(), updated.end());
+        QList<std::pair<int, int>> runs;
+        for (int row : std::as_const(updated)) {
+            if (!runs.isEmpty() && runs.last().second == row - 1)
+                runs.last().second = row;
+            else
+                runs.append({row, row});
+        }
+        // As qBittorrent's TransferListModel: per row while few change, else the whole table
+        // in one signal. Either way selection and persistent indexes survive.
+        if (runs.size() > MaxRowSignals || updated.size() * 2 > m_rows.size()) {
+            emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+        } else {
+            for (const auto &[first, last] : std::as_const(runs))
+                emit dataChanged(index(first, 0), index(last, ColumnCount - 1));
+        }
+    }
+    emit flushed();
 }

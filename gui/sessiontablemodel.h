@@ -1,6 +1,16 @@
 // Live sessions for the sessions view, fed only by the controller's queued signals
-//. Opens and closes are applied in batches a few times a second, so
-// thousands of sessions coming and going cost a few model resets, not a repaint per frame.
+// Lives in the GUI thread.
+//
+// Changes are queued and applied by a throttle: the first change after a quiet spell starts
+// the flush timer, later changes never restart it, so a busy gateway is flushed once per
+// FlushIntervalMs however many events arrive (a debounce would never flush under load).
+// Pending state is bounded by the live sessions: one entry per session id, and closes are
+// kept only for rows that are on screen.
+//
+// A flush emits, in order: removals (contiguous ranges, highest rows first), the new sessions
+// as one appended block, then updates as per-row dataChanged, or one whole-table dataChanged
+// when more than half of the rows (or more than MaxRowSignals) changed. A reset happens only
+// when the removals fall into more than MaxRowSignals ranges; updates never reset.
 #pragma once
 
 #include "sessioninfo.h"
@@ -20,6 +30,9 @@ public:
     static constexpr int RawDataRole = Qt::UserRole;   // sortable raw values
     static constexpr int SessionIdRole = Qt::UserRole + 1;
     static constexpr int FlushIntervalMs = 250;
+    // Above this many row signals in one flush, one bigger signal is cheaper for the
+    // proxy and the view than many small ones.
+    static constexpr int MaxRowSignals = 64;
 
     explicit SessionTableModel(QObject *parent = nullptr);
 
@@ -29,6 +42,10 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
     SeaCat::SessionInfo session(int row) const { return m_rows.value(row); }
+    // The row showing session `id`, or -1.
+    int rowOf(quint64 id) const { return m_rowOf.value(id, -1); }
+    // Sessions opened, closed or updated but not yet applied (bounded by the live sessions).
+    qsizetype pendingCount() const { return m_pending.size() + m_closed.size(); }
 
 public slots:
     void addSession(const SeaCat::SessionInfo &info);
@@ -38,10 +55,18 @@ public slots:
     // Applies what is queued now (tests and the flush timer call it).
     void flush();
 
+signals:
+    // After each flush that changed something: the views refresh what depends on a row once.
+    void flushed();
+
 private:
+    void scheduleFlush();
+    void removeClosedRows();
+    void reindexFrom(int row);
+
     QList<SeaCat::SessionInfo> m_rows;
     QHash<quint64, int> m_rowOf;
     QHash<quint64, SeaCat::SessionInfo> m_pending;   // opened or updated, not yet shown
-    QSet<quint64> m_closed;
+    QSet<quint64> m_closed;                          // shown, closed, not yet removed
     QTimer m_flushTimer;
 };

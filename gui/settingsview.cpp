@@ -1,5 +1,4 @@
 #include "settingsview.h"
-#include "atomicfile.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -93,6 +92,9 @@ SettingsView::SettingsView(const GatewayConfig &config, const QString &settingsF
             return;
         }
         m_portStatus->setText(tr("Opening port %1…").arg(m_port->value()));
+        m_portStatus->setStyleSheet({});
+        m_applying = true;
+        m_applyReserved = m_allowReserved->isVisible() && m_allowReserved->isChecked();
         emit portChangeRequested(address, quint16(m_port->value()), m_allowReserved->isChecked());
     });
     connect(m_save, &QPushButton::clicked, this, &SettingsView::save);
@@ -122,35 +124,98 @@ void SettingsView::updateGuidance()
 
 void SettingsView::showListening(const QHostAddress &address, quint16 port)
 {
+    m_listeningAddress = address;
+    m_listeningPort = port;
     m_address->setText(address.toString());
     m_port->setValue(port);
     m_portStatus->setText(tr("Listening on %1 port %2.").arg(address.toString()).arg(port));
     m_portStatus->setStyleSheet({});
+    if (m_applying) {
+        m_applying = false;
+        persistAppliedPort(address, port);
+    }
+}
+
+void SettingsView::persistAppliedPort(const QHostAddress &address, quint16 port)
+{
+    // The next Start and the next launch both serve where the admin moved the gateway.
+    m_config.listenAddress = address;
+    m_config.port = port;
+    m_config.portExplicit = true;
+    QList<IniEdit> edits{{QStringLiteral("gateway"), QStringLiteral("listen"), address.toString()},
+                         {QStringLiteral("gateway"), QStringLiteral("port"), QString::number(port)}};
+    if (m_applyReserved) {
+        m_config.allowReservedPort = true;
+        edits.append({QStringLiteral("gateway"), QStringLiteral("allow-reserved-port"), QStringLiteral("true")});
+    }
+    const QString error = editIniFile(m_settingsFile, edits);
+    m_portStatus->setText(error.isEmpty()
+                              ? tr("Listening on %1 port %2; saved to %3.").arg(address.toString()).arg(port).arg(m_settingsFile)
+                              : tr("Listening on %1 port %2, but not saved: %3").arg(address.toString()).arg(port).arg(error));
+    if (!error.isEmpty())
+        m_portStatus->setStyleSheet(QStringLiteral("color: #b00020"));
 }
 
 void SettingsView::showPortError(const QString &reason)
 {
-    m_portStatus->setText(reason);
+    // The fields show where the gateway serves, never a port it refused.
+    m_applying = false;
+    if (m_listeningPort) {
+        m_address->setText(m_listeningAddress.toString());
+        m_port->setValue(m_listeningPort);
+    }
+    m_portStatus->setText(m_listeningPort ? tr("%1. The port is back to %2, where the gateway still serves.").arg(reason).arg(m_listeningPort)
+                                          : reason);
     m_portStatus->setStyleSheet(QStringLiteral("color: #b00020"));
 }
 
 void SettingsView::save()
 {
-    // The INI format of README "Configuration file", written atomically.
-    QByteArray ini = "[gateway]\nname=" + m_name->text().trimmed().toUtf8() + "\nlisten=" + m_address->text().trimmed().toUtf8()
-        + "\nport=" + QByteArray::number(m_port->value()) + "\nallow-reserved-port=" + (m_allowReserved->isChecked() ? "true" : "false")
-        + "\nmode=" + m_mode->currentData().toString().toUtf8() + "\ndata-dir=" + m_config.dataDir.toUtf8()
-        + "\n\n[pki]\napproval=" + m_approval->currentData().toString().toUtf8() + "\n";
-    GatewayConfig check;
-    for (int row = 0; row < m_hosts->rowCount(); ++row) {
-        const QString name = m_hosts->item(row, 0) ? m_hosts->item(row, 0)->text().trimmed() : QString();
-        const QString uri = m_hosts->item(row, 1) ? m_hosts->item(row, 1)->text().trimmed() : QString();
-        if (QString e = check.addHost(name, uri); !e.isEmpty()) {
+    // Only what the admin changed here: a value that came from the file stays as written, one
+    // from the command line (--data-dir, --name, --backend, ...) stays out of the file.
+    QList<IniEdit> edits;
+    GatewayConfig next = m_config;
+    if (const QString name = m_name->text().trimmed(); name != m_config.name) {
+        if (QString e = next.set(QStringLiteral("name"), name); !e.isEmpty()) {
             m_saveStatus->setText(e);
             return;
         }
-        ini += "\n[host:" + name.toUtf8() + "]\nuri=" + uri.toUtf8() + "\n";
+        edits.append({QStringLiteral("gateway"), QStringLiteral("name"), name});
     }
-    const QString error = writeFileAtomically(m_settingsFile, ini, PublicFileMode);
-    m_saveStatus->setText(error.isEmpty() ? tr("Saved to %1; applied at the next start.").arg(m_settingsFile) : error);
+    if (const QString mode = m_mode->currentData().toString(); mode != toString(m_config.mode)) {
+        next.set(QStringLiteral("mode"), mode);
+        edits.append({QStringLiteral("gateway"), QStringLiteral("mode"), mode});
+    }
+    if (const QString approval = m_approval->currentData().toString(); (approval == u"auto") != m_config.autoApprove) {
+        next.set(QStringLiteral("approval"), approval);
+        edits.append({QStringLiteral("pki"), QStringLiteral("approval"), approval});
+    }
+    GatewayConfig table;
+    for (int row = 0; row < m_hosts->rowCount(); ++row) {
+        const QString name = m_hosts->item(row, 0) ? m_hosts->item(row, 0)->text().trimmed() : QString();
+        const QString uri = m_hosts->item(row, 1) ? m_hosts->item(row, 1)->text().trimmed() : QString();
+        if (QString e = table.addHost(name, uri); !e.isEmpty()) {
+            m_saveStatus->setText(e);
+            return;
+        }
+    }
+    if (table.hosts != m_config.hosts) {
+        // The backend table owns every [host:NAME] section.
+        for (auto it = m_config.hosts.cbegin(); it != m_config.hosts.cend(); ++it)
+            if (!table.hosts.contains(it.key()))
+                edits.append({QStringLiteral("host:") + it.key(), QString(), QString(), true});
+        for (auto it = table.hosts.cbegin(); it != table.hosts.cend(); ++it)
+            edits.append({QStringLiteral("host:") + it.key(), QStringLiteral("uri"), it.value().toString()});
+        next.hosts = table.hosts;
+    }
+    if (edits.isEmpty()) {
+        m_saveStatus->setText(tr("Nothing changed."));
+        return;
+    }
+    if (const QString error = editIniFile(m_settingsFile, edits); !error.isEmpty()) {
+        m_saveStatus->setText(error);
+        return;
+    }
+    m_config = next;
+    m_saveStatus->setText(tr("Saved to %1; applied at the next start.").arg(m_settingsFile));
 }

@@ -1,6 +1,10 @@
 // Settings tab: the listening address and port, with the reachability guidance where the
-// choice is made, applied live (new listener first, sessions kept); and the settings that
-// apply at the next start (name, mode, approval, backends), saved atomically.
+// choice is made, applied live (new listener first, sessions kept) and, once the gateway
+// listens there, written to the settings file; and the settings that apply at the next start
+// (name, mode, approval, backends), written by Save. Both only change the keys they own in the
+// file (GatewayConfig's editIni), so a hand-written file keeps its comments, sections and keys,
+// and values that came from the command line are never written unless the admin changes them.
+// config() is what the next Start uses: the start-up settings with every applied or saved change.
 #pragma once
 
 #include "gatewayconfig.h"
@@ -29,6 +33,9 @@ public:
     QLabel *portStatus() const { return m_portStatus; }
     QPushButton *saveButton() const { return m_save; }
     QTableWidget *hostTable() const { return m_hosts; }
+    QLineEdit *nameEdit() const { return m_name; }
+    QLabel *saveStatus() const { return m_saveStatus; }
+    const SeaCat::GatewayConfig &config() const { return m_config; }
 
 public slots:
     void showListening(const QHostAddress &address, quint16 port);
@@ -40,9 +47,15 @@ signals:
 private:
     void updateGuidance();
     void save();
+    void persistAppliedPort(const QHostAddress &address, quint16 port);
 
     SeaCat::GatewayConfig m_config;
     QString m_settingsFile;
+    // Where the gateway serves now: a refused Apply puts the fields back to it.
+    QHostAddress m_listeningAddress;
+    quint16 m_listeningPort = 0;
+    bool m_applying = false;
+    bool m_applyReserved = false;
     QLineEdit *m_address;
     QSpinBox *m_port;
     QLabel *m_guidance;

@@ -4,12 +4,20 @@
 <context>
     <name>ActivityChart</name>
     <message>
-        <source>requests/s</source>
-        <translation>požadavků/s</translation>
+        <source>now</source>
+        <translation>nyní</translation>
     </message>
     <message>
-        <source>sessions</source>
-        <translation>relace</translation>
+        <source>−%1 min</source>
+        <translation>−%1 min</translation>
+    </message>
+    <message>
+        <source>requests per second (left scale)</source>
+        <translation>požadavky za sekundu (levá stupnice)</translation>
+    </message>
+    <message>
+        <source>open sessions (right scale)</source>
+        <translation>otevřené relace (pravá stupnice)</translation>
     </message>
 </context>
 <context>
@@ -65,10 +73,6 @@
     <message>
         <source>Export…</source>
         <translation>Exportovat…</translation>
-    </message>
-    <message>
-        <source>Please confirm</source>
-        <translation>Potvrďte prosím</translation>
     </message>
     <message>
         <source>Export certificate</source>
@@ -133,6 +137,31 @@
     <message>
         <source>Cannot write %1: %2</source>
         <translation>Nelze zapsat %1: %2</translation>
+    </message>
+    <message>
+        <source>Client ID</source>
+        <translation>ID klienta</translation>
+    </message>
+    <message>
+        <source>Subject: %1
+Client Tag: %2
+Client ID: %3
+Key: %4
+Received: %5
+Certificate valid for %6 days, until %7</source>
+        <translation>Subjekt: %1
+Značka klienta: %2
+ID klienta: %3
+Klíč: %4
+Přijato: %5
+Certifikát platný %6 dní, do %7</translation>
+    </message>
+</context>
+<context>
+    <name>Confirmation</name>
+    <message>
+        <source>Please confirm</source>
+        <translation>Potvrďte prosím</translation>
     </message>
 </context>
 <context>
@@ -224,6 +253,18 @@
         <source>up %1</source>
         <translation>běží %1</translation>
     </message>
+    <message numerus="yes">
+        <source>Stop the gateway? %n session(s) will be closed.</source>
+        <translation><numerusform>Zastavit bránu? Bude ukončena %n relace.</numerusform><numerusform>Zastavit bránu? Budou ukončeny %n relace.</numerusform><numerusform>Zastavit bránu? Bude ukončeno %n relací.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Quit? The gateway stops and %n session(s) will be closed.</source>
+        <translation><numerusform>Ukončit? Brána se zastaví a bude ukončena %n relace.</numerusform><numerusform>Ukončit? Brána se zastaví a budou ukončeny %n relace.</numerusform><numerusform>Ukončit? Brána se zastaví a bude ukončeno %n relací.</numerusform></translation>
+    </message>
+    <message>
+        <source>Certificates (%1 pending)</source>
+        <translation>Certifikáty (čekající: %1)</translation>
+    </message>
 </context>
 <context>
     <name>SessionTableModel</name>
@@ -301,6 +342,18 @@
     <message>
         <source>&lt;br&gt;&lt;br&gt;&lt;b&gt;Telemetry&lt;/b&gt;&lt;br&gt;%1&lt;br&gt;&lt;br&gt;&lt;b&gt;Recent streams&lt;/b&gt;&lt;br&gt;%2</source>
         <translation>&lt;br&gt;&lt;br&gt;&lt;b&gt;Telemetrie&lt;/b&gt;&lt;br&gt;%1&lt;br&gt;&lt;br&gt;&lt;b&gt;Poslední proudy&lt;/b&gt;&lt;br&gt;%2</translation>
+    </message>
+    <message>
+        <source>the anonymous client at %1</source>
+        <translation>anonymního klienta na %1</translation>
+    </message>
+    <message>
+        <source>client %1 at %2</source>
+        <translation>klienta %1 na %2</translation>
+    </message>
+    <message>
+        <source>Disconnect %1? Its open streams are cut off.</source>
+        <translation>Odpojit %1? Jeho otevřené proudy budou přerušeny.</translation>
     </message>
 </context>
 <context>
@@ -416,6 +469,22 @@
     <message>
         <source>Saved to %1; applied at the next start.</source>
         <translation>Uloženo do %1; použije se při příštím spuštění.</translation>
+    </message>
+    <message>
+        <source>Listening on %1 port %2; saved to %3.</source>
+        <translation>Naslouchá na %1, port %2; uloženo do %3.</translation>
+    </message>
+    <message>
+        <source>Listening on %1 port %2, but not saved: %3</source>
+        <translation>Naslouchá na %1, port %2, ale neuloženo: %3</translation>
+    </message>
+    <message>
+        <source>%1. The port is back to %2, where the gateway still serves.</source>
+        <translation>%1. Port je zpět na %2, kde brána dál obsluhuje klienty.</translation>
+    </message>
+    <message>
+        <source>Nothing changed.</source>
+        <translation>Nic se nezměnilo.</translation>
     </message>
 </context>
 </TS>

@@ -4,12 +4,20 @@
 <context>
     <name>ActivityChart</name>
     <message>
-        <source>requests/s</source>
-        <translation>Anfragen/s</translation>
+        <source>now</source>
+        <translation>jetzt</translation>
     </message>
     <message>
-        <source>sessions</source>
-        <translation>Sitzungen</translation>
+        <source>−%1 min</source>
+        <translation>−%1 min</translation>
+    </message>
+    <message>
+        <source>requests per second (left scale)</source>
+        <translation>Anfragen pro Sekunde (linke Skala)</translation>
+    </message>
+    <message>
+        <source>open sessions (right scale)</source>
+        <translation>offene Sitzungen (rechte Skala)</translation>
     </message>
 </context>
 <context>
@@ -65,10 +73,6 @@
     <message>
         <source>Export…</source>
         <translation>Exportieren…</translation>
-    </message>
-    <message>
-        <source>Please confirm</source>
-        <translation>Bitte bestätigen</translation>
     </message>
     <message>
         <source>Export certificate</source>
@@ -133,6 +137,31 @@
     <message>
         <source>Cannot write %1: %2</source>
         <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Client ID</source>
+        <translation>Client-ID</translation>
+    </message>
+    <message>
+        <source>Subject: %1
+Client Tag: %2
+Client ID: %3
+Key: %4
+Received: %5
+Certificate valid for %6 days, until %7</source>
+        <translation>Subjekt: %1
+Client-Tag: %2
+Client-ID: %3
+Schlüssel: %4
+Empfangen: %5
+Zertifikat gültig für %6 Tage, bis %7</translation>
+    </message>
+</context>
+<context>
+    <name>Confirmation</name>
+    <message>
+        <source>Please confirm</source>
+        <translation>Bitte bestätigen</translation>
     </message>
 </context>
 <context>
@@ -224,6 +253,18 @@
         <source>up %1</source>
         <translation>läuft seit %1</translation>
     </message>
+    <message numerus="yes">
+        <source>Stop the gateway? %n session(s) will be closed.</source>
+        <translation><numerusform>Gateway stoppen? %n Sitzung wird geschlossen.</numerusform><numerusform>Gateway stoppen? %n Sitzungen werden geschlossen.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Quit? The gateway stops and %n session(s) will be closed.</source>
+        <translation><numerusform>Beenden? Das Gateway stoppt und %n Sitzung wird geschlossen.</numerusform><numerusform>Beenden? Das Gateway stoppt und %n Sitzungen werden geschlossen.</numerusform></translation>
+    </message>
+    <message>
+        <source>Certificates (%1 pending)</source>
+        <translation>Zertifikate (%1 offen)</translation>
+    </message>
 </context>
 <context>
     <name>SessionTableModel</name>
@@ -301,6 +342,18 @@
     <message>
         <source>&lt;br&gt;&lt;br&gt;&lt;b&gt;Telemetry&lt;/b&gt;&lt;br&gt;%1&lt;br&gt;&lt;br&gt;&lt;b&gt;Recent streams&lt;/b&gt;&lt;br&gt;%2</source>
         <translation>&lt;br&gt;&lt;br&gt;&lt;b&gt;Telemetrie&lt;/b&gt;&lt;br&gt;%1&lt;br&gt;&lt;br&gt;&lt;b&gt;Letzte Streams&lt;/b&gt;&lt;br&gt;%2</translation>
+    </message>
+    <message>
+        <source>the anonymous client at %1</source>
+        <translation>den anonymen Client an %1</translation>
+    </message>
+    <message>
+        <source>client %1 at %2</source>
+        <translation>Client %1 an %2</translation>
+    </message>
+    <message>
+        <source>Disconnect %1? Its open streams are cut off.</source>
+        <translation>%1 trennen? Seine offenen Streams werden abgebrochen.</translation>
     </message>
 </context>
 <context>
@@ -416,6 +469,22 @@
     <message>
         <source>Saved to %1; applied at the next start.</source>
         <translation>Gespeichert in %1; gilt ab dem nächsten Start.</translation>
+    </message>
+    <message>
+        <source>Listening on %1 port %2; saved to %3.</source>
+        <translation>Lauscht auf %1, Port %2; gespeichert in %3.</translation>
+    </message>
+    <message>
+        <source>Listening on %1 port %2, but not saved: %3</source>
+        <translation>Lauscht auf %1, Port %2, aber nicht gespeichert: %3</translation>
+    </message>
+    <message>
+        <source>%1. The port is back to %2, where the gateway still serves.</source>
+        <translation>%1. Der Port steht wieder auf %2, wo das Gateway weiter bedient.</translation>
+    </message>
+    <message>
+        <source>Nothing changed.</source>
+        <translation>Nichts geändert.</translation>
     </message>
 </context>
 </TS>

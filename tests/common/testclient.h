@@ -38,10 +38,16 @@ public:
 
     bool connectTo(quint16 port, int timeoutMs = 10'000)
     {
-        socket.setSslConfiguration(SeaCat::TlsProfile::stockClient(QSslCertificate::fromPath(m_caFile)));
-        socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+        startConnect(port);
         return QTest::qWaitFor([this] { return socket.isEncrypted() || socket.state() == QAbstractSocket::UnconnectedState; }, timeoutMs)
             && socket.isEncrypted();
+    }
+
+    // Starts the connection and returns at once; what is sent meanwhile goes out after the handshake.
+    void startConnect(quint16 port)
+    {
+        socket.setSslConfiguration(SeaCat::TlsProfile::stockClient(QSslCertificate::fromPath(m_caFile)));
+        socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
     }
 
     void send(const QByteArray &bytes) { socket.write(bytes); }
