@@ -164,6 +164,7 @@ int main(int argc, char *argv[])
         return runPkiAdmin(positional.mid(1), config);
     }
     const bool verbose = parser.isSet(QStringLiteral("verbose"));
+    config.debugLog = verbose; // debug lines are not even built without it
     if (!headlessFlag && !gui)
         printLine(stderr, QStringLiteral("seacat-gateway: no display (DISPLAY/WAYLAND_DISPLAY unset): serving headless"));
 

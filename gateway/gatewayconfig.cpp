@@ -124,6 +124,14 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setInteger(maxInboundPayload, 16'376, Limits::MaxInboundPayload);
     } else if (key == u"max-sessions") {
         return setInteger(maxSessions, 1, 1'000'000);
+    } else if (key == u"reset-burst") {
+        return setInteger(resetBurst, 1, 1'000'000);
+    } else if (key == u"reset-rate") {
+        return setInteger(resetsPerSecond, 0, 1'000'000);
+    } else if (key == u"glitch-burst") {
+        return setInteger(glitchBurst, 1, 1'000'000);
+    } else if (key == u"glitch-rate") {
+        return setInteger(glitchesPerSecond, 0, 1'000'000);
     } else if (key == u"idle-timeout") {
         return setSeconds(idleTimeoutMs);
     } else if (key == u"handshake-timeout") {

@@ -39,6 +39,11 @@ struct GatewayConfig {
     int authorizedGraceMs = Limits::AuthorizedEnrolmentGraceMs;
     int pingIntervalMs = 0;       // gateway PINGs (even ids) for NAT keep-alive; 0 = off
     int maxSessions = Limits::MaxSessions;
+    int resetBurst = Limits::ResetBurst;
+    int resetsPerSecond = Limits::ResetsPerSecond;
+    int glitchBurst = Limits::GlitchBurst;
+    int glitchesPerSecond = Limits::GlitchesPerSecond;
+    bool debugLog = false;        // --verbose: debug lines are built at all
     int backendConnectTimeoutMs = 10'000;
     int backendResponseTimeoutMs = 60'000;   // §5.5: beats the clients' own 3-minute defaults
     int backendConnections = Limits::MaxBackendConnectionsPerOrigin; // per origin; beyond: FIFO queue

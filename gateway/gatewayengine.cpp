@@ -29,6 +29,8 @@ void accumulate(GatewayStats &stats, const SessionInfo &info)
     stats.bytesOut += info.bytesOut;
     stats.backendResponses += info.backendResponses;
     stats.backendLatencyMsTotal += info.backendLatencyMsTotal;
+    stats.resetFloodCloses += info.resetFloodCloses;
+    stats.glitchFloodCloses += info.glitchFloodCloses;
 }
 } // namespace
 
@@ -69,7 +71,9 @@ void GatewayEngine::start(const GatewayConfig &config)
     m_pool->setMaxConnectionsPerOrigin(config.backendConnections);
     // Handshaking sockets may take at most a quarter of the descriptors: sessions, backends
     // and the store need the rest.
-    if (const int descriptors = raiseDescriptorLimit(); m_config.maxHandshakes > descriptors / 4) {
+    const int descriptors = raiseDescriptorLimit();
+    m_descriptorCeiling = descriptors - qMax(Limits::ReservedDescriptorsMin, descriptors / 10);
+    if (m_config.maxHandshakes > descriptors / 4) {
         m_config.maxHandshakes = qMax(1, descriptors / 4);
         emit logMessage(LogLevel::Warning, QStringLiteral("max-handshakes lowered to %1: the process may open %2 descriptors "
                                                           "(raise LimitNOFILE / ulimit -n)").arg(m_config.maxHandshakes).arg(descriptors));
@@ -133,7 +137,8 @@ void GatewayEngine::start(const GatewayConfig &config)
 
 TlsListener *GatewayEngine::listen(const QHostAddress &address, quint16 port, QString *error, int *socketError)
 {
-    auto *server = new TlsListener(m_tls, {m_config.maxHandshakes, m_config.firstByteTimeoutMs, m_config.handshakeTimeoutMs}, this);
+    auto *server = new TlsListener(m_tls, {m_config.maxHandshakes, m_config.firstByteTimeoutMs, m_config.handshakeTimeoutMs, m_descriptorCeiling},
+                                   this);
     if (!server->listen(address, port)) {
         *socketError = server->serverError();
         *error = explainBindFailure(address, port, server->serverError(), server->errorString());
@@ -141,8 +146,14 @@ TlsListener *GatewayEngine::listen(const QHostAddress &address, quint16 port, QS
         return nullptr;
     }
     connect(server, &TlsListener::pendingConnectionAvailable, this, &GatewayEngine::acceptPending);
+    connect(server, &TlsListener::acceptingPaused, this, [this](int descriptor) {
+        emit logMessage(LogLevel::Warning, QStringLiteral("descriptor %1 reaches the reserve kept for backends and the store: "
+                                                          "not accepting for a moment (raise LimitNOFILE / ulimit -n, or lower max-sessions)")
+                                               .arg(descriptor));
+    });
     connect(server, &TlsListener::handshakeFailed, this, [this](const QString &peer, const QString &reason) {
-        emit logMessage(LogLevel::Debug, QStringLiteral("TLS handshake with %1 failed: %2").arg(peer, reason));
+        if (m_config.debugLog) // a flood of silent sockets must not cost a formatted line each
+            emit logMessage(LogLevel::Debug, QStringLiteral("TLS handshake with %1 failed: %2").arg(peer, reason));
     });
     return server;
 }

@@ -100,6 +100,7 @@ private:
     QTimer m_pkiPollTimer{this};    // notices admin CLI changes within a second
     QTimer m_expiryTimer{this};
     bool m_stopping = false;
+    int m_descriptorCeiling = 0;    // the listener stops accepting here (README "Limits")
 };
 
 } // namespace SeaCat

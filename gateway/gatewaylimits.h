@@ -54,6 +54,18 @@ inline constexpr qsizetype MaxHostBytes = 255;                // RFC 1035's long
 // keepalive and nghttpx's backend-connections-per-host make the same trade; 64 keeps a
 // 100 × 10 load on a handful of reused connections instead of a connect() per request.
 inline constexpr int MaxBackendConnectionsPerOrigin = 64;
+// README "Limits": a session that resets streams (sent or received) faster than this is closed:
+// the HTTP/2 "rapid reset" attack costs backend work per reset. nghttp2's defaults.
+inline constexpr int ResetBurst = 1'000;
+inline constexpr int ResetsPerSecond = 33;
+// README "Limits": "glitches" are frames that cost work and do nothing: unknown or gateway-only
+// frames, empty DATA without FIN, DATA or RST_STREAM for no open stream, malformed frames, PINGs
+// from a client that does not read. nghttp2 and HAProxy close such sessions; so do we.
+inline constexpr int GlitchBurst = 1'000;
+inline constexpr int GlitchesPerSecond = 33;
+// Our own: descriptors the listener leaves free for live sessions' backends, the store and the
+// admin listener: a tenth of the limit, at least this many.
+inline constexpr int ReservedDescriptorsMin = 64;
 // Our own: sessions at once; beyond this new TLS connections are closed right after accept.
 inline constexpr int MaxSessions = 10'000;
 

@@ -14,7 +14,8 @@ constexpr qsizetype SocketReadChunk = 16 * 1024; // one stack buffer per read ca
 
 Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiService *pki,
                  QObject *parent)
-    : QObject(parent), m_socket(socket), m_config(config), m_reader(this, config.maxInboundPayload), m_pool(pool), m_pki(pki)
+    : QObject(parent), m_socket(socket), m_config(config), m_reader(this, config.maxInboundPayload), m_pool(pool), m_pki(pki),
+      m_resetBudget(config.resetBurst, config.resetsPerSecond), m_glitchBudget(config.glitchBurst, config.glitchesPerSecond)
 {
     m_socket->setParent(this);
     // Qt stops reading from the kernel when this fills: a flood waits in TCP, not in us.
@@ -218,14 +219,41 @@ void Session::sendReset(quint32 streamId, RstStatus status)
 
 void Session::refuseStream(quint32 streamId, StreamError error)
 {
-    emit log(LogLevel::Debug, QStringLiteral("%1: stream %2: %3, RST_STREAM %4").arg(peer()).arg(streamId).arg(toString(error)).arg(int(rstStatus(error))));
+    logDebug([&] { return QStringLiteral("%1: stream %2: %3, RST_STREAM %4").arg(peer()).arg(streamId).arg(toString(error)).arg(int(rstStatus(error))); });
     resetStream(streamId, rstStatus(error));
 }
 
 void Session::resetStream(quint32 streamId, RstStatus status)
 {
-    send(RstStream{streamId, quint32(status)});
     dropStream(streamId);
+    sendRst(streamId, status);
+}
+
+void Session::sendRst(quint32 streamId, RstStatus status)
+{
+    send(RstStream{streamId, quint32(status)});
+    spendReset();
+}
+
+bool Session::spendReset()
+{
+    ++m_info.resets;
+    if (m_closing || m_resetBudget.take())
+        return !m_closing;
+    m_info.resetFloodCloses = 1;
+    close(QStringLiteral("too many stream resets (over %1 at once, then %2/s): rapid reset").arg(m_config.resetBurst).arg(m_config.resetsPerSecond));
+    return false;
+}
+
+bool Session::spendGlitch(const char *what)
+{
+    ++m_info.glitches;
+    if (m_closing || m_glitchBudget.take())
+        return !m_closing;
+    m_info.glitchFloodCloses = 1;
+    close(QStringLiteral("too many frames that do nothing (over %1 at once, then %2/s; last: %3)")
+              .arg(m_config.glitchBurst).arg(m_config.glitchesPerSecond).arg(QLatin1String(what)));
+    return false;
 }
 
 void Session::dropStream(quint32 streamId)
@@ -270,7 +298,7 @@ void Session::onSynStream(const SynStream &frame)
     // README "Limits": excess streams are refused.
     if (m_streams.size() >= m_config.maxConcurrentStreams) {
         ++m_info.refusedStreams;
-        send(RstStream{frame.streamId, quint32(rstStatus(StreamError::TooManyStreams))});
+        sendRst(frame.streamId, rstStatus(StreamError::TooManyStreams));
         return;
     }
     ++m_info.streamsTotal;
@@ -322,7 +350,13 @@ void Session::proxy(const SynStream &frame, const RequestRoute &route, const QUr
     connect(proxy, &StreamProxy::uploadProgressed, this, &Session::updateFlowControl);
     if (m_backendsPaused)
         proxy->setPaused(true);
-    proxy->start(frame.fin);
+    // Started on the next turn of the event loop: a RST_STREAM read in the same batch cancels
+    // the stream before any backend connection is opened for it (rapid reset).
+    QMetaObject::invokeMethod(this, [this, id, fin = frame.fin, proxy = QPointer<StreamProxy>(proxy)] {
+        const auto it = m_streams.constFind(id);
+        if (proxy && it != m_streams.cend() && it->proxy == proxy)
+            proxy->start(fin);
+    }, Qt::QueuedConnection);
 }
 
 void Session::onData(const DataFrame &frame)
@@ -330,9 +364,12 @@ void Session::onData(const DataFrame &frame)
     ++m_info.framesIn;
     auto it = m_streams.find(frame.streamId);
     if (it == m_streams.end()) {
-        send(RstStream{frame.streamId, quint32(rstStatus(StreamError::UnknownStream))});
+        if (spendGlitch("DATA for no open stream"))
+            sendRst(frame.streamId, rstStatus(StreamError::UnknownStream));
         return;
     }
+    if (frame.payload.isEmpty() && !frame.fin && !spendGlitch("empty DATA without FIN"))
+        return;
     if (it->remoteClosed) {
         refuseStream(frame.streamId, StreamError::DataAfterFin);
         return;
@@ -362,13 +399,22 @@ void Session::onData(const DataFrame &frame)
 void Session::onRstStream(const RstStream &frame)
 {
     ++m_info.framesIn;
+    if (!m_streams.contains(frame.streamId)) {
+        spendGlitch("RST_STREAM for no open stream");
+        return;
+    }
     dropStream(frame.streamId); // a client reset aborts the backend request
+    spendReset();
 }
 
 void Session::onPing(const Ping &frame)
 {
     ++m_info.framesIn;
     ++m_info.pingsReceived;
+    // A client that pings while it leaves our answers unread spends the glitch budget.
+    if (m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite() > Limits::MaxQueuedOutboundBytes / 4
+        && !spendGlitch("PING from a client that does not read"))
+        return;
     // §3.5: echo odd (client) ids at once; even ids answer our own pings and need nothing.
     if (frame.id % 2 == 1)
         send(frame);
@@ -403,7 +449,8 @@ void Session::ignoreGatewayFrame(const char *name)
     // Frames only a gateway sends: a client sending them is confused, not dangerous.
     ++m_info.framesIn;
     ++m_info.unknownFrames;
-    emit log(LogLevel::Debug, QStringLiteral("%1: ignored %2 from a client").arg(peer(), QLatin1String(name)));
+    logDebug([&] { return QStringLiteral("%1: ignored %2 from a client").arg(peer(), QLatin1String(name)); });
+    spendGlitch(name);
 }
 
 void Session::onSynReply(const SynReply &) { ignoreGatewayFrame("SYN_REPLY"); }
@@ -419,8 +466,11 @@ void Session::onUnknownFrame(quint16 version, quint16 type, quint8, quint32 leng
     // README "Unknown frames": ignored and counted.
     ++m_info.framesIn;
     ++m_info.unknownFrames;
-    emit log(LogLevel::Debug, QStringLiteral("%1: ignored unknown control frame %2/%3 (%4 bytes)")
-                                  .arg(peer()).arg(version, 4, 16, QLatin1Char('0')).arg(type, 4, 16, QLatin1Char('0')).arg(length));
+    logDebug([&] {
+        return QStringLiteral("%1: ignored unknown control frame %2/%3 (%4 bytes)")
+            .arg(peer()).arg(version, 4, 16, QLatin1Char('0')).arg(type, 4, 16, QLatin1Char('0')).arg(length);
+    });
+    spendGlitch("unknown control frame");
 }
 
 void Session::onError(FrameError error, quint32 streamId, const QString &detail)
@@ -428,11 +478,12 @@ void Session::onError(FrameError error, quint32 streamId, const QString &detail)
     ++m_info.malformedFrames;
     switch (errorScope(error)) {
     case ErrorScope::Frame:
-        emit log(LogLevel::Debug, QStringLiteral("%1: dropped a malformed frame: %2").arg(peer(), detail));
+        logDebug([&] { return QStringLiteral("%1: dropped a malformed frame: %2").arg(peer(), detail); });
+        spendGlitch("malformed frame");
         return;
     case ErrorScope::Stream:
         // README "Unknown frames": malformed frames → RST_STREAM 1.
-        emit log(LogLevel::Debug, QStringLiteral("%1: stream %2: %3, RST_STREAM 1").arg(peer()).arg(streamId).arg(detail));
+        logDebug([&] { return QStringLiteral("%1: stream %2: %3, RST_STREAM 1").arg(peer()).arg(streamId).arg(detail); });
         resetStream(streamId, RstStatus::ProtocolError);
         return;
     case ErrorScope::Connection:
@@ -448,6 +499,7 @@ void Session::close(const QString &reason)
         return;
     m_closing = true;
     m_closeReason = reason;
+    m_reader.stop(); // nothing more the client sent is acted on
     m_idleTimer.stop();
     m_enrolment->stop();
     m_pingTimer.stop();

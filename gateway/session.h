@@ -8,6 +8,7 @@
 #include "codec/framereader.h"
 #include "gatewayconfig.h"
 #include "sessioninfo.h"
+#include "tokenbucket.h"
 
 #include <QHash>
 #include <QObject>
@@ -61,6 +62,20 @@ private:
     void writeFrame(const QByteArray &frame);
     template <typename Frame>
     void send(const Frame &frame) { writeFrame(serialize(frame)); }
+    // Every RST_STREAM the gateway sends goes here: it spends the reset budget.
+    void sendRst(quint32 streamId, RstStatus status);
+    // README "Limits": a reset (sent or received) or a glitch spends a budget; a session that
+    // spends it all is closed, with the reason counted. False when the session is closing.
+    bool spendReset();
+    bool spendGlitch(const char *what);
+    // Debug lines are built only with --verbose: a flood of ignored frames must not cost a
+    // formatted string each.
+    template <typename Text>
+    void logDebug(Text &&text)
+    {
+        if (m_config.debugLog)
+            emit log(LogLevel::Debug, text());
+    }
     // RST_STREAM for `error`, logged at debug level; the stream, if open, is gone.
     void refuseStream(quint32 streamId, StreamError error);
     void resetStream(quint32 streamId, RstStatus status);
@@ -115,6 +130,8 @@ private:
     SessionEnrolment *m_enrolment = nullptr;
     SessionInfo m_info;
     QHash<quint32, Stream> m_streams;
+    TokenBucket m_resetBudget;
+    TokenBucket m_glitchBudget;
     QTimer m_idleTimer;
     QTimer m_pingTimer;
     QTimer m_closeTimer;

@@ -29,6 +29,10 @@ struct SessionInfo {
     quint64 bytesOut = 0;
     quint64 unknownFrames = 0;
     quint64 malformedFrames = 0;
+    quint64 glitches = 0;               // frames that cost work and did nothing (README "Limits")
+    quint64 resets = 0;                 // RST_STREAMs sent and received
+    quint64 resetFloodCloses = 0;       // 1 when this session was closed for spending a budget
+    quint64 glitchFloodCloses = 0;
     quint64 pingsReceived = 0;
     quint64 requests = 0;
     quint64 responsesByClass[6] = {};   // [1] 1xx … [5] 5xx, gateway-made answers included
@@ -53,6 +57,9 @@ struct GatewayStats {
     quint64 backendResponses = 0;
     quint64 backendLatencyMsTotal = 0;
     quint64 rejectedHttpsClients = 0;
+    // Sessions closed because they spent a budget (README "Limits").
+    quint64 resetFloodCloses = 0;
+    quint64 glitchFloodCloses = 0;
 };
 
 } // namespace SeaCat

@@ -43,7 +43,7 @@ void FrameReader::reset()
 qsizetype FrameReader::feed(const char *data, qsizetype size)
 {
     qsizetype pos = 0;
-    while (pos < size && m_state != State::Failed) {
+    while (pos < size && m_state != State::Failed && m_state != State::Stopped) {
         if (m_state == State::ReadingHeader) {
             const qsizetype take = qMin(Limits::FrameHeaderSize - m_headerFilled, size - pos);
             memcpy(m_header + m_headerFilled, data + pos, size_t(take));

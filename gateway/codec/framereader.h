@@ -13,7 +13,7 @@ namespace SeaCat {
 class FrameReader
 {
 public:
-    enum class State { ReadingHeader, ReadingPayload, Failed };
+    enum class State { ReadingHeader, ReadingPayload, Failed, Stopped };
 
     explicit FrameReader(FrameVisitor *visitor, quint32 maxPayload = Limits::MaxInboundPayload);
 
@@ -24,6 +24,9 @@ public:
 
     State state() const { return m_state; }
     void reset();
+    // No more callbacks, also for the rest of the bytes being fed now (a visitor that closes
+    // its connection from a callback calls this).
+    void stop() { m_state = State::Stopped; }
     quint32 maxPayload() const { return m_maxPayload; }
 
 private:

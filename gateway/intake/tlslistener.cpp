@@ -9,7 +9,8 @@
 namespace SeaCat {
 
 namespace {
-constexpr char TlsHandshakeRecord = 0x16; // RFC 8446 §5.1: ContentType handshake
+constexpr char TlsHandshakeRecord = 0x16;
+constexpr int DescriptorRetryMs = 500; // accepting resumes this soon after the descriptor ceiling // RFC 8446 §5.1: ContentType handshake
 // A plain-HTTP client on the TLS port learns why, as nginx tells it, instead of a bare close.
 const QByteArray PlainHttpAnswer = QByteArrayLiteral(
     "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 40\r\nConnection: close\r\n\r\n"
@@ -32,6 +33,16 @@ TlsListener::~TlsListener() = default;
 
 void TlsListener::incomingConnection(qintptr descriptor)
 {
+    // Linux hands out the lowest free descriptor, so its number tells how many are open. At the
+    // ceiling the listener pauses instead of accepting into exhaustion (where accept() fails at
+    // once and the loop spins), and tries again a little later.
+    if (m_budget.descriptorCeiling > 0 && descriptor >= m_budget.descriptorCeiling) {
+        ::close(int(descriptor));
+        pauseAccepting();
+        QTimer::singleShot(DescriptorRetryMs, this, &QTcpServer::resumeAccepting);
+        emit acceptingPaused(int(descriptor));
+        return;
+    }
     auto *socket = new QSslSocket(this);
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;

@@ -37,6 +37,9 @@ public:
         int maxHandshakes;        // sockets before or in their handshake, at once
         int firstByteTimeoutMs;   // from accept to the first byte of a ClientHello
         int handshakeTimeoutMs;   // from accept to a finished handshake
+        // Accepting stops while descriptors reach this number, so that live sessions keep
+        // descriptors for their backends and the store (0: no ceiling).
+        int descriptorCeiling = 0;
     };
 
     TlsListener(const QSslConfiguration &tls, Budget budget, QObject *parent = nullptr);
@@ -52,6 +55,8 @@ public:
 signals:
     // A handshake that failed (the peer's address and why); the socket is gone.
     void handshakeFailed(const QString &peer, const QString &reason);
+    // The descriptor ceiling was reached: accepting pauses and resumes by itself.
+    void acceptingPaused(int descriptor);
 
 protected:
     void incomingConnection(qintptr descriptor) override;

@@ -8,6 +8,7 @@
 #include "common/testclient.h"
 
 #include <QElapsedTimer>
+#include <algorithm>
 #include <QTcpSocket>
 #include <memory>
 
@@ -28,9 +29,12 @@ private slots:
     void gatewayHeadersAreExact();
     void silentSocketsDoNotLockClientsOut();
     void oldestHandshakesAreShedAtTheCap();
+    void descriptorLimitPausesAccepting();
+    void floodsEndWithACountedClose_data();
+    void floodsEndWithACountedClose();
 
 private:
-    quint16 startGateway(const QByteArray &limits = {});
+    quint16 startGateway(const QByteArray &limits = {}, int descriptorLimit = 0);
     QStringList eventsOf(const TestClient &client, quint32 streamId) const;
     // A fresh client completes its handshake within 1 s, and is answered.
     void verifyNewClientServedQuickly(int round);
@@ -55,7 +59,7 @@ void TestAttack::cleanup()
     m_backend.reset();
 }
 
-quint16 TestAttack::startGateway(const QByteArray &limits)
+quint16 TestAttack::startGateway(const QByteArray &limits, int descriptorLimit)
 {
     const QString ini = m_gw->dataDir.filePath(QStringLiteral("gateway.ini"));
     QFile file(ini);
@@ -63,8 +67,13 @@ quint16 TestAttack::startGateway(const QByteArray &limits)
         return 0;
     file.write("[limits]\n" + limits);
     file.close();
-    m_gw->launch(m_gw->defaultArgs() + QStringList{QStringLiteral("--config"), ini, QStringLiteral("--mode"), QStringLiteral("anonymous"),
-                                                   QStringLiteral("--backend"), QStringLiteral("app=") + m_backend->url()});
+    const QStringList args = m_gw->defaultArgs() + QStringList{QStringLiteral("--config"), ini, QStringLiteral("--mode"), QStringLiteral("anonymous"),
+                                                               QStringLiteral("--backend"), QStringLiteral("app=") + m_backend->url()};
+    if (descriptorLimit > 0) // soft and hard limit both, so the gateway cannot raise it
+        m_gw->launch(QStringList{QStringLiteral("-c"), QStringLiteral("ulimit -n %1 && exec \"$0\" \"$@\"").arg(descriptorLimit),
+                                 QStringLiteral(SEACAT_GATEWAY_BIN)} + args, QStringLiteral("/bin/sh"));
+    else
+        m_gw->launch(args);
     m_port = m_gw->waitListening();
     return m_port;
 }
@@ -259,6 +268,128 @@ void TestAttack::oldestHandshakesAreShedAtTheCap()
     QCOMPARE(silent.front()->state(), QAbstractSocket::UnconnectedState);
     for (int round = 0; round < 3; ++round)
         verifyNewClientServedQuickly(round);
+}
+
+static qint64 cpuTicks(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray text = stat.readAll();
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    return fields.value(11).toLongLong() + fields.value(12).toLongLong(); // utime + stime
+}
+
+void TestAttack::descriptorLimitPausesAccepting()
+{
+    // 256 descriptors: the listener keeps 64 for backends and the store, so it stops near 190.
+    QVERIFY2(startGateway("max-sessions=100000\n", 256), m_gw->err.constData());
+    std::vector<std::unique_ptr<TestClient>> clients;
+    clients.push_back(std::make_unique<TestClient>(m_gw->caFile()));
+    QVERIFY(clients.back()->connectTo(m_port));
+    QVERIFY(clients.back()->pingRoundTrip(1));
+    int refused = 0;
+    for (int i = 0; i < 260 && refused < 3; ++i) {
+        auto client = std::make_unique<TestClient>(m_gw->caFile());
+        if (client->connectTo(m_port, 1'500))
+            clients.push_back(std::move(client));
+        else
+            ++refused;
+    }
+    QVERIFY2(refused > 0, "the descriptor ceiling was never reached");
+    QVERIFY2(clients.size() > 150, qPrintable(QString::number(clients.size())));
+    QVERIFY(m_gw->err.contains("not accepting for a moment"));
+    // Paused, not spinning: a second of more connection attempts costs the gateway little CPU.
+    std::vector<std::unique_ptr<QTcpSocket>> knocking;
+    const qint64 before = cpuTicks(m_gw->process.processId());
+    for (int i = 0; i < 20; ++i) {
+        knocking.push_back(std::make_unique<QTcpSocket>());
+        knocking.back()->connectToHost(QHostAddress::LocalHost, m_port);
+    }
+    QTest::qWait(1'000);
+    const qint64 ticks = cpuTicks(m_gw->process.processId()) - before;
+    QVERIFY2(ticks < 50, qPrintable(QStringLiteral("%1 ticks in 1 s").arg(ticks))); // 100 ticks = one busy core
+    knocking.clear();
+    // Live sessions still reach their backends: the reserve is theirs.
+    TestClient &first = *clients.front();
+    first.send(serialize(SynStream{1, true, 0, "app", "GET", "/hello", {}}));
+    QVERIFY(QTest::qWaitFor([&] { return eventsOf(first, 1).size() >= 3; }, 10'000));
+    QCOMPARE(eventsOf(first, 1).first(), QStringLiteral("SYN_REPLY id=1 fin=0 status=200"));
+    // Sessions go, and accepting resumes by itself.
+    clients.resize(50);
+    QTest::qWait(500);
+    TestClient late(m_gw->caFile());
+    QVERIFY(late.connectTo(m_port, 5'000));
+    QVERIFY(late.pingRoundTrip(1));
+}
+
+// p99 of `count` PING round trips, in microseconds.
+static qint64 pingP99(TestClient &client, quint32 firstId, int count)
+{
+    QList<qint64> times;
+    QElapsedTimer clock;
+    for (int i = 0; i < count; ++i) {
+        clock.start();
+        if (!client.pingRoundTrip(firstId + 2 * quint32(i)))
+            return -1;
+        times << clock.nsecsElapsed() / 1000;
+    }
+    std::sort(times.begin(), times.end());
+    return times.at(qMin(times.size() - 1, qsizetype(times.size() * 0.99)));
+}
+
+void TestAttack::floodsEndWithACountedClose_data()
+{
+    QTest::addColumn<QByteArray>("setup");  // sent once before the flood
+    QTest::addColumn<QByteArray>("unit");   // repeated
+    QTest::addColumn<QString>("reason");    // in the gateway's log line
+    QByteArray rapidReset;
+    for (quint32 id = 1; id < 2 * 400; id += 2)
+        rapidReset += serialize(SynStream{id, true, 0, "app", "GET", "/hello", {}}) + serialize(RstStream{id, 5});
+    QTest::newRow("rapid reset") << QByteArray() << rapidReset << QStringLiteral("rapid reset");
+    QTest::newRow("unknown control frames") << QByteArray() << QByteArray::fromHex("80 01 00 FF 00 00 00 00").repeated(400)
+                                            << QStringLiteral("last: unknown control frame");
+    QTest::newRow("empty DATA without FIN") << serialize(SynStream{1, false, 0, "app", "POST", "/echo", {}})
+                                            << serialize(DataFrame{1, false, {}}).repeated(400) << QStringLiteral("last: empty DATA without FIN");
+    QTest::newRow("DATA for no stream") << QByteArray() << serialize(DataFrame{99, false, "x"}).repeated(400)
+                                        << QStringLiteral("last: DATA for no open stream");
+    QTest::newRow("RST_STREAM for no stream") << QByteArray() << serialize(RstStream{99, 5}).repeated(400)
+                                              << QStringLiteral("last: RST_STREAM for no open stream");
+    QTest::newRow("gateway-only frames") << QByteArray() << serialize(CsrReply{1}).repeated(400) << QStringLiteral("last: CSR_REPLY");
+}
+
+void TestAttack::floodsEndWithACountedClose()
+{
+    QFETCH(QByteArray, setup);
+    QFETCH(QByteArray, unit);
+    QFETCH(QString, reason);
+    // Small budgets keep the test short; the defaults (1000, then 33/s) work the same way.
+    QVERIFY2(startGateway("reset-burst=100\nreset-rate=10\nglitch-burst=100\nglitch-rate=10\n"), m_gw->err.constData());
+    TestClient bystander(m_gw->caFile());
+    QVERIFY(bystander.connectTo(m_port));
+    const qint64 baseline = pingP99(bystander, 1, 50);
+    QVERIFY(baseline > 0);
+
+    TestClient attacker(m_gw->caFile());
+    QVERIFY(attacker.connectTo(m_port));
+    attacker.send(setup);
+    QElapsedTimer clock;
+    clock.start();
+    for (int i = 0; i < 50 && attacker.socket.state() == QAbstractSocket::ConnectedState; ++i) {
+        attacker.send(unit);
+        QTest::qWait(5);
+    }
+    QVERIFY2(attacker.waitForDisconnected(10'000), "the flooding session was not closed");
+    const qint64 during = pingP99(bystander, 101, 50);
+    qInfo("%s: closed after %lld ms; bystander ping p99 %lld µs before, %lld µs after", QTest::currentDataTag(), clock.elapsed(),
+          baseline, during);
+    QVERIFY(during > 0);
+    // Other sessions barely notice (2× the baseline, plus 5 ms for a shared, noisy machine).
+    QVERIFY2(during <= 2 * baseline + 5'000, qPrintable(QStringLiteral("%1 µs against %2 µs").arg(during).arg(baseline)));
+    QVERIFY(QTest::qWaitFor([&] { return m_gw->err.contains(reason.toUtf8()); }, 5'000));
+    QVERIFY2(m_gw->err.contains(reason.toUtf8()), m_gw->err.right(500).constData());
+    // A reset stream never cost a backend connection (the one stream of the setup may have).
+    QVERIFY(m_backend->connectionsAccepted <= (setup.isEmpty() ? 0 : 1));
 }
 
 QTEST_GUILESS_MAIN(TestAttack)

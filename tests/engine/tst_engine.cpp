@@ -36,6 +36,7 @@ private slots:
     void lostFramingClosesSession();
     void streamIdRules();
     void unknownFramesAreCounted();
+    void floodClosesAreCounted();
     void modes_data();
     void modes();
     void enrolmentFramesAreAnswered();
@@ -245,6 +246,35 @@ void TestEngine::unknownFramesAreCounted()
             for (const SessionInfo &info : args.at(0).value<QList<SessionInfo>>())
                 if (info.unknownFrames == 2 && info.pingsReceived == 1)
                     return true;
+        return false;
+    }, 5'000));
+}
+
+void TestEngine::floodClosesAreCounted()
+{
+    GatewayFixture gw;
+    GatewayConfig config = GatewayFixture::defaultConfig();
+    config.glitchBurst = 10;
+    config.resetBurst = 10;
+    QSignalSpy stats(gw.controller.get(), &GatewayController::statsUpdated);
+    const quint16 port = gw.start(config);
+    TestClient glitcher(gw.caFile());
+    QVERIFY(glitcher.connectTo(port));
+    glitcher.send(hex("80 B1 00 66 00 00 00 00").repeated(20)); // unknown control frames
+    QVERIFY(glitcher.waitForDisconnected());
+    TestClient resetter(gw.caFile());
+    QVERIFY(resetter.connectTo(port));
+    QByteArray pairs;
+    for (quint32 id = 1; id < 40; id += 2)
+        pairs += serialize(SynStream{id, false, 0, "nohost", "GET", "/", {}}) + serialize(RstStream{id, 5});
+    resetter.send(pairs);
+    QVERIFY(resetter.waitForDisconnected());
+    QVERIFY(QTest::qWaitFor([&] {
+        for (const auto &args : stats) {
+            const GatewayStats s = args.at(0).value<GatewayStats>();
+            if (s.glitchFloodCloses == 1 && s.resetFloodCloses == 1)
+                return true;
+        }
         return false;
     }, 5'000));
 }
