@@ -14,6 +14,8 @@
 
 namespace SeaCat {
 
+struct PkiPolicy;
+
 // README "Gateway modes".
 enum class GatewayMode { Combined, Authorized, Anonymous };
 QString toString(GatewayMode mode);
@@ -47,6 +49,13 @@ struct GatewayConfig {
     bool autoApprove = false;            // [pki] approval=auto|manual (README "Enrolment")
     int certificateValidityDays = 365;
     int renewalWindowDays = 30;
+    // [limits] The CSR budget (README "Enrolment", gatewaylimits.h has the reasons).
+    int maxCsrBytes = int(Limits::MaxCsrBytes);
+    int csrSessionBurst = Limits::CsrSessionBurst;
+    int csrSessionIntervalMs = Limits::CsrSessionIntervalMs;
+    int csrGlobalBurst = Limits::CsrGlobalBurst;
+    int csrGlobalPerSecond = Limits::CsrGlobalPerSecond;
+    int maxPendingCsrs = Limits::MaxPendingCsrs;
 
     GatewayConfig();
 
@@ -59,6 +68,8 @@ struct GatewayConfig {
     QString set(const QString &key, const QString &value);
     // Adds a host table entry: NAME and an http(s) base URL. Returns an error or "".
     QString addHost(const QString &name, const QString &uri);
+    // The PKI service's policy: approval, validity and the gateway-wide CSR budget.
+    PkiPolicy pkiPolicy() const;
 };
 
 } // namespace SeaCat

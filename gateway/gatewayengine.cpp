@@ -29,6 +29,7 @@ void accumulate(GatewayStats &stats, const SessionInfo &info)
     stats.bytesOut += info.bytesOut;
     stats.backendResponses += info.backendResponses;
     stats.backendLatencyMsTotal += info.backendLatencyMsTotal;
+    stats.refusedCsrs += info.refusedCsrs;
 }
 } // namespace
 
@@ -91,7 +92,7 @@ void GatewayEngine::start(const GatewayConfig &config)
         emit logMessage(LogLevel::Warning, QStringLiteral("server-key=ec: the server certificate has an EC P-256 key; stock SeaCat "
                                                           "clients offer only ECDHE-RSA-AES256-SHA384 and cannot connect (use server-key=rsa)"));
     if (!m_pki) {
-        m_pki = PkiService::open(*identity->authority, config.dataDir, {config.autoApprove, config.certificateValidityDays, config.renewalWindowDays}, &error);
+        m_pki = PkiService::open(*identity->authority, config.dataDir, config.pkiPolicy(), &error, Limits::PkiStoreBusyTimeoutMs);
         if (!m_pki) {
             emit failed(error);
             return;

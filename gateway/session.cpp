@@ -28,7 +28,7 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     m_info.tlsProtocol = cipher.protocolString();
     m_info.since = m_info.lastActivity = QDateTime::currentDateTimeUtc();
     const QString enrollingClientId = authenticate();
-    m_enrolment = new SessionEnrolment(pki, config, m_info.clientId, [this](const QByteArray &frame) { writeFrame(frame); }, this);
+    m_enrolment = new SessionEnrolment(pki, config, m_info.clientId, m_info.certificateSerial, [this](const QByteArray &frame) { writeFrame(frame); }, this);
     m_enrolment->setEnrollingClientId(enrollingClientId);
     connect(m_enrolment, &SessionEnrolment::log, this, &Session::log);
     connect(m_enrolment, &SessionEnrolment::graceExpired, this,
@@ -89,6 +89,7 @@ SessionInfo Session::info() const
     SessionInfo info = m_info;
     info.openStreams = int(m_streams.size());
     info.telemetry = m_enrolment->telemetry();
+    info.refusedCsrs = m_enrolment->refusedCsrs();
     return info;
 }
 

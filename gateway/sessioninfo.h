@@ -30,6 +30,7 @@ struct SessionInfo {
     quint64 unknownFrames = 0;
     quint64 malformedFrames = 0;
     quint64 pingsReceived = 0;
+    quint64 refusedCsrs = 0;            // CSRs refused by a budget (README "Enrolment")
     quint64 requests = 0;
     quint64 responsesByClass[6] = {};   // [1] 1xx … [5] 5xx, gateway-made answers included
     quint64 backendResponses = 0;
@@ -53,6 +54,7 @@ struct GatewayStats {
     quint64 backendResponses = 0;
     quint64 backendLatencyMsTotal = 0;
     quint64 rejectedHttpsClients = 0;
+    quint64 refusedCsrs = 0;
 };
 
 } // namespace SeaCat

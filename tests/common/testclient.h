@@ -10,6 +10,7 @@
 #include <QSslCipher>
 
 #include <QFile>
+#include <QSslKey>
 #include <QSslSocket>
 #include <QTest>
 
@@ -18,13 +19,20 @@ class TestClient : public QObject
 public:
     RecordingVisitor received;
     QSslSocket socket;
+    QByteArray wire;                   // every byte received, as it came
+    QSslCertificate certificate;       // presented when set (an authenticated client)
+    QSslKey privateKey;
 
     // The CA file is read at connectTo(), so it may be created after this constructor.
     explicit TestClient(const QString &caFile, const QString &gatewayName = QStringLiteral("gw.test"))
         : m_caFile(caFile), m_reader(&received)
     {
         socket.setPeerVerifyName(gatewayName); // §6.1: the client checks CN = gateway name
-        connect(&socket, &QSslSocket::readyRead, this, [this] { m_reader.feed(socket.readAll()); });
+        connect(&socket, &QSslSocket::readyRead, this, [this] {
+            const QByteArray bytes = socket.readAll();
+            wire += bytes;
+            m_reader.feed(bytes);
+        });
         connect(&socket, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
             for (const QSslError &e : errors)
                 sslErrors << e.errorString();
@@ -33,7 +41,12 @@ public:
 
     bool connectTo(quint16 port, int timeoutMs = 10'000)
     {
-        socket.setSslConfiguration(SeaCat::TlsProfile::stockClient(QSslCertificate::fromPath(m_caFile)));
+        QSslConfiguration tls = SeaCat::TlsProfile::stockClient(QSslCertificate::fromPath(m_caFile));
+        if (!certificate.isNull()) {
+            tls.setLocalCertificate(certificate);
+            tls.setPrivateKey(privateKey);
+        }
+        socket.setSslConfiguration(tls);
         socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
         return QTest::qWaitFor([this] { return socket.isEncrypted() || socket.state() == QAbstractSocket::UnconnectedState; }, timeoutMs)
             && socket.isEncrypted();

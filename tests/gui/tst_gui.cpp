@@ -261,15 +261,16 @@ void TestGui::screenshots()
             clients.back()->send(serialize(SynStream{id, true, 1, "app", "GET", "/catalog?page=" + QByteArray::number(id), {}}));
     }
     std::vector<std::unique_ptr<QTemporaryDir>> ids;
-    SeaCatClient enrolling;
+    std::vector<std::unique_ptr<SeaCatClient>> enrolling; // one key per connection (README "Enrolment")
     SeaCatClient::Options options{QStringLiteral("127.0.0.1"), gui.port, gui.gw.caFile(), QStringLiteral("gateway.example.com"), {}, {}};
-    QVERIFY(enrolling.connectToGateway(options).isEmpty());
-    QVERIFY(QTest::qWaitFor([&] { return enrolling.isConnected(); }, 5'000));
     QString error;
     for (const QString &subject : {QStringLiteral("CN=phone-17,O=Example"), QString(), QStringLiteral("CN=tablet-3,O=Example")}) {
         ids.push_back(std::make_unique<QTemporaryDir>());
         KeyPtr key = Enrolment::loadOrCreateKey(ids.back()->path(), subject.isEmpty() ? KeyType::EcP256 : KeyType::Rsa2048, &error);
-        enrolling.sendCsr(Enrolment::makeCsr(key.get(), subject, &error));
+        enrolling.push_back(std::make_unique<SeaCatClient>());
+        QVERIFY(enrolling.back()->connectToGateway(options).isEmpty());
+        QVERIFY(QTest::qWaitFor([&] { return enrolling.back()->isConnected(); }, 5'000));
+        enrolling.back()->sendCsr(Enrolment::makeCsr(key.get(), subject, &error));
     }
     CertificatesView *certs = gui.window->certificatesView();
     QVERIFY(QTest::qWaitFor([&] { return certs->csrTable()->rowCount() == 3; }, 5'000));
