@@ -1,6 +1,7 @@
 #include "gatewayconfig.h"
 #include "backend/requestmapping.h"
 #include "atomicfile.h"
+#include "pki/pkiservice.h"
 
 #include <QDir>
 #include <QFile>
@@ -162,6 +163,18 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setInteger(certificateValidityDays, 1, 3650);
     } else if (key == u"renewal-window") {
         return setInteger(renewalWindowDays, 0, 365);
+    } else if (key == u"max-csr-bytes") {
+        return setInteger(maxCsrBytes, 256, Limits::MaxInboundPayload);
+    } else if (key == u"csr-session-burst") {
+        return setInteger(csrSessionBurst, 1, 1'000'000);
+    } else if (key == u"csr-session-interval") {
+        return setSeconds(csrSessionIntervalMs);
+    } else if (key == u"csr-global-burst") {
+        return setInteger(csrGlobalBurst, 1, 1'000'000);
+    } else if (key == u"csr-global-rate") {
+        return setInteger(csrGlobalPerSecond, 1, 1'000'000);
+    } else if (key == u"max-pending-csrs") {
+        return setInteger(maxPendingCsrs, 1, 1'000'000);
     } else if (key == u"forward-headers") {
         QSet<QByteArray> names;
         const QSet<QByteArray> known = ForwardHeader::all();
@@ -179,6 +192,19 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return QStringLiteral("unknown option '%1'").arg(key);
     }
     return {};
+}
+
+PkiPolicy GatewayConfig::pkiPolicy() const
+{
+    PkiPolicy policy;
+    policy.autoApprove = autoApprove;
+    policy.validityDays = certificateValidityDays;
+    policy.renewalWindowDays = renewalWindowDays;
+    policy.maxCsrBytes = maxCsrBytes;
+    policy.maxPendingCsrs = maxPendingCsrs;
+    policy.globalCsrBurst = csrGlobalBurst;
+    policy.globalCsrPerSecond = csrGlobalPerSecond;
+    return policy;
 }
 
 std::optional<GatewayConfig> GatewayConfig::fromFile(const QString &path, QString *error)

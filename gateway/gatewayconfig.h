@@ -14,6 +14,8 @@
 
 namespace SeaCat {
 
+struct PkiPolicy;
+
 // README "Gateway modes".
 enum class GatewayMode { Combined, Authorized, Anonymous };
 QString toString(GatewayMode mode);
@@ -53,6 +55,13 @@ struct GatewayConfig {
     bool autoApprove = false;            // [pki] approval=auto|manual (README "Enrolment")
     int certificateValidityDays = 365;
     int renewalWindowDays = 30;
+    // [limits] The CSR budget (README "Enrolment", gatewaylimits.h has the reasons).
+    int maxCsrBytes = int(Limits::MaxCsrBytes);
+    int csrSessionBurst = Limits::CsrSessionBurst;
+    int csrSessionIntervalMs = Limits::CsrSessionIntervalMs;
+    int csrGlobalBurst = Limits::CsrGlobalBurst;
+    int csrGlobalPerSecond = Limits::CsrGlobalPerSecond;
+    int maxPendingCsrs = Limits::MaxPendingCsrs;
 
     GatewayConfig();
 
@@ -65,6 +74,8 @@ struct GatewayConfig {
     QString set(const QString &key, const QString &value);
     // Adds a host table entry: NAME and an http(s) base URL. Returns an error or "".
     QString addHost(const QString &name, const QString &uri);
+    // The PKI service's policy: approval, validity and the gateway-wide CSR budget.
+    PkiPolicy pkiPolicy() const;
 };
 
 // The writer next to fromFile(): a change to one key of the INI file. An empty `key` with

@@ -31,6 +31,7 @@ void accumulate(GatewayStats &stats, const SessionInfo &info)
     stats.backendLatencyMsTotal += info.backendLatencyMsTotal;
     stats.resetFloodCloses += info.resetFloodCloses;
     stats.glitchFloodCloses += info.glitchFloodCloses;
+    stats.refusedCsrs += info.refusedCsrs;
 }
 } // namespace
 
@@ -96,7 +97,7 @@ void GatewayEngine::start(const GatewayConfig &config)
         emit logMessage(LogLevel::Warning, QStringLiteral("server-key=ec: the server certificate has an EC P-256 key; stock SeaCat "
                                                           "clients offer only ECDHE-RSA-AES256-SHA384 and cannot connect (use server-key=rsa)"));
     if (!m_pki) {
-        m_pki = PkiService::open(*identity->authority, config.dataDir, {config.autoApprove, config.certificateValidityDays, config.renewalWindowDays}, &error);
+        m_pki = PkiService::open(*identity->authority, config.dataDir, config.pkiPolicy(), &error, Limits::PkiStoreBusyTimeoutMs);
         if (!m_pki) {
             emit failed(error);
             return;

@@ -69,4 +69,30 @@ inline constexpr int ReservedDescriptorsMin = 64;
 // Our own: sessions at once; beyond this new TLS connections are closed right after accept.
 inline constexpr int MaxSessions = 10'000;
 
+// README "Enrolment", issue 8 "CSR bomb". A real CSR is 0.3-2 KiB (an RSA-4096 key with a long
+// subject stays below 4 KiB); anything larger is refused unparsed, with CSR_REPLY 0x04.
+inline constexpr qsizetype MaxCsrBytes = 16 * 1024;
+// Per session: a client sends one CSR per connection and resends after 20 s without an answer
+// (§3.6), so a burst of 3 and then one per 10 s never refuses an honest client.
+inline constexpr int CsrSessionBurst = 3;
+inline constexpr int CsrSessionIntervalMs = 10'000;
+// Gateway-wide: every CSR costs a signature check and an fsync'd write. 100 at once, then 20/s
+// (72 000 an hour) is more than a launch day's onboarding and keeps the disk for everyone else.
+inline constexpr int CsrGlobalBurst = 100;
+inline constexpr int CsrGlobalPerSecond = 20;
+// CSRs waiting for an administrator. Beyond this the list is unreadable anyway; new keys are
+// refused (CSR_REPLY 0x00), nothing stored is dropped. At most 16 MiB of requests.
+inline constexpr int MaxPendingCsrs = 1'000;
+// The engine's SQLite connection waits this long for another writer (the admin CLI, whose
+// transactions take milliseconds) and then gives up instead of stalling every session.
+inline constexpr int PkiStoreBusyTimeoutMs = 10;
+// The admin CLI is a one-shot process: it may wait for the gateway's writes.
+inline constexpr int PkiStoreAdminBusyTimeoutMs = 5'000;
+// After a failed store write the engine leaves the store alone this long (no new attempt, so
+// no new wait) and sessions retry their deferred CSR or telemetry at this pace.
+inline constexpr int PkiStoreRetryMs = 250;
+// A CSR the store could not take is retried this long, then dropped unanswered: the client
+// resends it by itself 20 s after sending it (§3.6).
+inline constexpr int CsrRetryWindowMs = 18'000;
+
 } // namespace SeaCat::Limits

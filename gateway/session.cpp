@@ -15,7 +15,8 @@ constexpr qsizetype SocketReadChunk = 16 * 1024; // one stack buffer per read ca
 Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiService *pki,
                  QObject *parent)
     : QObject(parent), m_socket(socket), m_config(config), m_reader(this, config.maxInboundPayload), m_pool(pool), m_pki(pki),
-      m_resetBudget(config.resetBurst, config.resetsPerSecond), m_glitchBudget(config.glitchBurst, config.glitchesPerSecond)
+      m_resetBudget(TokenBucket::perSecond(config.resetBurst, config.resetsPerSecond)),
+      m_glitchBudget(TokenBucket::perSecond(config.glitchBurst, config.glitchesPerSecond))
 {
     m_socket->setParent(this);
     // Qt stops reading from the kernel when this fills: a flood waits in TCP, not in us.
@@ -29,7 +30,7 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     m_info.tlsProtocol = cipher.protocolString();
     m_info.since = m_info.lastActivity = QDateTime::currentDateTimeUtc();
     const QString enrollingClientId = authenticate();
-    m_enrolment = new SessionEnrolment(pki, config, m_info.clientId, [this](const QByteArray &frame) { writeFrame(frame); }, this);
+    m_enrolment = new SessionEnrolment(pki, config, m_info.clientId, m_info.certificateSerial, [this](const QByteArray &frame) { writeFrame(frame); }, this);
     m_enrolment->setEnrollingClientId(enrollingClientId);
     connect(m_enrolment, &SessionEnrolment::log, this, &Session::log);
     connect(m_enrolment, &SessionEnrolment::graceExpired, this,
@@ -96,6 +97,7 @@ SessionInfo Session::info() const
     SessionInfo info = m_info;
     info.openStreams = int(m_streams.size());
     info.telemetry = m_enrolment->telemetry();
+    info.refusedCsrs = m_enrolment->refusedCsrs();
     return info;
 }
 

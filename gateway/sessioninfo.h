@@ -34,6 +34,7 @@ struct SessionInfo {
     quint64 resetFloodCloses = 0;       // 1 when this session was closed for spending a budget
     quint64 glitchFloodCloses = 0;
     quint64 pingsReceived = 0;
+    quint64 refusedCsrs = 0;            // CSRs refused by a budget (README "Enrolment")
     quint64 requests = 0;
     quint64 responsesByClass[6] = {};   // [1] 1xx … [5] 5xx, gateway-made answers included
     quint64 backendResponses = 0;
@@ -60,6 +61,7 @@ struct GatewayStats {
     // Sessions closed because they spent a budget (README "Limits").
     quint64 resetFloodCloses = 0;
     quint64 glitchFloodCloses = 0;
+    quint64 refusedCsrs = 0;
 };
 
 } // namespace SeaCat

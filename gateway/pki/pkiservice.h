@@ -4,8 +4,11 @@
 #pragma once
 
 #include "certificateauthority.h"
+#include "gatewaylimits.h"
 #include "pkistore.h"
+#include "../tokenbucket.h"
 
+#include <QDeadlineTimer>
 #include <QObject>
 #include <memory>
 
@@ -15,6 +18,11 @@ struct PkiPolicy {
     bool autoApprove = false;     // README: --approval auto|manual, default manual
     int validityDays = 365;       // issued client certificates
     int renewalWindowDays = 30;   // §6.6: clients renew 30 days before notAfter
+    // The gateway-wide CSR budget (gatewaylimits.h has the reasons).
+    qsizetype maxCsrBytes = Limits::MaxCsrBytes;
+    int maxPendingCsrs = Limits::MaxPendingCsrs;
+    int globalCsrBurst = Limits::CsrGlobalBurst;
+    int globalCsrPerSecond = Limits::CsrGlobalPerSecond;
 };
 
 class PkiService final : public QObject
@@ -25,16 +33,32 @@ public:
     PkiService(CertificateAuthority ca, std::unique_ptr<PkiStore> store, PkiPolicy policy, QObject *parent = nullptr);
     ~PkiService() override;
 
-    // Opens the store, the data directory's pki.sqlite, for `ca`.
-    static std::unique_ptr<PkiService> open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy, QString *error);
+    // Opens the store, the data directory's pki.sqlite, for `ca`. `busyTimeoutMs`: how long a
+    // write may wait for another process (Limits::PkiStoreBusyTimeoutMs in the engine).
+    static std::unique_ptr<PkiService> open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy, QString *error,
+                                            int busyTimeoutMs = Limits::PkiStoreAdminBusyTimeoutMs);
 
-    enum class CsrOutcome { Approved, Stored, Rejected };
+    // What a CSR gets (README "Enrolment", §3.9): Approved 0x03, Stored 0x01, Rejected 0x04
+    // (never acceptable: malformed, too large, a rejected or revoked key), Refused 0x00 (a
+    // budget said no; the client polls), Unavailable: the store failed, answer nothing yet.
+    enum class CsrOutcome { Approved, Stored, Rejected, Refused, Unavailable };
+    // Which budget refused it; None for everything that is not a refusal by a limit.
+    enum class CsrLimit { None, Size, GlobalRate, OneKeyPerSession, PendingCap };
     struct CsrResult {
         CsrOutcome outcome = CsrOutcome::Rejected;
+        CsrLimit limit = CsrLimit::None;
         QString message;
         ClientKeyId client;
     };
-    CsrResult submitCsr(const QByteArray &der, const QString &actor);
+    // Who sends the CSR, as far as the session knows.
+    struct CsrContext {
+        QString actor;                   // the peer, for the log and the audit
+        QString authenticatedClientId;   // the key of the session's accepted certificate
+        quint64 authenticatedSerial = 0; // that certificate
+        QString sessionKey;              // the one key this session may enrol, once known
+        bool retry = false;              // a deferred CSR again: its budget was paid already
+    };
+    CsrResult submitCsr(const QByteArray &der, const CsrContext &context);
 
     enum class CertAnswer { Certificate, Pending, NotFound };
     CertAnswer queryCertificate(const QString &clientId, QByteArray *der);
@@ -48,7 +72,11 @@ public:
     QString reject(qint64 csrId, const QString &actor);
     QString revoke(quint64 serial, const QString &actor);
 
-    void storeTelemetry(const QString &clientId, quint32 serial, const QByteArray &blob);
+    // True once stored (only then may it be ACKed, §3.12); false when the store failed.
+    bool storeTelemetry(const QString &clientId, quint32 serial, const QByteArray &blob);
+    // After a failed write the store is left alone for Limits::PkiStoreRetryMs: no new
+    // attempt, so no new busy wait on the engine thread.
+    bool isStoreResting() const { return !m_storeRest.hasExpired(); }
     QList<CsrInfo> csrs() { return m_store->csrs(); }
     QList<CertificateInfo> certificates() { return m_store->certificates(); }
     std::optional<CertificateInfo> certificate(quint64 serial) { return m_store->certificate(serial); }
@@ -65,10 +93,15 @@ signals:
 private:
     // Issues for `csr` inside a transaction; false with m_error on failure.
     bool issueFor(const CsrDetails &csr, qint64 csrId, CertificateInfo *issued, QString *error);
+    // Notes a store failure since `failuresBefore`: the store rests, true is returned.
+    bool storeFailedSince(quint64 failuresBefore);
+    CsrResult unavailable(CsrResult result, const QString &why);
 
     CertificateAuthority m_ca;
     std::unique_ptr<PkiStore> m_store;
     PkiPolicy m_policy;
+    TokenBucket m_csrBudget;
+    QDeadlineTimer m_storeRest{0};
 };
 
 } // namespace SeaCat

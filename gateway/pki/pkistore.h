@@ -21,12 +21,16 @@ public:
     // Everything acknowledged after it returns true is on disk.
     virtual bool transaction(const std::function<bool()> &work) = 0;
     virtual QString lastError() const = 0;
+    // Counts every failed call (reads included): callers compare it before and after a
+    // sequence of calls to tell "no such row" from "the store did not answer".
+    virtual quint64 failures() const = 0;
     // Changes when another process commits: pollers compare it to notice admin actions.
     virtual qint64 externalChangeCounter() = 0;
 
     virtual std::optional<CsrInfo> csr(qint64 id) = 0;
     virtual std::optional<CsrInfo> latestCsrFor(const QString &clientId) = 0;
     virtual QList<CsrInfo> csrs() = 0;
+    virtual int pendingCsrCount() = 0;   // -1: error
     // Inserts, or replaces the der/subject of the client's pending CSR; returns the id (0: error).
     virtual qint64 putCsr(const CsrInfo &csr) = 0;
     virtual bool setCsrState(qint64 id, CsrInfo::State state) = 0;

@@ -38,6 +38,7 @@ const char *const Schema[] = {
     "CREATE TABLE IF NOT EXISTS csrs(id INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, client_tag TEXT,"
     " subject TEXT, key_type TEXT, der BLOB NOT NULL, state TEXT NOT NULL, received TEXT NOT NULL, decided TEXT)",
     "CREATE INDEX IF NOT EXISTS csrs_client ON csrs(client_id)",
+    "CREATE INDEX IF NOT EXISTS csrs_state ON csrs(state)",
     "CREATE TABLE IF NOT EXISTS certificates(serial INTEGER PRIMARY KEY, client_id TEXT NOT NULL, client_tag TEXT,"
     " subject TEXT, der BLOB NOT NULL, not_before TEXT NOT NULL, not_after TEXT NOT NULL, revoked TEXT)",
     "CREATE INDEX IF NOT EXISTS certificates_client ON certificates(client_id)",
@@ -49,7 +50,7 @@ const char *const Schema[] = {
 
 } // namespace
 
-SqlitePkiStore::SqlitePkiStore(const QString &path) : m_path(path)
+SqlitePkiStore::SqlitePkiStore(const QString &path, int busyTimeoutMs) : m_path(path), m_busyTimeoutMs(busyTimeoutMs)
 {
     static QAtomicInteger<quint64> counter;
     m_connection = QStringLiteral("seacat-pki-%1").arg(++counter);
@@ -65,12 +66,18 @@ SqlitePkiStore::~SqlitePkiStore()
     QSqlDatabase::removeDatabase(m_connection);
 }
 
+void SqlitePkiStore::setError(const QString &error)
+{
+    m_error = error;
+    ++m_failures;
+}
+
 bool SqlitePkiStore::exec(const QString &sql)
 {
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
     if (query.exec(sql))
         return true;
-    m_error = query.lastError().text();
+    setError(query.lastError().text());
     return false;
 }
 
@@ -80,8 +87,9 @@ QString SqlitePkiStore::open()
     if (!db.isValid())
         return QStringLiteral("Qt's SQLite driver is missing: install libqt6sql6-sqlite (scripts/install-deps.sh does)");
     db.setDatabaseName(m_path);
-    // Waits up to 5 s for another writer (the admin CLI) instead of failing at once.
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    // Waits for another writer instead of failing at once, but only as long as the owner can
+    // afford: the engine must not stall its sessions (issue 16 item 3), the CLI may wait.
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(m_busyTimeoutMs));
     if (!db.open())
         return QStringLiteral("cannot open the certificate store %1: %2").arg(m_path, db.lastError().text());
     {
@@ -127,7 +135,7 @@ std::optional<QSqlQuery> SqlitePkiStore::select(const QString &sql, const QVaria
         query.addBindValue(v);
     if (query.exec())
         return query;
-    m_error = query.lastError().text();
+    setError(query.lastError().text());
     return std::nullopt;
 }
 
@@ -188,6 +196,12 @@ QList<CsrInfo> SqlitePkiStore::csrs()
     return queryCsrs(QStringLiteral("ORDER BY id"), {});
 }
 
+int SqlitePkiStore::pendingCsrCount()
+{
+    auto query = select(QStringLiteral("SELECT COUNT(*) FROM csrs WHERE state = 'pending'"), {});
+    return query && query->next() ? query->value(0).toInt() : -1;
+}
+
 qint64 SqlitePkiStore::putCsr(const CsrInfo &csr)
 {
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
@@ -200,7 +214,7 @@ qint64 SqlitePkiStore::putCsr(const CsrInfo &csr)
         query.addBindValue(now());
         query.addBindValue(existing->id);
         if (!query.exec()) {
-            m_error = query.lastError().text();
+            setError(query.lastError().text());
             return 0;
         }
         return existing->id;
@@ -216,7 +230,7 @@ qint64 SqlitePkiStore::putCsr(const CsrInfo &csr)
     query.addBindValue(now());
     query.addBindValue(csr.state == CsrInfo::State::Pending ? QVariant() : QVariant(now()));
     if (!query.exec()) {
-        m_error = query.lastError().text();
+        setError(query.lastError().text());
         return 0;
     }
     return query.lastInsertId().toLongLong();
@@ -230,7 +244,7 @@ bool SqlitePkiStore::setCsrState(qint64 id, CsrInfo::State state)
     query.addBindValue(now());
     query.addBindValue(id);
     if (!query.exec() || query.numRowsAffected() != 1) {
-        m_error = query.lastError().isValid() ? query.lastError().text() : QStringLiteral("no CSR %1").arg(id);
+        setError(query.lastError().isValid() ? query.lastError().text() : QStringLiteral("no CSR %1").arg(id));
         return false;
     }
     return true;
@@ -242,7 +256,7 @@ quint64 SqlitePkiStore::allocateSerial()
     if (!query.exec(QStringLiteral("INSERT INTO meta(key, value) VALUES('last_serial', 1)"
                                    " ON CONFLICT(key) DO UPDATE SET value = value + 1"))
         || !query.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'last_serial'")) || !query.next()) {
-        m_error = query.lastError().text();
+        setError(query.lastError().text());
         return 0;
     }
     return query.value(0).toULongLong();
@@ -261,7 +275,7 @@ bool SqlitePkiStore::addCertificate(const CertificateInfo &c)
     query.addBindValue(c.notBefore.toString(Qt::ISODateWithMs));
     query.addBindValue(c.notAfter.toString(Qt::ISODateWithMs));
     if (!query.exec()) {
-        m_error = query.lastError().text();
+        setError(query.lastError().text());
         return false;
     }
     return true;
@@ -291,8 +305,8 @@ bool SqlitePkiStore::revoke(quint64 serial)
     query.addBindValue(now());
     query.addBindValue(qint64(serial));
     if (!query.exec() || query.numRowsAffected() != 1) {
-        m_error = query.lastError().isValid() ? query.lastError().text()
-                                              : QStringLiteral("no certificate %1, or it is revoked already").arg(serial);
+        setError(query.lastError().isValid() ? query.lastError().text()
+                                              : QStringLiteral("no certificate %1, or it is revoked already").arg(serial));
         return false;
     }
     return true;
@@ -307,7 +321,7 @@ bool SqlitePkiStore::putTelemetry(const QString &clientId, quint32 serial, const
     query.addBindValue(blob);
     query.addBindValue(now());
     if (!query.exec()) {
-        m_error = query.lastError().text();
+        setError(query.lastError().text());
         return false;
     }
     return true;
@@ -323,7 +337,7 @@ bool SqlitePkiStore::audit(const QString &actor, const QString &action, const QS
     query.addBindValue(target);
     query.addBindValue(detail);
     if (!query.exec()) {
-        m_error = query.lastError().text();
+        setError(query.lastError().text());
         return false;
     }
     return true;

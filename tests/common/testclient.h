@@ -10,6 +10,7 @@
 #include <QSslCipher>
 
 #include <QFile>
+#include <QSslKey>
 #include <QSslSocket>
 #include <QTest>
 
@@ -19,6 +20,8 @@ public:
     RecordingVisitor received;
     QByteArray raw;                 // every byte received, for exact comparisons
     QSslSocket socket;
+    QSslCertificate certificate;       // presented when set (an authenticated client)
+    QSslKey privateKey;
 
     // The CA file is read at connectTo(), so it may be created after this constructor.
     explicit TestClient(const QString &caFile, const QString &gatewayName = QStringLiteral("gw.test"))
@@ -46,7 +49,12 @@ public:
     // Starts the connection and returns at once; what is sent meanwhile goes out after the handshake.
     void startConnect(quint16 port)
     {
-        socket.setSslConfiguration(SeaCat::TlsProfile::stockClient(QSslCertificate::fromPath(m_caFile)));
+        QSslConfiguration tls = SeaCat::TlsProfile::stockClient(QSslCertificate::fromPath(m_caFile));
+        if (!certificate.isNull()) {
+            tls.setLocalCertificate(certificate);
+            tls.setPrivateKey(privateKey);
+        }
+        socket.setSslConfiguration(tls);
         socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
     }
 

@@ -778,10 +778,9 @@ void TestGui::screenshots()
     gui.window->resize(1280, 800);
     const SeaCatClient::Options anonymous{QStringLiteral("127.0.0.1"), gui.port, gui.gw.caFile(), gatewayName, {}, {}};
 
-    // Five devices enrol over one anonymous session; three are approved from the view.
-    SeaCatClient enrolling;
-    QVERIFY(enrolling.connectToGateway(anonymous).isEmpty());
-    QVERIFY(QTest::qWaitFor([&] { return enrolling.isConnected(); }, 5'000));
+    // Five devices enrol, one anonymous session each (one key per connection, README
+    // "Enrolment"); three are approved from the view.
+    std::vector<std::unique_ptr<SeaCatClient>> enrolling;
     std::vector<std::unique_ptr<QTemporaryDir>> ids;
     QList<QByteArray> keyBits;
     QString error;
@@ -792,7 +791,10 @@ void TestGui::screenshots()
         KeyPtr key = Enrolment::loadOrCreateKey(ids.back()->path(), type, &error);
         QVERIFY2(key, qPrintable(error));
         keyBits << publicKeyBits(key.get());
-        enrolling.sendCsr(Enrolment::makeCsr(key.get(), subject, &error));
+        enrolling.push_back(std::make_unique<SeaCatClient>());
+        QVERIFY(enrolling.back()->connectToGateway(anonymous).isEmpty());
+        QVERIFY(QTest::qWaitFor([&] { return enrolling.back()->isConnected(); }, 5'000));
+        enrolling.back()->sendCsr(Enrolment::makeCsr(key.get(), subject, &error));
     }
     CertificatesView *certs = gui.window->certificatesView();
     QVERIFY(QTest::qWaitFor([&] { return certs->csrTable()->rowCount() == 5; }, 5'000));
@@ -803,11 +805,12 @@ void TestGui::screenshots()
         QVERIFY(QTest::qWaitFor([&] { return certs->certificateTable()->rowCount() == i + 1; }, 5'000));
     }
     QByteArray der;
-    QObject::connect(&enrolling, &SeaCatClient::certificateAnswer, &enrolling, [&der](quint16, bool, const QByteArray &d) { der = d; });
     std::vector<std::unique_ptr<SeaCatClient>> devices;
     for (int i = 0; i < Approved; ++i) {
         der.clear();
-        enrolling.queryCertificate(keyBits[i]);
+        SeaCatClient &asking = *enrolling[size_t(i)];
+        QObject::connect(&asking, &SeaCatClient::certificateAnswer, &asking, [&der](quint16, bool, const QByteArray &d) { der = d; });
+        asking.queryCertificate(keyBits[i]);
         QVERIFY(QTest::qWaitFor([&] { return !der.isEmpty(); }, 5'000));
         QCOMPARE(Enrolment::saveCertificate(ids[size_t(i)]->path(), der), QString());
         SeaCatClient::Options options = anonymous;
