@@ -15,6 +15,7 @@ QString rstStatusName(quint32 status)
     case RstStatus::ProtocolError: return QStringLiteral("PROTOCOL_ERROR (1)");
     case RstStatus::InvalidStream: return QStringLiteral("INVALID_STREAM (2)");
     case RstStatus::RefusedStream: return QStringLiteral("REFUSED_STREAM (3)");
+    case RstStatus::Cancel: return QStringLiteral("CANCEL (5)");
     case RstStatus::InternalError: return QStringLiteral("INTERNAL_ERROR (6)");
     case RstStatus::StreamAlreadyClosed: return QStringLiteral("STREAM_ALREADY_CLOSED (9)");
     case RstStatus::ConnectionTimeout: return QStringLiteral("CONNECTION_TIMEOUT (71)");

@@ -149,6 +149,8 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setInteger(backendConnections, 1, 100'000);
     } else if (key == u"backend-connect-timeout") {
         return setSeconds(backendConnectTimeoutMs);
+    } else if (key == u"body-idle-timeout") {
+        return setSeconds(bodyIdleTimeoutMs);
     } else if (key == u"backend-response-timeout") {
         return setSeconds(backendResponseTimeoutMs);
     } else if (key == u"server-key") {

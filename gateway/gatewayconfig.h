@@ -47,6 +47,7 @@ struct GatewayConfig {
     int glitchesPerSecond = Limits::GlitchesPerSecond;
     bool debugLog = false;        // --verbose: debug lines are built at all
     int backendConnectTimeoutMs = 10'000;
+    int bodyIdleTimeoutMs = Limits::BodyIdleTimeoutMs;
     int backendResponseTimeoutMs = 60'000;   // §5.5: beats the clients' own 3-minute defaults
     int backendConnections = Limits::MaxBackendConnectionsPerOrigin; // per origin; beyond: FIFO queue
     // Lower-case names of the identity headers added towards backends (README "Backend headers").

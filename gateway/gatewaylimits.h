@@ -66,6 +66,9 @@ inline constexpr int GlitchesPerSecond = 33;
 // Our own: descriptors the listener leaves free for live sessions' backends, the store and the
 // admin listener: a tenth of the limit, at least this many.
 inline constexpr int ReservedDescriptorsMin = 64;
+// Our own: a request body that stops arriving holds a stream slot and a backend connection;
+// after this long without a DATA frame the gateway gives up on it (408, or RST_STREAM 5).
+inline constexpr int BodyIdleTimeoutMs = 10'000;
 // Our own: sessions at once; beyond this new TLS connections are closed right after accept.
 inline constexpr int MaxSessions = 10'000;
 

@@ -344,7 +344,7 @@ void Session::proxy(const SynStream &frame, const RequestRoute &route, const QUr
         return;
     }
     auto *proxy = new StreamProxy(id, m_pool, std::get<BackendRequest>(std::move(mapped)),
-                                  {m_config.backendConnectTimeoutMs, m_config.backendResponseTimeoutMs}, this, this);
+                                  {m_config.backendConnectTimeoutMs, m_config.backendResponseTimeoutMs, m_config.bodyIdleTimeoutMs}, this, this);
     m_streams[id].proxy = proxy;
     connect(proxy, &StreamProxy::backendFailed, this, [this, host = base.host()](quint32 streamId, const QString &detail) {
         emit log(LogLevel::Warning, QStringLiteral("%1: stream %2: backend %3: %4").arg(peer()).arg(streamId).arg(host, detail));

@@ -19,11 +19,23 @@ StreamProxy::StreamProxy(quint32 streamId, BackendPool *pool, BackendRequest req
     connect(m_exchange, &BackendExchange::finished, this, [this] { m_sink->sendData(m_streamId, {}, true); });
     connect(m_exchange, &BackendExchange::failed, this, &StreamProxy::onFailed);
     connect(m_exchange, &BackendExchange::uploadProgressed, this, &StreamProxy::uploadProgressed);
+    m_bodyIdle.setSingleShot(true);
+    m_bodyIdle.setInterval(timeouts.bodyIdleMs);
+    connect(&m_bodyIdle, &QTimer::timeout, this, [this] {
+        // An upload that stopped holds a stream slot and a backend connection: give up on it.
+        emit backendFailed(m_streamId, QStringLiteral("no request body for %1 ms").arg(m_bodyIdle.interval()));
+        if (responseStarted())
+            m_sink->sendReset(m_streamId, RstStatus::Cancel);
+        else
+            answerInstead(408, "408 Request Timeout: the request body stopped arriving.\n");
+    });
 }
 
 void StreamProxy::start(bool requestFin)
 {
     m_exchange->start();
+    if (!requestFin)
+        m_bodyIdle.start();
     // Without a body the length is 0 or absent (mapRequest refuses the rest): nothing to break.
     if (requestFin)
         (void)m_exchange->finishBody();
@@ -31,11 +43,14 @@ void StreamProxy::start(bool requestFin)
 
 bool StreamProxy::writeBody(const QByteArray &bytes)
 {
+    if (m_bodyIdle.isActive())
+        m_bodyIdle.start();
     return !m_exchange || m_exchange->writeBody(bytes);
 }
 
 bool StreamProxy::finishBody()
 {
+    m_bodyIdle.stop();
     return !m_exchange || m_exchange->finishBody();
 }
 

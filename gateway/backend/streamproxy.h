@@ -7,6 +7,7 @@
 
 #include <QObject>
 #include <QPointer>
+#include <QTimer>
 
 namespace SeaCat {
 
@@ -40,6 +41,7 @@ public:
     struct Timeouts {
         int connectMs;
         int responseMs;
+        int bodyIdleMs;   // between request DATA frames, until the body's FIN
     };
     StreamProxy(quint32 streamId, BackendPool *pool, BackendRequest request, Timeouts timeouts, StreamSink *sink,
                 QObject *parent = nullptr);
@@ -68,6 +70,7 @@ private:
 
     quint32 m_streamId;
     StreamSink *m_sink;
+    QTimer m_bodyIdle;
     QPointer<BackendExchange> m_exchange;
 };
 

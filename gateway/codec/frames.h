@@ -47,6 +47,7 @@ enum class RstStatus : quint32 {
     ProtocolError = 1,
     InvalidStream = 2,
     RefusedStream = 3,
+    Cancel = 5,
     InternalError = 6,
     StreamAlreadyClosed = 9,
     ConnectionTimeout = 71,

@@ -22,6 +22,7 @@ private slots:
     void gatewayPingsDoNotKeepASessionAlive();
     void streamsInFlightKeepASessionAlive();
     void obsTextBecomesUtf8();
+    void stalledUploadGets408();
 
 private:
     quint16 start(GatewayConfig config = GatewayFixture::defaultConfig());
@@ -111,6 +112,23 @@ void TestConformance::obsTextBecomesUtf8()
     // Valid UTF-8 and plain ASCII pass unchanged.
     QCOMPARE(utf8FieldValue("caf\xc3\xa9"), QByteArray("caf\xc3\xa9"));
     QCOMPARE(utf8FieldValue("plain"), QByteArray("plain"));
+}
+
+void TestConformance::stalledUploadGets408()
+{
+    GatewayConfig config = GatewayFixture::defaultConfig();
+    config.bodyIdleTimeoutMs = 500;
+    TestClient client(m_gw->caFile());
+    QVERIFY(client.connectTo(start(config)));
+    // Five of ten declared bytes, then nothing: the stream and its backend connection are freed.
+    client.send(serialize(SynStream{1, false, 0, "app", "POST", "/hang", {{"Content-Length", "10"}}}) + serialize(DataFrame{1, false, "Hello"}));
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(client.waitForEvents(2, 5'000));
+    QVERIFY2(client.received.events.at(0).startsWith(QStringLiteral("SYN_REPLY id=1 fin=0 status=408")), qPrintable(client.received.events.at(0)));
+    QVERIFY(client.received.events.at(1).startsWith(QStringLiteral("DATA id=1 fin=1")));
+    QVERIFY(clock.elapsed() < 3'000);
+    QVERIFY(QTest::qWaitFor([&] { return m_backend->disconnects == 1; }, 5'000));
 }
 
 QTEST_GUILESS_MAIN(TestConformance)
