@@ -256,6 +256,25 @@ int main(int argc, char *argv[])
         QCoreApplication::exit(1);
     });
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &controller, &GatewayController::stop);
+    // SIGHUP: the same file and flags again, checked in full first; a bad file is refused and
+    // the running config keeps serving (README "Reloading the configuration").
+    QObject::connect(&signalWatcher, &SignalWatcher::reloadRequested, &controller, [&parser, &controller, log] {
+        const QString path = configFilePath(parser);
+        log(LogLevel::Info, QStringLiteral("SIGHUP: reloading the configuration from %1")
+                                .arg(path.isEmpty() ? QStringLiteral("the command line (no config file)") : path));
+        GatewayConfig next;
+        const QList<ConfigProblem> problems = buildConfig(parser, &next);
+        if (!problems.isEmpty()) {
+            for (const ConfigProblem &problem : problems)
+                log(LogLevel::Error, QStringLiteral("reload refused: %1").arg(formatProblem(problem)));
+            log(LogLevel::Error, QStringLiteral("reload refused: the previous configuration keeps serving"));
+            return;
+        }
+        controller.reload(next);
+    });
+    QObject::connect(&controller, &GatewayController::portChangeFailed, &app, [log](const QString &reason) {
+        log(LogLevel::Error, QStringLiteral("reload: cannot move the listener: %1").arg(reason));
+    });
     QObject::connect(&controller, &GatewayController::stopped, &app, [&exitCode] { QCoreApplication::exit(exitCode); });
 
     controller.start(config);

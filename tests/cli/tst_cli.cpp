@@ -27,6 +27,7 @@ private slots:
     void checkConfigReportsEveryProblemWithItsLine();
     void checkConfigFindsDataDirectoryProblems();
     void duplicateKeyRefusedAtStart();
+    void sighupReloadsAndKeepsSessions();
 };
 
 namespace {
@@ -35,6 +36,11 @@ void writeFile(const QString &path, const QByteArray &text)
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
     file.write(text);
+}
+quint16 freePort()
+{
+    QTcpServer probe;
+    return probe.listen(QHostAddress::LocalHost) ? probe.serverPort() : 0;
 }
 } // namespace
 
@@ -275,6 +281,51 @@ void TestCli::duplicateKeyRefusedAtStart()
     QVERIFY(gw.waitFinished());
     QCOMPARE(gw.process.exitCode(), 2);
     QVERIFY2(gw.err.contains(ini.toUtf8() + ":3: [gateway] mode is set again (first at line 2)"), gw.err.constData());
+}
+
+void TestCli::sighupReloadsAndKeepsSessions()
+{
+    GatewayProcess gw;
+    const quint16 first = freePort(), second = freePort();
+    QVERIFY(first && second && first != second);
+    const QString ini = gw.dataDir.filePath("gw.ini");
+    const QByteArray common = "[gateway]\nname=gw.test\nlisten=127.0.0.1\ndata-dir=" + gw.dataDir.path().toUtf8() + "\n";
+    writeFile(ini, common + "port=" + QByteArray::number(first) + "\n");
+    gw.launch({"--headless", "--config", ini});
+    QCOMPARE(gw.waitListening(), first);
+    TestClient client(gw.caFile());
+    QVERIFY(client.connectTo(first));
+    QVERIFY(client.pingRoundTrip(1));
+    const auto pid = pid_t(gw.process.processId());
+
+    // A new port: the new listener opens, the session stays.
+    writeFile(ini, common + "port=" + QByteArray::number(second) + "\n[limits]\nmax-streams=5\n");
+    ::kill(pid, SIGHUP);
+    QVERIFY2(QTest::qWaitFor([&] { return gw.err.contains("now listening on 127.0.0.1:" + QByteArray::number(second)); }, 10'000),
+             gw.err.constData());
+    QVERIFY2(gw.err.contains("SIGHUP: reloading the configuration from " + ini.toUtf8()), gw.err.constData());
+    QVERIFY2(gw.err.contains("new sessions get the new max-streams; 1 session(s) kept"), gw.err.constData());
+    QVERIFY(client.pingRoundTrip(3));
+    TestClient newcomer(gw.caFile());
+    QVERIFY(newcomer.connectTo(second));
+    QVERIFY(newcomer.pingRoundTrip(1));
+
+    // A broken file is refused with its line; the running config keeps serving.
+    writeFile(ini, common + "port=" + QByteArray::number(second) + "\nport=1\n");
+    ::kill(pid, SIGHUP);
+    QVERIFY2(QTest::qWaitFor([&] { return gw.err.contains("previous configuration keeps serving"); }, 10'000), gw.err.constData());
+    QVERIFY2(gw.err.contains("reload refused: " + ini.toUtf8() + ":6: [gateway] port is set again"), gw.err.constData());
+    QVERIFY(client.pingRoundTrip(5));
+    QVERIFY(newcomer.pingRoundTrip(3));
+    QCOMPARE(gw.process.state(), QProcess::Running);
+
+    // A name change needs a restart and says so.
+    writeFile(ini, QByteArray(common).replace("gw.test", "other.test") + "port=" + QByteArray::number(second) + "\n");
+    ::kill(pid, SIGHUP);
+    QVERIFY2(QTest::qWaitFor([&] { return gw.err.contains("name changed and apply only after a restart"); }, 10'000), gw.err.constData());
+    QVERIFY(client.pingRoundTrip(7));
+    QCOMPARE(gw.process.state(), QProcess::Running);
+    QCOMPARE(gw.out, QByteArray("listening on 127.0.0.1:" + QByteArray::number(first) + "\n"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
