@@ -37,10 +37,13 @@ void writeFile(const QString &path, const QByteArray &text)
     QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
     file.write(text);
 }
-quint16 freePort()
+// Two distinct free loopback ports (both probes are open at once, so they cannot coincide).
+std::pair<quint16, quint16> twoFreePorts()
 {
-    QTcpServer probe;
-    return probe.listen(QHostAddress::LocalHost) ? probe.serverPort() : 0;
+    QTcpServer a, b;
+    if (!a.listen(QHostAddress::LocalHost) || !b.listen(QHostAddress::LocalHost))
+        return {0, 0};
+    return {a.serverPort(), b.serverPort()};
 }
 } // namespace
 
@@ -286,8 +289,8 @@ void TestCli::duplicateKeyRefusedAtStart()
 void TestCli::sighupReloadsAndKeepsSessions()
 {
     GatewayProcess gw;
-    const quint16 first = freePort(), second = freePort();
-    QVERIFY(first && second && first != second);
+    const auto [first, second] = twoFreePorts();
+    QVERIFY(first && second);
     const QString ini = gw.dataDir.filePath("gw.ini");
     const QByteArray common = "[gateway]\nname=gw.test\nlisten=127.0.0.1\ndata-dir=" + gw.dataDir.path().toUtf8() + "\n";
     writeFile(ini, common + "port=" + QByteArray::number(first) + "\n");
