@@ -1,5 +1,6 @@
 // seacat-gateway: the SeaCat gateway with its admin GUI; `--headless` (or no display) serves
 // without it (servers, scripts).
+#include "configcheck.h"
 #include "gatewaycontroller.h"
 #include "mainwindow.h"
 #include "pkiadmin.h"
@@ -46,29 +47,38 @@ QString defaultSettingsFile()
     return QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) + QStringLiteral("/seacat-gateway.ini");
 }
 
-// Config file first, then flags over it. Returns an error message or an empty string.
-QString buildConfig(const QCommandLineParser &parser, GatewayConfig *config)
+// The config file the gateway reads: --config, else the GUI's settings file when it exists.
+QString configFilePath(const QCommandLineParser &parser)
 {
-    const QString file = parser.isSet(QStringLiteral("config")) ? parser.value(QStringLiteral("config")) : defaultSettingsFile();
-    if (parser.isSet(QStringLiteral("config")) || QFileInfo::exists(file)) {
-        QString error;
-        auto fromFile = GatewayConfig::fromFile(file, &error);
-        if (!fromFile)
-            return error;
-        *config = *fromFile;
+    if (parser.isSet(QStringLiteral("config")))
+        return parser.value(QStringLiteral("config"));
+    const QString file = defaultSettingsFile();
+    return QFileInfo::exists(file) ? file : QString();
+}
+
+// Config file first, then flags over it. Every problem is collected (FILE:LINE where it has
+// one), and what could be read is kept so --check-config can go on; `file` gets the lines.
+QList<ConfigProblem> buildConfig(const QCommandLineParser &parser, GatewayConfig *config, ConfigFile *file = nullptr)
+{
+    QList<ConfigProblem> problems;
+    if (const QString path = configFilePath(parser); !path.isEmpty()) {
+        ConfigFile fromFile = readConfigFile(path, &problems);
+        *config = fromFile.config;
+        if (file)
+            *file = std::move(fromFile);
     }
     for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval"}) {
         const QString key = QLatin1String(flag);
         if (parser.isSet(key))
             if (QString e = config->set(key, parser.value(key)); !e.isEmpty())
-                return QStringLiteral("--%1: %2").arg(key, e);
+                problems.append({QString(), 0, QStringLiteral("--%1: %2").arg(key, e)});
     }
     for (const QString &backend : parser.values(QStringLiteral("backend"))) {
         const qsizetype eq = backend.indexOf(u'=');
         const QString e = eq > 0 ? config->addHost(backend.left(eq), backend.mid(eq + 1))
                                  : QStringLiteral("'%1' is not NAME=URL").arg(backend);
         if (!e.isEmpty())
-            return QStringLiteral("--backend: %1").arg(e);
+            problems.append({QString(), 0, QStringLiteral("--backend: %1").arg(e)});
     }
     if (parser.isSet(QStringLiteral("allow-reserved-port")))
         config->allowReservedPort = true;
@@ -76,7 +86,30 @@ QString buildConfig(const QCommandLineParser &parser, GatewayConfig *config)
         config->name = GatewayConfig::defaultName();
     if (config->dataDir.isEmpty())
         config->dataDir = GatewayConfig::defaultDataDir();
-    return {};
+    return problems;
+}
+
+// --check-config: everything the gateway would read, every problem printed; exit 0 or 2.
+int checkConfig(const QCommandLineParser &parser)
+{
+    GatewayConfig config;
+    ConfigFile file;
+    QList<ConfigProblem> problems = buildConfig(parser, &config, &file);
+    const QString path = configFilePath(parser);
+    // A file with problems still gets the rest checked, with what could be read of it.
+    checkRuntime(config, &file, path, &problems);
+    for (const ConfigProblem &problem : std::as_const(problems))
+        printLine(stderr, formatProblem(problem));
+    if (!problems.isEmpty()) {
+        printLine(stderr, QStringLiteral("seacat-gateway: %1 problem(s) in %2").arg(problems.size())
+                              .arg(path.isEmpty() ? QStringLiteral("the command line") : path));
+        return 2;
+    }
+    printLine(stdout, QStringLiteral("%1: OK (listen %2, data directory %3, mode %4, %5 backend(s))")
+                          .arg(path.isEmpty() ? QStringLiteral("no config file, defaults and flags") : path,
+                               formatEndpoint(config.listenAddress, config.port), config.dataDir, toString(config.mode))
+                          .arg(config.hosts.size()));
+    return 0;
 }
 
 // Qt's xcb platform plugin takes "-name X" and "--name X" (its WM_CLASS option) out of argv
@@ -143,16 +176,29 @@ int main(int argc, char *argv[])
          QStringLiteral("NAME=URL")},
         {QStringLiteral("approval"), QStringLiteral("CSR approval: manual (default) or auto."), QStringLiteral("policy")},
         {QStringLiteral("verbose"), QStringLiteral("Log debug lines too.")},
+        {QStringLiteral("check-config"), QStringLiteral("Check the config file, flags, data directory, keys and store; "
+                                                        "print every problem; exit 0 (OK) or 2.")},
         {QStringLiteral("lang"), QStringLiteral("GUI language, e.g. cs or de (default: the system's)."), QStringLiteral("lang")},
     });
     parser.addPositionalArgument(QStringLiteral("pki"), QStringLiteral("Admin commands: pki csr list|approve ID|reject ID, "
                                                                        "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
                                  QStringLiteral("[pki ...]"));
-    parser.process(app);
+    // README "Running": a bad option exits 2 like a bad config (QCommandLineParser::process() exits 1).
+    if (!parser.parse(QCoreApplication::arguments())) {
+        printLine(stderr, QStringLiteral("seacat-gateway: %1 (see --help)").arg(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help")))
+        parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("version")))
+        parser.showVersion();
+    if (parser.isSet(QStringLiteral("check-config")))
+        return checkConfig(parser);
 
     GatewayConfig config;
-    if (const QString error = buildConfig(parser, &config); !error.isEmpty()) {
-        printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(error));
+    if (const QList<ConfigProblem> problems = buildConfig(parser, &config); !problems.isEmpty()) {
+        for (const ConfigProblem &problem : problems)
+            printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(formatProblem(problem)));
         return 2;
     }
     const QStringList positional = parser.positionalArguments();
@@ -191,10 +237,11 @@ int main(int argc, char *argv[])
     int exitCode = 0;
     bool announced = false;
 
-    QObject::connect(&controller, &GatewayController::logMessage, &app, [verbose](LogLevel level, const QString &message) {
+    const auto log = [verbose](LogLevel level, const QString &message) {
         if (level != LogLevel::Debug || verbose)
             printLine(stderr, QStringLiteral("%1 %2 %3").arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODate), levelName(level), message));
-    });
+    };
+    QObject::connect(&controller, &GatewayController::logMessage, &app, log);
     // Scripts wait for exactly this one line on stdout.
     QObject::connect(&controller, &GatewayController::listening, &app, [&announced](const QHostAddress &address, quint16 port) {
         if (announced)
@@ -210,6 +257,25 @@ int main(int argc, char *argv[])
         QCoreApplication::exit(1);
     });
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &controller, &GatewayController::stop);
+    // SIGHUP: the same file and flags again, checked in full first; a bad file is refused and
+    // the running config keeps serving (README "Reloading the configuration").
+    QObject::connect(&signalWatcher, &SignalWatcher::reloadRequested, &controller, [&parser, &controller, log] {
+        const QString path = configFilePath(parser);
+        log(LogLevel::Info, QStringLiteral("SIGHUP: reloading the configuration from %1")
+                                .arg(path.isEmpty() ? QStringLiteral("the command line (no config file)") : path));
+        GatewayConfig next;
+        const QList<ConfigProblem> problems = buildConfig(parser, &next);
+        if (!problems.isEmpty()) {
+            for (const ConfigProblem &problem : problems)
+                log(LogLevel::Error, QStringLiteral("reload refused: %1").arg(formatProblem(problem)));
+            log(LogLevel::Error, QStringLiteral("reload refused: the previous configuration keeps serving"));
+            return;
+        }
+        controller.reload(next);
+    });
+    QObject::connect(&controller, &GatewayController::portChangeFailed, &app, [log](const QString &reason) {
+        log(LogLevel::Error, QStringLiteral("reload: cannot move the listener: %1").arg(reason));
+    });
     QObject::connect(&controller, &GatewayController::stopped, &app, [&exitCode] { QCoreApplication::exit(exitCode); });
 
     controller.start(config);

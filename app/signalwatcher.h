@@ -1,4 +1,4 @@
-// Turns SIGTERM/SIGINT into a Qt signal (self-pipe: the handler only writes one byte).
+// Turns SIGTERM/SIGINT and SIGHUP into Qt signals (self-pipe: the handler only writes one byte).
 #pragma once
 
 #include <QObject>
@@ -15,6 +15,8 @@ public:
 
 signals:
     void terminationRequested(int signal);
+    // SIGHUP: re-read the config (README "Reloading the configuration").
+    void reloadRequested();
 
 private:
     QSocketNotifier *m_notifier = nullptr;

@@ -97,6 +97,11 @@ void GatewayController::changePort(const QHostAddress &address, quint16 port, bo
     invoke([address, port, allowReserved](GatewayEngine *engine) { engine->changePort(address, port, allowReserved); });
 }
 
+void GatewayController::reload(const GatewayConfig &config)
+{
+    invoke([config](GatewayEngine *engine) { engine->reload(config); });
+}
+
 template<typename Slot> void GatewayController::invoke(Slot slot)
 {
     // Runs `slot(engine)` in the engine's thread.

@@ -37,6 +37,7 @@ public slots:
     void stop();
     void setPort(quint16 port) { changePort(m_address, port, false); }
     void changePort(const QHostAddress &address, quint16 port, bool allowReserved);
+    void reload(const SeaCat::GatewayConfig &config);
     void disconnectSession(quint64 id);
     void approveCsr(qint64 id);
     void rejectCsr(qint64 id);

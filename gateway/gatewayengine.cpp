@@ -268,6 +268,74 @@ void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool a
     emit listening(next->serverAddress(), next->serverPort());
 }
 
+void GatewayEngine::reload(const GatewayConfig &config)
+{
+    if (!m_server || m_stopping) {
+        emit logMessage(LogLevel::Warning, QStringLiteral("reload ignored: the gateway is not serving"));
+        return;
+    }
+    QStringList applied, needRestart;
+    const auto compare = [](QStringList &list, bool changed, const char *name) {
+        if (changed)
+            list.append(QLatin1String(name));
+    };
+    const GatewayConfig &old = m_config;
+    compare(needRestart, config.name != old.name, "name");
+    compare(needRestart, config.dataDir != old.dataDir, "data-dir");
+    compare(needRestart, config.ecServerKey != old.ecServerKey, "server-key");
+    compare(needRestart, config.autoApprove != old.autoApprove, "approval");
+    compare(needRestart, config.certificateValidityDays != old.certificateValidityDays, "cert-validity");
+    compare(needRestart, config.renewalWindowDays != old.renewalWindowDays, "renewal-window");
+    compare(applied, config.mode != old.mode, "mode");
+    compare(applied, config.hosts != old.hosts, "backends");
+    compare(applied, config.forwardHeaders != old.forwardHeaders, "forward-headers");
+    compare(applied, config.pingIntervalMs != old.pingIntervalMs, "ping-interval");
+    compare(applied, config.maxConcurrentStreams != old.maxConcurrentStreams, "max-streams");
+    compare(applied, config.maxInboundPayload != old.maxInboundPayload, "max-payload");
+    compare(applied, config.maxSessions != old.maxSessions, "max-sessions");
+    compare(applied, config.idleTimeoutMs != old.idleTimeoutMs, "idle-timeout");
+    compare(applied, config.authorizedGraceMs != old.authorizedGraceMs, "authorized-grace");
+    compare(applied, config.backendConnections != old.backendConnections, "backend-connections");
+    compare(applied, config.backendConnectTimeoutMs != old.backendConnectTimeoutMs, "backend-connect-timeout");
+    compare(applied, config.backendResponseTimeoutMs != old.backendResponseTimeoutMs, "backend-response-timeout");
+    // The listener's own limits take effect with the next listener (a port change).
+    // start() may have lowered max-handshakes to a quarter of the descriptors: compare likewise.
+    compare(needRestart, qMin(config.maxHandshakes, qMax(1, raiseDescriptorLimit() / 4)) != old.maxHandshakes, "max-handshakes");
+    compare(needRestart, config.firstByteTimeoutMs != old.firstByteTimeoutMs, "first-byte-timeout");
+    compare(needRestart, config.handshakeTimeoutMs != old.handshakeTimeoutMs, "handshake-timeout");
+    // What the admin configured is compared, not what serves: "port 0" (a free port) or the
+    // 443 → 8443 fallback do not move on every reload.
+    const bool moveListener = config.listenAddress != old.listenAddress || config.port != old.port
+        || config.allowReservedPort != old.allowReservedPort;
+
+    GatewayConfig next = config;
+    // What needs a restart stays as it serves; the listener moves through changePort() below.
+    next.name = old.name;
+    next.dataDir = old.dataDir;
+    next.ecServerKey = old.ecServerKey;
+    next.autoApprove = old.autoApprove;
+    next.certificateValidityDays = old.certificateValidityDays;
+    next.renewalWindowDays = old.renewalWindowDays;
+    next.maxHandshakes = old.maxHandshakes;
+    next.firstByteTimeoutMs = old.firstByteTimeoutMs;
+    next.handshakeTimeoutMs = old.handshakeTimeoutMs;
+    next.listenAddress = old.listenAddress;
+    next.port = old.port;
+    next.portExplicit = old.portExplicit;
+    next.allowReservedPort = old.allowReservedPort;
+    m_config = next;
+    m_pool->setMaxConnectionsPerOrigin(m_config.backendConnections);
+    emit logMessage(LogLevel::Info, QStringLiteral("configuration reloaded: %1; %2 session(s) kept")
+                                        .arg(applied.isEmpty() ? QStringLiteral("no change for sessions")
+                                                               : QStringLiteral("new sessions get the new %1").arg(applied.join(QStringLiteral(", "))))
+                                        .arg(m_sessions.size()));
+    if (!needRestart.isEmpty())
+        emit logMessage(LogLevel::Warning, QStringLiteral("reload: %1 changed and apply only after a restart")
+                                               .arg(needRestart.join(QStringLiteral(", "))));
+    if (moveListener)
+        changePort(config.listenAddress, config.port, config.allowReservedPort); // logs, or reports portChangeFailed
+}
+
 void GatewayEngine::disconnectSession(quint64 id)
 {
     if (Session *session = m_sessions.value(id))

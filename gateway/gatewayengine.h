@@ -40,6 +40,11 @@ public slots:
     // Opens the new listener first and closes the old one only once the new one is bound:
     // connected sessions are never dropped, and a failed change leaves the old port serving.
     void changePort(const QHostAddress &address, quint16 port, bool allowReserved);
+    // SIGHUP (README "Reloading the configuration"): takes a checked config while serving.
+    // Listen address and port change through changePort(); mode, limits, backends and
+    // forwarded headers apply to sessions opened from now on; sessions stay. Name, data
+    // directory, server key and PKI policy need a restart and are logged as such.
+    void reload(const SeaCat::GatewayConfig &config);
     // Closes every session with close_notify, then emits stopped().
     void stop();
     void disconnectSession(quint64 id);

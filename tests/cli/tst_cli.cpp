@@ -22,7 +22,30 @@ private slots:
     void configFileAndFlags();
     void configErrorsNameTheKey();
     void defaultPortFallsBackWithoutPrivilege();
+    void unknownOptionExitsTwo();
+    void checkConfigAcceptsAGoodFile();
+    void checkConfigReportsEveryProblemWithItsLine();
+    void checkConfigFindsDataDirectoryProblems();
+    void duplicateKeyRefusedAtStart();
+    void sighupReloadsAndKeepsSessions();
 };
+
+namespace {
+void writeFile(const QString &path, const QByteArray &text)
+{
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(text);
+}
+// Two distinct free loopback ports (both probes are open at once, so they cannot coincide).
+std::pair<quint16, quint16> twoFreePorts()
+{
+    QTcpServer a, b;
+    if (!a.listen(QHostAddress::LocalHost) || !b.listen(QHostAddress::LocalHost))
+        return {0, 0};
+    return {a.serverPort(), b.serverPort()};
+}
+} // namespace
 
 void TestCli::listeningLineOnce()
 {
@@ -147,6 +170,165 @@ void TestCli::defaultPortFallsBackWithoutPrivilege()
     const quint16 port = gw.waitListening();
     QVERIFY2(port == 8443, (gw.out + gw.err).constData());
     QVERIFY2(gw.err.contains("CAP_NET_BIND_SERVICE") && gw.err.contains("8443"), gw.err.constData());
+}
+
+void TestCli::unknownOptionExitsTwo()
+{
+    GatewayProcess gw;
+    gw.launch({"--headless", "--no-such-option"});
+    QVERIFY(gw.waitFinished());
+    QCOMPARE(gw.process.exitCode(), 2); // README "Running": 2 for a bad option
+    QVERIFY2(gw.err.contains("no-such-option") && gw.err.contains("--help"), gw.err.constData());
+    QVERIFY(gw.out.isEmpty());
+}
+
+void TestCli::checkConfigAcceptsAGoodFile()
+{
+    GatewayProcess gw;
+    const QString ini = gw.dataDir.filePath("good.ini");
+    writeFile(ini, "; a comment\n[gateway]\nlisten = 127.0.0.1\nport=8443\nmode=anonymous\ndata-dir=" + gw.dataDir.filePath("data").toUtf8()
+                       + "\n\n[limits]\nmax-streams=10\n[host:app]\nuri=http://127.0.0.1:8080/\n");
+    gw.launch({"--check-config", "--config", ini});
+    QVERIFY(gw.waitFinished());
+    QVERIFY2(gw.process.exitCode() == 0, gw.err.constData());
+    QVERIFY2(gw.out.contains(": OK") && gw.out.contains("127.0.0.1:8443") && gw.out.contains("1 backend"), gw.out.constData());
+    QVERIFY(!QFile::exists(gw.dataDir.filePath("data"))); // a check creates nothing
+
+    // A data directory the gateway made itself, with its keys and store, passes too.
+    GatewayProcess served;
+    served.launch(served.defaultArgs());
+    QVERIFY(served.waitListening());
+    served.process.terminate();
+    QVERIFY(served.waitFinished());
+    GatewayProcess check;
+    check.launch({"--check-config", "--data-dir", served.dataDir.path(), "--port", "0"});
+    QVERIFY(check.waitFinished());
+    QVERIFY2(check.process.exitCode() == 0, check.err.constData());
+}
+
+void TestCli::checkConfigReportsEveryProblemWithItsLine()
+{
+    GatewayProcess gw;
+    const QString ini = gw.dataDir.filePath("bad.ini");
+    writeFile(ini, "[gateway]\n"                     // 1
+                   "port=8443\n"                     // 2
+                   "mode=open\n"                     // 3 bad value
+                   "port=9443\n"                     // 4 duplicate
+                   "[limitz]\n"                      // 5 unknown section
+                   "max-streams=1\n"                 // 6 (in the unknown section: not reported again)
+                   "[limits]\n"                      // 7
+                   "idle-timout=3\n"                 // 8 unknown key
+                   "this is not ini\n"               // 9
+                   "[host:app]\n"                    // 10 no uri
+                   "url=http://127.0.0.1:1/\n"       // 11 wrong key
+                   "[host:api]\n"                    // 12
+                   "uri=ftp://x/\n"                  // 13 bad URL
+                   "[gateway]\n"                     // 14 the same section again is fine ...
+                   "mode=anonymous\n"                // 15 ... its keys are still duplicates
+                   "data-dir=" + gw.dataDir.filePath("d").toUtf8() + "\n");
+    gw.launch({"--check-config", "--config", ini});
+    QVERIFY(gw.waitFinished());
+    QCOMPARE(gw.process.exitCode(), 2);
+    const QByteArray file = ini.toUtf8();
+    for (const QByteArray &expected : {file + ":3: [gateway] bad value 'open' for mode", file + ":4: [gateway] port is set again (first at line 2)",
+                                       file + ":5: unknown section [limitz]", file + ":8: [limits] unknown option 'idle-timout'",
+                                       file + ":9: 'this is not ini'", file + ":10: [host:app] needs uri=",
+                                       file + ":11: [host:app] has only one key", file + ":13: [host:api] backend 'api'",
+                                       file + ":15: [gateway] mode is set again (first at line 3)", QByteArray("9 problem(s)")})
+        QVERIFY2(gw.err.contains(expected), (expected + "\n--- got:\n" + gw.err).constData());
+    QVERIFY2(!gw.err.contains(":6:"), gw.err.constData());
+}
+
+void TestCli::checkConfigFindsDataDirectoryProblems()
+{
+    GatewayProcess gw;
+    gw.launch(gw.defaultArgs());
+    QVERIFY(gw.waitListening());
+    gw.process.terminate();
+    QVERIFY(gw.waitFinished());
+    // A store that cannot be opened for writing, a CA whose key is gone, a key others can read.
+    writeFile(gw.dataDir.filePath("pki.sqlite"), QByteArray(4096, 'x'));
+    QFile::remove(gw.dataDir.filePath("pki.sqlite-wal"));
+    QFile::remove(gw.dataDir.filePath("pki.sqlite-shm"));
+    QVERIFY(QFile::remove(gw.dataDir.filePath("ca-key.pem")));
+    QVERIFY(QFile::setPermissions(gw.dataDir.filePath("server-key.pem"), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther));
+    const QString ini = gw.dataDir.filePath("gw.ini");
+    writeFile(ini, "[gateway]\ndata-dir=" + gw.dataDir.path().toUtf8() + "\nport=80\n");
+    GatewayProcess check;
+    check.launch({"--check-config", "--config", ini});
+    QVERIFY(check.waitFinished());
+    QCOMPARE(check.process.exitCode(), 2);
+    const QByteArray dir = gw.dataDir.path().toUtf8();
+    for (const QByteArray &expected : {ini.toUtf8() + ":3: ", dir + "/pki.sqlite: the certificate store is corrupt",
+                                       dir + "/ca.pem: the CA key ca-key.pem is missing", dir + "/server-key.pem: a private key readable by others"})
+        QVERIFY2(check.err.contains(expected), (expected + "\n--- got:\n" + check.err).constData());
+    QVERIFY2(check.err.contains("--allow-reserved-port"), check.err.constData());
+
+    // A data directory that is a file.
+    GatewayProcess notDir;
+    notDir.launch({"--check-config", "--data-dir", ini, "--port", "0"});
+    QVERIFY(notDir.waitFinished());
+    QCOMPARE(notDir.process.exitCode(), 2);
+    QVERIFY2(notDir.err.contains("is not a directory"), notDir.err.constData());
+}
+
+void TestCli::duplicateKeyRefusedAtStart()
+{
+    // Not "last wins" when serving either: the same reader as --check-config.
+    GatewayProcess gw;
+    const QString ini = gw.dataDir.filePath("dup.ini");
+    writeFile(ini, "[gateway]\nmode=anonymous\nmode=combined\n");
+    QStringList args = gw.defaultArgs();
+    args << "--config" << ini;
+    gw.launch(args);
+    QVERIFY(gw.waitFinished());
+    QCOMPARE(gw.process.exitCode(), 2);
+    QVERIFY2(gw.err.contains(ini.toUtf8() + ":3: [gateway] mode is set again (first at line 2)"), gw.err.constData());
+}
+
+void TestCli::sighupReloadsAndKeepsSessions()
+{
+    GatewayProcess gw;
+    const auto [first, second] = twoFreePorts();
+    QVERIFY(first && second);
+    const QString ini = gw.dataDir.filePath("gw.ini");
+    const QByteArray common = "[gateway]\nname=gw.test\nlisten=127.0.0.1\ndata-dir=" + gw.dataDir.path().toUtf8() + "\n";
+    writeFile(ini, common + "port=" + QByteArray::number(first) + "\n");
+    gw.launch({"--headless", "--config", ini});
+    QCOMPARE(gw.waitListening(), first);
+    TestClient client(gw.caFile());
+    QVERIFY(client.connectTo(first));
+    QVERIFY(client.pingRoundTrip(1));
+    const auto pid = pid_t(gw.process.processId());
+
+    // A new port: the new listener opens, the session stays.
+    writeFile(ini, common + "port=" + QByteArray::number(second) + "\n[limits]\nmax-streams=5\n");
+    ::kill(pid, SIGHUP);
+    QVERIFY2(QTest::qWaitFor([&] { return gw.err.contains("now listening on 127.0.0.1:" + QByteArray::number(second)); }, 10'000),
+             gw.err.constData());
+    QVERIFY2(gw.err.contains("SIGHUP: reloading the configuration from " + ini.toUtf8()), gw.err.constData());
+    QVERIFY2(gw.err.contains("new sessions get the new max-streams; 1 session(s) kept"), gw.err.constData());
+    QVERIFY(client.pingRoundTrip(3));
+    TestClient newcomer(gw.caFile());
+    QVERIFY(newcomer.connectTo(second));
+    QVERIFY(newcomer.pingRoundTrip(1));
+
+    // A broken file is refused with its line; the running config keeps serving.
+    writeFile(ini, common + "port=" + QByteArray::number(second) + "\nport=1\n");
+    ::kill(pid, SIGHUP);
+    QVERIFY2(QTest::qWaitFor([&] { return gw.err.contains("previous configuration keeps serving"); }, 10'000), gw.err.constData());
+    QVERIFY2(gw.err.contains("reload refused: " + ini.toUtf8() + ":6: [gateway] port is set again"), gw.err.constData());
+    QVERIFY(client.pingRoundTrip(5));
+    QVERIFY(newcomer.pingRoundTrip(3));
+    QCOMPARE(gw.process.state(), QProcess::Running);
+
+    // A name change needs a restart and says so.
+    writeFile(ini, QByteArray(common).replace("gw.test", "other.test") + "port=" + QByteArray::number(second) + "\n");
+    ::kill(pid, SIGHUP);
+    QVERIFY2(QTest::qWaitFor([&] { return gw.err.contains("name changed and apply only after a restart"); }, 10'000), gw.err.constData());
+    QVERIFY(client.pingRoundTrip(7));
+    QCOMPARE(gw.process.state(), QProcess::Running);
+    QCOMPARE(gw.out, QByteArray("listening on 127.0.0.1:" + QByteArray::number(first) + "\n"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
