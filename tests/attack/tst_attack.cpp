@@ -8,6 +8,8 @@
 #include "common/testclient.h"
 
 #include <QElapsedTimer>
+#include <QSslCipher>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <memory>
 
@@ -28,6 +30,7 @@ private slots:
     void gatewayHeadersAreExact();
     void silentSocketsDoNotLockClientsOut();
     void oldestHandshakesAreShedAtTheCap();
+    void tls12SuitesAreExact();
 
 private:
     quint16 startGateway(const QByteArray &limits = {});
@@ -259,6 +262,49 @@ void TestAttack::oldestHandshakesAreShedAtTheCap()
     QCOMPARE(silent.front()->state(), QAbstractSocket::UnconnectedState);
     for (int round = 0; round < 3; ++round)
         verifyNewClientServedQuickly(round);
+}
+
+// Issue 8 item 9: one client per TLS 1.2 suite this OpenSSL knows, each offering only that suite;
+// the set that completes a handshake with the (RSA) gateway is exactly the decided one.
+void TestAttack::tls12SuitesAreExact()
+{
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    const QSet<QString> expected{
+        QStringLiteral("ECDHE-RSA-AES128-GCM-SHA256"), QStringLiteral("ECDHE-RSA-AES256-GCM-SHA384"),
+        QStringLiteral("ECDHE-RSA-CHACHA20-POLY1305"), QStringLiteral("ECDHE-RSA-AES256-SHA384"),
+        // Not Mozilla's DHE-RSA-* ones: the gateway has no DH parameters (TlsProfile).
+    };
+    QSet<QString> completed;
+    QStringList tried;
+    QElapsedTimer clock;
+    clock.start();
+    for (const QSslCipher &cipher : QSslConfiguration::supportedCiphers()) {
+        if (cipher.name().startsWith(u"TLS_")) // TLS 1.3 suites
+            continue;
+        tried << cipher.name();
+        QSslSocket client;
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setProtocol(QSsl::TlsV1_2);
+        tls.setCiphers({cipher});
+        tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+        client.setSslConfiguration(tls);
+        client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_port);
+        if (client.waitForEncrypted(5'000)) {
+            QCOMPARE(client.sessionCipher().name(), cipher.name());
+            QCOMPARE(client.sessionProtocol(), QSsl::TlsV1_2);
+            completed << cipher.name();
+        }
+        client.abort();
+    }
+    qInfo("%lld TLS 1.2 suites tried in %lld ms", qint64(tried.size()), clock.elapsed());
+    QVERIFY2(tried.size() > 20, qPrintable(tried.join(u' ')));
+    for (const QString &name : expected)
+        QVERIFY2(tried.contains(name), qPrintable(name));
+    QVERIFY(tried.contains(QStringLiteral("DHE-RSA-AES128-GCM-SHA256"))); // offered, and refused
+    QVERIFY(tried.contains(QStringLiteral("AES128-GCM-SHA256")));         // static RSA
+    QVERIFY(tried.contains(QStringLiteral("ECDHE-RSA-AES128-SHA")));      // CBC-SHA1
+    QCOMPARE(completed, expected);
+    QVERIFY(clock.elapsed() < 60'000);
 }
 
 QTEST_GUILESS_MAIN(TestAttack)
