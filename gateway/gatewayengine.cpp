@@ -179,14 +179,17 @@ void GatewayEngine::acceptPending()
         connect(sniffer, &ProtocolSniffer::identified, this, [this, sniffer](PeerProtocol protocol) {
             m_pending.remove(sniffer);
             sniffer->deleteLater();
-            dispatch(sniffer->socket(), protocol);
+            dispatch(sniffer->socket(), protocol, sniffer->elapsedMs());
         });
     }
 }
 
-void GatewayEngine::dispatch(QSslSocket *socket, PeerProtocol protocol)
+void GatewayEngine::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 sinceHandshakeMs)
 {
     Rejector *rejector = nullptr;
+    // A rejected client's deadlines count from its handshake, not from when we knew what it was.
+    const int headTimeoutMs = int(qMax<qint64>(Limits::HttpRequestHeadTimeoutMs - sinceHandshakeMs, 0));
+    const int rejectionTimeoutMs = int(qMax<qint64>(Limits::RejectionTimeoutMs - sinceHandshakeMs, 0));
     switch (protocol) {
     case PeerProtocol::SeaCat: {
         auto *session = new Session(m_nextSessionId++, socket, m_config, m_pool, m_pki.get(), this);
@@ -204,10 +207,10 @@ void GatewayEngine::dispatch(QSslSocket *socket, PeerProtocol protocol)
         return;
     }
     case PeerProtocol::Http1:
-        rejector = new Http1Rejector(socket, Limits::RejectionTimeoutMs, this);
+        rejector = new Http1Rejector(socket, headTimeoutMs, rejectionTimeoutMs, this);
         break;
     case PeerProtocol::Http2:
-        rejector = new Http2Rejector(socket, Limits::RejectionTimeoutMs, this);
+        rejector = new Http2Rejector(socket, headTimeoutMs, rejectionTimeoutMs, this);
         break;
     case PeerProtocol::NeedMoreBytes:
     case PeerProtocol::Unknown:

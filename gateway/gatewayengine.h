@@ -76,7 +76,7 @@ signals:
 private:
     TlsListener *listen(const QHostAddress &address, quint16 port, QString *error, int *socketError);
     void acceptPending();
-    void dispatch(QSslSocket *socket, PeerProtocol protocol);
+    void dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 sinceHandshakeMs);
     void onSessionClosed(quint64 id, const QString &reason);
     void publishUpdates();
     void finishStopIfIdle();

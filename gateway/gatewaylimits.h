@@ -40,8 +40,19 @@ inline constexpr qsizetype MaxSniffBytes = 16 * 1024;
 // Our own: HTTP clients speak first, right after the handshake. A peer without ALPN that stays
 // silent this long is taken for a SeaCat client with nothing to say yet.
 inline constexpr int SilentPeerGraceMs = 3'000;
-// Our own: a rejected HTTPS client gets this long to take its answer.
+// Issue 8 item 10: an HTTPS client that is rejected costs little and not for long. From the end
+// of its handshake it has this long to send a whole request head; a client that has sent part of
+// one then gets `408 Request Timeout` (a slowloris), one that sent nothing a quiet close_notify,
+// an HTTP/2 one without a request a GOAWAY. With a loopback or mobile handshake that is well
+// within 10 s of connecting; browsers send their head at once (nginx allows 60 s, Apache's
+// mod_reqtimeout 20 s, but they serve these clients, we only refuse them).
+inline constexpr int HttpRequestHeadTimeoutMs = 8'000;
+// Issue 8 item 10: the whole exchange with a rejected client, answer and close included, from
+// the end of its handshake; then the socket is aborted. Leaves 2 s after a 408 to take it.
 inline constexpr int RejectionTimeoutMs = 10'000;
+// Issue 8 item 10: a rejected HTTP/1.x client's request head. We only log its request line;
+// browsers send 1-2 KiB, nginx's default header buffer is 8 KiB too. Larger → `431`.
+inline constexpr qsizetype MaxHttpRequestHeadBytes = 8 * 1024;
 // README "Limits": a SYN_STREAM's request head. Anything larger is refused with 431 before it
 // costs a backend anything; nginx and HAProxy allow about as much.
 inline constexpr int MaxRequestHeaders = 100;
@@ -69,6 +80,9 @@ inline constexpr int ReservedDescriptorsMin = 64;
 // Our own: a request body that stops arriving holds a stream slot and a backend connection;
 // after this long without a DATA frame the gateway gives up on it (408, or RST_STREAM 5).
 inline constexpr int BodyIdleTimeoutMs = 10'000;
+// Our own: answers queued towards a rejected HTTP/2 client before it is no longer read (a
+// PING or SETTINGS flood from a client that never reads would otherwise grow without bound).
+inline constexpr qint64 MaxRejectionOutputBytes = 64 * 1024;
 // Our own: sessions at once; beyond this new TLS connections are closed right after accept.
 inline constexpr int MaxSessions = 10'000;
 

@@ -6,7 +6,7 @@ packages=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-base-private-dev qt6-tools-dev qt6-l10n-tools qt6-tools-dev-tools libqt6sql6-sqlite libqt6svg6
     libssl-dev libnghttp2-dev
-    curl openssl xvfb xauth
+    curl openssl xvfb xauth python3
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -4,12 +4,22 @@
 #include <QSslConfiguration>
 #include <QSslSocket>
 
+#include <algorithm>
+
 namespace SeaCat {
 
 namespace {
 constexpr char Http2Preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr qsizetype MaxMethodLength = 20;
 } // namespace
+
+bool isHttp1RequestLinePrefix(const QByteArray &bytes)
+{
+    // The start of a method token (upper-case letters), as classifyPeerBytes() waits on.
+    if (bytes.isEmpty() || bytes.size() > MaxMethodLength)
+        return false;
+    return std::all_of(bytes.cbegin(), bytes.cend(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
 
 PeerProtocol classifyPeerBytes(const QByteArray &bytes)
 {
@@ -48,21 +58,29 @@ PeerProtocol classifyPeerBytes(const QByteArray &bytes)
 ProtocolSniffer::ProtocolSniffer(QSslSocket *socket, int timeoutMs, QObject *parent)
     : QObject(parent), m_socket(socket)
 {
-    // ALPN "h2" settles it before any byte (README "HTTPS clients").
-    if (socket->sslConfiguration().nextNegotiatedProtocol() == "h2") {
-        QMetaObject::invokeMethod(this, [this] { decide(PeerProtocol::Http2); }, Qt::QueuedConnection);
+    m_clock.start();
+    // ALPN settles it before any byte (README "HTTPS clients"): SeaCat clients send none, and
+    // the server offers only h2 and http/1.1 (no overlap fails the handshake, QT64-NOTES).
+    const QByteArray alpn = socket->sslConfiguration().nextNegotiatedProtocol();
+    if (!alpn.isEmpty()) {
+        const PeerProtocol protocol = alpn == "h2" ? PeerProtocol::Http2 : PeerProtocol::Http1;
+        QMetaObject::invokeMethod(this, [this, protocol] { decide(protocol); }, Qt::QueuedConnection);
         return;
     }
     connect(socket, &QSslSocket::readyRead, this, &ProtocolSniffer::check);
     connect(socket, &QSslSocket::disconnected, this, [this] { decide(PeerProtocol::Unknown); });
     m_timeout.setSingleShot(true);
-    // A silent peer without ALPN is a SeaCat client with nothing to say yet (HTTP clients speak
-    // first); the session's idle timeout takes over from here.
-    const bool alpn = !socket->sslConfiguration().nextNegotiatedProtocol().isEmpty();
-    connect(&m_timeout, &QTimer::timeout, this, [this, alpn] {
-        decide(m_socket->bytesAvailable() == 0 && !alpn ? PeerProtocol::SeaCat : PeerProtocol::Unknown);
+    // A silent peer is a SeaCat client with nothing to say yet (HTTP clients speak first); the
+    // session's idle timeout takes over from here. One that trickles a request line slower than
+    // this (a slowloris) is an HTTP client: its rejector answers 408 at the head deadline.
+    connect(&m_timeout, &QTimer::timeout, this, [this] {
+        const QByteArray bytes = m_socket->peek(MaxMethodLength + 1);
+        if (bytes.isEmpty())
+            decide(PeerProtocol::SeaCat);
+        else
+            decide(isHttp1RequestLinePrefix(bytes) ? PeerProtocol::Http1 : PeerProtocol::Unknown);
     });
-    m_timeout.start(alpn ? timeoutMs : qMin(timeoutMs, Limits::SilentPeerGraceMs));
+    m_timeout.start(qMin(timeoutMs, Limits::SilentPeerGraceMs));
     QMetaObject::invokeMethod(this, &ProtocolSniffer::check, Qt::QueuedConnection);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
@@ -14,6 +15,8 @@ enum class PeerProtocol { NeedMoreBytes, SeaCat, Http1, Http2, Unknown };
 
 // Pure classification of the bytes seen so far.
 PeerProtocol classifyPeerBytes(const QByteArray &firstBytes);
+// Whether `bytes` could be the start of an HTTP/1.x method (classifyPeerBytes() says NeedMoreBytes).
+bool isHttp1RequestLinePrefix(const QByteArray &bytes);
 
 // Waits (bounded in bytes and time) until classifyPeerBytes() decides. Only peeks: the bytes
 // stay in the socket for whoever handles the connection next.
@@ -24,6 +27,9 @@ class ProtocolSniffer final : public QObject
 public:
     ProtocolSniffer(QSslSocket *socket, int timeoutMs, QObject *parent = nullptr);
     QSslSocket *socket() const { return m_socket; }
+    // Milliseconds since the handshake ended (the sniffer starts right then): the rejectors'
+    // deadlines count from there.
+    qint64 elapsedMs() const { return m_clock.elapsed(); }
 
 signals:
     void identified(SeaCat::PeerProtocol protocol);
@@ -34,6 +40,7 @@ private:
 
     QSslSocket *m_socket;
     QTimer m_timeout;
+    QElapsedTimer m_clock;
     bool m_decided = false;
 };
 

