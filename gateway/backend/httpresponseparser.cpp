@@ -1,5 +1,7 @@
 #include "httpresponseparser.h"
 
+#include <algorithm>
+
 namespace SeaCat {
 
 HttpResponseParser::HttpResponseParser(Callbacks callbacks, bool headRequest)
@@ -25,11 +27,15 @@ bool HttpResponseParser::parseHead(const QByteArray &head)
     const QList<QByteArray> lines = head.split('\n');
     const QByteArray statusLine = lines.value(0).trimmed();
     // "HTTP/1.1 200 OK"
-    if (!statusLine.startsWith("HTTP/1.") || statusLine.size() < 12 || statusLine[8] != ' ')
+    if (!statusLine.startsWith("HTTP/1.") || statusLine.size() < 12 || statusLine[8] != ' '
+        || (statusLine.size() > 12 && statusLine[12] != ' '))
         return fail(QStringLiteral("bad status line"));
     bool ok = false;
-    const int status = statusLine.mid(9, 3).toInt(&ok);
-    if (!ok || status < 100 || status > 999)
+    const QByteArray code = statusLine.mid(9, 3);
+    const int status = code.toInt(&ok);
+    // RFC 9110 §15: three digits, 1xx to 5xx. A 101 answers an Upgrade this gateway never sends.
+    if (!ok || !std::all_of(code.cbegin(), code.cend(), [](char c) { return c >= '0' && c <= '9'; }) || status < 100
+        || status > 599 || status == 101)
         return fail(QStringLiteral("bad status code"));
     const bool http10 = statusLine.startsWith("HTTP/1.0");
 
@@ -44,12 +50,18 @@ bool HttpResponseParser::parseHead(const QByteArray &head)
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0)
             return fail(QStringLiteral("bad header line"));
-        const QByteArray name = line.left(colon).trimmed();
+        // RFC 9112 §5.1: no whitespace before the colon; a name is visible ASCII, a value has no
+        // CTL but HTAB (a bare CR would reach clients that rebuild an HTTP/1 head).
+        const QByteArray name = line.left(colon);
         const QByteArray value = line.mid(colon + 1).trimmed();
+        if (!std::all_of(name.cbegin(), name.cend(), [](char c) { return c > ' ' && c < 0x7F; })
+            || std::any_of(value.cbegin(), value.cend(), [](char c) { return (uchar(c) < 0x20 && c != '\t') || c == 0x7F; }))
+            return fail(QStringLiteral("bad header line"));
         const QByteArray lower = name.toLower();
         if (lower == "content-length") {
             const qint64 n = value.toLongLong(&ok);
-            if (!ok || n < 0 || (contentLength >= 0 && contentLength != n))
+            if (!ok || n < 0 || !std::all_of(value.cbegin(), value.cend(), [](char c) { return c >= '0' && c <= '9'; })
+                || (contentLength >= 0 && contentLength != n))
                 return fail(QStringLiteral("bad or conflicting Content-Length"));
             contentLength = n;
         } else if (lower == "transfer-encoding") {

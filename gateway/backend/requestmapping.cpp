@@ -238,7 +238,7 @@ std::optional<QByteArray> writeRequestHead(const QByteArray &method, const QByte
     return head + "\r\n";
 }
 
-HeaderList mapResponseHeaders(const HeaderList &headers)
+HeaderList mapResponseHeaders(int status, const HeaderList &headers)
 {
     const QSet<QByteArray> hopByHop = connectionTokens(headers);
     bool chunked = false;
@@ -248,7 +248,7 @@ HeaderList mapResponseHeaders(const HeaderList &headers)
     for (const auto &[name, value] : headers) {
         const QByteArray lower = name.toLower();
         // README "Requests": never Transfer-Encoding towards the client; Content-Length only when exact.
-        if (isHopByHop(lower) || hopByHop.contains(lower) || (chunked && lower == "content-length"))
+        if (isHopByHop(lower) || hopByHop.contains(lower) || ((chunked || status == 204) && lower == "content-length"))
             continue;
         out.append({name, utf8FieldValue(value)});
     }

@@ -65,7 +65,8 @@ std::optional<QByteArray> writeRequestHead(const QByteArray &method, const QByte
 
 // The backend's response headers as the client gets them: hop-by-hop and framing headers
 // dropped; Content-Length kept only when the body is delimited by it.
-HeaderList mapResponseHeaders(const HeaderList &headers);
+// A 204 carries no Content-Length (RFC 9110 §8.6).
+HeaderList mapResponseHeaders(int status, const HeaderList &headers);
 
 bool isHopByHop(const QByteArray &lowerName);
 

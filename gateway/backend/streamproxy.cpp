@@ -72,7 +72,7 @@ bool StreamProxy::responseStarted() const
 
 void StreamProxy::onResponseHead(int status, const HeaderList &headers)
 {
-    if (!m_sink->sendReply(m_streamId, quint16(status), mapResponseHeaders(headers), m_exchange->latencyMs()))
+    if (!m_sink->sendReply(m_streamId, quint16(status), mapResponseHeaders(status, headers), m_exchange->latencyMs()))
         answerInstead(502, "502 Bad Gateway: the backend's response headers do not fit a SeaCat frame.\n");
 }
 

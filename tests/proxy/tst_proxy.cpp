@@ -84,6 +84,10 @@ void TestProxy::responseParser_data()
     QTest::newRow("conflicting lengths") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
                                          << false << QByteArray("error");
     QTest::newRow("bad chunk size") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") << false << QByteArray("error");
+    QTest::newRow("bare CR in a value") << QByteArray("HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 0\r\n\r\n") << false << QByteArray("error");
+    QTest::newRow("space before the colon") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nhi") << false << QByteArray("error");
+    QTest::newRow("five-digit status") << QByteArray("HTTP/1.1 99999 OK\r\n\r\n") << false << QByteArray("error");
+    QTest::newRow("101 never asked for") << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n") << false << QByteArray("error");
     QTest::newRow("head too large") << QByteArray("HTTP/1.1 200 OK\r\nX: ") + QByteArray(70'000, 'a') << false << QByteArray("error");
 }
 
@@ -185,7 +189,8 @@ void TestProxy::requestMapping()
     QVERIFY(!writeRequestHead("GET", "/ HTTP/1.1\r\n", {}));
     QVERIFY(!writeRequestHead("G T", "/", {}));
     // Responses: hop-by-hop and framing headers never reach the client.
-    const HeaderList response = mapResponseHeaders({{"Transfer-Encoding", "chunked"}, {"Content-Length", "10"},
+    QCOMPARE(mapResponseHeaders(204, {{"Content-Length", "4"}, {"X", "1"}}), (HeaderList{{"X", "1"}}));
+    const HeaderList response = mapResponseHeaders(200, {{"Transfer-Encoding", "chunked"}, {"Content-Length", "10"},
                                                     {"Connection", "X-Hop"}, {"X-Hop", "1"}, {"Set-Cookie", "a=1"},
                                                     {"Set-Cookie", "b=2"}});
     QCOMPARE(response, (HeaderList{{"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}}));
