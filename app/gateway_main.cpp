@@ -230,6 +230,18 @@ int main(int argc, char *argv[])
         QObject::connect(&controller, &GatewayController::listening, &app, [](const QHostAddress &address, quint16 port) {
             printLine(stdout, QStringLiteral("listening on %1").arg(formatEndpoint(address, port)));
         });
+        // SIGTERM/SIGINT end the GUI as they end the headless gateway: close_notify to every
+        // session, then exit 0. A Stop from the toolbar does not quit.
+        SignalWatcher guiSignals;
+        bool terminating = false;
+        QObject::connect(&guiSignals, &SignalWatcher::terminationRequested, &controller, [&controller, &terminating] {
+            terminating = true;
+            controller.stop();
+        });
+        QObject::connect(&controller, &GatewayController::stopped, &app, [&terminating] {
+            if (terminating)
+                QCoreApplication::exit(0);
+        });
         controller.start(config);
         return app.exec();
     }

@@ -325,6 +325,7 @@ void GatewayEngine::reload(const GatewayConfig &config)
     next.listenAddress = old.listenAddress;
     next.port = old.port;
     next.portExplicit = old.portExplicit;
+    next.debugLog = old.debugLog; // --verbose is a flag of the process, not of the file
     next.allowReservedPort = old.allowReservedPort;
     m_config = next;
     m_pool->setMaxConnectionsPerOrigin(m_config.backendConnections);

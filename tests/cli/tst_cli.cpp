@@ -17,6 +17,7 @@ class TestCli : public QObject
 private slots:
     void listeningLineOnce();
     void sigtermClosesSessionsAndExitsZero();
+    void sigtermInGuiModeClosesSessionsAndExitsZero();
     void reservedPortRefused();
     void busyExplicitPortFails();
     void configFileAndFlags();
@@ -75,6 +76,29 @@ void TestCli::sigtermClosesSessionsAndExitsZero()
         QCOMPARE(gw.process.exitStatus(), QProcess::NormalExit);
         QCOMPARE(gw.process.exitCode(), 0);
     }
+}
+
+void TestCli::sigtermInGuiModeClosesSessionsAndExitsZero()
+{
+    // The same with the admin window (offscreen): it used to die on the signal, with no close_notify.
+    GatewayProcess gw;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    gw.process.setProcessEnvironment(env);
+    QStringList args = gw.defaultArgs();
+    args.removeAll(QStringLiteral("--headless"));
+    gw.launch(args);
+    const quint16 port = gw.waitListening();
+    QVERIFY2(port, gw.err.constData());
+    TestClient client(gw.caFile());
+    QVERIFY(client.connectTo(port));
+    QVERIFY(client.pingRoundTrip(1));
+    ::kill(pid_t(gw.process.processId()), SIGTERM);
+    QVERIFY(client.waitForDisconnected(5'000));
+    QCOMPARE(client.socket.error(), QAbstractSocket::RemoteHostClosedError);
+    QVERIFY(gw.waitFinished());
+    QCOMPARE(gw.process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(gw.process.exitCode(), 0);
 }
 
 void TestCli::reservedPortRefused()
