@@ -1,36 +1,15 @@
-// Reading and checking the gateway's INI file the way an admin needs it (README "Checking a
-// configuration"): every problem with FILE:LINE, not only the first, and a key written twice in
-// one section is an error (QSettings would keep the last one silently). Used at start-up, on
-// SIGHUP and by --check-config; runs in the main thread.
+// Checking what the gateway would find at start beyond its INI file (README "Checking a
+// configuration"); the file itself is read by readConfigFile() in gateway/configreader.h.
 #pragma once
 
-#include "gatewayconfig.h"
+#include "configreader.h"
 
 #include <QHash>
 #include <QList>
 #include <QString>
 
-struct ConfigProblem {
-    QString file;     // empty: not about a file (a flag, the defaults)
-    int line = 0;     // 0: the file as a whole
-    QString message;
-};
-// "FILE:LINE: message", "FILE: message" or "message".
-QString formatProblem(const ConfigProblem &problem);
-
-struct ConfigFile {
-    SeaCat::GatewayConfig config;
-    QHash<QString, int> lines;    // "section/key" (section lower-cased) → line it was read from
-};
-
-// Reads `path` over the defaults. Each line must be blank, a comment (; or #), a [section] or
-// key=value; sections are [gateway], [limits], [pki] and [host:NAME] (exactly one uri=); each
-// value is checked by GatewayConfig::set()/addHost(). Problems are appended; what could be read
-// is returned either way (the caller refuses to serve when problems were added).
-ConfigFile readConfigFile(const QString &path, QList<ConfigProblem> *problems);
-
 // What the gateway would find at start beyond the file: the port policy, the data directory
 // (owner, permissions, writable), the CA and server key and certificate files when present,
 // the certificate store (opened and a write tried, then rolled back). `file` names the lines.
-void checkRuntime(const SeaCat::GatewayConfig &config, const ConfigFile *file, const QString &path,
-                  QList<ConfigProblem> *problems);
+void checkRuntime(const SeaCat::GatewayConfig &config, const SeaCat::ConfigFile *file, const QString &path,
+                  QList<SeaCat::ConfigProblem> *problems);

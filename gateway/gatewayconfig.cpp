@@ -1,4 +1,5 @@
 #include "gatewayconfig.h"
+#include "configreader.h"
 #include "backend/requestmapping.h"
 #include "atomicfile.h"
 #include "pki/pkiservice.h"
@@ -7,7 +8,6 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHostInfo>
-#include <QSettings>
 #include <QStandardPaths>
 
 namespace SeaCat {
@@ -211,46 +211,16 @@ PkiPolicy GatewayConfig::pkiPolicy() const
 
 std::optional<GatewayConfig> GatewayConfig::fromFile(const QString &path, QString *error)
 {
-    if (!QFileInfo(path).isReadable()) {
-        *error = QStringLiteral("cannot read config file %1").arg(path);
+    QList<ConfigProblem> problems;
+    ConfigFile file = readConfigFile(path, &problems);
+    if (!problems.isEmpty()) {
+        QStringList lines;
+        for (const ConfigProblem &problem : std::as_const(problems))
+            lines << formatProblem(problem);
+        *error = lines.join(QStringLiteral("; "));
         return std::nullopt;
     }
-    QSettings ini(path, QSettings::IniFormat);
-    if (ini.status() != QSettings::NoError) {
-        *error = QStringLiteral("config file %1 is not valid INI").arg(path);
-        return std::nullopt;
-    }
-    GatewayConfig config;
-    for (const QString &group : ini.childGroups()) {
-        ini.beginGroup(group);
-        const QStringList keys = ini.childKeys();
-        if (group.startsWith(u"host:")) {
-            if (keys != QStringList{QStringLiteral("uri")}) {
-                *error = QStringLiteral("%1: [%2] needs exactly one key, uri=http(s)://HOST[:PORT][/PATH]").arg(path, group);
-                return std::nullopt;
-            }
-            if (QString e = config.addHost(group.mid(5), ini.value(QStringLiteral("uri")).toString()); !e.isEmpty()) {
-                *error = QStringLiteral("%1: [%2] %3").arg(path, group, e);
-                return std::nullopt;
-            }
-        } else if (group == u"gateway" || group == u"limits" || group == u"pki") {
-            for (const QString &key : keys) {
-                if (QString e = config.set(key, ini.value(key).toString()); !e.isEmpty()) {
-                    *error = QStringLiteral("%1: [%2] %3").arg(path, group, e);
-                    return std::nullopt;
-                }
-            }
-        } else {
-            *error = QStringLiteral("%1: unknown section [%2] (known: [gateway], [limits], [pki], [host:NAME])").arg(path, group);
-            return std::nullopt;
-        }
-        ini.endGroup();
-    }
-    if (!ini.childKeys().isEmpty()) {
-        *error = QStringLiteral("%1: key '%2' must be inside a section such as [gateway]").arg(path, ini.childKeys().first());
-        return std::nullopt;
-    }
-    return config;
+    return std::move(file.config);
 }
 
 namespace {
