@@ -8,6 +8,9 @@ namespace SeaCat {
 
 namespace {
 constexpr qint64 ReadChunk = 64 * 1024;
+// While paused, Qt may read no more from the backend than this: the rest waits in the kernel,
+// so a session's non-reading client costs its own output budget, not a buffer per stream.
+constexpr qint64 PausedReadBuffer = 1;
 } // namespace
 
 BackendExchange::BackendExchange(BackendPool *pool, BackendRequest request, int connectTimeoutMs,
@@ -86,6 +89,8 @@ void BackendExchange::onGranted(QTcpSocket *pooled)
 void BackendExchange::attachSocket(QTcpSocket *socket)
 {
     m_socket = socket;
+    // Qt stops reading from the backend when this is full (fresh and pooled sockets alike).
+    socket->setReadBufferSize(m_paused ? PausedReadBuffer : ReadChunk);
     connect(socket, &QTcpSocket::readyRead, this, &BackendExchange::onReadable);
     connect(socket, &QTcpSocket::disconnected, this, &BackendExchange::onDisconnected);
     connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
@@ -114,11 +119,9 @@ void BackendExchange::connectSocket()
 {
     const bool tls = m_request.base.scheme() == u"https";
     QTcpSocket *socket = tls ? new QSslSocket(this) : new QTcpSocket(this);
-    // Qt stops reading from the backend when this is full and we are paused.
-    socket->setReadBufferSize(ReadChunk);
     attachSocket(socket);
     // A request head and its body go out in separate writes; Nagle would hold the second until
-    // the backend's delayed ACK (QT64-NOTES §6). Qt applies the option only to a socket that
+    // the backend's delayed ACK . Qt applies the option only to a socket that
     // has a descriptor, hence at TCP connect; pooled sockets keep it.
     connect(socket, &QTcpSocket::connected, socket, [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); });
     if (tls)
@@ -182,6 +185,8 @@ void BackendExchange::setPaused(bool paused)
     if (m_paused == paused || m_done)
         return;
     m_paused = paused;
+    if (m_socket)
+        m_socket->setReadBufferSize(paused ? PausedReadBuffer : ReadChunk);
     if (paused) {
         m_timer.stop(); // a slow client is not a slow backend
     } else if (m_connected) {

