@@ -5,6 +5,8 @@
 
 #include <QSslCipher>
 
+#include <algorithm>
+
 namespace SeaCat {
 
 namespace {
@@ -46,11 +48,14 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     m_idleTimer.setSingleShot(true);
     m_idleTimer.setInterval(m_config.idleTimeoutMs);
     connect(&m_idleTimer, &QTimer::timeout, this, [this] {
-        // docs/protocol-decisions.md: idle means no frame from the client and no stream in flight.
-        if (m_streams.isEmpty())
-            close(QStringLiteral("idle timeout"));
-        else
+        // docs/protocol-decisions.md: idle means no frame from the client and no stream in flight,
+        // i.e. none still waiting for its answer (a stream we answered and the client never ended
+        // keeps nothing alive).
+        const bool inFlight = std::any_of(m_streams.cbegin(), m_streams.cend(), [](const Stream &s) { return !s.localClosed; });
+        if (inFlight)
             m_idleTimer.start();
+        else
+            close(QStringLiteral("idle timeout"));
     });
     m_idleTimer.start();
 

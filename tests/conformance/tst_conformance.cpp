@@ -21,6 +21,7 @@ private slots:
     void reusedStreamIdCancelsTheOriginal();
     void gatewayPingsDoNotKeepASessionAlive();
     void streamsInFlightKeepASessionAlive();
+    void answeredButUnfinishedStreamsDoNotKeepASessionAlive();
     void obsTextBecomesUtf8();
     void stalledUploadGets408();
 
@@ -94,6 +95,18 @@ void TestConformance::streamsInFlightKeepASessionAlive()
     QVERIFY2(client.received.events.at(0).startsWith(QStringLiteral("SYN_REPLY id=1 fin=0 status=200")), qPrintable(client.received.events.at(0)));
     QCOMPARE(client.received.events.at(2), QStringLiteral("DATA id=1 fin=1 len=0"));
     QVERIFY(client.waitForDisconnected(5'000)); // idle once the stream is done
+}
+
+void TestConformance::answeredButUnfinishedStreamsDoNotKeepASessionAlive()
+{
+    GatewayConfig config = GatewayFixture::defaultConfig();
+    config.idleTimeoutMs = 400;
+    TestClient client(m_gw->caFile());
+    QVERIFY(client.connectTo(start(config)));
+    // Answered (404) but never ended by the client: nothing is in flight, the session idles out.
+    client.send(serialize(SynStream{1, false, 0, "nohost", "POST", "/", {}}));
+    QVERIFY(client.waitForEvents(2, 5'000));
+    QVERIFY(client.waitForDisconnected(5'000));
 }
 
 void TestConformance::obsTextBecomesUtf8()
