@@ -1,4 +1,5 @@
 #include "httpresponseparser.h"
+#include "httpgrammar.h"
 
 #include <algorithm>
 
@@ -34,7 +35,7 @@ bool HttpResponseParser::parseHead(const QByteArray &head)
     const QByteArray code = statusLine.mid(9, 3);
     const int status = code.toInt(&ok);
     // RFC 9110 §15: three digits, 1xx to 5xx. A 101 answers an Upgrade this gateway never sends.
-    if (!ok || !std::all_of(code.cbegin(), code.cend(), [](char c) { return c >= '0' && c <= '9'; }) || status < 100
+    if (!ok || !std::all_of(code.cbegin(), code.cend(), Http::isDigit) || status < 100
         || status > 599 || status == 101)
         return fail(QStringLiteral("bad status code"));
     const bool http10 = statusLine.startsWith("HTTP/1.0");
@@ -54,16 +55,14 @@ bool HttpResponseParser::parseHead(const QByteArray &head)
         // CTL but HTAB (a bare CR would reach clients that rebuild an HTTP/1 head).
         const QByteArray name = line.left(colon);
         const QByteArray value = line.mid(colon + 1).trimmed();
-        if (!std::all_of(name.cbegin(), name.cend(), [](char c) { return c > ' ' && c < 0x7F; })
-            || std::any_of(value.cbegin(), value.cend(), [](char c) { return (uchar(c) < 0x20 && c != '\t') || c == 0x7F; }))
+        if (!std::all_of(name.cbegin(), name.cend(), [](char c) { return c > ' ' && c < 0x7F; }) || !Http::isFieldValue(value))
             return fail(QStringLiteral("bad header line"));
         const QByteArray lower = name.toLower();
         if (lower == "content-length") {
-            const qint64 n = value.toLongLong(&ok);
-            if (!ok || n < 0 || !std::all_of(value.cbegin(), value.cend(), [](char c) { return c >= '0' && c <= '9'; })
-                || (contentLength >= 0 && contentLength != n))
+            const auto n = Http::parseContentLength(value);
+            if (!n || (contentLength >= 0 && contentLength != *n))
                 return fail(QStringLiteral("bad or conflicting Content-Length"));
-            contentLength = n;
+            contentLength = *n;
         } else if (lower == "transfer-encoding") {
             chunked = value.toLower().endsWith("chunked");
         } else if (lower == "connection") {

@@ -1,5 +1,6 @@
 #include "requestmapping.h"
 #include "../gatewaylimits.h"
+#include "httpgrammar.h"
 
 #include <QHostAddress>
 #include <QUtf8StringView>
@@ -7,6 +8,8 @@
 #include <algorithm>
 
 namespace SeaCat {
+
+using namespace Http;
 
 QSet<QByteArray> ForwardHeader::all()
 {
@@ -44,25 +47,6 @@ QByteArray authority(const QUrl &base)
     return defaultPort ? host : host + ':' + QByteArray::number(base.port());
 }
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
-bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool isHex(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool isCtl(char c) { return uchar(c) < 0x20 || c == 0x7F; }
-
-// RFC 9110 §5.6.2.
-bool isToken(const QByteArray &text)
-{
-    static const QByteArray extra = QByteArrayLiteral("!#$%&'*+-.^_`|~");
-    return !text.isEmpty()
-        && std::all_of(text.cbegin(), text.cend(), [](char c) { return isAlpha(c) || isDigit(c) || extra.contains(c); });
-}
-
-// RFC 9110 §5.5: no CTL but HTAB (obs-text is allowed and passed on).
-bool isFieldValue(const QByteArray &value)
-{
-    return std::none_of(value.cbegin(), value.cend(), [](char c) { return isCtl(c) && c != '\t'; });
-}
-
 // Visible ASCII without '#': nothing that could end the request line or start a fragment.
 bool isOriginFormTarget(const QByteArray &target)
 {
@@ -94,14 +78,6 @@ bool isPortSuffix(const QByteArray &suffix)
     const QByteArray digits = suffix.mid(1);
     return suffix.startsWith(':') && digits.size() <= 5 && std::all_of(digits.cbegin(), digits.cend(), isDigit)
         && digits.toInt() <= 65535;
-}
-
-// RFC 9110 §8.6: 1*DIGIT, forwarded in its canonical form ("+5" and " 5" are not lengths).
-std::optional<qint64> parseContentLength(const QByteArray &value)
-{
-    if (value.isEmpty() || value.size() > 18 || !std::all_of(value.cbegin(), value.cend(), isDigit))
-        return std::nullopt;
-    return value.toLongLong();
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include "backend/backendpool.h"
 #include "backend/requestmapping.h"
 #include "common/clienthelpers.h"
+#include "common/socketoptions.h"
 #include "common/gatewayprocess.h"
 #include "common/testbackend.h"
 
@@ -13,21 +14,9 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 using namespace SeaCat;
 
 namespace {
-int tcpNoDelay(qintptr descriptor)
-{
-    int value = -1;
-    socklen_t size = sizeof value;
-    if (getsockopt(int(descriptor), IPPROTO_TCP, TCP_NODELAY, &value, &size) != 0)
-        return -1;
-    return value;
-}
 
 BackendRequest getRequest(const QUrl &base, const QByteArray &path)
 {

@@ -1,6 +1,7 @@
 // TlsListener on loopback with real TLS clients of the stock profile: what the accepted
 // sockets look like once the listener hands them out.
 #include "common/testclient.h"
+#include "common/socketoptions.h"
 #include "tls/tlsprofile.h"
 #include "intake/tlslistener.h"
 #include "pki/gatewayidentity.h"
@@ -11,22 +12,16 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 using namespace SeaCat;
 
-namespace {
-int tcpNoDelay(qintptr descriptor)
+// Collects every socket `listener` hands out into `accepted`.
+static void collectAccepted(TlsListener &listener, QList<QSslSocket *> &accepted)
 {
-    int value = -1;
-    socklen_t size = sizeof value;
-    if (getsockopt(int(descriptor), IPPROTO_TCP, TCP_NODELAY, &value, &size) != 0)
-        return -1;
-    return value;
+    QObject::connect(&listener, &TlsListener::pendingConnectionAvailable, &listener, [&listener, &accepted] {
+        while (listener.hasPendingConnections())
+            accepted << qobject_cast<QSslSocket *>(listener.nextPendingConnection());
+    });
 }
-} // namespace
 
 class tst_TlsListener : public QObject
 {
@@ -58,10 +53,7 @@ void tst_TlsListener::acceptedSocketsHaveNoDelay()
     TlsListener listener(m_tls, {16, 5'000, 10'000});
     QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
     QList<QSslSocket *> accepted;
-    connect(&listener, &TlsListener::pendingConnectionAvailable, this, [&] {
-        while (listener.hasPendingConnections())
-            accepted << qobject_cast<QSslSocket *>(listener.nextPendingConnection());
-    });
+    collectAccepted(listener, accepted);
     constexpr int Clients = 3;
     std::vector<std::unique_ptr<TestClient>> clients;
     for (int i = 0; i < Clients; ++i) {
@@ -86,10 +78,7 @@ void tst_TlsListener::acceptedSocketsShareOneTlsContext()
     TlsListener listener(m_tls, {16, 5'000, 10'000});
     QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
     QList<QSslSocket *> accepted;
-    connect(&listener, &TlsListener::pendingConnectionAvailable, this, [&] {
-        while (listener.hasPendingConnections())
-            accepted << qobject_cast<QSslSocket *>(listener.nextPendingConnection());
-    });
+    collectAccepted(listener, accepted);
     QVERIFY(!listener.sharesTlsContext());
     std::vector<std::unique_ptr<TestClient>> clients;
     constexpr int Clients = 4;

@@ -1,0 +1,40 @@
+// HTTP/1.1's grammar (RFC 9110, RFC 9112, RFC 3986 characters), written once for what the
+// gateway sends to backends and what it accepts back from them.
+#pragma once
+
+#include <QByteArray>
+
+#include <algorithm>
+#include <optional>
+
+namespace SeaCat::Http {
+
+inline bool isDigit(char c) { return c >= '0' && c <= '9'; }
+inline bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+inline bool isHex(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+inline bool isCtl(char c) { return uchar(c) < 0x20 || c == 0x7F; }
+
+// RFC 9110 §5.6.2.
+inline bool isToken(const QByteArray &text)
+{
+    static const QByteArray extra = QByteArrayLiteral("!#$%&'*+-.^_`|~");
+    return !text.isEmpty()
+        && std::all_of(text.cbegin(), text.cend(), [](char c) { return isAlpha(c) || isDigit(c) || extra.contains(c); });
+}
+
+// RFC 9110 §5.5: no CTL but HTAB (obs-text is allowed and passed on): nothing in a value can
+// end its line.
+inline bool isFieldValue(const QByteArray &value)
+{
+    return std::none_of(value.cbegin(), value.cend(), [](char c) { return isCtl(c) && c != '\t'; });
+}
+
+// RFC 9110 §8.6: 1*DIGIT ("+5", " 5" and "0x5" are not lengths); at most 18 digits, so it fits.
+inline std::optional<qint64> parseContentLength(const QByteArray &value)
+{
+    if (value.isEmpty() || value.size() > 18 || !std::all_of(value.cbegin(), value.cend(), isDigit))
+        return std::nullopt;
+    return value.toLongLong();
+}
+
+} // namespace SeaCat::Http
