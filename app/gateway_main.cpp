@@ -67,7 +67,7 @@ QList<ConfigProblem> buildConfig(const QCommandLineParser &parser, GatewayConfig
         if (file)
             *file = std::move(fromFile);
     }
-    for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval"}) {
+    for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval", "workers"}) {
         const QString key = QLatin1String(flag);
         if (parser.isSet(key))
             if (QString e = config->set(key, parser.value(key)); !e.isEmpty())
@@ -105,10 +105,11 @@ int checkConfig(const QCommandLineParser &parser)
                               .arg(path.isEmpty() ? QStringLiteral("the command line") : path));
         return 2;
     }
-    printLine(stdout, QStringLiteral("%1: OK (listen %2, data directory %3, mode %4, %5 backend(s))")
+    printLine(stdout, QStringLiteral("%1: OK (listen %2, data directory %3, mode %4, %5 backend(s), %6 worker(s))")
                           .arg(path.isEmpty() ? QStringLiteral("no config file, defaults and flags") : path,
                                formatEndpoint(config.listenAddress, config.port), config.dataDir, toString(config.mode))
-                          .arg(config.hosts.size()));
+                          .arg(config.hosts.size())
+                          .arg(config.workers));
     return 0;
 }
 
@@ -175,6 +176,8 @@ int main(int argc, char *argv[])
         {QStringLiteral("backend"), QStringLiteral("Route requests for host NAME (NAME.seacat) to the base URL (repeatable)."),
          QStringLiteral("NAME=URL")},
         {QStringLiteral("approval"), QStringLiteral("CSR approval: manual (default) or auto."), QStringLiteral("policy")},
+        {QStringLiteral("workers"), QStringLiteral("Engine threads, each with its own sessions (default: the number of cores)."),
+         QStringLiteral("N")},
         {QStringLiteral("verbose"), QStringLiteral("Log debug lines too.")},
         {QStringLiteral("check-config"), QStringLiteral("Check the config file, flags, data directory, keys and store; "
                                                         "print every problem; exit 0 (OK) or 2.")},

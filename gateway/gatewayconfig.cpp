@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QHostInfo>
 #include <QStandardPaths>
+#include <QThread>
 
 namespace SeaCat {
 
@@ -30,7 +31,7 @@ std::optional<GatewayMode> gatewayModeFromString(const QString &text)
     return std::nullopt;
 }
 
-GatewayConfig::GatewayConfig() : forwardHeaders(ForwardHeader::all())
+GatewayConfig::GatewayConfig() : workers(qBound(1, QThread::idealThreadCount(), Limits::MaxWorkers)), forwardHeaders(ForwardHeader::all())
 {
 }
 
@@ -114,6 +115,8 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setInteger(port, 0, 65535);
     } else if (key == u"allow-reserved-port") {
         allowReservedPort = QVariant(value).toBool();
+    } else if (key == u"workers") {
+        return setInteger(workers, 1, Limits::MaxWorkers);
     } else if (key == u"mode") {
         const auto m = gatewayModeFromString(value);
         if (!m)

@@ -31,6 +31,7 @@ struct GatewayConfig {
     bool allowReservedPort = false;
     GatewayMode mode = GatewayMode::Combined;
     QMap<QString, QUrl> hosts;    // [host:NAME] uri=..., used by the backend proxy
+    int workers;                  // engine threads; default: the number of cores
 
     int maxConcurrentStreams = Limits::MaxConcurrentStreams;
     quint32 maxInboundPayload = Limits::MaxInboundPayload;

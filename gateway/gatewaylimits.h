@@ -65,6 +65,9 @@ inline constexpr qsizetype MaxHostBytes = 255;                // RFC 1035's long
 // keepalive and nghttpx's backend-connections-per-host make the same trade; 64 keeps a
 // 100 × 10 load on a handful of reused connections instead of a connect() per request.
 inline constexpr int MaxBackendConnectionsPerOrigin = 64;
+// README "--workers": engine threads. More threads than cores only add switches; the bound
+// keeps a typo (workers=1000) from starting a thousand threads.
+inline constexpr int MaxWorkers = 64;
 // README "Limits": a session that resets streams (sent or received) faster than this is closed:
 // the HTTP/2 "rapid reset" attack costs backend work per reset. nghttp2's defaults.
 inline constexpr int ResetBurst = 1'000;

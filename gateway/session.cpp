@@ -1,6 +1,6 @@
 #include "session.h"
 #include "codec/framewriter.h"
-#include "pki/pkiservice.h"
+#include "pkifacade.h"
 #include "sessionenrolment.h"
 
 #include <QSslCipher>
@@ -14,7 +14,7 @@ constexpr int CloseGraceMs = 2'000;       // a peer that will not take close_not
 constexpr qsizetype SocketReadChunk = 16 * 1024; // one stack buffer per read call
 } // namespace
 
-Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiService *pki,
+Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiFacade *pki,
                  QObject *parent)
     : QObject(parent), m_socket(socket), m_config(config), m_reader(this, config.maxInboundPayload), m_pool(pool), m_pki(pki),
       m_resetBudget(TokenBucket::perSecond(config.resetBurst, config.resetsPerSecond)),

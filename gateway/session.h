@@ -19,7 +19,7 @@
 namespace SeaCat {
 
 class BackendPool;
-class PkiService;
+class PkiFacade;
 class SessionEnrolment;
 
 // Socket I/O, flow control and the stream table; requests go to a StreamProxy each, enrolment
@@ -31,7 +31,7 @@ class Session final : public QObject, private FrameVisitor, private StreamSink
 
 public:
     // Takes ownership of `socket`, whose TLS handshake is complete.
-    Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiService *pki,
+    Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiFacade *pki,
             QObject *parent = nullptr);
     ~Session() override;
 
@@ -126,7 +126,7 @@ private:
     const GatewayConfig m_config;
     FrameReader m_reader;
     BackendPool *m_pool;
-    PkiService *m_pki;
+    PkiFacade *m_pki;
     SessionEnrolment *m_enrolment = nullptr;
     SessionInfo m_info;
     QHash<quint32, Stream> m_streams;
