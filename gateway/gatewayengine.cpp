@@ -1,4 +1,5 @@
 #include "gatewayengine.h"
+#include "accesslog/accesslog.h"
 #include "backend/backendpool.h"
 #include "intake/tlslistener.h"
 #include "pki/pkiservice.h"
@@ -16,6 +17,7 @@ namespace SeaCat {
 namespace {
 constexpr int PublishIntervalMs = 500;  // batched session updates
 constexpr int StopDeadlineMs = 3'000;   // sessions get this long to take close_notify
+constexpr int DropReportEvery = 20;     // publishes (10 s) between reports of dropped access-log lines
 
 } // namespace
 
@@ -198,6 +200,8 @@ void GatewayEngine::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 s
         connect(session, &Session::closed, this, &GatewayEngine::onSessionClosed);
         connect(session, &Session::changed, this, [this](quint64 id) { m_dirty.insert(id); });
         connect(session, &Session::log, this, &GatewayEngine::logMessage);
+        if (m_accessLog)
+            connect(session, &Session::streamFinished, this, [log = m_accessLog](const AccessRecord &record) { log->submit(record); });
         const SessionInfo info = session->info();
         emit logMessage(LogLevel::Info, QStringLiteral("session %1 from %2:%3 (%4, %5, %6)")
                                             .arg(info.id).arg(info.peerAddress).arg(info.peerPort).arg(info.tlsProtocol, info.cipher,
@@ -216,6 +220,15 @@ void GatewayEngine::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 s
     case PeerProtocol::Unknown:
         emit logMessage(LogLevel::Info, QStringLiteral("closed connection from %1: neither SeaCat nor HTTP")
                                             .arg(formatEndpoint(socket->peerAddress(), socket->peerPort())));
+        if (m_accessLog) {
+            AccessRecord record;
+            record.kind = AccessRecord::Kind::RejectedOther;
+            record.timeMs = QDateTime::currentMSecsSinceEpoch();
+            record.durationUs = sinceHandshakeMs * 1000;
+            record.peerAddress = socket->peerAddress().toString();
+            record.peerPort = socket->peerPort();
+            m_accessLog->submit(record);
+        }
         connect(socket, &QSslSocket::disconnected, socket, &QObject::deleteLater);
         socket->disconnectFromHost();
         if (socket->state() == QAbstractSocket::UnconnectedState)
@@ -229,6 +242,8 @@ void GatewayEngine::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 s
         m_pending.remove(rejector);
         rejector->deleteLater();
         ++m_closedTotals.rejectedHttpsClients;
+        if (m_accessLog)
+            m_accessLog->submit(rejector->accessRecord());
         emit logMessage(LogLevel::Info, summary);
         emit connectionRejected(summary);
         finishStopIfIdle();
@@ -432,6 +447,13 @@ void GatewayEngine::publishUpdates()
     for (const Session *session : std::as_const(m_sessions))
         accumulate(stats, session->info());
     emit statsUpdated(stats);
+    if (m_accessLog && ++m_publishesSinceDropReport >= DropReportEvery) {
+        m_publishesSinceDropReport = 0;
+        if (const quint64 dropped = m_accessLog->takeDropped())
+            emit logMessage(LogLevel::Warning, QStringLiteral("access log: %1 line(s) dropped in the last %2 s: its file or stderr is "
+                                                              "slower than the traffic (queue full)")
+                                                   .arg(dropped).arg(DropReportEvery * PublishIntervalMs / 1000));
+    }
     if (m_dirty.isEmpty())
         return;
     QList<SessionInfo> infos;

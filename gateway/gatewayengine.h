@@ -21,6 +21,7 @@ class QSslSocket;
 
 namespace SeaCat {
 
+class AccessLog;
 class Session;
 class TlsListener;
 class BackendPool;
@@ -34,6 +35,10 @@ class GatewayEngine final : public QObject
 public:
     explicit GatewayEngine(QObject *parent = nullptr);
     ~GatewayEngine() override;
+
+    // Finished streams and rejected clients go there (README "Access log"); null: nowhere.
+    // Set before start(); `log` outlives the engine.
+    void setAccessLog(AccessLog *log) { m_accessLog = log; }
 
 public slots:
     void start(const SeaCat::GatewayConfig &config);
@@ -106,6 +111,8 @@ private:
     QTimer m_expiryTimer{this};
     bool m_stopping = false;
     int m_descriptorCeiling = 0;    // the listener stops accepting here (README "Limits")
+    AccessLog *m_accessLog = nullptr;
+    int m_publishesSinceDropReport = 0;
 };
 
 } // namespace SeaCat
