@@ -45,13 +45,15 @@ private slots:
     void clientBytesCannotForgeLines_data();
     void clientBytesCannotForgeLines();
     void sigusr1ReopensTheFile();
+    void sighupAppliesLogSettings();
     void checkConfigAndStartRefuseBadSettings();
     void everyByteSurvivesBothFormats();
     void writesEverythingWhenTheReaderKeepsUp();
     void fullQueueDropsInsteadOfBlocking();
 
 private:
-    quint16 startGateway(const QStringList &extra = {});
+    // With --access-log logFile() unless `accessLogFlag` is false (the config file names it).
+    quint16 startGateway(const QStringList &extra = {}, bool accessLogFlag = true);
     QString logFile() const { return m_gw->dataDir.filePath(QStringLiteral("access.log")); }
     // The access log's lines once it has at least `count` (fewer after 10 s).
     QList<QByteArray> waitLines(int count, const QString &file = {}) const;
@@ -76,7 +78,7 @@ void TestAccessLog::cleanup()
     m_backend.reset();
 }
 
-quint16 TestAccessLog::startGateway(const QStringList &extra)
+quint16 TestAccessLog::startGateway(const QStringList &extra, bool accessLogFlag)
 {
     // A port that was free a moment ago and has no listener: the backend "down".
     QTcpServer probe;
@@ -84,9 +86,10 @@ quint16 TestAccessLog::startGateway(const QStringList &extra)
     const quint16 downPort = probe.serverPort();
     probe.close();
     m_gw->launch(m_gw->defaultArgs()
-                 + QStringList{QStringLiteral("--mode"), QStringLiteral("anonymous"), QStringLiteral("--access-log"), logFile(),
-                               QStringLiteral("--backend"), QStringLiteral("app=") + m_backend->url(), QStringLiteral("--backend"),
+                 + QStringList{QStringLiteral("--mode"), QStringLiteral("anonymous"), QStringLiteral("--backend"),
+                               QStringLiteral("app=") + m_backend->url(), QStringLiteral("--backend"),
                                QStringLiteral("down=http://127.0.0.1:%1").arg(downPort)}
+                 + (accessLogFlag ? QStringList{QStringLiteral("--access-log"), logFile()} : QStringList())
                  + extra);
     m_port = m_gw->waitListening();
     return m_port;
@@ -295,6 +298,33 @@ void TestAccessLog::sigusr1ReopensTheFile()
     QTest::qWait(200);
     QCOMPARE(waitLines(2, rotated).size(), 2); // nothing more went to the old file
     QCOMPARE(m_gw->process.state(), QProcess::Running);
+}
+
+void TestAccessLog::sighupAppliesLogSettings()
+{
+    const QString ini = m_gw->dataDir.filePath(QStringLiteral("gateway.ini"));
+    const QString second = m_gw->dataDir.filePath(QStringLiteral("second.log"));
+    const auto writeIni = [&](const QString &text) {
+        QFile file(ini);
+        return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(text.toUtf8()) > 0;
+    };
+    QVERIFY(writeIni(QStringLiteral("[gateway]\naccess-log=%1\n").arg(logFile())));
+    QVERIFY2(startGateway({QStringLiteral("--config"), ini}, false), m_gw->err.constData());
+    SeaCatClient client;
+    QVERIFY(connectClient(client, m_port, m_gw->caFile()));
+    QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello?n=1")).status, 200);
+    QCOMPARE(waitLines(1).size(), 1);
+    QVERIFY(waitLines(1).first().startsWith("127.0.0.1:"));
+
+    QVERIFY(writeIni(QStringLiteral("[gateway]\naccess-log=%1\nlog-format=json\n").arg(second)));
+    QVERIFY(::kill(pid_t(m_gw->process.processId()), SIGHUP) == 0);
+    QVERIFY2(QTest::qWaitFor([&] { return m_gw->err.contains("\"message\":\"configuration reloaded"); }, 10'000), m_gw->err.constData());
+    QVERIFY2(m_gw->err.contains("reload: access log now " + QFile::encodeName(second) + " (json)"), m_gw->err.constData());
+    QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello?n=2")).status, 200); // a session from before
+    const QList<QByteArray> lines = waitLines(1, second);
+    QCOMPARE(lines.size(), 1);
+    QCOMPARE(QJsonDocument::fromJson(lines.first()).object()[u"path"].toString(), QStringLiteral("/hello?n=2"));
+    QCOMPARE(waitLines(1).size(), 1); // nothing more in the first file (its line went out before the JSON one)
 }
 
 void TestAccessLog::checkConfigAndStartRefuseBadSettings()
