@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QStandardPaths>
 #include <QSslSocket>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -41,6 +42,7 @@ private slots:
     void cleanup();
     void oneLinePerStreamAndRejection_data();
     void oneLinePerStreamAndRejection();
+    void http2AndOtherRejectionsToo();
     void eventLogInJson();
     void clientBytesCannotForgeLines_data();
     void clientBytesCannotForgeLines();
@@ -57,8 +59,13 @@ private:
     QString logFile() const { return m_gw->dataDir.filePath(QStringLiteral("access.log")); }
     // The access log's lines once it has at least `count` (fewer after 10 s).
     QList<QByteArray> waitLines(int count, const QString &file = {}) const;
-    // An HTTP/1.1 request on the TLS port, as a browser would send it; waits for the close.
-    void browserRequest(const QByteArray &path);
+    // `bytes` over TLS to the gateway's port (certificate not checked); waits for the close.
+    void sendOverTls(const QByteArray &bytes);
+    // An HTTP/1.1 request on the TLS port, as a browser would send it.
+    void browserRequest(const QByteArray &path)
+    {
+        sendOverTls("GET " + path + " HTTP/1.1\r\nHost: gw.test\r\nUser-Agent: Mozilla/5.0\r\n\r\n");
+    }
 
     std::unique_ptr<GatewayProcess> m_gw;
     std::unique_ptr<TestBackend> m_backend;
@@ -111,13 +118,13 @@ QList<QByteArray> TestAccessLog::waitLines(int count, const QString &file) const
     return lines;
 }
 
-void TestAccessLog::browserRequest(const QByteArray &path)
+void TestAccessLog::sendOverTls(const QByteArray &bytes)
 {
     QSslSocket socket;
     socket.setPeerVerifyMode(QSslSocket::VerifyNone);
     socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_port);
     QVERIFY(socket.waitForEncrypted(10'000));
-    socket.write("GET " + path + " HTTP/1.1\r\nHost: gw.test\r\nUser-Agent: Mozilla/5.0\r\n\r\n");
+    socket.write(bytes);
     QVERIFY(QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, 15'000));
 }
 
@@ -205,6 +212,27 @@ void TestAccessLog::oneLinePerStreamAndRejection()
     QCOMPARE(rejected[u"method"].toString(), QStringLiteral("GET"));
     QCOMPARE(rejected[u"status"].toInt(), 403);
     QVERIFY(rejected[u"session"].isNull());
+}
+
+void TestAccessLog::http2AndOtherRejectionsToo()
+{
+    const QString curl = QStandardPaths::findExecutable(QStringLiteral("curl"));
+    QVERIFY2(!curl.isEmpty(), "curl is needed: scripts/install-deps.sh installs it");
+    QVERIFY2(startGateway(), m_gw->err.constData());
+    QProcess h2;
+    h2.start(curl, {QStringLiteral("-sS"), QStringLiteral("-k"), QStringLiteral("--http2"), QStringLiteral("--max-time"), QStringLiteral("20"),
+                    QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("https://127.0.0.1:%1/h2path").arg(m_port)});
+    QVERIFY(h2.waitForFinished(30'000));
+    QCOMPARE(h2.exitCode(), 0);
+    const QList<QByteArray> h2Lines = waitLines(1);
+    QCOMPARE(h2Lines.size(), 1);
+    QVERIFY2(h2Lines[0].contains(" - - [") && h2Lines[0].contains("\"GET - /h2path\" 403 - - ") && h2Lines[0].endsWith(" - rejected-h2 -"),
+             h2Lines[0].constData());
+    sendOverTls(QByteArray::fromHex("00000002ffffffff010203")); // neither SeaCat nor HTTP
+    const QList<QByteArray> lines = waitLines(2);
+    QCOMPARE(lines.size(), 2);
+    QVERIFY2(lines[1].startsWith("127.0.0.1:") && lines[1].contains("\"- - -\" - - - ") && lines[1].endsWith(" - rejected-other -"),
+             lines[1].constData());
 }
 
 void TestAccessLog::eventLogInJson()
