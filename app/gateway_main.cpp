@@ -278,8 +278,11 @@ int main(int argc, char *argv[])
             ? QStringLiteral("[%1]").arg(address.toString()) : address.toString();
         printLine(stdout, QStringLiteral("listening on %1").arg(formatEndpoint(host, port)));
     });
-    QObject::connect(&controller, &GatewayController::failed, &app, [&exitCode](const QString &reason) {
-        printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(reason));
+    QObject::connect(&controller, &GatewayController::failed, &app, [&exitCode, &eventFormat, log](const QString &reason) {
+        if (eventFormat == LogFormat::Json) // every stderr line one JSON object, this one too
+            log(LogLevel::Error, reason);
+        else
+            printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(reason));
         exitCode = 1;
         QCoreApplication::exit(1);
     });

@@ -250,6 +250,23 @@ void TestAccessLog::eventLogInJson()
         QVERIFY2(o[u"time"].isString() && o[u"level"].isString() && o[u"message"].isString(), line.constData());
     }
     QCOMPARE(m_gw->out, QByteArray("listening on 127.0.0.1:") + QByteArray::number(m_port) + '\n'); // stdout stays as scripts expect
+
+    // A start that fails (the port is taken) says why in JSON too.
+    QTemporaryDir dir;
+    QProcess second;
+    second.start(QStringLiteral(SEACAT_GATEWAY_BIN), {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--listen"),
+                                                      QStringLiteral("127.0.0.1"), QStringLiteral("--port"), QString::number(m_port),
+                                                      QStringLiteral("--name"), QStringLiteral("gw.test"), QStringLiteral("--log-format"),
+                                                      QStringLiteral("json")});
+    QVERIFY(second.waitForFinished(20'000));
+    QCOMPARE(second.exitCode(), 1);
+    QStringList levels;
+    for (const QByteArray &line : second.readAllStandardError().trimmed().split('\n')) {
+        const QJsonObject o = QJsonDocument::fromJson(line).object();
+        QVERIFY2(o[u"message"].isString(), line.constData());
+        levels.append(o[u"level"].toString());
+    }
+    QCOMPARE(levels.last(), QStringLiteral("error"));
 }
 
 void TestAccessLog::clientBytesCannotForgeLines_data()
