@@ -143,8 +143,11 @@ QByteArray textLine(const AccessRecord &r)
 {
     QByteArray out;
     out.reserve(160 + r.method.size() + r.host.size() + r.path.size());
+    const bool ipv6 = r.peerAddress.contains(u':'); // [::1]:443, as formatEndpoint() writes it
+    if (ipv6)
+        out += '[';
     appendTextField(out, r.peerAddress.toUtf8());
-    out += ':';
+    out += ipv6 ? "]:" : ":";
     out += QByteArray::number(r.peerPort);
     out += ' ';
     if (r.kind == AccessRecord::Kind::Stream)
