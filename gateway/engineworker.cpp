@@ -1,8 +1,10 @@
 #include "engineworker.h"
+#include "accesslog/accesslog.h"
 #include "backend/backendpool.h"
 #include "rejection/rejector.h"
 #include "session.h"
 
+#include <QDateTime>
 #include <QSslSocket>
 
 #include <unistd.h>
@@ -101,6 +103,8 @@ void EngineWorker::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 si
         connect(session, &Session::closed, this, &EngineWorker::onSessionClosed);
         connect(session, &Session::changed, this, [this](quint64 id) { m_dirty.insert(id); });
         connect(session, &Session::log, this, &EngineWorker::logMessage);
+        if (AccessLog *log = m_shared.accessLog)
+            connect(session, &Session::streamFinished, this, [log](const AccessRecord &record) { log->submit(record); });
         const SessionInfo info = infoOf(session);
         emit logMessage(LogLevel::Info, QStringLiteral("session %1 from %2:%3 (%4, %5, %6)")
                                             .arg(info.id).arg(info.peerAddress).arg(info.peerPort).arg(info.tlsProtocol, info.cipher,
@@ -119,6 +123,15 @@ void EngineWorker::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 si
     case PeerProtocol::Unknown:
         emit logMessage(LogLevel::Info, QStringLiteral("closed connection from %1: neither SeaCat nor HTTP")
                                             .arg(formatEndpoint(socket->peerAddress(), socket->peerPort())));
+        if (m_shared.accessLog) {
+            AccessRecord record;
+            record.kind = AccessRecord::Kind::RejectedOther;
+            record.timeMs = QDateTime::currentMSecsSinceEpoch();
+            record.durationUs = sinceHandshakeMs * 1000;
+            record.peerAddress = socket->peerAddress().toString();
+            record.peerPort = socket->peerPort();
+            m_shared.accessLog->submit(record);
+        }
         connect(socket, &QSslSocket::disconnected, socket, &QObject::deleteLater);
         socket->disconnectFromHost();
         if (socket->state() == QAbstractSocket::UnconnectedState)
@@ -133,6 +146,8 @@ void EngineWorker::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 si
         rejector->deleteLater();
         countConnections();
         ++m_closedTotals.rejectedHttpsClients;
+        if (m_shared.accessLog)
+            m_shared.accessLog->submit(rejector->accessRecord());
         emit logMessage(LogLevel::Info, summary);
         emit connectionRejected(summary);
         finishStopIfIdle();

@@ -24,6 +24,7 @@ QT_END_NAMESPACE
 
 namespace SeaCat {
 
+class AccessLog;
 class BackendPool;
 class PkiFacade;
 class Session;
@@ -55,6 +56,7 @@ public:
         PkiFacade *pki;
         std::atomic<quint64> *nextSessionId;
         std::atomic<int> *connections;     // sessions and connections being classified, all workers
+        AccessLog *accessLog;              // thread-safe submit(); null: no access log
     };
 
     EngineWorker(int index, const GatewayConfig &config, const QSslConfiguration &tls, TlsHandshaker::Budget budget,

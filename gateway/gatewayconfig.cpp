@@ -180,6 +180,13 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setInteger(csrGlobalPerSecond, 1, 1'000'000);
     } else if (key == u"max-pending-csrs") {
         return setInteger(maxPendingCsrs, 1, 1'000'000);
+    } else if (key == u"access-log") {
+        accessLogPath = value;
+    } else if (key == u"log-format") {
+        const auto format = logFormatFromString(value);
+        if (!format)
+            return bad + QStringLiteral(" (text or json)");
+        logFormat = *format;
     } else if (key == u"forward-headers") {
         QSet<QByteArray> names;
         const QSet<QByteArray> known = ForwardHeader::all();

@@ -2,6 +2,7 @@
 // Read from an INI file (README "Configuration"); command-line flags override it.
 #pragma once
 
+#include "accesslog/logformat.h"
 #include "gatewaylimits.h"
 #include "portpolicy.h"
 
@@ -47,6 +48,8 @@ struct GatewayConfig {
     int glitchBurst = Limits::GlitchBurst;
     int glitchesPerSecond = Limits::GlitchesPerSecond;
     bool debugLog = false;        // --verbose: debug lines are built at all
+    QString accessLogPath;        // [gateway] access-log=FILE (README "Access log"); empty: stderr
+    LogFormat logFormat = LogFormat::Text; // [gateway] log-format: both the access and the event log
     int backendConnectTimeoutMs = 10'000;
     int bodyIdleTimeoutMs = Limits::BodyIdleTimeoutMs;
     int backendResponseTimeoutMs = 60'000;   // §5.5: beats the clients' own 3-minute defaults

@@ -1,4 +1,5 @@
 #include "gatewayengine.h"
+#include "accesslog/accesslog.h"
 #include "engineworker.h"
 #include "intake/tlslistener.h"
 #include "pki/pkiservice.h"
@@ -17,6 +18,7 @@ namespace {
 constexpr int PublishIntervalMs = 500;  // batched statistics
 // While the engine waits for a worker thread to end, it serves that worker's PKI calls this often.
 constexpr int JoinSliceMs = 5;
+constexpr int DropReportEvery = 20;     // publishes (10 s) between reports of dropped access-log lines
 
 
 // An accepted descriptor on its way to a worker: closed if its event is dropped undelivered
@@ -167,7 +169,7 @@ void GatewayEngine::startWorkers()
     for (int i = 0; i < count; ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("seacat-worker-%1").arg(i));
-        auto *worker = new EngineWorker(i, m_config, m_tls, budget, {m_pkiFacade, &m_nextSessionId, &m_connections});
+        auto *worker = new EngineWorker(i, m_config, m_tls, budget, {m_pkiFacade, &m_nextSessionId, &m_connections, m_accessLog});
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
         // Queued: each arrives in this thread in the order the worker emitted it.
@@ -416,6 +418,13 @@ void GatewayEngine::publishStats()
         stats.rejectedHttpsClients += worker.stats.rejectedHttpsClients;
     }
     emit statsUpdated(stats);
+    if (m_accessLog && ++m_publishesSinceDropReport >= DropReportEvery) {
+        m_publishesSinceDropReport = 0;
+        if (const quint64 dropped = m_accessLog->takeDropped())
+            emit logMessage(LogLevel::Warning, QStringLiteral("access log: %1 line(s) dropped in the last %2 s: its file or stderr is "
+                                                              "slower than the traffic (queue full)")
+                                                   .arg(dropped).arg(DropReportEvery * PublishIntervalMs / 1000));
+    }
 }
 
 void GatewayEngine::stop()

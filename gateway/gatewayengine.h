@@ -27,6 +27,7 @@ QT_END_NAMESPACE
 
 namespace SeaCat {
 
+class AccessLog;
 class EngineWorker;
 class PkiFacade;
 class PkiService;
@@ -40,6 +41,10 @@ class GatewayEngine final : public QObject
 public:
     explicit GatewayEngine(QObject *parent = nullptr);
     ~GatewayEngine() override;
+
+    // Finished streams and rejected clients go there (README "Access log"); null: nowhere.
+    // Set before start(); `log` outlives the engine. Workers submit to it from their threads.
+    void setAccessLog(AccessLog *log) { m_accessLog = log; }
 
 public slots:
     void start(const SeaCat::GatewayConfig &config);
@@ -118,6 +123,8 @@ private:
     QPointer<TlsListener> m_server;
     QList<Worker> m_workers;
     int m_nextWorker = 0;
+    AccessLog *m_accessLog = nullptr;
+    int m_publishesSinceDropReport = 0;
     QHash<quint64, SessionRoute> m_sessions;
     // Shared with the workers (EngineWorker::Shared); they outlive every worker.
     std::atomic<quint64> m_nextSessionId{1};

@@ -88,6 +88,13 @@ inline constexpr int BodyIdleTimeoutMs = 10'000;
 inline constexpr qint64 MaxRejectionOutputBytes = 64 * 1024;
 // Our own: sessions at once; beyond this new TLS connections are closed right after accept.
 inline constexpr int MaxSessions = 10'000;
+// Our own (README "Access log"): records waiting for the access log's writer. About 20 000
+// lines, two seconds of a busy gateway on a stalled disk; beyond it lines are dropped and
+// counted, never waited for (nghttpx and nginx block the worker on a slow log instead).
+inline constexpr qsizetype MaxAccessLogQueueBytes = 8 * 1024 * 1024;
+// Our own: what one method, host or path may put in the access log (a refused request may
+// carry a 64 KiB path); the rest is cut.
+inline constexpr qsizetype MaxAccessLogFieldBytes = 4 * 1024;
 
 // README "Enrolment", issue 8 "CSR bomb". A real CSR is 0.3-2 KiB (an RSA-4096 key with a long
 // subject stays below 4 KiB); anything larger is refused unparsed, with CSR_REPLY 0x04.
