@@ -435,8 +435,6 @@ void GatewayEngine::stop()
     m_publishTimer.stop();
     m_pkiPollTimer.stop();
     m_expiryTimer.stop();
-    for (TlsListener *server : findChildren<TlsListener *>(QString(), Qt::FindDirectChildrenOnly))
-        server->close();
     delete m_server;
     // Descriptors already handed off reach their worker before its stop: one queue, in order.
     for (const Worker &worker : std::as_const(m_workers))
