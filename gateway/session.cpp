@@ -1,5 +1,6 @@
 #include "session.h"
 #include "codec/framewriter.h"
+#include "pki/clientidentity.h"
 #include "pki/pkiservice.h"
 #include "sessionenrolment.h"
 
@@ -103,6 +104,10 @@ SessionInfo Session::info() const
     info.openStreams = int(m_streams.size());
     info.telemetry = m_enrolment->telemetry();
     info.refusedCsrs = m_enrolment->refusedCsrs();
+    if (info.clientId.isEmpty()) {
+        info.enrollingClientId = m_enrolment->enrollingClientId();
+        info.enrollingClientTag = clientTagOfId(info.enrollingClientId);
+    }
     return info;
 }
 
