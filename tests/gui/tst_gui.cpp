@@ -39,6 +39,7 @@
 #include <QTranslator>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <deque>
 
@@ -912,7 +913,8 @@ void TestGui::screenshots()
     const SeaCatClient::Options anonymous{QStringLiteral("127.0.0.1"), gui.port, gui.gw.caFile(), gatewayName, {}, {}};
 
     // Five devices enrol, one anonymous session each (one key per connection, README
-    // "Enrolment"); three are approved from the view.
+    // "Enrolment"); three are approved from the view, fetch their certificates and come back
+    // with them; two stay enrolling, their sessions linked to their pending requests.
     std::vector<std::unique_ptr<SeaCatClient>> enrolling;
     std::vector<std::unique_ptr<QTemporaryDir>> ids;
     QList<QByteArray> keyBits;
@@ -952,6 +954,7 @@ void TestGui::screenshots()
         devices.push_back(std::make_unique<SeaCatClient>());
         QVERIFY(devices.back()->connectToGateway(options).isEmpty());
         QVERIFY(QTest::qWaitFor([&] { return devices.back()->isConnected(); }, 5'000));
+        asking.disconnectFromGateway(); // enrolled: the device goes on with its certificate
     }
     TestClient phone(gui.gw.caFile(), gatewayName); // anonymous, with telemetry
     QVERIFY(phone.connectTo(gui.port));
@@ -959,18 +962,25 @@ void TestGui::screenshots()
     QVERIFY(phone.pingRoundTrip(1));
     phone.send(serialize(TelemetryCapabilities{1, QByteArray(blob, sizeof blob)}));
 
-    // Some seconds of requests, faster over time, so the chart has a shape.
+    // 45 s of requests in a wave (10 to 70 a second) while a device joins every 10 s, so the
+    // chart has a shape.
     std::deque<ClientResponse> responses;
+    std::vector<std::unique_ptr<TestClient>> joining;
     int ticks = 0;
     QTimer traffic;
     connect(&traffic, &QTimer::timeout, this, [&] {
         ++ticks;
-        for (size_t i = 0; i < devices.size(); ++i)
-            if (ticks % int(4 - i) == 0 || ticks > 20)
-                startRequest(*devices[i], responses.emplace_back(), "GET", QStringLiteral("http://app.seacat/hello"));
+        const int perTick = 1 + int(3.0 + 3.0 * std::sin(ticks / 40.0));
+        for (int r = 0; r < perTick; ++r)
+            startRequest(*devices[size_t(r) % devices.size()], responses.emplace_back(), "GET", QStringLiteral("http://app.seacat/hello"));
+        if (ticks % 100 == 0) {
+            joining.push_back(std::make_unique<TestClient>(gui.gw.caFile(), gatewayName));
+            joining.back()->startConnect(gui.port);
+            joining.back()->send(serialize(Ping{1}));
+        }
     });
     traffic.start(100);
-    QTest::qWait(7'000); // the traffic goes on while the views are captured
+    QTest::qWait(45'000); // the traffic goes on while the views are captured
     QTableView *table = gui.window->sessionsView()->table();
     for (int row = 0; row < table->model()->rowCount(); ++row) // an authenticated session with requests
         if (table->model()->index(row, SessionTableModel::Client).data().toString().startsWith(u'[')
@@ -980,6 +990,7 @@ void TestGui::screenshots()
         }
 
     const QStringList names{QStringLiteral("sessions"), QStringLiteral("certificates"), QStringLiteral("settings"), QStringLiteral("log")};
+    certs->csrTable()->selectRow(0); // what Approve… would ask about
     for (int tab = 0; tab < names.size(); ++tab) {
         gui.window->tabs()->setCurrentIndex(tab);
         QTest::qWait(100);
@@ -999,7 +1010,20 @@ void TestGui::screenshots()
     cs.resize(1280, 800);
     cs.show();
     cs.tabs()->setCurrentIndex(1);
-    QVERIFY(QTest::qWaitFor([&] { return cs.certificatesView()->csrTable()->rowCount() == 2; }, 5'000)); // the CA and the lists
+    QCOMPARE(cs.certificatesView()->csrTable()->rowCount(), 2); // the CA and the lists, from the last push
+    // The two waiting devices reconnect and poll, as SeaCat clients do: their new sessions reach
+    // this window, which links them to their requests.
+    for (size_t i = Approved; i < enrolling.size(); ++i) {
+        enrolling[i] = std::make_unique<SeaCatClient>();
+        QVERIFY(enrolling[i]->connectToGateway(anonymous).isEmpty());
+        QVERIFY(QTest::qWaitFor([&] { return enrolling[i]->isConnected(); }, 5'000));
+        enrolling[i]->queryCertificate(keyBits[int(i)]);
+    }
+    QVERIFY(QTest::qWaitFor([&] {
+        QTableWidget *csrs = cs.certificatesView()->csrTable();
+        return csrs->item(0, 5)->text().startsWith(u"127.") && csrs->item(1, 5)->text().startsWith(u"127.");
+    }, 5'000));
+    cs.certificatesView()->csrTable()->selectRow(0);
     QVERIFY(cs.grab().save(QDir(dir).filePath(QStringLiteral("certificates-cs.png"))));
     QCoreApplication::removeTranslator(&czech);
     QLocale::setDefault(QLocale::c());
