@@ -397,12 +397,17 @@ void GatewayEngine::schedulePkiPush()
 
 void GatewayEngine::pushPkiState()
 {
+    const quint64 failuresBefore = m_pki->storeFailures();
     PkiState state;
     state.caCertificatePem = m_pki->caCertificatePem();
     for (const CsrInfo &csr : m_pki->csrs())
         if (csr.state == CsrInfo::State::Pending)
             state.pendingCsrs.append(csr);
     state.certificates = m_pki->certificates();
+    // Empty lists from a store that did not answer would wipe the admin's view: the last
+    // push stands, and this one is tried again.
+    if (m_pki->storeFailures() != failuresBefore)
+        return schedulePkiPush();
     emit pkiStateChanged(state);
 }
 
