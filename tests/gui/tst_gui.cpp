@@ -314,6 +314,11 @@ void TestGui::pkiStateIsPushedNotReadFromDisk()
     client.sendCsr(Enrolment::makeCsr(key.get(), QStringLiteral("CN=kiosk"), &error));
     QVERIFY(QTest::qWaitFor([&] { return view->csrTable()->rowCount() == 1; }, 5'000));
     QCOMPARE(pushed.size(), 1);
+    // The request's peer follows its session: there while it is connected, gone with it.
+    QVERIFY(QTest::qWaitFor([&] { return view->csrTable()->item(0, 5)->text().startsWith(u"127.0.0.1:"); }, 5'000));
+    client.disconnectFromGateway();
+    QVERIFY(QTest::qWaitFor([&] { return view->csrTable()->item(0, 5)->text() == u"not connected"; }, 5'000));
+    QCOMPARE(pushed.size(), 1); // a session leaving changes no PKI state
     view->csrTable()->selectRow(0);
     QTest::mouseClick(view->approveButton(), Qt::LeftButton);
     QVERIFY(QTest::qWaitFor([&] { return view->certificateTable()->rowCount() == 1; }, 5'000));
