@@ -2,11 +2,12 @@
 #include "gatewayengine.h"
 
 #include <QEventLoop>
+#include <QMetaMethod>
 
 namespace SeaCat {
 
 GatewayController::GatewayController(QObject *parent)
-    : QObject(parent), m_engine(new GatewayEngine)
+    : GatewayEvents(parent), m_engine(new GatewayEngine)
 {
     qRegisterMetaType<SeaCat::SessionInfo>();
     qRegisterMetaType<QList<SeaCat::SessionInfo>>();
@@ -16,6 +17,7 @@ GatewayController::GatewayController(QObject *parent)
     qRegisterMetaType<SeaCat::CertificateInfo>();
     qRegisterMetaType<QList<SeaCat::CsrInfo>>();
     qRegisterMetaType<QList<SeaCat::CertificateInfo>>();
+    qRegisterMetaType<SeaCat::PkiState>();
 
     m_thread.setObjectName(QStringLiteral("seacat-engine"));
     m_engine->moveToThread(&m_thread);
@@ -39,20 +41,12 @@ GatewayController::GatewayController(QObject *parent)
         setState(State::Stopped);
         emit stopped();
     });
-    connect(m_engine, &GatewayEngine::portChangeFailed, this, &GatewayController::portChangeFailed);
-    connect(m_engine, &GatewayEngine::sessionOpened, this, &GatewayController::sessionOpened);
-    connect(m_engine, &GatewayEngine::sessionClosed, this, &GatewayController::sessionClosed);
-    connect(m_engine, &GatewayEngine::sessionsUpdated, this, &GatewayController::sessionsUpdated);
-    connect(m_engine, &GatewayEngine::statsUpdated, this, &GatewayController::statsUpdated);
-    connect(m_engine, &GatewayEngine::connectionRejected, this, &GatewayController::connectionRejected);
-    connect(m_engine, &GatewayEngine::logMessage, this, &GatewayController::logMessage);
-    connect(m_engine, &GatewayEngine::csrReceived, this, &GatewayController::csrReceived);
-    connect(m_engine, &GatewayEngine::certificateIssued, this, &GatewayController::certificateIssued);
-    connect(m_engine, &GatewayEngine::certificateRevoked, this, &GatewayController::certificateRevoked);
-    connect(m_engine, &GatewayEngine::certificateExpiringSoon, this, &GatewayController::certificateExpiringSoon);
-    connect(m_engine, &GatewayEngine::pkiChanged, this, &GatewayController::pkiChanged);
-    connect(m_engine, &GatewayEngine::pkiSnapshot, this, &GatewayController::pkiSnapshot);
-    connect(m_engine, &GatewayEngine::pkiActionFailed, this, &GatewayController::pkiActionFailed);
+    // The engine's events, every one of them, by one loop over the signals declared once.
+    const QMetaObject &events = GatewayEvents::staticMetaObject;
+    for (int i = events.methodOffset(); i < events.methodCount(); ++i)
+        if (const QMetaMethod signal = events.method(i); signal.methodType() == QMetaMethod::Signal)
+            connect(m_engine, signal, this, signal, Qt::QueuedConnection);
+    connect(this, &GatewayEvents::pkiStateChanged, this, [this](const PkiState &state) { m_pkiState = state; });
     m_thread.start();
 }
 
@@ -131,11 +125,6 @@ void GatewayController::rejectCsr(qint64 id)
 void GatewayController::revokeCertificate(quint64 serial)
 {
     invoke([serial](GatewayEngine *engine) { engine->revokeCertificate(serial); });
-}
-
-void GatewayController::requestPkiSnapshot()
-{
-    invoke([](GatewayEngine *engine) { engine->requestPkiSnapshot(); });
 }
 
 } // namespace SeaCat

@@ -1,11 +1,10 @@
 // The caller-thread face of the engine: owns the worker thread, forwards
-// commands with queued calls and re-emits the engine's events in the caller's thread.
-// No state is shared with the engine; only value snapshots cross.
+// commands with queued calls and re-emits the engine's events (GatewayEvents, declared once)
+// in the caller's thread. No state is shared with the engine; only value snapshots cross.
 #pragma once
 
 #include "gatewayconfig.h"
-#include "pki/pkitypes.h"
-#include "sessioninfo.h"
+#include "gatewayevents.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -16,7 +15,7 @@ namespace SeaCat {
 class AccessLog;
 class GatewayEngine;
 
-class GatewayController final : public QObject
+class GatewayController final : public GatewayEvents
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(GatewayController)
@@ -32,6 +31,8 @@ public:
     State state() const { return m_state; }
     QHostAddress address() const { return m_address; }
     quint16 port() const { return m_port; }
+    // The latest pkiStateChanged(), for a view opened while the gateway runs.
+    PkiState pkiState() const { return m_pkiState; }
 
     // README "Access log": where finished streams and rejected clients go. Call before start();
     // `log` must outlive this controller.
@@ -47,28 +48,14 @@ public slots:
     void approveCsr(qint64 id);
     void rejectCsr(qint64 id);
     void revokeCertificate(quint64 serial);
-    void requestPkiSnapshot();
 
 signals:
     void stateChanged(SeaCat::GatewayController::State state);
     void listening(const QHostAddress &address, quint16 port);
     void portChanged(quint16 port);
-    void portChangeFailed(const QString &reason);
     void failed(const QString &reason);
     void stopped();
-    void sessionOpened(const SeaCat::SessionInfo &info);
-    void sessionClosed(quint64 id, const QString &reason);
-    void sessionsUpdated(const QList<SeaCat::SessionInfo> &sessions);
-    void statsUpdated(const SeaCat::GatewayStats &stats);
-    void connectionRejected(const QString &summary);
-    void logMessage(SeaCat::LogLevel level, const QString &message);
-    void csrReceived(const SeaCat::CsrInfo &csr);
-    void certificateIssued(const SeaCat::CertificateInfo &certificate);
-    void certificateRevoked(quint64 serial);
-    void certificateExpiringSoon(const SeaCat::CertificateInfo &certificate);
-    void pkiChanged();
-    void pkiSnapshot(const QList<SeaCat::CsrInfo> &csrs, const QList<SeaCat::CertificateInfo> &certificates);
-    void pkiActionFailed(const QString &reason);
+    // Every other event is inherited from GatewayEvents.
 
 private:
     void setState(State state);
@@ -79,6 +66,7 @@ private:
     State m_state = State::Stopped;
     QHostAddress m_address;
     quint16 m_port = 0;
+    PkiState m_pkiState;
 };
 
 } // namespace SeaCat

@@ -19,6 +19,7 @@ constexpr int PublishIntervalMs = 500;  // batched statistics
 // While the engine waits for a worker thread to end, it serves that worker's PKI calls this often.
 constexpr int JoinSliceMs = 5;
 constexpr int DropReportEvery = 20;     // publishes (10 s) between reports of dropped access-log lines
+constexpr int PkiPushDelayMs = 100;     // changes within this long make one PKI push
 
 
 // An accepted descriptor on its way to a worker: closed if its event is dropped undelivered
@@ -41,8 +42,11 @@ private:
 };
 } // namespace
 
-GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent), m_pkiFacade(new PkiFacade(this))
+GatewayEngine::GatewayEngine(QObject *parent) : GatewayEvents(parent), m_pkiFacade(new PkiFacade(this))
 {
+    m_pkiPushTimer.setSingleShot(true);
+    m_pkiPushTimer.setInterval(PkiPushDelayMs);
+    connect(&m_pkiPushTimer, &QTimer::timeout, this, &GatewayEngine::pushPkiState);
     m_publishTimer.setInterval(PublishIntervalMs);
     connect(&m_publishTimer, &QTimer::timeout, this, &GatewayEngine::publishStats);
     m_pkiPollTimer.setInterval(1'000);
@@ -98,15 +102,23 @@ void GatewayEngine::start(const GatewayConfig &config)
             return;
         }
         m_pkiFacade->setService(m_pki.get());
-        connect(m_pki.get(), &PkiService::csrReceived, this, &GatewayEngine::csrReceived);
-        connect(m_pki.get(), &PkiService::certificateIssued, this, &GatewayEngine::certificateIssued);
+        connect(m_pki.get(), &PkiService::csrReceived, this, [this](const CsrInfo &csr) {
+            emit csrReceived(csr);
+            schedulePkiPush();
+        });
+        connect(m_pki.get(), &PkiService::certificateIssued, this, [this](const CertificateInfo &certificate) {
+            emit certificateIssued(certificate);
+            schedulePkiPush();
+        });
         connect(m_pki.get(), &PkiService::certificateRevoked, this, [this](quint64 serial) {
             emit certificateRevoked(serial);
             closeInvalidatedSessions(); // README "Revoking a certificate closes that client's live sessions at once"
+            schedulePkiPush();
         });
         connect(m_pki.get(), &PkiService::log, this, [this](const QString &line) { emit logMessage(LogLevel::Warning, line); });
     }
     m_pkiChangeCounter = m_pki->externalChangeCounter();
+    pushPkiState(); // observers have the CA and the lists before the gateway listens
     emit logMessage(LogLevel::Info, QStringLiteral("data directory %1; clients trust %1/%2; gateway name %3; mode %4")
                                         .arg(config.dataDir, GatewayIdentity::CaCertFile, config.name, toString(config.mode)));
 
@@ -340,7 +352,7 @@ void GatewayEngine::runPkiAction(const std::function<QString(PkiService &)> &act
     if (QString e = action(*m_pki); !e.isEmpty())
         return emit pkiActionFailed(e);
     emit logMessage(LogLevel::Info, done());
-    emit pkiChanged();
+    schedulePkiPush();
 }
 
 void GatewayEngine::approveCsr(qint64 id)
@@ -363,10 +375,27 @@ void GatewayEngine::revokeCertificate(quint64 serial)
                  [=] { return QStringLiteral("revoked certificate %1").arg(serial); });
 }
 
-void GatewayEngine::requestPkiSnapshot()
+void GatewayEngine::schedulePkiPush()
 {
-    if (m_pki)
-        emit pkiSnapshot(m_pki->csrs(), m_pki->certificates());
+    // A throttle, not a debounce: a steady stream of CSRs still gets a push every interval.
+    if (!m_pkiPushTimer.isActive())
+        m_pkiPushTimer.start();
+}
+
+void GatewayEngine::pushPkiState()
+{
+    const quint64 failuresBefore = m_pki->storeFailures();
+    PkiState state;
+    state.caCertificatePem = m_pki->caCertificatePem();
+    for (const CsrInfo &csr : m_pki->csrs())
+        if (csr.state == CsrInfo::State::Pending)
+            state.pendingCsrs.append(csr);
+    state.certificates = m_pki->certificates();
+    // Empty lists from a store that did not answer would wipe the admin's view: the last
+    // push stands, and this one is tried again.
+    if (m_pki->storeFailures() != failuresBefore)
+        return schedulePkiPush();
+    emit pkiStateChanged(state);
 }
 
 void GatewayEngine::closeInvalidatedSessions()
@@ -394,7 +423,7 @@ void GatewayEngine::pollPkiStore()
     // Another process (the admin CLI) committed: its revocations apply now.
     m_pkiChangeCounter = counter;
     closeInvalidatedSessions();
-    emit pkiChanged();
+    schedulePkiPush();
 }
 
 void GatewayEngine::warnAboutExpiringCertificates()

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "gatewayconfig.h"
+#include "gatewayevents.h"
 #include "pki/pkitypes.h"
 #include "sessioninfo.h"
 #include "pki/gatewayidentity.h"
@@ -33,7 +34,7 @@ class PkiFacade;
 class PkiService;
 class TlsListener;
 
-class GatewayEngine final : public QObject
+class GatewayEngine final : public GatewayEvents
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(GatewayEngine)
@@ -62,27 +63,13 @@ public slots:
     void approveCsr(qint64 id);
     void rejectCsr(qint64 id);
     void revokeCertificate(quint64 serial);
-    // Answers with pkiSnapshot(): every CSR and certificate, for views that list them.
-    void requestPkiSnapshot();
 
 signals:
+    // The engine's life cycle; GatewayController turns these into its state. Everything else
+    // it reports is a GatewayEvents signal.
     void listening(const QHostAddress &address, quint16 port);
-    void portChangeFailed(const QString &reason);
     void failed(const QString &reason);
     void stopped();
-    void sessionOpened(const SeaCat::SessionInfo &info);
-    void sessionClosed(quint64 id, const QString &reason);
-    void sessionsUpdated(const QList<SeaCat::SessionInfo> &sessions);
-    void statsUpdated(const SeaCat::GatewayStats &stats);
-    void connectionRejected(const QString &summary);
-    void logMessage(SeaCat::LogLevel level, const QString &message);
-    void csrReceived(const SeaCat::CsrInfo &csr);
-    void certificateIssued(const SeaCat::CertificateInfo &certificate);
-    void certificateRevoked(quint64 serial);
-    void certificateExpiringSoon(const SeaCat::CertificateInfo &certificate);
-    void pkiChanged();
-    void pkiSnapshot(const QList<SeaCat::CsrInfo> &csrs, const QList<SeaCat::CertificateInfo> &certificates);
-    void pkiActionFailed(const QString &reason);
 
 private:
     struct Worker {
@@ -116,6 +103,9 @@ private:
     // An admin action from the GUI: logged and announced when it works, reported when not.
     void runPkiAction(const std::function<QString(PkiService &)> &action, const std::function<QString()> &done);
     void pollPkiStore();
+    // Pushes pkiStateChanged() shortly, once for however many changes come meanwhile.
+    void schedulePkiPush();
+    void pushPkiState();
     void warnAboutExpiringCertificates();
 
     GatewayConfig m_config;
@@ -137,6 +127,7 @@ private:
     QTimer m_publishTimer{this};
     QTimer m_pkiPollTimer{this};    // notices admin CLI changes within a second
     QTimer m_expiryTimer{this};
+    QTimer m_pkiPushTimer{this};    // single shot: the throttle of pkiStateChanged()
     bool m_stopping = false;
     int m_descriptorCeiling = 0;    // the listener stops accepting here (README "Limits")
 };

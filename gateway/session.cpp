@@ -1,5 +1,6 @@
 #include "session.h"
 #include "codec/framewriter.h"
+#include "pki/clientidentity.h"
 #include "pkifacade.h"
 #include "sessionenrolment.h"
 
@@ -117,6 +118,10 @@ SessionInfo Session::info() const
     info.openStreams = int(m_streams.size());
     info.telemetry = m_enrolment->telemetry();
     info.refusedCsrs = m_enrolment->refusedCsrs();
+    if (info.clientId.isEmpty()) {
+        info.enrollingClientId = m_enrolment->enrollingClientId();
+        info.enrollingClientTag = clientTagOfId(info.enrollingClientId);
+    }
     return info;
 }
 

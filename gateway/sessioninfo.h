@@ -18,6 +18,10 @@ struct SessionInfo {
     QString clientId;             // empty: anonymous (no valid client certificate)
     QString clientTag;
     quint64 certificateSerial = 0;    // the client certificate this session authenticated with
+    // Without an accepted certificate: the key this session enrols (its CSR, its CERT_QUERY, a
+    // certificate the store did not accept), so a pending CSR can name the session that sent it.
+    QString enrollingClientId;
+    QString enrollingClientTag;
     QString certificateSubject;
     QString tlsProtocol;
     QString cipher;

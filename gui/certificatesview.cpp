@@ -1,4 +1,6 @@
 #include "certificatesview.h"
+#include "portpolicy.h"
+#include "sessiontablemodel.h"
 
 #include <QFileDialog>
 #include <QGroupBox>
@@ -8,6 +10,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QSet>
 #include <QTableWidget>
 
 namespace {
@@ -15,6 +18,9 @@ namespace {
 constexpr int RenewalWarningDays = 30;
 constexpr int CsrTagColumn = 2;
 constexpr int CsrClientIdColumn = 3;
+constexpr int CsrKeyColumn = 4;
+constexpr int CsrPeerColumn = 5;
+constexpr int CsrSubjectColumn = 6;
 constexpr int CertificateTagColumn = 3;
 constexpr int ClientIdPrefix = 16;   // hex digits: enough to tell keys apart at a glance
 
@@ -51,9 +57,9 @@ QString date(const QDateTime &t)
 
 } // namespace
 
-CertificatesView::CertificatesView(QWidget *parent)
-    : QWidget(parent), m_ca(new QLabel), m_exportCa(new QPushButton(tr("Export CA certificate…"))),
-      m_csrs(makeTable({tr("ID"), tr("Received"), tr("Client tag"), tr("Client ID"), tr("Key"), tr("Subject")})),
+CertificatesView::CertificatesView(const SessionTableModel *sessions, QWidget *parent)
+    : QWidget(parent), m_sessions(sessions), m_ca(new QLabel), m_exportCa(new QPushButton(tr("Export CA certificate…"))),
+      m_csrs(makeTable({tr("ID"), tr("Received"), tr("Client tag"), tr("Client ID"), tr("Key"), tr("Peer"), tr("Subject")})),
       m_certs(makeTable({tr("Serial"), tr("Status"), tr("Expires"), tr("Client tag"), tr("Subject")})),
       m_approve(new QPushButton(tr("Approve…"))), m_reject(new QPushButton(tr("Reject…"))),
       m_revoke(new QPushButton(tr("Revoke…"))), m_exportCert(new QPushButton(tr("Export…")))
@@ -121,10 +127,12 @@ CertificatesView::CertificatesView(QWidget *parent)
                 exportPem(QSslCertificate(c.der, QSsl::Der).toPem(), QStringLiteral("client-%1.pem").arg(serial));
     });
     connect(m_exportCa, &QPushButton::clicked, this, [this] { exportPem(m_caCert.toPem(), QStringLiteral("ca.pem")); });
-    setCaCertificate(QSslCertificate());
+    connect(m_sessions, &SessionTableModel::flushed, this, &CertificatesView::showEnrollingPeers);
+    connect(m_sessions, &QAbstractItemModel::modelReset, this, &CertificatesView::showEnrollingPeers);
+    showCaCertificate(QSslCertificate());
 }
 
-void CertificatesView::setCaCertificate(const QSslCertificate &ca)
+void CertificatesView::showCaCertificate(const QSslCertificate &ca)
 {
     m_caCert = ca;
     m_exportCa->setEnabled(!ca.isNull());
@@ -138,30 +146,30 @@ void CertificatesView::setCaCertificate(const QSslCertificate &ca)
                            date(ca.expiryDate())));
 }
 
-void CertificatesView::showSnapshot(const QList<SeaCat::CsrInfo> &csrs, const QList<SeaCat::CertificateInfo> &certificates)
+void CertificatesView::showPkiState(const SeaCat::PkiState &state)
 {
+    showCaCertificate(QSslCertificate(state.caCertificatePem));
     const int pendingBefore = pendingCount();
     m_csrs->setRowCount(0);
-    m_pending.clear();
-    for (const auto &c : csrs) {
-        if (c.state != SeaCat::CsrInfo::State::Pending)
-            continue;
-        m_pending.append(c);
+    m_pending = state.pendingCsrs;
+    for (const auto &c : std::as_const(m_pending)) {
         const int row = m_csrs->rowCount();
         m_csrs->insertRow(row);
         m_csrs->setItem(row, 0, item(QString::number(c.id), c.id));
         m_csrs->setItem(row, 1, item(date(c.received)));
         m_csrs->setItem(row, CsrTagColumn, item(c.clientTag));
         m_csrs->setItem(row, CsrClientIdColumn, item(clientIdPrefix(c.clientId)));
-        m_csrs->setItem(row, 4, item(c.keyType));
-        m_csrs->setItem(row, 5, item(c.subject.isEmpty() ? tr("(empty)") : c.subject));
+        m_csrs->setItem(row, CsrKeyColumn, item(c.keyType));
+        m_csrs->setItem(row, CsrPeerColumn, item(QString()));
+        m_csrs->setItem(row, CsrSubjectColumn, item(c.subject.isEmpty() ? tr("(empty)") : c.subject));
     }
+    showEnrollingPeers();
     if (pendingCount() != pendingBefore)
         emit pendingCountChanged(pendingCount());
-    m_certificates = certificates;
+    m_certificates = state.certificates;
     m_certs->setRowCount(0);
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    for (const auto &c : certificates) {
+    for (const auto &c : std::as_const(m_certificates)) {
         const int row = m_certs->rowCount();
         m_certs->insertRow(row);
         const QString status = c.isRevoked() ? tr("revoked") : c.isValidNow() ? tr("valid") : tr("expired");
@@ -183,6 +191,35 @@ void CertificatesView::showSnapshot(const QList<SeaCat::CsrInfo> &csrs, const QL
     m_exportCert->setEnabled(m_certs->rowCount() > 0);
 }
 
+void CertificatesView::showEnrollingPeers()
+{
+    m_enrolling.clear();
+    if (m_pending.isEmpty())
+        return;
+    QSet<QString> wanted;
+    for (const auto &c : std::as_const(m_pending))
+        wanted.insert(c.clientId);
+    // One pass over the sessions; of two sessions enrolling one key, the newer one.
+    for (int row = 0; row < m_sessions->rowCount(); ++row) {
+        const SeaCat::SessionInfo s = m_sessions->session(row);
+        if (wanted.contains(s.enrollingClientId) && s.id > m_enrolling.value(s.enrollingClientId).id)
+            m_enrolling.insert(s.enrollingClientId, s);
+    }
+    for (int row = 0; row < m_csrs->rowCount(); ++row) {
+        const auto session = m_enrolling.constFind(m_pending.at(row).clientId);
+        QTableWidgetItem *peer = m_csrs->item(row, CsrPeerColumn);
+        if (session == m_enrolling.cend()) {
+            peer->setText(tr("not connected"));
+            peer->setForeground(Qt::gray);
+            peer->setToolTip({});
+        } else {
+            peer->setText(SeaCat::formatEndpoint(session->peerAddress, session->peerPort));
+            peer->setForeground(palette().text());
+            peer->setToolTip(tr("session %1, connected since %2").arg(session->id).arg(date(session->since)));
+        }
+    }
+}
+
 int CertificatesView::pendingCount() const
 {
     return int(m_pending.size());
@@ -194,9 +231,13 @@ QString CertificatesView::describeCsr(qint64 id) const
         if (c.id != id)
             continue;
         const QDateTime until = QDateTime::currentDateTimeUtc().addDays(m_validityDays);
+        const auto session = m_enrolling.constFind(c.clientId);
+        const QString peer = session == m_enrolling.cend()
+            ? tr("not connected")
+            : tr("%1 (session %2)").arg(SeaCat::formatEndpoint(session->peerAddress, session->peerPort)).arg(session->id);
         return QStringLiteral("\n\n")
-            + tr("Subject: %1\nClient Tag: %2\nClient ID: %3\nKey: %4\nReceived: %5\nCertificate valid for %6 days, until %7")
-                  .arg(c.subject.isEmpty() ? tr("(empty)") : c.subject, c.clientTag, clientIdPrefix(c.clientId), c.keyType,
+            + tr("Subject: %1\nClient Tag: %2\nClient ID: %3\nKey: %4\nPeer: %5\nReceived: %6\nCertificate valid for %7 days, until %8")
+                  .arg(c.subject.isEmpty() ? tr("(empty)") : c.subject, c.clientTag, clientIdPrefix(c.clientId), c.keyType, peer,
                        date(c.received))
                   .arg(m_validityDays)
                   .arg(QLocale().toString(until.toLocalTime().date(), QLocale::ShortFormat));

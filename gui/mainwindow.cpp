@@ -7,7 +7,6 @@
 #include "sessionsview.h"
 #include "sessiontablemodel.h"
 #include "settingsview.h"
-#include "pki/gatewayidentity.h"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -22,7 +21,7 @@ using namespace SeaCat;
 
 MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &config, const QString &settingsFile, QWidget *parent)
     : QMainWindow(parent), confirm(Confirmation::messageBox(this)), m_controller(controller), m_config(config),
-      m_sessions(new SessionTableModel(this)), m_sessionsView(new SessionsView(m_sessions)), m_certificatesView(new CertificatesView),
+      m_sessions(new SessionTableModel(this)), m_sessionsView(new SessionsView(m_sessions)), m_certificatesView(new CertificatesView(m_sessions)),
       m_settingsView(new SettingsView(config, settingsFile)), m_logView(new LogView), m_chart(new ActivityChart),
       m_tabs(new QTabWidget), m_listening(new QLabel), m_mode(new QLabel), m_sessionCount(new QLabel), m_rates(new QLabel),
       m_uptime(new QLabel)
@@ -80,11 +79,9 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
     connect(m_settingsView, &SettingsView::portChangeRequested, controller, &GatewayController::changePort);
     connect(m_sessionsView, &SessionsView::disconnectRequested, controller, &GatewayController::disconnectSession);
 
-    connect(controller, &GatewayController::pkiSnapshot, m_certificatesView, &CertificatesView::showSnapshot);
-    connect(controller, &GatewayController::pkiChanged, controller, &GatewayController::requestPkiSnapshot);
-    connect(controller, &GatewayController::csrReceived, controller, &GatewayController::requestPkiSnapshot);
-    connect(controller, &GatewayController::certificateIssued, controller, &GatewayController::requestPkiSnapshot);
-    connect(controller, &GatewayController::certificateRevoked, controller, &GatewayController::requestPkiSnapshot);
+    // The engine pushes the PKI state (CA included) whenever it changes; nothing is asked for
+    // and nothing is read from the data directory.
+    connect(controller, &GatewayController::pkiStateChanged, m_certificatesView, &CertificatesView::showPkiState);
     connect(controller, &GatewayController::certificateExpiringSoon, this, [this](const CertificateInfo &c) {
         m_logView->append(LogLevel::Warning, tr("certificate %1 of %2 expires on %3").arg(c.serial).arg(c.clientTag, c.notAfter.toString(Qt::ISODate)));
     });
@@ -93,6 +90,7 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
         statusBar()->showMessage(reason, 10'000);
     });
     connect(m_certificatesView, &CertificatesView::pendingCountChanged, this, &MainWindow::showPendingCount);
+    m_certificatesView->showPkiState(controller->pkiState()); // a window opened on a running engine
     m_certificatesView->setValidityDays(config.certificateValidityDays);
     connect(m_certificatesView, &CertificatesView::approveRequested, controller, &GatewayController::approveCsr);
     connect(m_certificatesView, &CertificatesView::rejectRequested, controller, &GatewayController::rejectCsr);
@@ -163,9 +161,7 @@ void MainWindow::showListening(const QHostAddress &address, quint16 port)
         m_upSince.start();
     m_listening->setText(tr("listening on %1:%2").arg(address.toString()).arg(port));
     m_listening->setStyleSheet({});
-    m_certificatesView->setCaCertificate(QSslCertificate::fromPath(m_config.dataDir + u'/' + GatewayIdentity::CaCertFile).value(0));
     m_settingsView->showListening(address, port);
-    m_controller->requestPkiSnapshot();
 }
 
 void MainWindow::showStats(const GatewayStats &stats)

@@ -15,6 +15,10 @@
 #include "format.h"
 #include "sessiontablemodel.h"
 
+namespace {
+constexpr int CellPadding = 5; // per side: the item delegate's margin (3) and some air
+}
+
 SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     : QWidget(parent), m_model(model), m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView),
       m_filter(new QLineEdit), m_disconnect(new QPushButton(tr("Disconnect"))), m_details(new QLabel)
@@ -39,20 +43,9 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     m_table->setSortingEnabled(true);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->hide();
     m_table->setWordWrap(false);
-    // Widths that keep every column in view in the default 1280×800 window.
-    // (Fixed widths: ResizeToContents would measure every row at every update.)
-    m_table->setColumnWidth(SessionTableModel::PeerAddress, 120);
-    m_table->setColumnWidth(SessionTableModel::Client, 175); // a whole Client Tag
-    m_table->setColumnWidth(SessionTableModel::Tls, 195);
-    m_table->setColumnWidth(SessionTableModel::Streams, 60);
-    m_table->setColumnWidth(SessionTableModel::Requests, 70);
-    for (int column : {SessionTableModel::BytesIn, SessionTableModel::BytesOut})
-        m_table->setColumnWidth(column, 75);
-    m_table->setColumnWidth(SessionTableModel::Since, 115);
-    m_table->horizontalHeader()->setMinimumSectionSize(40);
+    fitColumns();
     m_filter->setPlaceholderText(tr("Filter by address, client tag, cipher…"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
@@ -81,8 +74,9 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
             return;
         const SeaCat::SessionInfo s = m_model->session(m_model->rowOf(id));
         const QString peer = QStringLiteral("%1:%2").arg(s.peerAddress).arg(s.peerPort);
-        const QString who = s.clientTag.isEmpty() ? tr("the anonymous client at %1").arg(peer)
-                                                  : tr("client %1 at %2").arg(s.clientTag, peer);
+        const QString who = !s.clientTag.isEmpty()         ? tr("client %1 at %2").arg(s.clientTag, peer)
+                            : !s.enrollingClientTag.isEmpty() ? tr("the enrolling client %1 at %2").arg(s.enrollingClientTag, peer)
+                                                              : tr("the anonymous client at %1").arg(peer);
         if (confirm(tr("Disconnect %1? Its open streams are cut off.").arg(who)))
             emit disconnectRequested(id);
     });
@@ -99,11 +93,43 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     sideLayout->addWidget(detailsScroll, 1);
     sideLayout->addWidget(m_disconnect);
     splitter->addWidget(side);
-    splitter->setStretchFactor(0, 3);
+    // The table takes what the window grows by; the detail pane keeps its width.
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 0);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_filter);
     layout->addWidget(splitter, 1);
     showDetails();
+}
+
+void SessionsView::fitColumns()
+{
+    // Every column in view in the default 1280×800 window, none cut off but TLS, which takes
+    // the width left and elides (the detail pane has the whole cipher). Widths come from the
+    // longest value a column shows, measured once: ResizeToContents would measure every row
+    // at every update.
+    QHeaderView *header = m_table->horizontalHeader();
+    header->setStretchLastSection(false);
+    header->setMinimumSectionSize(40);
+    header->setSectionResizeMode(SessionTableModel::Tls, QHeaderView::Stretch);
+    const QFontMetrics metrics = m_table->fontMetrics();
+    const auto fit = [&](int column, const QStringList &longest) {
+        int width = header->sectionSizeHint(column);
+        for (const QString &text : longest)
+            width = qMax(width, metrics.horizontalAdvance(text) + 2 * CellPadding);
+        m_table->setColumnWidth(column, width);
+    };
+    const QString tag = u'[' + QString(16, u'N') + u']'; // 16 base32 characters, N about the widest common one
+    fit(SessionTableModel::PeerAddress, {QStringLiteral("255.255.255.255:65535")});
+    fit(SessionTableModel::Client, {tag, SessionTableModel::tr("enrolling %1").arg(tag), SessionTableModel::tr("anonymous")});
+    fit(SessionTableModel::Streams, {QStringLiteral("100")});
+    fit(SessionTableModel::Requests, {QStringLiteral("1000000")});
+    for (int column : {SessionTableModel::BytesIn, SessionTableModel::BytesOut})
+        fit(column, {Format::bytes(1023), Format::bytes(1023ull << 30)});
+    const QDateTime sample(QDate(2026, 12, 28), QTime(23, 59, 59));
+    fit(SessionTableModel::Since, {SessionTableModel::formatSince(sample, sample.date()),
+                                   SessionTableModel::formatSince(sample, sample.date().addDays(1))});
+    fit(SessionTableModel::LastActivity, {QStringLiteral("23:59:59")});
 }
 
 quint64 SessionsView::selectedSessionId() const
@@ -131,9 +157,11 @@ void SessionsView::showDetails()
         return;
     }
     const SeaCat::SessionInfo s = m_model->session(m_proxy->mapToSource(rows.first()).row());
-    const QString client = s.clientTag.isEmpty()
-        ? tr("anonymous (no valid client certificate)")
-        : tr("%1<br>Client ID %2…<br>certificate %3: %4").arg(s.clientTag, s.clientId.left(24)).arg(s.certificateSerial).arg(s.certificateSubject.toHtmlEscaped());
+    const QString client = !s.clientTag.isEmpty()
+        ? tr("%1<br>Client ID %2…<br>certificate %3: %4").arg(s.clientTag, s.clientId.left(24)).arg(s.certificateSerial).arg(s.certificateSubject.toHtmlEscaped())
+        : !s.enrollingClientTag.isEmpty()
+        ? tr("enrolling %1 (no valid client certificate yet)<br>Client ID %2…").arg(s.enrollingClientTag, s.enrollingClientId.left(24))
+        : tr("anonymous (no valid client certificate)");
     m_details->setText(tr("<b>Session %1</b><br>%2:%3<br>%4 %5<br><br><b>Client</b><br>%6<br><br>"
                           "<b>Traffic</b><br>%7 streams open, %8 in all, %9 refused<br>%10 requests<br>"
                           "%11 in, %12 out<br>%13 frames in, %14 out<br>%15 unknown, %16 malformed frames<br>%17 pings")

@@ -31,6 +31,7 @@ signals:
     void disconnectRequested(quint64 sessionId);
 
 private:
+    void fitColumns();
     void showDetails();
     static QString htmlLines(const QStringList &lines);
 

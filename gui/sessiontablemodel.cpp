@@ -53,7 +53,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
     if (role == RawDataRole) {
         switch (index.column()) {
         case PeerAddress: return s.peerAddress;
-        case Client: return s.clientTag;
+        case Client: return s.clientTag.isEmpty() ? s.enrollingClientTag : s.clientTag;
         case Tls: return s.cipher;
         case Streams: return s.openStreams;
         case Requests: return s.requests;
@@ -67,16 +67,29 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         return {};
     switch (index.column()) {
     case PeerAddress: return SeaCat::formatEndpoint(s.peerAddress, s.peerPort);
-    case Client: return s.clientTag.isEmpty() ? tr("anonymous") : s.clientTag;
+    case Client:
+        if (!s.clientTag.isEmpty())
+            return s.clientTag;
+        return s.enrollingClientTag.isEmpty() ? tr("anonymous") : tr("enrolling %1").arg(s.enrollingClientTag);
     case Tls: return QStringLiteral("%1 %2").arg(s.tlsProtocol, s.cipher);
     case Streams: return s.openStreams;
     case Requests: return s.requests;
     case BytesIn: return Format::bytes(s.bytesIn);
     case BytesOut: return Format::bytes(s.bytesOut);
-    case Since: return QLocale().toString(s.since.toLocalTime(), QLocale::ShortFormat);
+    case Since:
+        if (role == Qt::ToolTipRole)
+            return QLocale().toString(s.since.toLocalTime(), QLocale::LongFormat);
+        return formatSince(s.since.toLocalTime(), QDate::currentDate());
     case LastActivity: return s.lastActivity.toLocalTime().time().toString(QStringLiteral("HH:mm:ss")); // seconds matter, the zone does not
     }
     return {};
+}
+
+QString SessionTableModel::formatSince(const QDateTime &localSince, const QDate &today)
+{
+    // Narrow either way (the tooltip has both): the default window shows every column.
+    return localSince.date() == today ? localSince.time().toString(QStringLiteral("HH:mm:ss"))
+                                      : QLocale().toString(localSince.date(), QLocale::ShortFormat);
 }
 
 void SessionTableModel::scheduleFlush()

@@ -42,6 +42,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
     SeaCat::SessionInfo session(int row) const { return m_rows.value(row); }
+    // The Connected column: the time for a session from `today`, else the date.
+    static QString formatSince(const QDateTime &localSince, const QDate &today);
     // The row showing session `id`, or -1.
     int rowOf(quint64 id) const { return m_rowOf.value(id, -1); }
     // Sessions opened, closed or updated but not yet applied (bounded by the live sessions).

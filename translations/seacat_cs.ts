@@ -143,18 +143,36 @@
         <translation>ID klienta</translation>
     </message>
     <message>
+        <source>Peer</source>
+        <translation>Protistrana</translation>
+    </message>
+    <message>
+        <source>not connected</source>
+        <translation>nepřipojen</translation>
+    </message>
+    <message>
+        <source>session %1, connected since %2</source>
+        <translation>relace %1, připojena od %2</translation>
+    </message>
+    <message>
+        <source>%1 (session %2)</source>
+        <translation>%1 (relace %2)</translation>
+    </message>
+    <message>
         <source>Subject: %1
 Client Tag: %2
 Client ID: %3
 Key: %4
-Received: %5
-Certificate valid for %6 days, until %7</source>
+Peer: %5
+Received: %6
+Certificate valid for %7 days, until %8</source>
         <translation>Subjekt: %1
 Značka klienta: %2
 ID klienta: %3
 Klíč: %4
-Přijato: %5
-Certifikát platný %6 dní, do %7</translation>
+Protistrana: %5
+Přijato: %6
+Certifikát platný %7 dní, do %8</translation>
     </message>
 </context>
 <context>
@@ -302,11 +320,15 @@ Certifikát platný %6 dní, do %7</translation>
     </message>
     <message>
         <source>Last activity</source>
-        <translation>Poslední aktivita</translation>
+        <translation>Aktivita</translation>
     </message>
     <message>
         <source>anonymous</source>
         <translation>anonymní</translation>
+    </message>
+    <message>
+        <source>enrolling %1</source>
+        <translation>registrace %1</translation>
     </message>
 </context>
 <context>
@@ -354,6 +376,14 @@ Certifikát platný %6 dní, do %7</translation>
     <message>
         <source>Disconnect %1? Its open streams are cut off.</source>
         <translation>Odpojit %1? Jeho otevřené proudy budou přerušeny.</translation>
+    </message>
+    <message>
+        <source>the enrolling client %1 at %2</source>
+        <translation>registrujícího se klienta %1 na %2</translation>
+    </message>
+    <message>
+        <source>enrolling %1 (no valid client certificate yet)&lt;br&gt;Client ID %2…</source>
+        <translation>registrace %1 (zatím bez platného klientského certifikátu)&lt;br&gt;ID klienta %2…</translation>
     </message>
 </context>
 <context>

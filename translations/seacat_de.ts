@@ -143,18 +143,36 @@
         <translation>Client-ID</translation>
     </message>
     <message>
+        <source>Peer</source>
+        <translation>Gegenstelle</translation>
+    </message>
+    <message>
+        <source>not connected</source>
+        <translation>nicht verbunden</translation>
+    </message>
+    <message>
+        <source>session %1, connected since %2</source>
+        <translation>Sitzung %1, verbunden seit %2</translation>
+    </message>
+    <message>
+        <source>%1 (session %2)</source>
+        <translation>%1 (Sitzung %2)</translation>
+    </message>
+    <message>
         <source>Subject: %1
 Client Tag: %2
 Client ID: %3
 Key: %4
-Received: %5
-Certificate valid for %6 days, until %7</source>
+Peer: %5
+Received: %6
+Certificate valid for %7 days, until %8</source>
         <translation>Subjekt: %1
 Client-Tag: %2
 Client-ID: %3
 Schlüssel: %4
-Empfangen: %5
-Zertifikat gültig für %6 Tage, bis %7</translation>
+Gegenstelle: %5
+Empfangen: %6
+Zertifikat gültig für %7 Tage, bis %8</translation>
     </message>
 </context>
 <context>
@@ -302,11 +320,15 @@ Zertifikat gültig für %6 Tage, bis %7</translation>
     </message>
     <message>
         <source>Last activity</source>
-        <translation>Letzte Aktivität</translation>
+        <translation>Aktivität</translation>
     </message>
     <message>
         <source>anonymous</source>
         <translation>anonym</translation>
+    </message>
+    <message>
+        <source>enrolling %1</source>
+        <translation>Anmeldung %1</translation>
     </message>
 </context>
 <context>
@@ -354,6 +376,14 @@ Zertifikat gültig für %6 Tage, bis %7</translation>
     <message>
         <source>Disconnect %1? Its open streams are cut off.</source>
         <translation>%1 trennen? Seine offenen Streams werden abgebrochen.</translation>
+    </message>
+    <message>
+        <source>the enrolling client %1 at %2</source>
+        <translation>den sich anmeldenden Client %1 an %2</translation>
+    </message>
+    <message>
+        <source>enrolling %1 (no valid client certificate yet)&lt;br&gt;Client ID %2…</source>
+        <translation>Anmeldung %1 (noch kein gültiges Client-Zertifikat)&lt;br&gt;Client-ID %2…</translation>
     </message>
 </context>
 <context>

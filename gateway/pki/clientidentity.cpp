@@ -27,6 +27,11 @@ QString base32(const QByteArray &bytes)
         out += QLatin1Char(alphabet[(buffer << (5 - bits)) & 31]);
     return out;
 }
+
+QString tagOfHash(const QByteArray &hash)
+{
+    return u'[' + base32(hash.left(10)) + u']';
+}
 } // namespace
 
 ClientKeyId clientKeyIdFromKeyBytes(const QByteArray &bits)
@@ -34,7 +39,13 @@ ClientKeyId clientKeyIdFromKeyBytes(const QByteArray &bits)
     if (bits.isEmpty())
         return {};
     const QByteArray hash = QCryptographicHash::hash(bits, QCryptographicHash::Sha384);
-    return {QString::fromLatin1(hash.toHex()), u'[' + base32(hash.left(10)) + u']'};
+    return {QString::fromLatin1(hash.toHex()), tagOfHash(hash)};
+}
+
+QString clientTagOfId(const QString &clientId)
+{
+    const QByteArray hash = QByteArray::fromHex(clientId.toLatin1());
+    return hash.size() == 48 && clientId.size() == 96 ? tagOfHash(hash) : QString();
 }
 
 QByteArray publicKeyBits(EVP_PKEY *key)

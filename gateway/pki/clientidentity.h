@@ -17,6 +17,8 @@ struct ClientKeyId {
 };
 
 ClientKeyId clientKeyIdFromKeyBytes(const QByteArray &subjectPublicKeyBits);
+// The Client Tag of a Client ID (its 96 hex characters); empty for anything else.
+QString clientTagOfId(const QString &clientId);
 QByteArray publicKeyBits(evp_pkey_st *key);    // empty on failure
 QString keyDescription(evp_pkey_st *key);      // "RSA 2048", "EC P-256"
 // README "Key size/type" decision: RSA ≥ 2048 or EC P-256/P-384. Empty when acceptable.

@@ -83,6 +83,8 @@ public:
     std::optional<CertificateInfo> certificateIfValid(quint64 serial);
     QByteArray caCertificatePem() const { return m_ca.caCertificatePem(); }
     qint64 externalChangeCounter() { return m_store->externalChangeCounter(); }
+    // Failed store calls so far: compare before and after reads to tell empty from unanswered.
+    quint64 storeFailures() const { return m_store->failures(); }
 
 signals:
     void csrReceived(const SeaCat::CsrInfo &csr);

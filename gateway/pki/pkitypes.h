@@ -3,6 +3,7 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QList>
 #include <QMetaType>
 #include <QString>
 
@@ -38,9 +39,17 @@ struct CertificateInfo {
     }
 };
 
+// What the admin sees of the PKI, pushed by the engine whenever it changes (GatewayEvents).
+struct PkiState {
+    QByteArray caCertificatePem;
+    QList<CsrInfo> pendingCsrs;           // at most max-pending-csrs
+    QList<CertificateInfo> certificates;  // issued and revoked
+};
+
 QString toString(CsrInfo::State state);
 
 } // namespace SeaCat
 
 Q_DECLARE_METATYPE(SeaCat::CsrInfo)
 Q_DECLARE_METATYPE(SeaCat::CertificateInfo)
+Q_DECLARE_METATYPE(SeaCat::PkiState)

@@ -11,12 +11,16 @@
 #include "format.h"
 #include "logview.h"
 #include "mainwindow.h"
+#include "portpolicy.h"
 #include "pki/clientidentity.h"
 #include "sessionsview.h"
 #include "sessiontablemodel.h"
 #include "settingsview.h"
 
 #include <QAbstractItemModelTester>
+#include <QHeaderView>
+#include <QScopeGuard>
+#include <QScrollBar>
 #include <QApplication>
 #include <QCheckBox>
 #include <QDir>
@@ -35,6 +39,7 @@
 #include <QTranslator>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <deque>
 
@@ -158,6 +163,9 @@ private slots:
     void sessionAppearsAndLeaves();
     void disconnectFromTheView();
     void csrApprovedFromTheView();
+    void pkiStateIsPushedNotReadFromDisk();
+    void defaultLayoutShowsEveryColumn_data();
+    void defaultLayoutShowsEveryColumn();
     void portChangeKeepsSessions();
     void busyPortShowsErrorAndOldPortServes();
     void reservedPortNeedsConfirmation();
@@ -245,9 +253,18 @@ void TestGui::csrApprovedFromTheView()
     client.sendCsr(csr);
     CertificatesView *view = gui.window->certificatesView();
     QVERIFY(QTest::qWaitFor([&] { return view->csrTable()->rowCount() == 1; }, 5'000));
-    QCOMPARE(view->csrTable()->item(0, 2)->text(), clientKeyIdFromKeyBytes(publicKeyBits(key.get())).tag);
-    QCOMPARE(view->csrTable()->item(0, 5)->text(), QStringLiteral("CN=phone-1"));
     const auto id = clientKeyIdFromKeyBytes(publicKeyBits(key.get()));
+    QCOMPARE(view->csrTable()->item(0, 2)->text(), id.tag);
+    QCOMPARE(view->csrTable()->item(0, 6)->text(), QStringLiteral("CN=phone-1"));
+    // The enrolling session says so, and the pending request names that session's peer.
+    SessionTableModel *sessions = gui.window->sessionModel();
+    QVERIFY(QTest::qWaitFor([&] {
+        return sessions->rowCount() == 1
+            && sessions->index(0, SessionTableModel::Client).data().toString() == QStringLiteral("enrolling ") + id.tag;
+    }, 5'000));
+    const SessionInfo enrolling = sessions->session(0);
+    const QString peer = formatEndpoint(enrolling.peerAddress, enrolling.peerPort);
+    QCOMPARE(view->csrTable()->item(0, 5)->text(), peer);
     QCOMPARE(gui.window->tabs()->tabText(1), QStringLiteral("Certificates (1 pending)"));
     QCOMPARE(view->csrTable()->item(0, 3)->text(), id.id.left(16) + QStringLiteral("…"));
     view->csrTable()->selectRow(0);
@@ -257,6 +274,7 @@ void TestGui::csrApprovedFromTheView()
     const QString question = gui.questions.first();
     for (const QString &part : {QStringLiteral("Subject: CN=phone-1"), QStringLiteral("Client Tag: ") + id.tag,
                                 QStringLiteral("Client ID: ") + id.id.left(16), QStringLiteral("RSA"), QStringLiteral("2048"),
+                                QStringLiteral("Peer: %1 (session %2)").arg(peer).arg(enrolling.id),
                                 QStringLiteral("valid for 365 days")})
         QVERIFY2(question.contains(part), qPrintable(part + QStringLiteral(" not in: ") + question));
     QVERIFY(QTest::qWaitFor([&] { return view->certificateTable()->rowCount() == 1; }, 5'000));
@@ -270,6 +288,127 @@ void TestGui::csrApprovedFromTheView()
     view->certificateTable()->selectRow(0);
     QTest::mouseClick(view->revokeButton(), Qt::LeftButton);
     QVERIFY(QTest::qWaitFor([&] { return view->certificateTable()->item(0, 1)->text() == QStringLiteral("revoked"); }, 5'000));
+}
+
+void TestGui::pkiStateIsPushedNotReadFromDisk()
+{
+    // Issue 11 item 9: the CA and the lists come from the engine, an approval is one push and
+    // no request, and the data directory is never read by the GUI.
+    Gui gui;
+    CertificatesView *view = gui.window->certificatesView();
+    QFile caFile(gui.gw.caFile());
+    QVERIFY(caFile.open(QIODevice::ReadOnly));
+    const QSslCertificate ca(caFile.readAll());
+    const QString fingerprint = QString::fromLatin1(ca.digest(QCryptographicHash::Sha256).toHex(':').toUpper());
+    QVERIFY(QTest::qWaitFor([&] { return view->caLabel()->text().contains(fingerprint); }, 5'000));
+    SeaCatClient client;
+    QVERIFY(connectClient(client, gui.port, gui.gw.caFile()));
+    // From here on there is no ca.pem (the engine keeps its CA in memory): whatever the GUI
+    // shows, the engine sent.
+    QVERIFY(QFile::rename(gui.gw.caFile(), gui.gw.caFile() + QStringLiteral(".away")));
+    QSignalSpy pushed(gui.gw.controller.get(), &GatewayController::pkiStateChanged);
+    QTemporaryDir identity;
+    QString error;
+    KeyPtr key = Enrolment::loadOrCreateKey(identity.path(), KeyType::EcP256, &error);
+    QVERIFY(key);
+    client.sendCsr(Enrolment::makeCsr(key.get(), QStringLiteral("CN=kiosk"), &error));
+    QVERIFY(QTest::qWaitFor([&] { return view->csrTable()->rowCount() == 1; }, 5'000));
+    QCOMPARE(pushed.size(), 1);
+    // The request's peer follows its session: there while it is connected, gone with it.
+    QVERIFY(QTest::qWaitFor([&] { return view->csrTable()->item(0, 5)->text().startsWith(u"127.0.0.1:"); }, 5'000));
+    client.disconnectFromGateway();
+    QVERIFY(QTest::qWaitFor([&] { return view->csrTable()->item(0, 5)->text() == u"not connected"; }, 5'000));
+    QCOMPARE(pushed.size(), 1); // a session leaving changes no PKI state
+    view->csrTable()->selectRow(0);
+    QTest::mouseClick(view->approveButton(), Qt::LeftButton);
+    QVERIFY(QTest::qWaitFor([&] { return view->certificateTable()->rowCount() == 1; }, 5'000));
+    QCOMPARE(view->csrTable()->rowCount(), 0);
+    QTest::qWait(300);
+    QCOMPARE(pushed.size(), 2); // the approval: one push, however many events it made
+    // A window opened on the running gateway shows the CA and the lists at once.
+    MainWindow late(gui.gw.controller.get(), GatewayFixture::defaultConfig(), gui.settings.filePath("late.ini"));
+    QVERIFY(late.certificatesView()->caLabel()->text().contains(fingerprint));
+    QCOMPARE(late.certificatesView()->certificateTable()->rowCount(), 1);
+}
+
+void TestGui::defaultLayoutShowsEveryColumn_data()
+{
+    QTest::addColumn<QString>("language");
+    QTest::newRow("en") << QString();
+    QTest::newRow("cs") << QStringLiteral("cs");
+    QTest::newRow("de") << QStringLiteral("de");
+}
+
+void TestGui::defaultLayoutShowsEveryColumn()
+{
+    // Issue 11 item 8: the default 1280×800 window shows In/Out/Connected without a horizontal
+    // scroll bar, and no Client Tag is cut off (an enrolling one is the longest). Run on
+    // Xvfb/xcb too (tst_gui_layout_xcb): the fonts differ from the offscreen platform's.
+    QFETCH(QString, language);
+    QTranslator translator;
+    if (!language.isEmpty()) {
+        QVERIFY(translator.load(QLocale(language), QStringLiteral("seacat"), QStringLiteral("_"), QStringLiteral(":/i18n")));
+        QCoreApplication::installTranslator(&translator);
+        QLocale::setDefault(QLocale(language));
+    }
+    const auto restore = qScopeGuard([&] {
+        QCoreApplication::removeTranslator(&translator);
+        QLocale::setDefault(QLocale::c());
+    });
+    Gui gui;
+    QVERIFY(QTest::qWaitForWindowExposed(gui.window.get()));
+    QCOMPARE(gui.window->size(), QSize(1280, 800));
+    // An authenticated-looking row is not needed: the enrolling one is wider than a bare tag.
+    QTemporaryDir identity;
+    QString error;
+    KeyPtr key = Enrolment::loadOrCreateKey(identity.path(), KeyType::Rsa2048, &error);
+    SeaCatClient enrolling;
+    QVERIFY(connectClient(enrolling, gui.port, gui.gw.caFile()));
+    enrolling.sendCsr(Enrolment::makeCsr(key.get(), QStringLiteral("CN=phone-1"), &error));
+    TestClient anonymous(gui.gw.caFile());
+    QVERIFY(anonymous.connectTo(gui.port));
+    QVERIFY(anonymous.pingRoundTrip(1));
+    const QString tag = clientKeyIdFromKeyBytes(publicKeyBits(key.get())).tag;
+    QTableView *table = gui.window->sessionsView()->table();
+    QVERIFY(QTest::qWaitFor([&] {
+        for (int row = 0; row < table->model()->rowCount(); ++row)
+            if (table->model()->index(row, SessionTableModel::Client).data().toString().contains(tag))
+                return table->model()->rowCount() == 2;
+        return false;
+    }, 5'000));
+    CertificatesView *certs = gui.window->certificatesView();
+    QVERIFY(QTest::qWaitFor([&] { return certs->csrTable()->rowCount() == 1; }, 5'000));
+    QTest::qWait(100); // a layout pass
+
+    const auto everyColumnShown = [](QTableView *view, std::initializer_list<int> mayElide) {
+        QHeaderView *header = view->horizontalHeader();
+        const int width = view->viewport()->width();
+        for (int column = 0; column < header->count(); ++column) {
+            const QString name = view->model()->headerData(column, Qt::Horizontal).toString();
+            if (header->sectionViewportPosition(column) + header->sectionSize(column) > width)
+                return QStringLiteral("column %1 ends at %2, the view is %3 wide").arg(name)
+                    .arg(header->sectionViewportPosition(column) + header->sectionSize(column)).arg(width);
+            if (std::find(mayElide.begin(), mayElide.end(), column) != mayElide.end())
+                continue;
+            if (header->sectionSize(column) < header->sectionSizeHint(column))
+                return QStringLiteral("header %1 cut: %2 < %3").arg(name).arg(header->sectionSize(column)).arg(header->sectionSizeHint(column));
+            // What the rows need (QAbstractItemView's public face of QTableView's measure).
+            const int needed = static_cast<QAbstractItemView *>(view)->sizeHintForColumn(column);
+            if (header->sectionSize(column) < needed)
+                return QStringLiteral("values of %1 cut: %2 < %3").arg(name).arg(header->sectionSize(column)).arg(needed);
+        }
+        if (view->horizontalScrollBar()->isVisible())
+            return QStringLiteral("a horizontal scroll bar");
+        return QString();
+    };
+    gui.window->tabs()->setCurrentIndex(0);
+    QTest::qWait(50);
+    QString problem = everyColumnShown(table, {SessionTableModel::Tls}); // the cipher elides; the detail pane has it
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    gui.window->tabs()->setCurrentIndex(1);
+    QTest::qWait(50);
+    problem = everyColumnShown(certs->csrTable(), {certs->csrTable()->columnCount() - 1}); // the subject, last, may elide
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
 }
 
 void TestGui::portChangeKeepsSessions()
@@ -779,7 +918,8 @@ void TestGui::screenshots()
     const SeaCatClient::Options anonymous{QStringLiteral("127.0.0.1"), gui.port, gui.gw.caFile(), gatewayName, {}, {}};
 
     // Five devices enrol, one anonymous session each (one key per connection, README
-    // "Enrolment"); three are approved from the view.
+    // "Enrolment"); three are approved from the view, fetch their certificates and come back
+    // with them; two stay enrolling, their sessions linked to their pending requests.
     std::vector<std::unique_ptr<SeaCatClient>> enrolling;
     std::vector<std::unique_ptr<QTemporaryDir>> ids;
     QList<QByteArray> keyBits;
@@ -819,6 +959,7 @@ void TestGui::screenshots()
         devices.push_back(std::make_unique<SeaCatClient>());
         QVERIFY(devices.back()->connectToGateway(options).isEmpty());
         QVERIFY(QTest::qWaitFor([&] { return devices.back()->isConnected(); }, 5'000));
+        asking.disconnectFromGateway(); // enrolled: the device goes on with its certificate
     }
     TestClient phone(gui.gw.caFile(), gatewayName); // anonymous, with telemetry
     QVERIFY(phone.connectTo(gui.port));
@@ -826,18 +967,25 @@ void TestGui::screenshots()
     QVERIFY(phone.pingRoundTrip(1));
     phone.send(serialize(TelemetryCapabilities{1, QByteArray(blob, sizeof blob)}));
 
-    // Some seconds of requests, faster over time, so the chart has a shape.
+    // 45 s of requests in a wave (10 to 70 a second) while a device joins every 10 s, so the
+    // chart has a shape.
     std::deque<ClientResponse> responses;
+    std::vector<std::unique_ptr<TestClient>> joining;
     int ticks = 0;
     QTimer traffic;
     connect(&traffic, &QTimer::timeout, this, [&] {
         ++ticks;
-        for (size_t i = 0; i < devices.size(); ++i)
-            if (ticks % int(4 - i) == 0 || ticks > 20)
-                startRequest(*devices[i], responses.emplace_back(), "GET", QStringLiteral("http://app.seacat/hello"));
+        const int perTick = 1 + int(3.0 + 3.0 * std::sin(ticks / 40.0));
+        for (int r = 0; r < perTick; ++r)
+            startRequest(*devices[size_t(r) % devices.size()], responses.emplace_back(), "GET", QStringLiteral("http://app.seacat/hello"));
+        if (ticks % 100 == 0) {
+            joining.push_back(std::make_unique<TestClient>(gui.gw.caFile(), gatewayName));
+            joining.back()->startConnect(gui.port);
+            joining.back()->send(serialize(Ping{1}));
+        }
     });
     traffic.start(100);
-    QTest::qWait(7'000); // the traffic goes on while the views are captured
+    QTest::qWait(45'000); // the traffic goes on while the views are captured
     QTableView *table = gui.window->sessionsView()->table();
     for (int row = 0; row < table->model()->rowCount(); ++row) // an authenticated session with requests
         if (table->model()->index(row, SessionTableModel::Client).data().toString().startsWith(u'[')
@@ -847,6 +995,7 @@ void TestGui::screenshots()
         }
 
     const QStringList names{QStringLiteral("sessions"), QStringLiteral("certificates"), QStringLiteral("settings"), QStringLiteral("log")};
+    certs->csrTable()->selectRow(0); // what Approve… would ask about
     for (int tab = 0; tab < names.size(); ++tab) {
         gui.window->tabs()->setCurrentIndex(tab);
         QTest::qWait(100);
@@ -866,7 +1015,20 @@ void TestGui::screenshots()
     cs.resize(1280, 800);
     cs.show();
     cs.tabs()->setCurrentIndex(1);
-    QVERIFY(QTest::qWaitFor([&] { return cs.certificatesView()->csrTable()->rowCount() == 2; }, 5'000)); // the CA and the lists
+    QCOMPARE(cs.certificatesView()->csrTable()->rowCount(), 2); // the CA and the lists, from the last push
+    // The two waiting devices reconnect and poll, as SeaCat clients do: their new sessions reach
+    // this window, which links them to their requests.
+    for (size_t i = Approved; i < enrolling.size(); ++i) {
+        enrolling[i] = std::make_unique<SeaCatClient>();
+        QVERIFY(enrolling[i]->connectToGateway(anonymous).isEmpty());
+        QVERIFY(QTest::qWaitFor([&] { return enrolling[i]->isConnected(); }, 5'000));
+        enrolling[i]->queryCertificate(keyBits[int(i)]);
+    }
+    QVERIFY(QTest::qWaitFor([&] {
+        QTableWidget *csrs = cs.certificatesView()->csrTable();
+        return csrs->item(0, 5)->text().startsWith(u"127.") && csrs->item(1, 5)->text().startsWith(u"127.");
+    }, 5'000));
+    cs.certificatesView()->csrTable()->selectRow(0);
     QVERIFY(cs.grab().save(QDir(dir).filePath(QStringLiteral("certificates-cs.png"))));
     QCoreApplication::removeTranslator(&czech);
     QLocale::setDefault(QLocale::c());

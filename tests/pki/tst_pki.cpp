@@ -167,6 +167,7 @@ private slots:
     void malformedCsrs();
     void certQueryForUnknownKeyIsPending();
     void restartKeepsCertificatesAndPendingCsrs();
+    void pkiStateIsPushedOncePerBurst();
     void adminCliWhileGatewayRuns();
     void killDuringEnrolmentLosesNothingAcknowledged();
     void corruptStoreIsAClearError();
@@ -287,7 +288,7 @@ void TestPki::rejection()
 {
     GatewayFixture gw;
     QSignalSpy received(gw.controller.get(), &GatewayController::csrReceived);
-    QSignalSpy changed(gw.controller.get(), &GatewayController::pkiChanged);
+    QSignalSpy changed(gw.controller.get(), &GatewayController::pkiStateChanged);
     const quint16 port = start(false, gw);
     QTemporaryDir identity;
     ClientCsr csr = makeClientCsr(identity);
@@ -295,8 +296,10 @@ void TestPki::rejection()
     QVERIFY(connectClient(client, port, gw.caFile()));
     QCOMPARE(submit(client, csr.der), 0x01);
     QVERIFY(received.wait(5'000) || received.size() == 1);
+    const auto pending = [&] { return changed.isEmpty() ? -1 : int(changed.last().at(0).value<PkiState>().pendingCsrs.size()); };
+    QVERIFY(QTest::qWaitFor([&] { return pending() == 1; }, 5'000)); // the CSR's push
     gw.controller->rejectCsr(received.at(0).at(0).value<CsrInfo>().id);
-    QVERIFY(changed.wait(5'000));
+    QVERIFY(QTest::qWaitFor([&] { return pending() == 0; }, 5'000)); // the rejection's push
     const CertAnswer answer = query(client, csr.bits);
     QVERIFY(answer.notFound);                   // §3.8: 0x80, the client goes fatal
     QCOMPARE(submit(client, csr.der), 0x04);    // a re-submitted CSR is rejected
@@ -437,20 +440,74 @@ void TestPki::restartKeepsCertificatesAndPendingCsrs()
     GatewayFixture gw;
     GatewayConfig config = GatewayFixture::defaultConfig();
     config.dataDir = data.path();
-    QSignalSpy snapshot(gw.controller.get(), &GatewayController::pkiSnapshot);
+    QSignalSpy pushed(gw.controller.get(), &GatewayController::pkiStateChanged);
     const quint16 port = gw.start(config);
-    gw.controller->requestPkiSnapshot();
-    QVERIFY(snapshot.wait(5'000));
-    const auto csrs = snapshot.at(0).at(0).value<QList<CsrInfo>>();
-    const auto certs = snapshot.at(0).at(1).value<QList<CertificateInfo>>();
-    QCOMPARE(csrs.size(), 2);
-    QVERIFY(csrs.at(1).state == CsrInfo::State::Pending);
-    QCOMPARE(certs.size(), 1);
-    QCOMPARE(certs.at(0).der, issuedDer);
+    QCOMPARE(pushed.size(), 1); // pushed at start, before the gateway listens: nothing to ask for
+    const auto state = pushed.at(0).at(0).value<PkiState>();
+    QCOMPARE(state.pendingCsrs.size(), 1); // b's; a's was approved
+    QVERIFY(state.pendingCsrs.at(0).state == CsrInfo::State::Pending);
+    QCOMPARE(state.certificates.size(), 1);
+    QCOMPARE(state.certificates.at(0).der, issuedDer);
+    QCOMPARE(state.caCertificatePem, [&] {
+        QFile ca(data.filePath("ca.pem"));
+        return ca.open(QIODevice::ReadOnly) ? ca.readAll() : QByteArray();
+    }());
     SeaCatClient client;
     QVERIFY(connectClient(client, port, data.filePath("ca.pem")));
     QCOMPARE(query(client, a.bits).der, issuedDer);
     QVERIFY(query(client, b.bits).der.isEmpty());
+}
+
+void TestPki::pkiStateIsPushedOncePerBurst()
+{
+    // Issue 11: the engine pushes the PKI state when it changes, a burst of changes as one push,
+    // and nobody asks for it (an approval used to be two round trips).
+    GatewayFixture gw;
+    QSignalSpy pushed(gw.controller.get(), &GatewayController::pkiStateChanged);
+    QSignalSpy received(gw.controller.get(), &GatewayController::csrReceived);
+    QSignalSpy updated(gw.controller.get(), &GatewayController::sessionsUpdated);
+    const quint16 port = start(false, gw);
+    QCOMPARE(pushed.size(), 1); // at start: the CA, nothing pending
+    QVERIFY(pushed.at(0).at(0).value<PkiState>().caCertificatePem.startsWith("-----BEGIN CERTIFICATE-----"));
+    constexpr int Burst = 8;
+    std::vector<std::unique_ptr<QTemporaryDir>> dirs;
+    std::vector<ClientCsr> csrs;
+    std::vector<std::unique_ptr<SeaCatClient>> clients;
+    for (int i = 0; i < Burst; ++i) {
+        dirs.push_back(std::make_unique<QTemporaryDir>());
+        csrs.push_back(makeClientCsr(*dirs.back()));
+        clients.push_back(std::make_unique<SeaCatClient>());
+        QVERIFY(connectClient(*clients.back(), port, gw.caFile()));
+    }
+    const auto last = [&] { return pushed.last().at(0).value<PkiState>(); };
+    for (int i = 0; i < Burst; ++i)
+        clients[size_t(i)]->sendCsr(csrs[size_t(i)].der);
+    QVERIFY(QTest::qWaitFor([&] { return last().pendingCsrs.size() == Burst; }, 10'000));
+    QTest::qWait(300); // anything still coming
+    const qsizetype burstPushes = pushed.size() - 1;
+    qInfo("%d CSRs from %d sessions at once: %lld push(es)", Burst, Burst, qlonglong(burstPushes));
+    QVERIFY2(burstPushes < Burst, qPrintable(QString::number(burstPushes)));
+    QCOMPARE(received.size(), Burst); // the events themselves are not coalesced
+
+    // Each enrolling session names its key, so the GUI can link a pending CSR to it.
+    const auto allEnrolling = [&] {
+        QSet<QString> tags;
+        for (const QList<QVariant> &signal : std::as_const(updated))
+            for (const SessionInfo &info : signal.at(0).value<QList<SessionInfo>>())
+                tags.insert(info.enrollingClientTag);
+        return std::all_of(csrs.begin(), csrs.end(), [&](const ClientCsr &csr) { return tags.contains(csr.id.tag); });
+    };
+    QVERIFY(QTest::qWaitFor(allEnrolling, 5'000)); // the next publish (every 500 ms)
+
+    // One approval: one push with the CSR gone and the certificate there.
+    pushed.clear();
+    gw.controller->approveCsr(received.at(0).at(0).value<CsrInfo>().id);
+    QVERIFY(pushed.wait(5'000));
+    QTest::qWait(300);
+    QCOMPARE(pushed.size(), 1);
+    QCOMPARE(last().pendingCsrs.size(), Burst - 1);
+    QCOMPARE(last().certificates.size(), 1);
+    QCOMPARE(last().certificates.at(0).clientId, received.at(0).at(0).value<CsrInfo>().clientId);
 }
 
 void TestPki::adminCliWhileGatewayRuns()
