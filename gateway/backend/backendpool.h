@@ -2,7 +2,7 @@
 // thread; exchanges ask it for a connection and give it back.
 //
 // At most maxConnectionsPerOrigin() connections are open to one origin at once (in use,
-// being opened, or idle); idle keep-alive connections are kept up to that cap (30 s each), so
+// being opened, or idle); idle keep-alive connections are kept up to that cap (30–35 s each), so
 // a steady load reuses them and opens none. When every connection is in use, requests wait
 // in a FIFO queue: the next connection given back, or the next slot freed by a closed one,
 // goes to the oldest waiter. How long a waiter may wait is its own deadline (BackendExchange:
