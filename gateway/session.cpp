@@ -5,6 +5,8 @@
 #include "sessionenrolment.h"
 
 #include <QSslCipher>
+#include <QTimer>
+#include <QTimerEvent>
 
 #include <algorithm>
 
@@ -27,6 +29,9 @@ QByteArray errorToken(StreamError error)
     }
     return {};
 }
+// Output is handed to TLS at least this often: one full TLS record (RFC 5246 §6.2.1), so a
+// long response streams instead of gathering, and m_output stays bounded.
+constexpr qsizetype OutputFlushBytes = 16 * 1024;
 } // namespace
 
 Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiFacade *pki,
@@ -46,6 +51,7 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     m_info.cipher = cipher.name();
     m_info.tlsProtocol = cipher.protocolString();
     m_info.since = m_info.lastActivity = QDateTime::currentDateTimeUtc();
+    m_clock.start();
     const QString enrollingClientId = authenticate();
     m_enrolment = new SessionEnrolment(pki, config, m_info.clientId, m_info.certificateSerial, [this](const QByteArray &frame) { writeFrame(frame); }, this);
     m_enrolment->setEnrollingClientId(enrollingClientId);
@@ -60,28 +66,9 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
         announceClosed();
     });
 
-    m_idleTimer.setSingleShot(true);
-    m_idleTimer.setInterval(m_config.idleTimeoutMs);
-    connect(&m_idleTimer, &QTimer::timeout, this, [this] {
-        // docs/protocol-decisions.md: idle means no frame from the client and no stream in flight,
-        // i.e. none still waiting for its answer (a stream we answered and the client never ended
-        // keeps nothing alive).
-        const bool inFlight = std::any_of(m_streams.cbegin(), m_streams.cend(), [](const Stream &s) { return !s.localClosed; });
-        if (inFlight)
-            m_idleTimer.start();
-        else
-            close(QStringLiteral("idle timeout"));
-    });
-    m_idleTimer.start();
-
-    if (m_config.pingIntervalMs > 0) {
-        m_pingTimer.setInterval(m_config.pingIntervalMs);
-        connect(&m_pingTimer, &QTimer::timeout, this, &Session::sendPing);
-        m_pingTimer.start();
-    }
-    m_closeTimer.setSingleShot(true);
-    m_closeTimer.setInterval(CloseGraceMs);
-    connect(&m_closeTimer, &QTimer::timeout, m_socket, &QSslSocket::abort);
+    m_idleTimer.start(m_config.idleTimeoutMs, this);
+    if (m_config.pingIntervalMs > 0)
+        m_pingTimer.start(m_config.pingIntervalMs, this);
 
     if (!m_logLater.isEmpty())
         QMetaObject::invokeMethod(this, [this] { emit log(LogLevel::Info, m_logLater); }, Qt::QueuedConnection);
@@ -115,7 +102,16 @@ QString Session::authenticate()
 SessionInfo Session::info() const
 {
     SessionInfo info = m_info;
+    info.lastActivity = m_info.since.addMSecs(m_lastActivityMs);
     info.openStreams = int(m_streams.size());
+    for (const StreamNote &note : m_recentStreams) {
+        if (!note.request.isEmpty())
+            info.recentStreams.append(QStringLiteral("%1 %2").arg(note.streamId).arg(QString::fromUtf8(note.request)));
+        else if (note.latencyMs >= 0)
+            info.recentStreams.append(QStringLiteral("%1 → %2 (%3 ms)").arg(note.streamId).arg(note.status).arg(note.latencyMs));
+        else
+            info.recentStreams.append(QStringLiteral("%1 → %2").arg(note.streamId).arg(note.status));
+    }
     info.telemetry = m_enrolment->telemetry();
     info.refusedCsrs = m_enrolment->refusedCsrs();
     if (info.clientId.isEmpty()) {
@@ -132,9 +128,34 @@ QString Session::peer() const
 
 void Session::noteClientTraffic()
 {
-    m_info.lastActivity = QDateTime::currentDateTimeUtc();
-    if (!m_closing)
-        m_idleTimer.start();
+    m_lastClientMs = m_lastActivityMs = m_clock.elapsed();
+}
+
+void Session::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() == m_idleTimer.timerId())
+        onIdleTimer();
+    else if (event->timerId() == m_pingTimer.timerId())
+        sendPing();
+    else
+        QObject::timerEvent(event);
+}
+
+void Session::onIdleTimer()
+{
+    const qint64 quietMs = m_clock.elapsed() - m_lastClientMs;
+    if (quietMs < m_config.idleTimeoutMs) {
+        m_idleTimer.start(int(m_config.idleTimeoutMs - quietMs), this);
+        return;
+    }
+    // docs/protocol-decisions.md: idle means no frame from the client and no stream in flight,
+    // i.e. none still waiting for its answer (a stream we answered and the client never ended
+    // keeps nothing alive).
+    const bool inFlight = std::any_of(m_streams.cbegin(), m_streams.cend(), [](const Stream &s) { return !s.localClosed; });
+    if (inFlight)
+        m_idleTimer.start(m_config.idleTimeoutMs, this);
+    else
+        close(QStringLiteral("idle timeout"));
 }
 
 void Session::readFromSocket()
@@ -145,6 +166,8 @@ void Session::readFromSocket()
     }
     char buffer[SocketReadChunk];
     bool any = false;
+    // What the frames of this read produce leaves in one write, below.
+    m_reading = true;
     while (!m_readPaused && !m_closing && m_socket->bytesAvailable() > 0) {
         const qint64 n = m_socket->read(buffer, sizeof buffer);
         if (n <= 0)
@@ -154,10 +177,12 @@ void Session::readFromSocket()
         if (m_reader.feed(buffer, n) != n)
             break; // the reader failed: onError closed the session
     }
+    m_reading = false;
     if (any) {
         noteClientTraffic();
         emit changed(m_info.id);
     }
+    flushOutput();
 }
 
 void Session::onBytesWritten()
@@ -170,7 +195,7 @@ void Session::updateFlowControl()
     if (m_closing)
         return;
     // Hysteresis: pause above the limit, resume below half of it.
-    const qint64 queued = m_socket->encryptedBytesToWrite() + m_socket->bytesToWrite();
+    const qint64 queued = pendingOutputBytes();
     const bool clientBehind = m_backendsPaused ? queued > Limits::MaxQueuedOutboundBytes / 2
                                                : queued > Limits::MaxQueuedOutboundBytes;
     if (clientBehind != m_backendsPaused) {
@@ -192,32 +217,76 @@ void Session::updateFlowControl()
         QMetaObject::invokeMethod(this, &Session::readFromSocket, Qt::QueuedConnection);
 }
 
+qint64 Session::pendingOutputBytes() const
+{
+    return m_output.size() + m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite();
+}
+
+template <typename Frame>
+bool Session::send(const Frame &frame)
+{
+    if (m_closing)
+        return true; // nothing more goes out
+    const qsizetype start = m_output.size();
+    if (!appendFrame(m_output, frame) || m_output.size() - start > Limits::MaxOutboundFrame) {
+        m_output.truncate(start);
+        return false;
+    }
+    frameQueued(m_output.size() - start);
+    return true;
+}
+
 void Session::writeFrame(const QByteArray &frame)
 {
     if (m_closing)
         return;
     Q_ASSERT(fitsOutbound(frame));
-    m_socket->write(frame);
+    m_output.append(frame);
+    frameQueued(frame.size());
+}
+
+void Session::frameQueued(qsizetype bytes)
+{
     ++m_info.framesOut;
-    m_info.bytesOut += quint64(frame.size());
+    m_info.bytesOut += quint64(bytes);
+    if (m_output.size() >= OutputFlushBytes) {
+        flushOutput();
+    } else if (!m_reading && !m_flushQueued) {
+        // Frames from backends and timers: whatever else this turn of the event loop produces
+        // for this client goes along (posted events run after all ready sockets were served).
+        m_flushQueued = true;
+        QMetaObject::invokeMethod(this, &Session::flushOutput, Qt::QueuedConnection);
+    }
+}
+
+void Session::flushOutput()
+{
+    m_flushQueued = false;
+    if (m_socket->state() != QAbstractSocket::ConnectedState)
+        m_output.clear(); // the peer is gone: nothing can be sent any more
+    if (m_output.isEmpty())
+        return;
+    // Qt keeps a buffer of 256 bytes and more as it is (no copy); the next frame starts a new
+    // one. Not flush(): QSslSocket may emit readyRead from inside it, and this is called from
+    // frame handlers that must not be re-entered.
+    m_socket->write(std::exchange(m_output, QByteArray()));
     // Our own frames (gateway PINGs, responses) are activity, but they keep no session alive.
-    m_info.lastActivity = QDateTime::currentDateTimeUtc();
+    m_lastActivityMs = m_clock.elapsed();
     emit changed(m_info.id); // a download-only session must publish its bytes out too
     // A peer that sends but does not read: stop reading from it until it catches up.
     updateFlowControl();
 }
 
-void Session::noteStream(quint32 streamId, const QString &what)
+void Session::noteStream(quint32 streamId, QByteArray request, int status, qint64 latencyMs)
 {
-    m_info.recentStreams.append(QStringLiteral("%1 %2").arg(streamId).arg(what));
-    if (m_info.recentStreams.size() > SessionInfo::MaxRecentStreams)
-        m_info.recentStreams.removeFirst();
+    m_recentStreams.append({streamId, std::move(request), status, latencyMs});
+    if (m_recentStreams.size() > SessionInfo::MaxRecentStreams)
+        m_recentStreams.removeFirst();
 }
 
 bool Session::sendReply(quint32 streamId, quint16 status, const HeaderList &headers, qint64 backendLatencyMs)
 {
-    const QByteArray reply = serialize(SynReply{streamId, false, status, headers});
-    if (!fitsOutbound(reply))
+    if (!send(SynReply{streamId, false, status, headers}))
         return false;
     if (const auto it = m_streams.find(streamId); it != m_streams.end()) {
         it->record.status = status;
@@ -227,11 +296,8 @@ bool Session::sendReply(quint32 streamId, quint16 status, const HeaderList &head
     if (backendLatencyMs >= 0) {
         ++m_info.backendResponses;
         m_info.backendLatencyMsTotal += quint64(backendLatencyMs);
-        noteStream(streamId, QStringLiteral("→ %1 (%2 ms)").arg(status).arg(backendLatencyMs));
-    } else {
-        noteStream(streamId, QStringLiteral("→ %1").arg(status));
     }
-    writeFrame(reply);
+    noteStream(streamId, {}, status, backendLatencyMs);
     return true;
 }
 
@@ -362,8 +428,13 @@ void Session::onSynStream(const SynStream &frame)
     ++m_info.streamsTotal;
     ++m_info.requests;
     m_streams.insert(frame.streamId, openStream(frame));
-    noteStream(frame.streamId, QStringLiteral("%1 %2%3").arg(QString::fromUtf8(frame.method.left(16)), QString::fromUtf8(frame.host.left(64)),
-                                                             QString::fromUtf8(frame.path.left(80))));
+    QByteArray request;
+    request.reserve(16 + 1 + 64 + 80);
+    request.append(frame.method.constData(), qMin<qsizetype>(frame.method.size(), 16))
+        .append(' ')
+        .append(frame.host.constData(), qMin<qsizetype>(frame.host.size(), 64))
+        .append(frame.path.constData(), qMin<qsizetype>(frame.path.size(), 80));
+    noteStream(frame.streamId, std::move(request));
 
     // README "Limits": a head that breaks HTTP/1.1's grammar or the limits goes no further.
     const auto route = routeRequest(frame);
@@ -411,12 +482,20 @@ void Session::proxy(const SynStream &frame, const RequestRoute &route, const QUr
     if (m_backendsPaused)
         proxy->setPaused(true);
     // Started on the next turn of the event loop: a RST_STREAM read in the same batch cancels
-    // the stream before any backend connection is opened for it (rapid reset).
-    QMetaObject::invokeMethod(this, [this, id, fin = frame.fin, proxy = QPointer<StreamProxy>(proxy)] {
-        const auto it = m_streams.constFind(id);
-        if (proxy && it != m_streams.cend() && it->proxy == proxy)
-            proxy->start(fin);
-    }, Qt::QueuedConnection);
+    // the stream before any backend connection is opened for it (rapid reset). One posted call
+    // starts every stream of the batch.
+    if (m_toStart.isEmpty())
+        QMetaObject::invokeMethod(this, &Session::startProxies, Qt::QueuedConnection);
+    m_toStart.append({id, frame.fin, proxy});
+}
+
+void Session::startProxies()
+{
+    for (const PendingStart &pending : std::exchange(m_toStart, {})) {
+        const auto it = m_streams.constFind(pending.streamId);
+        if (pending.proxy && it != m_streams.cend() && it->proxy == pending.proxy)
+            pending.proxy->start(pending.fin);
+    }
 }
 
 void Session::onData(const DataFrame &frame)
@@ -473,7 +552,7 @@ void Session::onPing(const Ping &frame)
     ++m_info.framesIn;
     ++m_info.pingsReceived;
     // A client that pings while it leaves our answers unread spends the glitch budget.
-    if (m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite() > Limits::MaxQueuedOutboundBytes / 4
+    if (pendingOutputBytes() > Limits::MaxQueuedOutboundBytes / 4
         && !spendGlitch("PING from a client that does not read"))
         return;
     // §3.5: echo odd (client) ids at once; even ids answer our own pings and need nothing.
@@ -558,6 +637,8 @@ void Session::close(const QString &reason)
 {
     if (m_closing)
         return;
+    // Frames queued before the close still go out, ahead of close_notify.
+    flushOutput();
     m_closing = true;
     m_closeReason = reason;
     m_reader.stop(); // nothing more the client sent is acted on
@@ -568,7 +649,8 @@ void Session::close(const QString &reason)
         dropStream(id, AccessRecord::End::SessionClosed);
     emit log(LogLevel::Info, QStringLiteral("session %1 from %2 closing: %3").arg(m_info.id).arg(peer(), reason));
     if (m_socket->state() == QAbstractSocket::ConnectedState) {
-        m_closeTimer.start();
+        // A peer that will not take close_notify is aborted (a timer only for closing sessions).
+        QTimer::singleShot(CloseGraceMs, m_socket, &QSslSocket::abort);
         m_socket->disconnectFromHost(); // flushes, then sends close_notify
     }
     if (m_socket->state() == QAbstractSocket::UnconnectedState)

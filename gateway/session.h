@@ -11,12 +11,12 @@
 #include "sessioninfo.h"
 #include "tokenbucket.h"
 
+#include <QBasicTimer>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
 #include <QSslSocket>
-#include <QTimer>
 
 namespace SeaCat {
 
@@ -45,6 +45,9 @@ public:
     void close(const QString &reason);
     // Sends a gateway PING (even id, §3.5).
     void sendPing();
+    // Bytes on their way to the client: frames not yet handed to TLS, plaintext and encrypted
+    // bytes Qt still holds. What back-pressure and the PING budget look at.
+    qint64 pendingOutputBytes() const;
 
 signals:
     void closed(quint64 id, const QString &reason);
@@ -61,13 +64,26 @@ private:
         AccessRecord record;       // filled as the stream goes, handed out by dropStream()
         QElapsedTimer age;
     };
+    struct StreamNote {
+        quint32 streamId;
+        QByteArray request;        // "GET app/x"; empty for an answer
+        int status;
+        qint64 latencyMs;          // -1: the gateway's own answer
+    };
 
     void readFromSocket();
     void onBytesWritten();
-    // The one way out for frames.
-    void writeFrame(const QByteArray &frame);
+    void timerEvent(QTimerEvent *event) override;
+    void onIdleTimer();
+    // The one way out for frames: appended to m_output, false (nothing queued) when the frame
+    // does not fit the client's 16 KiB frame buffer (§2.2).
     template <typename Frame>
-    void send(const Frame &frame) { writeFrame(serialize(frame)); }
+    bool send(const Frame &frame);
+    // A frame serialised elsewhere (enrolment).
+    void writeFrame(const QByteArray &frame);
+    void frameQueued(qsizetype bytes);
+    // Hands m_output to TLS in one write (one record for up to 16 KiB) and to the kernel.
+    void flushOutput();
     // Every RST_STREAM the gateway sends goes here: it spends the reset budget.
     void sendRst(quint32 streamId, RstStatus status);
     // README "Limits": a reset (sent or received) or a glitch spends a budget; a session that
@@ -92,9 +108,11 @@ private:
     // The stream's backend request ends (its connection is aborted); the stream stays open.
     void releaseProxy(Stream &stream);
     void proxy(const SynStream &frame, const RequestRoute &route, const QUrl &base);
+    void startProxies();
     // Answers a request the gateway will not forward (400, 431).
     void refuse(quint32 streamId, const MappingError &error);
-    void noteStream(quint32 streamId, const QString &what);
+    // The detail pane's stream history (SessionInfo::recentStreams), formatted only in info().
+    void noteStream(quint32 streamId, QByteArray request, int status = 0, qint64 latencyMs = -1);
     // One place decides who waits: backends pause while the client's queue is full; the
     // client is not read while its queue or an upload to a backend is full.
     void updateFlowControl();
@@ -138,12 +156,27 @@ private:
     SessionEnrolment *m_enrolment = nullptr;
     SessionInfo m_info;
     QHash<quint32, Stream> m_streams;
+    QList<StreamNote> m_recentStreams;
+    struct PendingStart {
+        quint32 streamId;
+        bool fin;
+        QPointer<StreamProxy> proxy;
+    };
+    QList<PendingStart> m_toStart;  // proxies created in this read, started on the next turn
     TokenBucket m_resetBudget;
     TokenBucket m_glitchBudget;
-    QTimer m_idleTimer;
-    QTimer m_pingTimer;
-    QTimer m_closeTimer;
+    // Frames produced while handling one event, written together (flushOutput()).
+    QByteArray m_output;
+    // Timers without a QObject each, and no timer work per frame: the idle timer is re-armed
+    // only when it fires, from the time of the last client frame.
+    QBasicTimer m_idleTimer;
+    QBasicTimer m_pingTimer;
+    QElapsedTimer m_clock;          // since the session opened
+    qint64 m_lastClientMs = 0;      // a frame from the client
+    qint64 m_lastActivityMs = 0;    // either direction
     quint32 m_nextPingId = 2;
+    bool m_reading = false;         // in readFromSocket(): it flushes at its end
+    bool m_flushQueued = false;
     bool m_readPaused = false;
     bool m_backendsPaused = false;
     bool m_closing = false;

@@ -2,22 +2,30 @@
 #include "codec/framewriter.h"
 #include "pkifacade.h"
 
+#include <QTimerEvent>
+
 namespace SeaCat {
 
 SessionEnrolment::SessionEnrolment(PkiFacade *pki, const GatewayConfig &config, const QString &clientId, quint64 certificateSerial,
                                    SendFrame send, QObject *parent)
     : QObject(parent), m_pki(pki), m_clientId(clientId), m_certificateSerial(certificateSerial), m_send(std::move(send)),
-      m_csrBudget(TokenBucket::oneEvery(config.csrSessionBurst, config.csrSessionIntervalMs))
+      m_graceMs(config.authorizedGraceMs), m_csrBudget(TokenBucket::oneEvery(config.csrSessionBurst, config.csrSessionIntervalMs))
 {
-    if (config.mode == GatewayMode::Authorized && clientId.isEmpty()) {
-        m_graceTimer.setSingleShot(true);
-        m_graceTimer.setInterval(config.authorizedGraceMs);
-        connect(&m_graceTimer, &QTimer::timeout, this, &SessionEnrolment::graceExpired);
-        m_graceTimer.start();
+    if (config.mode == GatewayMode::Authorized && clientId.isEmpty())
+        m_graceTimer.start(m_graceMs, this);
+}
+
+void SessionEnrolment::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() == m_graceTimer.timerId()) {
+        m_graceTimer.stop();
+        emit graceExpired();
+    } else if (event->timerId() == m_retryTimer.timerId()) {
+        m_retryTimer.stop();
+        retryDeferred();
+    } else {
+        QObject::timerEvent(event);
     }
-    m_retryTimer.setSingleShot(true);
-    m_retryTimer.setInterval(Limits::PkiStoreRetryMs);
-    connect(&m_retryTimer, &QTimer::timeout, this, &SessionEnrolment::retryDeferred);
 }
 
 void SessionEnrolment::stop()
@@ -29,7 +37,7 @@ void SessionEnrolment::stop()
 void SessionEnrolment::noteTraffic()
 {
     if (m_graceTimer.isActive())
-        m_graceTimer.start();
+        m_graceTimer.start(m_graceMs, this);
 }
 
 void SessionEnrolment::refused(const QString &message)
@@ -69,7 +77,7 @@ void SessionEnrolment::submit(const QByteArray &der, const QString &peer, bool r
             m_deferredCsrDeadline.setRemainingTime(Limits::CsrRetryWindowMs);
             emit log(LogLevel::Warning, QStringLiteral("%1: %2").arg(peer, result.message));
         }
-        m_retryTimer.start();
+        m_retryTimer.start(Limits::PkiStoreRetryMs, this);
         return;
     }
     m_deferredCsr.reset();
@@ -152,7 +160,7 @@ void SessionEnrolment::storePendingTelemetry()
     if (clientId.isEmpty())
         return; // no identity yet: a CSR or a keyed CERT_QUERY will bring it
     if (!m_pki->storeTelemetry(clientId, m_pendingTelemetry->serial, m_pendingTelemetry->blob)) {
-        m_retryTimer.start();
+        m_retryTimer.start(Limits::PkiStoreRetryMs, this);
         return;
     }
     m_send(serialize(TelemetryAck{m_pendingTelemetry->serial}));

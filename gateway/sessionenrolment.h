@@ -9,10 +9,10 @@
 #include "tokenbucket.h"
 #include "sessioninfo.h"
 
+#include <QBasicTimer>
 #include <QDeadlineTimer>
 #include <QObject>
 #include <QStringList>
-#include <QTimer>
 #include <functional>
 #include <optional>
 
@@ -61,6 +61,7 @@ private:
     void storePendingTelemetry();
     QString identity() const { return m_clientId.isEmpty() ? m_enrollingClientId : m_clientId; }
     void retryDeferred();
+    void timerEvent(QTimerEvent *event) override;
 
     PkiFacade *m_pki;
     QString m_clientId;
@@ -69,7 +70,9 @@ private:
     QString m_sessionKey;             // the key this session enrols: one per session
     SendFrame m_send;
     QStringList m_telemetry;
-    QTimer m_graceTimer;
+    // Timers without a QObject each: every session has this object.
+    QBasicTimer m_graceTimer;
+    int m_graceMs;
     TokenBucket m_csrBudget;
     quint64 m_refusedCsrs = 0;
     // Issue 16 item 3: work the store could not take yet, retried every Limits::PkiStoreRetryMs.
@@ -77,7 +80,7 @@ private:
     QString m_deferredPeer;
     QDeadlineTimer m_deferredCsrDeadline;
     std::optional<TelemetryCapabilities> m_pendingTelemetry; // the latest set only
-    QTimer m_retryTimer;
+    QBasicTimer m_retryTimer;
 };
 
 } // namespace SeaCat

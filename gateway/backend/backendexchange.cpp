@@ -3,6 +3,7 @@
 #include "backendpool.h"
 
 #include <QSslSocket>
+#include <QTimerEvent>
 
 namespace SeaCat {
 
@@ -18,15 +19,43 @@ BackendExchange::BackendExchange(BackendPool *pool, BackendRequest request, int 
     : QObject(parent), m_pool(pool), m_request(std::move(request)), m_connectTimeoutMs(connectTimeoutMs),
       m_responseTimeoutMs(responseTimeoutMs)
 {
-    m_timer.setSingleShot(true);
-    connect(&m_timer, &QTimer::timeout, this, [this] {
-        if (m_waitingForPool)
-            fail(Failure::Timeout, QStringLiteral("no free backend connection within %1 ms (backend-connections=%2 in use)")
-                                       .arg(m_connectTimeoutMs).arg(m_pool ? m_pool->maxConnectionsPerOrigin() : 0));
-        else
-            fail(Failure::Timeout, m_connected ? QStringLiteral("no response within %1 ms").arg(m_responseTimeoutMs)
-                                               : QStringLiteral("no connection within %1 ms").arg(m_connectTimeoutMs));
-    });
+}
+
+void BackendExchange::armTimeout(int ms)
+{
+    const qint64 now = m_clock.elapsed();
+    m_deadlineMs = now + ms;
+    m_timeoutMs = ms;
+    if (!m_timer.isActive() || m_timerDueMs > m_deadlineMs) {
+        m_timer.start(ms, this);
+        m_timerDueMs = m_deadlineMs;
+    }
+}
+
+void BackendExchange::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_timer.timerId()) {
+        QObject::timerEvent(event);
+        return;
+    }
+    const qint64 now = m_clock.elapsed();
+    if (now < m_deadlineMs) {
+        m_timer.start(int(m_deadlineMs - now), this);
+        m_timerDueMs = m_deadlineMs;
+        return;
+    }
+    m_timer.stop();
+    onTimeout();
+}
+
+void BackendExchange::onTimeout()
+{
+    if (m_waitingForPool)
+        fail(Failure::Timeout, QStringLiteral("no free backend connection within %1 ms (backend-connections=%2 in use)")
+                                   .arg(m_connectTimeoutMs).arg(m_pool ? m_pool->maxConnectionsPerOrigin() : 0));
+    else
+        fail(Failure::Timeout, m_connected ? QStringLiteral("no response within %1 ms").arg(m_timeoutMs)
+                                           : QStringLiteral("no connection within %1 ms").arg(m_timeoutMs));
 }
 
 BackendExchange::~BackendExchange()
@@ -59,7 +88,7 @@ void BackendExchange::start()
         [this] { complete(); }}, head);
 
     // The wait for a free connection has the connect deadline (README "Backend client").
-    m_timer.start(m_connectTimeoutMs);
+    armTimeout(m_connectTimeoutMs);
     m_waitingForPool = true;
     m_pool->acquire(m_request.base, this, [this](QTcpSocket *pooled) { onGranted(pooled); });
 }
@@ -101,8 +130,10 @@ void BackendExchange::attachSocket(QTcpSocket *socket)
     });
     connect(socket, &QTcpSocket::bytesWritten, this, [this] {
         if (!m_paused && !m_done)
-            m_timer.start(m_responseTimeoutMs);
-        emit uploadProgressed();
+            armTimeout(m_responseTimeoutMs);
+        // Only a body can fill the upload queue the session watches (a head never does).
+        if (m_request.hasBody)
+            emit uploadProgressed();
     });
 }
 
@@ -112,7 +143,7 @@ void BackendExchange::onConnected()
     sendHead();
     if (!m_bodyBeforeConnect.isEmpty())
         writeRaw(std::exchange(m_bodyBeforeConnect, QByteArray()));
-    m_timer.start(m_responseTimeoutMs);
+    armTimeout(m_responseTimeoutMs);
 }
 
 void BackendExchange::connectSocket()
@@ -128,7 +159,7 @@ void BackendExchange::connectSocket()
         connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, this, &BackendExchange::onConnected);
     else
         connect(socket, &QTcpSocket::connected, this, &BackendExchange::onConnected);
-    m_timer.start(m_connectTimeoutMs);
+    armTimeout(m_connectTimeoutMs);
     const quint16 port = quint16(m_request.base.port(tls ? 443 : 80));
     if (tls)
         static_cast<QSslSocket *>(socket)->connectToHostEncrypted(m_request.base.host(), port);
@@ -190,7 +221,7 @@ void BackendExchange::setPaused(bool paused)
     if (paused) {
         m_timer.stop(); // a slow client is not a slow backend
     } else if (m_connected) {
-        m_timer.start(m_responseTimeoutMs);
+        armTimeout(m_responseTimeoutMs);
         QMetaObject::invokeMethod(this, &BackendExchange::onReadable, Qt::QueuedConnection);
     }
 }
@@ -206,7 +237,7 @@ void BackendExchange::onReadable()
         if (n <= 0)
             break;
         m_bytesReceived = true;
-        m_timer.start(m_responseTimeoutMs);
+        armTimeout(m_responseTimeoutMs);
         if (!m_parser->feed(buffer, n)) {
             if (self && !m_done)
                 fail(Failure::Protocol, QStringLiteral("invalid response: %1").arg(m_parser->error()));

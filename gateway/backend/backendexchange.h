@@ -6,11 +6,11 @@
 #include "httpresponseparser.h"
 #include "requestmapping.h"
 
+#include <QBasicTimer>
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QTcpSocket>
-#include <QTimer>
 #include <memory>
 
 namespace SeaCat {
@@ -66,6 +66,11 @@ private:
     void giveUpSlot();
     void complete();
     void writeRaw(const QByteArray &bytes);
+    // The exchange fails unless it makes progress within `ms` from now. Progress on a busy
+    // exchange only moves the deadline: the timer is touched when it fires or must fire sooner.
+    void armTimeout(int ms);
+    void timerEvent(QTimerEvent *event) override;
+    void onTimeout();
 
     QPointer<BackendPool> m_pool;
     BackendRequest m_request;
@@ -75,8 +80,11 @@ private:
     std::unique_ptr<HttpResponseParser> m_parser;
     qint64 m_bodyBytes = 0;           // request body bytes the client sent
     QByteArray m_bodyBeforeConnect;   // bounded: the session pauses the client past the upload limit
-    QTimer m_timer;
-    QElapsedTimer m_clock;
+    QBasicTimer m_timer;
+    qint64 m_deadlineMs = 0;          // m_clock time the exchange must progress by
+    qint64 m_timerDueMs = 0;          // when m_timer fires
+    int m_timeoutMs = 0;
+    QElapsedTimer m_clock;            // since start()
     qint64 m_latencyMs = -1;
     bool m_waitingForPool = false;   // queued behind the origin's connection cap
     bool m_holdsSlot = false;        // counted against the cap until released or dropped

@@ -1,21 +1,30 @@
 #include "backendpool.h"
 
-#include <QTimer>
+#include <QTimerEvent>
 
 #include <algorithm>
 
 namespace SeaCat {
 
+namespace {
+// An idle connection is closed IdleTimeoutMs to IdleTimeoutMs + this after it was given back.
+constexpr int SweepIntervalMs = 5'000;
+} // namespace
+
 BackendPool::~BackendPool()
 {
     for (Origin &origin : m_origins)
-        for (QTcpSocket *socket : std::as_const(origin.idle))
-            socket->disconnect(this);
+        for (const IdleConnection &idle : std::as_const(origin.idle))
+            idle.socket->disconnect(this);
 }
 
-QString BackendPool::originKey(const QUrl &base)
+QString BackendPool::originKey(const QUrl &base) const
 {
-    return QStringLiteral("%1://%2:%3").arg(base.scheme(), base.host()).arg(base.port(base.scheme() == u"https" ? 443 : 80));
+    if (base != m_lastBase || m_lastKey.isEmpty()) {
+        m_lastKey = QStringLiteral("%1://%2:%3").arg(base.scheme(), base.host()).arg(base.port(base.scheme() == u"https" ? 443 : 80));
+        m_lastBase = base;
+    }
+    return m_lastKey;
 }
 
 void BackendPool::acquire(const QUrl &base, QObject *owner, Grant grant)
@@ -23,10 +32,8 @@ void BackendPool::acquire(const QUrl &base, QObject *owner, Grant grant)
     const QString key = originKey(base);
     Origin &origin = m_origins[key];
     while (!origin.idle.isEmpty()) {
-        QTcpSocket *socket = origin.idle.takeLast(); // the most recently used: warm, least likely timed out
+        QTcpSocket *socket = origin.idle.takeLast().socket; // the most recently used: warm, least likely timed out
         socket->disconnect(this);
-        if (QTimer *timer = socket->findChild<QTimer *>(QStringLiteral("idle"), Qt::FindDirectChildrenOnly))
-            delete timer;
         // A backend may have closed (or sent junk on) an idle connection: never reuse those.
         if (socket->state() == QAbstractSocket::ConnectedState && socket->bytesAvailable() == 0) {
             ++m_counters.reused;
@@ -106,19 +113,43 @@ void BackendPool::keepIdle(const QString &key, Origin &origin, QTcpSocket *socke
     // and its slot is free. acquire() removes these with disconnect(this).
     connect(socket, &QTcpSocket::disconnected, this, [this, key, socket] { retireIdle(key, socket); });
     connect(socket, &QTcpSocket::readyRead, this, [this, key, socket] { retireIdle(key, socket); });
-    auto *timer = new QTimer(socket);
-    timer->setObjectName(QStringLiteral("idle"));
-    timer->setSingleShot(true);
-    connect(timer, &QTimer::timeout, this, [this, key, socket] { retireIdle(key, socket); });
-    timer->start(IdleTimeoutMs);
-    origin.idle.append(socket);
+    origin.idle.append({socket, m_clock.elapsed()});
+    if (!m_sweep.isActive())
+        m_sweep.start(SweepIntervalMs, this);
+}
+
+void BackendPool::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_sweep.timerId()) {
+        QObject::timerEvent(event);
+        return;
+    }
+    const qint64 now = m_clock.elapsed();
+    QList<QPair<QString, QTcpSocket *>> expired;
+    bool anyIdle = false;
+    for (auto it = m_origins.cbegin(); it != m_origins.cend(); ++it) {
+        qsizetype old = 0;
+        for (const IdleConnection &idle : it->idle) { // oldest first
+            if (now - idle.sinceMs < IdleTimeoutMs)
+                break;
+            expired.append({it.key(), idle.socket});
+            ++old;
+        }
+        anyIdle = anyIdle || it->idle.size() > old;
+    }
+    for (const auto &[key, socket] : std::as_const(expired))
+        retireIdle(key, socket);
+    if (!anyIdle)
+        m_sweep.stop();
 }
 
 void BackendPool::retireIdle(const QString &key, QTcpSocket *socket)
 {
     Origin &origin = m_origins[key];
-    if (!origin.idle.removeOne(socket))
+    const auto it = std::find_if(origin.idle.begin(), origin.idle.end(), [socket](const IdleConnection &idle) { return idle.socket == socket; });
+    if (it == origin.idle.end())
         return;
+    origin.idle.erase(it);
     socket->disconnect(this);
     socket->abort();
     socket->deleteLater();

@@ -2,7 +2,7 @@
 // thread; exchanges ask it for a connection and give it back.
 //
 // At most maxConnectionsPerOrigin() connections are open to one origin at once (in use,
-// being opened, or idle); idle keep-alive connections are kept up to that cap (30 s each), so
+// being opened, or idle); idle keep-alive connections are kept up to that cap (30–35 s each), so
 // a steady load reuses them and opens none. When every connection is in use, requests wait
 // in a FIFO queue: the next connection given back, or the next slot freed by a closed one,
 // goes to the oldest waiter. How long a waiter may wait is its own deadline (BackendExchange:
@@ -18,6 +18,8 @@
 
 #include "../gatewaylimits.h"
 
+#include <QBasicTimer>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -43,7 +45,7 @@ public:
     };
     using Grant = std::function<void(QTcpSocket *pooled)>;
 
-    explicit BackendPool(QObject *parent = nullptr) : QObject(parent) {}
+    explicit BackendPool(QObject *parent = nullptr) : QObject(parent) { m_clock.start(); }
     ~BackendPool() override;
 
     void setMaxConnectionsPerOrigin(int max) { m_maxPerOrigin = qMax(1, max); }
@@ -67,19 +69,31 @@ private:
         QPointer<QObject> owner;
         Grant grant;
     };
+    struct IdleConnection {
+        QTcpSocket *socket;
+        qint64 sinceMs;           // m_clock time it was given back
+    };
     struct Origin {
-        QList<QTcpSocket *> idle;
+        QList<IdleConnection> idle; // oldest first
         int connections = 0;
         std::deque<Waiter> waiting;
     };
-    static QString originKey(const QUrl &base);
+    // Formatted once per backend, not per request: the last one asked for is kept.
+    QString originKey(const QUrl &base) const;
     // Gives a socket (or nullptr: a slot) to the oldest live waiter; false when none waits.
     bool handToWaiter(const QString &key, Origin &origin, QTcpSocket *socket);
     void keepIdle(const QString &key, Origin &origin, QTcpSocket *socket);
     void retireIdle(const QString &key, QTcpSocket *socket);
     void freeSlot(const QString &key);
+    // Closes connections idle for IdleTimeoutMs: one pool-wide sweep instead of a timer per
+    // connection (which cost a QObject and two timer operations per request).
+    void timerEvent(QTimerEvent *event) override;
 
     QHash<QString, Origin> m_origins;
+    mutable QUrl m_lastBase;
+    mutable QString m_lastKey;
+    QElapsedTimer m_clock;
+    QBasicTimer m_sweep;
     int m_maxPerOrigin = Limits::MaxBackendConnectionsPerOrigin;
     Counters m_counters;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 
 #include <algorithm>
 #include <optional>
@@ -15,26 +16,32 @@ inline bool isHex(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >=
 inline bool isCtl(char c) { return uchar(c) < 0x20 || c == 0x7F; }
 
 // RFC 9110 §5.6.2.
-inline bool isToken(const QByteArray &text)
+inline bool isToken(QByteArrayView text)
 {
-    static const QByteArray extra = QByteArrayLiteral("!#$%&'*+-.^_`|~");
+    constexpr QByteArrayView extra("!#$%&'*+-.^_`|~");
     return !text.isEmpty()
-        && std::all_of(text.cbegin(), text.cend(), [](char c) { return isAlpha(c) || isDigit(c) || extra.contains(c); });
+        && std::all_of(text.cbegin(), text.cend(), [extra](char c) { return isAlpha(c) || isDigit(c) || extra.contains(c); });
 }
 
 // RFC 9110 §5.5: no CTL but HTAB (obs-text is allowed and passed on): nothing in a value can
 // end its line.
-inline bool isFieldValue(const QByteArray &value)
+inline bool isFieldValue(QByteArrayView value)
 {
     return std::none_of(value.cbegin(), value.cend(), [](char c) { return isCtl(c) && c != '\t'; });
 }
 
 // RFC 9110 §8.6: 1*DIGIT ("+5", " 5" and "0x5" are not lengths); at most 18 digits, so it fits.
-inline std::optional<qint64> parseContentLength(const QByteArray &value)
+inline std::optional<qint64> parseContentLength(QByteArrayView value)
 {
     if (value.isEmpty() || value.size() > 18 || !std::all_of(value.cbegin(), value.cend(), isDigit))
         return std::nullopt;
     return value.toLongLong();
+}
+
+// Case-insensitive equality of a header name with a lower-case one, without a lower-case copy.
+inline bool nameIs(QByteArrayView name, QByteArrayView lower)
+{
+    return name.size() == lower.size() && name.compare(lower, Qt::CaseInsensitive) == 0;
 }
 
 } // namespace SeaCat::Http

@@ -23,20 +23,21 @@ void HttpResponseParser::complete()
     m_callbacks.complete();
 }
 
-bool HttpResponseParser::parseHead(const QByteArray &head)
+bool HttpResponseParser::parseHead(QByteArrayView head)
 {
-    const QList<QByteArray> lines = head.split('\n');
-    const QByteArray statusLine = lines.value(0).trimmed();
+    // Lines are views into the head: only the names and values passed on are copied.
+    qsizetype lineEnd = head.indexOf('\n');
+    const QByteArrayView statusLine = (lineEnd < 0 ? head : head.first(lineEnd)).trimmed();
     // "HTTP/1.1 200 OK"
     if (!statusLine.startsWith("HTTP/1.") || statusLine.size() < 12 || statusLine[8] != ' '
         || (statusLine.size() > 12 && statusLine[12] != ' '))
         return fail(QStringLiteral("bad status line"));
-    bool ok = false;
-    const QByteArray code = statusLine.mid(9, 3);
-    const int status = code.toInt(&ok);
+    const QByteArrayView code = statusLine.sliced(9, 3);
     // RFC 9110 §15: three digits, 1xx to 5xx. A 101 answers an Upgrade this gateway never sends.
-    if (!ok || !std::all_of(code.cbegin(), code.cend(), Http::isDigit) || status < 100
-        || status > 599 || status == 101)
+    if (!std::all_of(code.cbegin(), code.cend(), Http::isDigit))
+        return fail(QStringLiteral("bad status code"));
+    const int status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+    if (status < 100 || status > 599 || status == 101)
         return fail(QStringLiteral("bad status code"));
     const bool http10 = statusLine.startsWith("HTTP/1.0");
 
@@ -44,8 +45,10 @@ bool HttpResponseParser::parseHead(const QByteArray &head)
     qint64 contentLength = -1;
     bool chunked = false;
     bool connectionClose = http10, connectionKeepAlive = false;
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray line = lines[i].trimmed();
+    while (lineEnd >= 0) {
+        const qsizetype lineStart = lineEnd + 1;
+        lineEnd = head.indexOf('\n', lineStart);
+        const QByteArrayView line = head.sliced(lineStart, (lineEnd < 0 ? head.size() : lineEnd) - lineStart).trimmed();
         if (line.isEmpty())
             continue;
         const qsizetype colon = line.indexOf(':');
@@ -53,23 +56,23 @@ bool HttpResponseParser::parseHead(const QByteArray &head)
             return fail(QStringLiteral("bad header line"));
         // RFC 9112 §5.1: no whitespace before the colon; a name is visible ASCII, a value has no
         // CTL but HTAB (a bare CR would reach clients that rebuild an HTTP/1 head).
-        const QByteArray name = line.left(colon);
-        const QByteArray value = line.mid(colon + 1).trimmed();
+        const QByteArrayView name = line.first(colon);
+        const QByteArrayView value = line.sliced(colon + 1).trimmed();
         if (!std::all_of(name.cbegin(), name.cend(), [](char c) { return c > ' ' && c < 0x7F; }) || !Http::isFieldValue(value))
             return fail(QStringLiteral("bad header line"));
-        const QByteArray lower = name.toLower();
-        if (lower == "content-length") {
+        if (Http::nameIs(name, "content-length")) {
             const auto n = Http::parseContentLength(value);
             if (!n || (contentLength >= 0 && contentLength != *n))
                 return fail(QStringLiteral("bad or conflicting Content-Length"));
             contentLength = *n;
-        } else if (lower == "transfer-encoding") {
-            chunked = value.toLower().endsWith("chunked");
-        } else if (lower == "connection") {
-            connectionClose = connectionClose || value.toLower().contains("close");
-            connectionKeepAlive = value.toLower().contains("keep-alive");
+        } else if (Http::nameIs(name, "transfer-encoding")) {
+            chunked = value.size() >= 7 && value.last(7).compare("chunked", Qt::CaseInsensitive) == 0;
+        } else if (Http::nameIs(name, "connection")) {
+            const QByteArray tokens = value.toByteArray().toLower();
+            connectionClose = connectionClose || tokens.contains("close");
+            connectionKeepAlive = tokens.contains("keep-alive");
         }
-        headers.append({name, value});
+        headers.append({name.toByteArray(), value.toByteArray()});
     }
     if (status < 200) {
         // Interim response (100 Continue, 103 Early Hints): skip it, the real one follows.
@@ -114,9 +117,8 @@ bool HttpResponseParser::feed(const char *data, qsizetype size)
                 break;
             }
             pos += end + 4 - oldSize;
-            const QByteArray head = m_line.left(end);
-            m_line.clear();
-            if (!parseHead(head))
+            const QByteArray head = std::exchange(m_line, QByteArray());
+            if (!parseHead(QByteArrayView(head).first(end)))
                 return false;
             break;
         }

@@ -36,7 +36,7 @@ public:
 
 private:
     enum class State { Head, FixedBody, ChunkSize, ChunkData, ChunkDataEnd, Trailers, UntilClose, Done, Failed };
-    bool parseHead(const QByteArray &head);
+    bool parseHead(QByteArrayView head);
     bool fail(const QString &why);
     void complete();
 

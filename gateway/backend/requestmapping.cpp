@@ -16,25 +16,37 @@ QSet<QByteArray> ForwardHeader::all()
     return {ForwardedFor.toLower(), ForwardedHost.toLower(), ClientId.toLower(), ClientTag.toLower()};
 }
 
-bool isHopByHop(const QByteArray &lowerName)
+bool isHopByHop(QByteArrayView name)
 {
     // §5.1 "Headers" and RFC 9110 §7.6.1; Host is set from the configuration instead.
-    static const QSet<QByteArray> names{"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
-                                        "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host"};
-    return names.contains(lowerName);
+    // Compared without a lower-case copy: this runs for every header of every request and response.
+    static constexpr QByteArrayView names[] = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+                                               "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host"};
+    return std::any_of(std::begin(names), std::end(names), [name](QByteArrayView hop) { return nameIs(name, hop); });
 }
 
 namespace {
 
-// Names listed in Connection are hop-by-hop too.
+// Names listed in Connection are hop-by-hop too (lower case). Names dropped anyway are left
+// out, so the usual "Connection: keep-alive" leaves the set empty (and unallocated).
 QSet<QByteArray> connectionTokens(const HeaderList &headers)
 {
     QSet<QByteArray> tokens;
-    for (const auto &[name, value] : headers)
-        if (name.toLower() == "connection")
-            for (const QByteArray &token : value.split(','))
-                tokens.insert(token.trimmed().toLower());
+    for (const auto &[name, value] : headers) {
+        if (!nameIs(name, "connection"))
+            continue;
+        for (const QByteArray &token : value.split(',')) {
+            const QByteArray lower = token.trimmed().toLower();
+            if (!isHopByHop(lower))
+                tokens.insert(lower);
+        }
+    }
     return tokens;
+}
+
+bool dropsConnectionToken(const QSet<QByteArray> &tokens, const QByteArray &name)
+{
+    return !tokens.isEmpty() && tokens.contains(name.toLower());
 }
 
 QByteArray authority(const QUrl &base)
@@ -159,15 +171,21 @@ std::variant<BackendRequest, MappingError> mapRequest(const SynStream &syn, cons
         prefix.chop(1);
 
     HeaderList headers{{"Host", authority(base)}};
+    headers.reserve(syn.headers.size() + 7);
     const QSet<QByteArray> hopByHop = connectionTokens(syn.headers);
-    const QSet<QByteArray> identity = ForwardHeader::all();
+    // Built once, not per request.
+    static const QSet<QByteArray> identity = ForwardHeader::all();
+    static const QByteArray forwardedFor = ForwardHeader::ForwardedFor.toLower();
+    static const QByteArray forwardedHost = ForwardHeader::ForwardedHost.toLower();
+    static const QByteArray clientId = ForwardHeader::ClientId.toLower();
+    static const QByteArray clientTag = ForwardHeader::ClientTag.toLower();
     for (const auto &[rawName, rawValue] : syn.headers) {
         const QByteArray name = rawName.trimmed();
         const QByteArray lower = name.toLower();
         QByteArray value = rawValue.trimmed();
         if (!isToken(name) || !isFieldValue(value))
             return MappingError{400, "invalid header"};
-        if (isHopByHop(lower) || hopByHop.contains(lower) || identity.contains(lower))
+        if (isHopByHop(name) || dropsConnectionToken(hopByHop, name) || identity.contains(lower))
             continue; // incoming identity headers are stripped: only the gateway sets them
         if (lower == "content-length") {
             const auto n = parseContentLength(value);
@@ -185,13 +203,13 @@ std::variant<BackendRequest, MappingError> mapRequest(const SynStream &syn, cons
         return MappingError{400, "Content-Length without a body"};
     if (request.hasBody && request.contentLength < 0)
         headers.append({QByteArrayLiteral("Transfer-Encoding"), QByteArrayLiteral("chunked")});
-    if (forward.contains(ForwardHeader::ForwardedFor.toLower()))
+    if (forward.contains(forwardedFor))
         headers.append({ForwardHeader::ForwardedFor, client.peerAddress.toLatin1()});
-    if (forward.contains(ForwardHeader::ForwardedHost.toLower()))
+    if (forward.contains(forwardedHost))
         headers.append({ForwardHeader::ForwardedHost, syn.host});
-    if (!client.clientId.isEmpty() && forward.contains(ForwardHeader::ClientId.toLower()))
+    if (!client.clientId.isEmpty() && forward.contains(clientId))
         headers.append({ForwardHeader::ClientId, client.clientId.toLatin1()});
-    if (!client.clientTag.isEmpty() && forward.contains(ForwardHeader::ClientTag.toLower()))
+    if (!client.clientTag.isEmpty() && forward.contains(clientTag))
         headers.append({ForwardHeader::ClientTag, client.clientTag.toLatin1()});
     headers.append({QByteArrayLiteral("Connection"), QByteArrayLiteral("keep-alive")});
     auto head = writeRequestHead(request.method, prefix + route.path, headers);
@@ -205,13 +223,18 @@ std::optional<QByteArray> writeRequestHead(const QByteArray &method, const QByte
 {
     if (!isToken(method) || !isOriginFormTarget(target))
         return std::nullopt;
-    QByteArray head = method + ' ' + target + " HTTP/1.1\r\n";
+    qsizetype size = method.size() + target.size() + 13;
+    for (const auto &[name, value] : headers)
+        size += name.size() + value.size() + 4;
+    QByteArray head;
+    head.reserve(size); // one allocation for the whole head
+    head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
     for (const auto &[name, value] : headers) {
         if (!isToken(name) || !isFieldValue(value))
             return std::nullopt;
-        head += name + ": " + value + "\r\n";
+        head.append(name).append(": ").append(value).append("\r\n");
     }
-    return head + "\r\n";
+    return head.append("\r\n");
 }
 
 HeaderList mapResponseHeaders(int status, const HeaderList &headers)
@@ -219,12 +242,12 @@ HeaderList mapResponseHeaders(int status, const HeaderList &headers)
     const QSet<QByteArray> hopByHop = connectionTokens(headers);
     bool chunked = false;
     for (const auto &[name, value] : headers)
-        chunked = chunked || (name.toLower() == "transfer-encoding" && value.toLower().contains("chunked"));
+        chunked = chunked || (nameIs(name, "transfer-encoding") && value.toLower().contains("chunked"));
     HeaderList out;
+    out.reserve(headers.size());
     for (const auto &[name, value] : headers) {
-        const QByteArray lower = name.toLower();
         // README "Requests": never Transfer-Encoding towards the client; Content-Length only when exact.
-        if (isHopByHop(lower) || hopByHop.contains(lower) || ((chunked || status == 204) && lower == "content-length"))
+        if (isHopByHop(name) || dropsConnectionToken(hopByHop, name) || ((chunked || status == 204) && nameIs(name, "content-length")))
             continue;
         out.append({name, utf8FieldValue(value)});
     }

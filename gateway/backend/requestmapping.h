@@ -68,7 +68,8 @@ std::optional<QByteArray> writeRequestHead(const QByteArray &method, const QByte
 // A 204 carries no Content-Length (RFC 9110 §8.6).
 HeaderList mapResponseHeaders(int status, const HeaderList &headers);
 
-bool isHopByHop(const QByteArray &lowerName);
+// Any case: "Connection" and "connection" alike.
+bool isHopByHop(QByteArrayView name);
 
 // A response header value as a SeaCat string: UTF-8 as it is, anything else read as
 // ISO-8859-1 (obs-text) and written as UTF-8.

@@ -1,6 +1,8 @@
 #include "streamproxy.h"
 #include "../gatewaylimits.h"
 
+#include <QTimerEvent>
+
 namespace SeaCat {
 
 void answerStream(StreamSink &sink, quint32 streamId, quint16 status, const QByteArray &text)
@@ -11,7 +13,7 @@ void answerStream(StreamSink &sink, quint32 streamId, quint16 status, const QByt
 
 StreamProxy::StreamProxy(quint32 streamId, BackendPool *pool, BackendRequest request, Timeouts timeouts, StreamSink *sink,
                          QObject *parent)
-    : QObject(parent), m_streamId(streamId), m_sink(sink),
+    : QObject(parent), m_streamId(streamId), m_sink(sink), m_bodyIdleMs(timeouts.bodyIdleMs),
       m_exchange(new BackendExchange(pool, std::move(request), timeouts.connectMs, timeouts.responseMs, this))
 {
     connect(m_exchange, &BackendExchange::responseHead, this, &StreamProxy::onResponseHead);
@@ -19,23 +21,28 @@ StreamProxy::StreamProxy(quint32 streamId, BackendPool *pool, BackendRequest req
     connect(m_exchange, &BackendExchange::finished, this, [this] { m_sink->sendData(m_streamId, {}, true); });
     connect(m_exchange, &BackendExchange::failed, this, &StreamProxy::onFailed);
     connect(m_exchange, &BackendExchange::uploadProgressed, this, &StreamProxy::uploadProgressed);
-    m_bodyIdle.setSingleShot(true);
-    m_bodyIdle.setInterval(timeouts.bodyIdleMs);
-    connect(&m_bodyIdle, &QTimer::timeout, this, [this] {
-        // An upload that stopped holds a stream slot and a backend connection: give up on it.
-        emit backendFailed(m_streamId, QByteArrayLiteral("body-idle"), QStringLiteral("no request body for %1 ms").arg(m_bodyIdle.interval()));
-        if (responseStarted())
-            m_sink->sendReset(m_streamId, RstStatus::Cancel);
-        else
-            answerInstead(408, "408 Request Timeout: the request body stopped arriving.\n");
-    });
+}
+
+void StreamProxy::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_bodyIdle.timerId()) {
+        QObject::timerEvent(event);
+        return;
+    }
+    m_bodyIdle.stop();
+    // An upload that stopped holds a stream slot and a backend connection: give up on it.
+    emit backendFailed(m_streamId, QByteArrayLiteral("body-idle"), QStringLiteral("no request body for %1 ms").arg(m_bodyIdleMs));
+    if (responseStarted())
+        m_sink->sendReset(m_streamId, RstStatus::Cancel);
+    else
+        answerInstead(408, "408 Request Timeout: the request body stopped arriving.\n");
 }
 
 void StreamProxy::start(bool requestFin)
 {
     m_exchange->start();
     if (!requestFin)
-        m_bodyIdle.start();
+        m_bodyIdle.start(m_bodyIdleMs, this);
     // Without a body the length is 0 or absent (mapRequest refuses the rest): nothing to break.
     if (requestFin)
         (void)m_exchange->finishBody();
@@ -44,7 +51,7 @@ void StreamProxy::start(bool requestFin)
 bool StreamProxy::writeBody(const QByteArray &bytes)
 {
     if (m_bodyIdle.isActive())
-        m_bodyIdle.start();
+        m_bodyIdle.start(m_bodyIdleMs, this);
     return !m_exchange || m_exchange->writeBody(bytes);
 }
 

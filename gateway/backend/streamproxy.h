@@ -5,9 +5,9 @@
 
 #include "backendexchange.h"
 
+#include <QBasicTimer>
 #include <QObject>
 #include <QPointer>
-#include <QTimer>
 
 namespace SeaCat {
 
@@ -68,10 +68,12 @@ private:
     void onFailed(BackendExchange::Failure failure, const QString &detail, bool headSent);
     // The gateway answers instead of the backend: the exchange is dropped (its connection aborted).
     void answerInstead(quint16 status, const QByteArray &text);
+    void timerEvent(QTimerEvent *event) override;
 
     quint32 m_streamId;
     StreamSink *m_sink;
-    QTimer m_bodyIdle;
+    QBasicTimer m_bodyIdle;   // no QObject per stream; runs only while a body is expected
+    int m_bodyIdleMs;
     QPointer<BackendExchange> m_exchange;
 };
 

@@ -58,6 +58,13 @@ qsizetype FrameReader::feed(const char *data, qsizetype size)
                      QStringLiteral("frame claims %1 payload bytes, cap is %2").arg(m_length).arg(m_maxPayload));
                 break;
             }
+            m_headerFilled = 0;
+            if (size - pos >= qsizetype(m_length)) {
+                const char *payload = data + pos;
+                pos += m_length;
+                dispatch(payload, m_length);
+                continue;
+            }
             m_payload.clear();
             m_payload.reserve(qsizetype(m_length));
             m_state = State::ReadingPayload;
@@ -69,8 +76,8 @@ qsizetype FrameReader::feed(const char *data, qsizetype size)
             if (m_payload.size() < qsizetype(m_length))
                 break;
             m_state = State::ReadingHeader;
-            m_headerFilled = 0;
-            dispatch();
+            dispatch(m_payload.constData(), m_payload.size());
+            m_payload = QByteArray(); // an idle session keeps no payload buffer
         }
     }
     return m_state == State::Failed ? 0 : pos;
@@ -83,12 +90,12 @@ void FrameReader::fail(FrameError error, const QString &detail)
     m_visitor->onError(error, 0, detail);
 }
 
-void FrameReader::dispatch()
+void FrameReader::dispatch(const char *payload, qsizetype size)
 {
     const quint8 flags = quint8(m_header[4]);
     // §2.1: the most significant bit selects control vs data.
     if (quint8(m_header[0]) & 0x80) {
-        dispatchControl(u16(m_header), u16(m_header + 2), flags);
+        dispatchControl(u16(m_header), u16(m_header + 2), flags, payload, size);
         return;
     }
     DataFrame frame;
@@ -98,15 +105,13 @@ void FrameReader::dispatch()
         return;
     }
     frame.fin = flags & FrameFlag::Fin;
-    frame.payload = std::move(m_payload);
-    m_payload = QByteArray();
+    // An assembled payload is handed over as it is, not copied again.
+    frame.payload = payload == m_payload.constData() ? std::exchange(m_payload, QByteArray()) : QByteArray(payload, size);
     m_visitor->onData(frame);
 }
 
-void FrameReader::dispatchControl(quint16 version, quint16 type, quint8 flags)
+void FrameReader::dispatchControl(quint16 version, quint16 type, quint8 flags, const char *p, qsizetype n)
 {
-    const char *p = m_payload.constData();
-    const qsizetype n = m_payload.size();
     auto sizeMismatch = [&](const char *name, const char *expected) {
         m_visitor->onError(FrameError::PayloadSizeMismatch, 0,
                            QStringLiteral("%1 payload is %2 bytes, expected %3")
@@ -187,19 +192,19 @@ void FrameReader::dispatchControl(quint16 version, quint16 type, quint8 flags)
             // §3.6: the payload is the DER CSR; an empty one cannot be anything.
             if (n == 0)
                 return sizeMismatch("CSR", "at least 1");
-            m_visitor->onCsr({flags, m_payload});
+            m_visitor->onCsr({flags, QByteArray(p, n)});
             return;
         case FrameType::CertQuery:
             // §3.7: query id, query type, optional public key.
             if (n < 4)
                 return sizeMismatch("CERT_QUERY", "at least 4");
-            m_visitor->onCertQuery({u16(p), u16(p + 2), m_payload.mid(4)});
+            m_visitor->onCertQuery({u16(p), u16(p + 2), QByteArray(p + 4, n - 4)});
             return;
         case FrameType::Cert:
             // §3.8: query id, type, optional DER.
             if (n < 4)
                 return sizeMismatch("CERT", "at least 4");
-            m_visitor->onCert({u16(p), u16(p + 2), bool(flags & FrameFlag::CsrNotFound), m_payload.mid(4)});
+            m_visitor->onCert({u16(p), u16(p + 2), bool(flags & FrameFlag::CsrNotFound), QByteArray(p + 4, n - 4)});
             return;
         case FrameType::CsrReply:
             // §3.9: only the flags matter; the payload is ignored.
@@ -227,7 +232,7 @@ void FrameReader::dispatchControl(quint16 version, quint16 type, quint8 flags)
         if (type == FrameType::TelemetryCapabilities) {
             if (n < 4)
                 return sizeMismatch("TELEMETRY_CAPABILITIES", "at least 4");
-            m_visitor->onTelemetryCapabilities({u32(p), m_payload.mid(4)});
+            m_visitor->onTelemetryCapabilities({u32(p), QByteArray(p + 4, n - 4)});
             return;
         }
         if (type == FrameType::TelemetryAck) {

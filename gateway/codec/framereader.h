@@ -30,8 +30,10 @@ public:
     quint32 maxPayload() const { return m_maxPayload; }
 
 private:
-    void dispatch();
-    void dispatchControl(quint16 version, quint16 type, quint8 flags);
+    // The payload is decoded where it is: in the bytes being fed when the whole frame came in
+    // one piece (no copy), else assembled in m_payload.
+    void dispatch(const char *payload, qsizetype size);
+    void dispatchControl(quint16 version, quint16 type, quint8 flags, const char *p, qsizetype n);
     void fail(FrameError error, const QString &detail);
 
     FrameVisitor *m_visitor;

@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTcpSocket>
 
 using namespace SeaCat;
 
@@ -31,6 +32,7 @@ private slots:
     void tlsProfile();
     void ecServerKeyOption();
     void pingEcho();
+    void answersToOneReadShareOneTlsRecord();
     void streamLimit();
     void malformedSynStreamResetsStream();
     void lostFramingClosesSession();
@@ -158,6 +160,49 @@ void TestEngine::pingEcho()
     client.send(serialize(Ping{4}));
     QVERIFY(client.pingRoundTrip(5));
     QCOMPARE(client.received.events, (QStringList{"PING id=1", "PING id=3", "PING id=5"}));
+}
+
+void TestEngine::answersToOneReadShareOneTlsRecord()
+{
+    // Issue 10: what the gateway answers to one read leaves in one write, i.e. one TLS record,
+    // not one record (header, IV, MAC, padding and an encryption) per frame. Counted on the
+    // wire by a TCP relay between client and gateway.
+    GatewayFixture gw;
+    GatewayConfig config = GatewayFixture::defaultConfig();
+    config.mode = GatewayMode::Anonymous; // a 404 with the host in its text for every request
+    const quint16 gatewayPort = gw.start(config);
+    QTcpServer relay;
+    QVERIFY(relay.listen(QHostAddress::LocalHost));
+    QTcpSocket upstream;
+    QTcpSocket *downstream = nullptr;
+    qint64 fromGateway = 0;
+    connect(&relay, &QTcpServer::newConnection, this, [&] {
+        downstream = relay.nextPendingConnection();
+        connect(downstream, &QTcpSocket::readyRead, this, [&] { upstream.write(downstream->readAll()); });
+        connect(&upstream, &QTcpSocket::readyRead, this, [&] {
+            const QByteArray bytes = upstream.readAll();
+            fromGateway += bytes.size();
+            downstream->write(bytes);
+        });
+        upstream.connectToHost(QHostAddress::LocalHost, gatewayPort); // writes wait for the connect
+    });
+    TestClient client(gw.caFile());
+    QVERIFY(client.connectTo(relay.serverPort()));
+    QVERIFY(client.pingRoundTrip(1)); // the handshake's last bytes are through
+    const qint64 wireBefore = fromGateway;
+    const qint64 plainBefore = client.raw.size();
+    // Five requests for a host without a backend, in one record: five SYN_REPLYs and five DATA
+    // frames of over 256 bytes (Qt writes a buffer that large as a TLS record of its own).
+    const QByteArray host(200, 'a');
+    QByteArray requests;
+    for (quint32 id = 1; id <= 9; id += 2)
+        requests += serialize(SynStream{id, true, 1, host, "GET", "/", {}});
+    client.send(requests);
+    QVERIFY(client.waitForEvents(1 + 10));
+    // TLS 1.2 with the stock suite (AES-256-CBC, HMAC-SHA384) adds 69-85 bytes per record:
+    // ten records would add at least 690; one or two records at most 170.
+    const qint64 overhead = (fromGateway - wireBefore) - (client.raw.size() - plainBefore);
+    QVERIFY2(overhead <= 2 * 85, qPrintable(QStringLiteral("%1 bytes of TLS record overhead for ten frames").arg(overhead)));
 }
 
 void TestEngine::streamLimit()
