@@ -41,6 +41,10 @@ GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent), m_pool(new Back
     connect(&m_publishTimer, &QTimer::timeout, this, &GatewayEngine::publishUpdates);
     m_stopDeadline.setSingleShot(true);
     m_stopDeadline.setInterval(StopDeadlineMs);
+    connect(m_pool, &BackendPool::strayBytesClosed, this, [this](const QString &origin) {
+        emit logMessage(LogLevel::Warning, QStringLiteral("backend %1 sent bytes no request asked for: that connection was closed, "
+                                                          "not reused").arg(origin));
+    });
     m_pkiPollTimer.setInterval(1'000);
     connect(&m_pkiPollTimer, &QTimer::timeout, this, &GatewayEngine::pollPkiStore);
     m_expiryTimer.setInterval(3'600'000);
@@ -429,6 +433,7 @@ void GatewayEngine::publishUpdates()
 {
     GatewayStats stats = m_closedTotals;
     stats.sessionsNow = int(m_sessions.size());
+    stats.strayBackendConnections = m_pool->counters().strayBytesClosed;
     for (const Session *session : std::as_const(m_sessions))
         accumulate(stats, session->info());
     emit statsUpdated(stats);

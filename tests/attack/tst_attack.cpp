@@ -29,6 +29,8 @@ private slots:
     void smuggledRequestNeverCrossesClients_data();
     void smuggledRequestNeverCrossesClients();
     void shortBodyIsRefused();
+    void strayBackendBytesNeverReachTheNextStream_data();
+    void strayBackendBytesNeverReachTheNextStream();
     void gatewayHeadersAreExact();
     void silentSocketsDoNotLockClientsOut();
     void oldestHandshakesAreShedAtTheCap();
@@ -187,6 +189,53 @@ void TestAttack::shortBodyIsRefused()
     QVERIFY(connectClient(other, m_port, m_gw->caFile()));
     const ClientResponse r = fetch(other, "GET", QStringLiteral("http://app.seacat/hello"));
     QCOMPARE(r.body, QByteArray("hello"));
+}
+
+void TestAttack::strayBackendBytesNeverReachTheNextStream_data()
+{
+    QTest::addColumn<QString>("path");     // the first request: answered, then more bytes follow
+    QTest::addColumn<bool>("concurrent");  // the next request already waits for the connection
+    QTest::newRow("in the same write") << QStringLiteral("/extra") << false;
+    QTest::newRow("a moment later, while idle") << QStringLiteral("/extra?gap=100") << false;
+    QTest::newRow("1 MB of them, mostly still in the kernel") << QStringLiteral("/extra?stray=1000000") << false;
+    QTest::newRow("to a request already waiting") << QStringLiteral("/extra?ms=300") << true;
+}
+
+// Issue 8 item 1: a backend that answers more than it was asked (a stale or smuggled response)
+// loses its connection; the bytes never reach the next stream on it, and the close is counted.
+void TestAttack::strayBackendBytesNeverReachTheNextStream()
+{
+    QFETCH(QString, path);
+    QFETCH(bool, concurrent);
+    // One connection to the backend: every request after the first would reuse it.
+    QVERIFY2(startGateway("backend-connections=1\n"), m_gw->err.constData());
+    SeaCatClient first, next;
+    QVERIFY(connectClient(first, m_port, m_gw->caFile()));
+    QVERIFY(connectClient(next, m_port, m_gw->caFile()));
+    ClientResponse answered, waiting;
+    startRequest(first, answered, "GET", QStringLiteral("http://app.seacat") + path);
+    if (concurrent) {
+        QVERIFY(QTest::qWaitFor([&] { return m_backend->requests == 1; }, 10'000));
+        startRequest(next, waiting, "GET", QStringLiteral("http://app.seacat/hello"));
+    }
+    QVERIFY(QTest::qWaitFor([&] { return answered.finished || answered.reset; }, 10'000));
+    QCOMPARE(answered.body, QByteArray("first"));
+    if (concurrent) {
+        QVERIFY(QTest::qWaitFor([&] { return waiting.finished || waiting.reset; }, 10'000));
+        QCOMPARE(waiting.status, 200);
+        QCOMPARE(waiting.body, QByteArray("hello"));
+    }
+    QTest::qWait(300); // the late stray bytes have arrived
+    for (int i = 0; i < 2; ++i) {
+        const ClientResponse r = fetch(next, "GET", QStringLiteral("http://app.seacat/hello"));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("hello"));
+    }
+    // The first connection was closed for its stray bytes (and logged); the rest went over one
+    // fresh connection, reused.
+    QCOMPARE(m_backend->connectionsAccepted, 2);
+    QVERIFY(QTest::qWaitFor([&] { return m_gw->err.contains("sent bytes no request asked for"); }, 5'000));
+    QCOMPARE(m_gw->err.count("sent bytes no request asked for"), 1);
 }
 
 void TestAttack::gatewayHeadersAreExact()
