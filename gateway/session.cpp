@@ -302,6 +302,14 @@ void Session::onSynStream(const SynStream &frame)
         refuseStream(frame.streamId, frame.streamId % 2 ? StreamError::StreamIdInUse : StreamError::EvenStreamId);
         return;
     }
+    // docs/protocol-decisions.md "Stream ids": ids only grow (SPDY/3 §2.3.2), so an id at or below
+    // the last one opened, now closed, is refused alone; the streams still open are untouched.
+    if (frame.streamId <= m_lastStreamId) {
+        ++m_info.malformedFrames;
+        refuseStream(frame.streamId, StreamError::StreamIdNotIncreasing);
+        return;
+    }
+    m_lastStreamId = frame.streamId;
     // README "Limits": excess streams are refused.
     if (m_streams.size() >= m_config.maxConcurrentStreams) {
         ++m_info.refusedStreams;

@@ -136,6 +136,7 @@ private:
     QTimer m_pingTimer;
     QTimer m_closeTimer;
     quint32 m_nextPingId = 2;
+    quint32 m_lastStreamId = 0; // the highest id a SYN_STREAM opened (SPDY/3 §2.3.2)
     bool m_readPaused = false;
     bool m_backendsPaused = false;
     bool m_closing = false;
