@@ -1,6 +1,7 @@
 #include "gatewayengine.h"
 #include "backend/backendpool.h"
 #include "intake/tlslistener.h"
+#include "pki/cryptothread.h"
 #include "pki/pkiservice.h"
 #include "intake/protocolsniffer.h"
 #include "rejection/rejector.h"
@@ -63,6 +64,8 @@ GatewayEngine::~GatewayEngine()
     // Sessions hold a pointer to the PKI service: they go first.
     qDeleteAll(m_sessions);
     m_sessions.clear();
+    // Runs in the engine thread (finished → deleteLater); its OpenSSL state goes with it.
+    releaseThreadCryptoState();
 }
 
 void GatewayEngine::start(const GatewayConfig &config)
