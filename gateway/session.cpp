@@ -2,6 +2,7 @@
 #include "codec/framewriter.h"
 #include "pki/pkiservice.h"
 #include "sessionenrolment.h"
+#include "tls/socketbuffers.h"
 
 #include <QSslCipher>
 
@@ -23,6 +24,7 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     m_socket->setParent(this);
     // Qt stops reading from the kernel when this fills: a flood waits in TCP, not in us.
     m_socket->setReadBufferSize(Limits::SocketReadBufferBytes);
+    trimSocketBuffers(m_socket); // ~20 KiB less per session, idle ones included
 
     m_info.id = id;
     m_info.peerAddress = socket->peerAddress().toString();

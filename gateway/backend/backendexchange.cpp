@@ -1,13 +1,17 @@
 #include "backendexchange.h"
 #include "../gatewaylimits.h"
 #include "backendpool.h"
+#include "tls/socketbuffers.h"
 
 #include <QSslSocket>
 
 namespace SeaCat {
 
 namespace {
-constexpr qint64 ReadChunk = 64 * 1024;
+// One DATA frame's payload: what a session's output may overshoot its budget by, since the
+// session pauses every backend of its own the moment the budget is crossed (Session::
+// updateFlowControl). Also the most Qt reads ahead from a backend.
+constexpr qint64 ReadChunk = Limits::MaxOutboundPayload;
 // While paused, Qt may read no more from the backend than this: the rest waits in the kernel,
 // so a session's non-reading client costs its own output budget, not a buffer per stream.
 constexpr qint64 PausedReadBuffer = 1;
@@ -109,6 +113,8 @@ void BackendExchange::attachSocket(QTcpSocket *socket)
 void BackendExchange::onConnected()
 {
     m_connected = true;
+    // Otherwise a request head leaves a 32 KiB write chunk behind, per backend connection.
+    trimSocketBuffers(m_socket);
     sendHead();
     if (!m_bodyBeforeConnect.isEmpty())
         writeRaw(std::exchange(m_bodyBeforeConnect, QByteArray()));

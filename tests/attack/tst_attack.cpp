@@ -529,10 +529,12 @@ void TestAttack::nonReadingSessionsStayWithinBudget()
     const qint64 growth = m_gw->rssKiB() - before;
     qInfo("%d non-reading sessions x %d streams: gateway RSS grew by %lld KiB, %lld KiB per session", Sessions, Streams, growth,
           growth / Sessions);
-    // The issue's target is 256 KiB per session; measured here 1.4-2.2 MiB (it was 2.2 MiB before
-    // paused backends stopped buffering). This bound guards against unbounded growth until the
-    // rest (TLS write buffers, allocator high-water in the engine thread) is cut.
-    QVERIFY2(growth / Sessions <= 4 * 1024 || !GatewayProcess::rssIsMeaningful(), qPrintable(QStringLiteral("%1 KiB per session").arg(growth / Sessions)));
+    // The issue's target is 256 KiB per session. Measured here 281-291 KiB (1.4-2.2 MiB before
+    // the 16 KiB output budget, frame-sized backend reads and trimmed socket buffers; see
+    // docs/performance.md "Memory per connection"): its TLS connection, 15 backend connections
+    // and their objects, and the output queue with OpenSSL's memory BIO. The bound leaves room
+    // for the shared machine's noise and fails on any return of per-stream buffering.
+    QVERIFY2(growth / Sessions <= 384 || !GatewayProcess::rssIsMeaningful(), qPrintable(QStringLiteral("%1 KiB per session").arg(growth / Sessions)));
     clients.clear();
     QTest::qWait(1'000);
     qInfo("after they left: %lld KiB above the start", m_gw->rssKiB() - before);
@@ -658,8 +660,8 @@ void TestAttack::largeHttp1HeadGets431()
 }
 
 // Issue 8 item 10: HTTP/2 clients (ALPN h2) that sent their preface and SETTINGS and are held
-// open by the rejector should cost at most 64 KiB each in the gateway (measured against the
-// cost of an HTTP/1.1 client held the same way), and go with a GOAWAY at the head deadline.
+// open by the rejector cost at most 64 KiB each in the gateway (HTTP/1.1 clients held the same
+// way too), and go with a GOAWAY at the head deadline.
 void TestAttack::rejectedHttp2ConnectionsAreCheap_data()
 {
     QTest::addColumn<QByteArray>("alpn");
@@ -696,18 +698,14 @@ void TestAttack::rejectedHttp2ConnectionsAreCheap()
     clock.start();
     auto [sockets, answered] = open(Count);
     QVERIFY(answered);
-    QTest::qWait(200);
+    QTest::qWait(1'000); // a publish tick (500 ms) gives the handshakes' freed scratch back
     const qint64 held = m_gw->rssKiB();
     const qint64 perConnection = (held - baseline) * 1024 / Count;
     qInfo("%d rejected %s connections held: RSS %lld -> %lld KiB, %lld bytes each", Count, alpn.constData(), baseline, held, perConnection);
-    if (GatewayProcess::rssIsMeaningful() && alpn == "h2") {
-        // Not met yet: the TLS socket alone (OpenSSL's record buffers, which Qt 6.4 does not
-        // release, and Qt's read/write ring buffers on QSslSocket and its plain socket) costs
-        // as much as the h2 rejector does or more, as the http/1.1 row shows (75-96 KiB in runs
-        // here, h2 78 KiB): the cost is below the rejector. An XPASS here means it was fixed.
-        QEXPECT_FAIL("h2", "a held TLS socket costs more than 64 KiB before any rejector (Qt/OpenSSL buffers)", Continue);
+    // 78-96 KiB before the socket buffers were trimmed and the handshakes' freed scratch given
+    // back (docs/performance.md "Memory per connection"); 52-58 KiB since.
+    if (GatewayProcess::rssIsMeaningful())
         QVERIFY2(perConnection <= 64 * 1024, qPrintable(QString::number(perConnection)));
-    }
     // Without a request they get a GOAWAY at the head deadline, and are closed.
     QVERIFY(QTest::qWaitFor([&] {
         return std::all_of(sockets.cbegin(), sockets.cend(), [](const auto &s) { return s->state() == QAbstractSocket::UnconnectedState; });
