@@ -20,7 +20,7 @@ constexpr int PublishIntervalMs = 500;  // batched session updates
 constexpr int StopDeadlineMs = 3'000;   // sessions get this long to take close_notify
 // Free heap beyond this goes back to the system at the next publish tick (heaprelease.h):
 // 200 rejected HTTPS clients handshaking at once left ~3 MiB of holes (issue 8 item 10).
-constexpr qint64 FreeHeapReleaseBytes = 1024 * 1024;
+constexpr qint64 FreeHeapReleaseBytes = 2 * 1024 * 1024;
 
 } // namespace
 
