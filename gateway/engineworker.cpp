@@ -1,11 +1,13 @@
 #include "engineworker.h"
 #include "accesslog/accesslog.h"
 #include "backend/backendpool.h"
+#include "pki/cryptothread.h"
 #include "rejection/rejector.h"
 #include "session.h"
 
 #include <QDateTime>
 #include <QSslSocket>
+#include <QThread>
 
 #include <unistd.h>
 
@@ -21,6 +23,10 @@ EngineWorker::EngineWorker(int index, const GatewayConfig &config, const QSslCon
     : m_index(index), m_config(config), m_tls(tls), m_budget(budget), m_shared(shared), m_pool(new BackendPool(this))
 {
     m_pool->setMaxConnectionsPerOrigin(config.backendConnections);
+    connect(m_pool, &BackendPool::strayBytesClosed, this, [this](const QString &origin) {
+        emit logMessage(LogLevel::Warning, QStringLiteral("backend %1 sent bytes no request asked for: that connection was closed, "
+                                                          "not reused").arg(origin));
+    });
     m_publishTimer.setInterval(PublishIntervalMs);
     connect(&m_publishTimer, &QTimer::timeout, this, &EngineWorker::publishUpdates);
     m_stopDeadline.setSingleShot(true);
@@ -43,6 +49,9 @@ EngineWorker::~EngineWorker()
     qDeleteAll(m_pending);
     m_pending.clear();
     countConnections();
+    // Deleted in its own thread as that thread finishes: the thread's OpenSSL state goes too.
+    if (thread() == QThread::currentThread())
+        releaseThreadCryptoState();
 }
 
 void EngineWorker::start()
@@ -190,6 +199,7 @@ void EngineWorker::publishUpdates()
 {
     GatewayStats stats = m_closedTotals;
     stats.sessionsNow = int(m_sessions.size());
+    stats.strayBackendConnections = m_pool->counters().strayBytesClosed;
     for (const Session *session : std::as_const(m_sessions))
         addCounters(stats, session->info());
     emit statsUpdated(m_index, stats);

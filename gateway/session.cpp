@@ -3,6 +3,7 @@
 #include "pki/clientidentity.h"
 #include "pkifacade.h"
 #include "sessionenrolment.h"
+#include "tls/socketbuffers.h"
 
 #include <QSslCipher>
 #include <QTimer>
@@ -22,6 +23,7 @@ QByteArray errorToken(StreamError error)
     switch (error) {
     case StreamError::EvenStreamId: return QByteArrayLiteral("even-stream-id");
     case StreamError::StreamIdInUse: return QByteArrayLiteral("stream-id-in-use");
+    case StreamError::StreamIdNotIncreasing: return QByteArrayLiteral("stream-id-not-increasing");
     case StreamError::UnknownStream: return QByteArrayLiteral("unknown-stream");
     case StreamError::DataAfterFin: return QByteArrayLiteral("data-after-fin");
     case StreamError::TooManyStreams: return QByteArrayLiteral("too-many-streams");
@@ -43,6 +45,7 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     m_socket->setParent(this);
     // Qt stops reading from the kernel when this fills: a flood waits in TCP, not in us.
     m_socket->setReadBufferSize(Limits::SocketReadBufferBytes);
+    trimSocketBuffers(m_socket); // ~20 KiB less per session, idle ones included
 
     m_info.id = id;
     m_info.peerAddress = socket->peerAddress().toString();
@@ -418,6 +421,14 @@ void Session::onSynStream(const SynStream &frame)
         refuseStream(frame.streamId, frame.streamId % 2 ? StreamError::StreamIdInUse : StreamError::EvenStreamId);
         return;
     }
+    // docs/protocol-decisions.md "Stream ids": ids only grow (SPDY/3 §2.3.2), so an id at or below
+    // the last one opened, now closed, is refused alone; the streams still open are untouched.
+    if (frame.streamId <= m_lastStreamId) {
+        ++m_info.malformedFrames;
+        refuseStream(frame.streamId, StreamError::StreamIdNotIncreasing);
+        return;
+    }
+    m_lastStreamId = frame.streamId;
     // README "Limits": excess streams are refused.
     if (m_streams.size() >= m_config.maxConcurrentStreams) {
         ++m_info.refusedStreams;

@@ -177,6 +177,7 @@ private:
     quint32 m_nextPingId = 2;
     bool m_reading = false;         // in readFromSocket(): it flushes at its end
     bool m_flushQueued = false;
+    quint32 m_lastStreamId = 0; // the highest id a SYN_STREAM opened (SPDY/3 §2.3.2)
     bool m_readPaused = false;
     bool m_backendsPaused = false;
     bool m_closing = false;

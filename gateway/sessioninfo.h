@@ -67,6 +67,8 @@ struct GatewayStats {
     quint64 resetFloodCloses = 0;
     quint64 glitchFloodCloses = 0;
     quint64 refusedCsrs = 0;
+    // Backend connections closed for bytes no request asked for (BackendPool).
+    quint64 strayBackendConnections = 0;
 };
 
 } // namespace SeaCat

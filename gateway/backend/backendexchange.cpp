@@ -1,6 +1,7 @@
 #include "backendexchange.h"
 #include "../gatewaylimits.h"
 #include "backendpool.h"
+#include "tls/socketbuffers.h"
 
 #include <QSslSocket>
 #include <QTimerEvent>
@@ -8,7 +9,10 @@
 namespace SeaCat {
 
 namespace {
-constexpr qint64 ReadChunk = 64 * 1024;
+// One DATA frame's payload: what a session's output may overshoot its budget by, since the
+// session pauses every backend of its own the moment the budget is crossed (Session::
+// updateFlowControl). Also the most Qt reads ahead from a backend.
+constexpr qint64 ReadChunk = Limits::MaxOutboundPayload;
 // While paused, Qt may read no more from the backend than this: the rest waits in the kernel,
 // so a session's non-reading client costs its own output budget, not a buffer per stream.
 constexpr qint64 PausedReadBuffer = 1;
@@ -85,7 +89,7 @@ void BackendExchange::start()
             emit responseHead(status, headers);
         },
         [this](const char *data, qsizetype size) { emit responseBody(QByteArray(data, size)); },
-        [this] { complete(); }}, head);
+        [this] { m_responseComplete = true; }}, head);
 
     // The wait for a free connection has the connect deadline (README "Backend client").
     armTimeout(m_connectTimeoutMs);
@@ -140,6 +144,8 @@ void BackendExchange::attachSocket(QTcpSocket *socket)
 void BackendExchange::onConnected()
 {
     m_connected = true;
+    // Otherwise a request head leaves a 32 KiB write chunk behind, per backend connection.
+    trimSocketBuffers(m_socket);
     sendHead();
     if (!m_bodyBeforeConnect.isEmpty())
         writeRaw(std::exchange(m_bodyBeforeConnect, QByteArray()));
@@ -238,9 +244,16 @@ void BackendExchange::onReadable()
             break;
         m_bytesReceived = true;
         armTimeout(m_responseTimeoutMs);
-        if (!m_parser->feed(buffer, n)) {
-            if (self && !m_done)
-                fail(Failure::Protocol, QStringLiteral("invalid response: %1").arg(m_parser->error()));
+        const bool parsed = m_parser->feed(buffer, n);
+        if (!self || m_done)
+            return;
+        if (m_responseComplete) {
+            // The parser refuses bytes after the end of the response: they answer no request.
+            complete(parsed ? Ending::Clean : Ending::StrayBytes);
+            return;
+        }
+        if (!parsed) {
+            fail(Failure::Protocol, QStringLiteral("invalid response: %1").arg(m_parser->error()));
             return;
         }
     }
@@ -268,24 +281,30 @@ void BackendExchange::onPeerClosedAndDrained()
         connectSocket();
         return;
     }
-    if (!m_parser->finishOnClose() && !m_done)
+    if (m_parser->finishOnClose())
+        complete(Ending::Clean); // a close-delimited body: the connection is not reused anyway
+    else
         fail(m_parser->headReceived() ? Failure::Protocol : Failure::Unreachable, m_parser->error());
 }
 
-void BackendExchange::complete()
+void BackendExchange::complete(Ending ending)
 {
     m_done = true;
     m_timer.stop();
     // Back to the pool only when both directions ended cleanly on a keep-alive connection:
-    // a request cut short would make the backend read the next one as its body.
+    // a request cut short would make the backend read the next one as its body, and bytes
+    // after the response would reach the next request as its answer (the pool checks for
+    // more of them when it takes the connection back).
     const bool requestWhole = m_bodyFinished && (m_request.contentLength < 0 || m_bodyBytes == m_request.contentLength);
-    if (m_socket && m_parser->keepAlive() && requestWhole && m_socket->bytesAvailable() == 0
-        && m_socket->state() == QAbstractSocket::ConnectedState) {
+    if (m_socket && m_pool && (ending == Ending::StrayBytes || (m_parser->keepAlive() && requestWhole))) {
         QTcpSocket *socket = m_socket;
         socket->disconnect(this);
         m_socket = nullptr;
         m_holdsSlot = false;
-        m_pool->release(m_request.base, socket);
+        if (ending == Ending::StrayBytes)
+            m_pool->closeStray(m_request.base, socket);
+        else
+            m_pool->release(m_request.base, socket);
     } else {
         if (m_socket)
             m_socket->abort();

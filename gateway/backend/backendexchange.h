@@ -64,7 +64,9 @@ private:
     void fail(Failure failure, const QString &detail);
     // Leaves the pool's queue, or frees the connection slot this exchange holds.
     void giveUpSlot();
-    void complete();
+    // The response ended; `StrayBytes`: more bytes followed it in the same read.
+    enum class Ending { Clean, StrayBytes };
+    void complete(Ending ending);
     void writeRaw(const QByteArray &bytes);
     // The exchange fails unless it makes progress within `ms` from now. Progress on a busy
     // exchange only moves the deadline: the timer is touched when it fires or must fire sooner.
@@ -95,6 +97,7 @@ private:
     bool m_done = false;
     bool m_bytesReceived = false;
     bool m_peerClosed = false;
+    bool m_responseComplete = false; // the parser saw the end of the response
 };
 
 } // namespace SeaCat

@@ -3,12 +3,33 @@
 #include <QTimerEvent>
 
 #include <algorithm>
+#include <cerrno>
+#include <sys/socket.h>
 
 namespace SeaCat {
 
 namespace {
 // An idle connection is closed IdleTimeoutMs to IdleTimeoutMs + this after it was given back.
 constexpr int SweepIntervalMs = 5'000;
+
+enum class Cleanliness { Clean, Closed, StrayBytes };
+
+// A connection between two requests: still connected, and not one byte waiting, neither in
+// Qt's buffer nor in the kernel (where Qt has not looked yet, as when a backend answered
+// twice in one event-loop turn). A TLS backend's raw bytes count too: a record arriving
+// between requests is not worth the doubt, a new connection costs a handshake only.
+Cleanliness cleanliness(QTcpSocket *socket)
+{
+    if (socket->state() != QAbstractSocket::ConnectedState)
+        return Cleanliness::Closed;
+    if (socket->bytesAvailable() > 0)
+        return Cleanliness::StrayBytes;
+    char byte = 0;
+    const ssize_t n = ::recv(int(socket->socketDescriptor()), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0)
+        return Cleanliness::StrayBytes;
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Cleanliness::Clean : Cleanliness::Closed;
+}
 } // namespace
 
 BackendPool::~BackendPool()
@@ -27,27 +48,28 @@ QString BackendPool::originKey(const QUrl &base) const
     return m_lastKey;
 }
 
+bool BackendPool::hasLiveWaiter(const Origin &origin)
+{
+    return std::any_of(origin.waiting.cbegin(), origin.waiting.cend(), [](const Waiter &w) { return bool(w.owner); });
+}
+
 void BackendPool::acquire(const QUrl &base, QObject *owner, Grant grant)
 {
     const QString key = originKey(base);
     Origin &origin = m_origins[key];
-    while (!origin.idle.isEmpty()) {
-        QTcpSocket *socket = origin.idle.takeLast().socket; // the most recently used: warm, least likely timed out
-        socket->disconnect(this);
-        // A backend may have closed (or sent junk on) an idle connection: never reuse those.
-        if (socket->state() == QAbstractSocket::ConnectedState && socket->bytesAvailable() == 0) {
+    // FIFO: nobody overtakes a waiter (serveWaiters() is on its way for them).
+    if (!hasLiveWaiter(origin)) {
+        if (QTcpSocket *socket = takeIdle(key, origin)) {
             ++m_counters.reused;
             grant(socket);
             return;
         }
-        --origin.connections;
-        socket->deleteLater();
-    }
-    if (origin.connections < m_maxPerOrigin) {
-        ++origin.connections;
-        ++m_counters.opened;
-        grant(nullptr);
-        return;
+        if (origin.connections < m_maxPerOrigin) {
+            ++origin.connections;
+            ++m_counters.opened;
+            grant(nullptr);
+            return;
+        }
     }
     ++m_counters.queued;
     origin.waiting.push_back({owner, std::move(grant)});
@@ -63,56 +85,79 @@ void BackendPool::cancel(const QUrl &base, QObject *owner)
                   waiting.end());
 }
 
-bool BackendPool::handToWaiter(const QString &key, Origin &origin, QTcpSocket *socket)
+QTcpSocket *BackendPool::takeIdle(const QString &key, Origin &origin)
 {
-    while (!origin.waiting.empty()) {
+    while (!origin.idle.isEmpty()) {
+        QTcpSocket *socket = origin.idle.takeLast().socket; // the most recently used: warm, least likely timed out
+        socket->disconnect(this);
+        const Cleanliness state = cleanliness(socket);
+        if (state == Cleanliness::Clean)
+            return socket;
+        discard(key, socket, state == Cleanliness::StrayBytes ? CloseCause::StrayBytes : CloseCause::Ended);
+        origin.connections = qMax(0, origin.connections - 1);
+    }
+    return nullptr;
+}
+
+void BackendPool::serveWaiters(const QString &key)
+{
+    for (;;) {
+        Origin &origin = m_origins[key]; // looked up again: a grant may add origins
+        if (origin.waiting.empty())
+            return;
+        if (!origin.waiting.front().owner) {
+            origin.waiting.pop_front();
+            continue;
+        }
+        QTcpSocket *socket = takeIdle(key, origin);
+        if (!socket) {
+            if (origin.connections >= m_maxPerOrigin)
+                return;
+            ++origin.connections; // the slot passes to the waiter, which opens a connection itself
+        }
         Waiter waiter = std::move(origin.waiting.front());
         origin.waiting.pop_front();
-        if (!waiter.owner)
-            continue;
-        if (socket)
-            ++m_counters.reused;
-        else
-            ++m_counters.opened;
-        // From the event loop, not from inside the exchange that gave the connection back.
-        if (socket)
-            socket->setParent(this);
-        QMetaObject::invokeMethod(this, [this, key, waiter = std::move(waiter), socket = QPointer<QTcpSocket>(socket),
-                                         isSocket = socket != nullptr] {
-            if (waiter.owner) {
-                waiter.grant(socket); // a socket closed meanwhile: the exchange retries on a fresh one
-            } else if (isSocket && socket) {
-                release(QUrl(key), socket);
-            } else {
-                freeSlot(key);
-            }
-        }, Qt::QueuedConnection);
-        return true;
+        ++(socket ? m_counters.reused : m_counters.opened);
+        waiter.grant(socket);
     }
-    return false;
+}
+
+void BackendPool::serveWaitersLater(const QString &key)
+{
+    if (hasLiveWaiter(m_origins[key]))
+        QMetaObject::invokeMethod(this, [this, key] { serveWaiters(key); }, Qt::QueuedConnection);
 }
 
 void BackendPool::release(const QUrl &base, QTcpSocket *socket)
 {
     const QString key = originKey(base);
-    Origin &origin = m_origins[key];
     socket->disconnect();
-    if (socket->state() != QAbstractSocket::ConnectedState) {
-        socket->deleteLater();
+    const Cleanliness state = cleanliness(socket);
+    if (state != Cleanliness::Clean) {
+        discard(key, socket, state == Cleanliness::StrayBytes ? CloseCause::StrayBytes : CloseCause::Ended);
         freeSlot(key);
         return;
     }
-    if (!handToWaiter(key, origin, socket))
-        keepIdle(key, origin, socket);
+    // Idle (and watched) until a waiter takes it on the next turn of the event loop.
+    keepIdle(key, m_origins[key], socket);
+    serveWaitersLater(key);
+}
+
+void BackendPool::closeStray(const QUrl &base, QTcpSocket *socket)
+{
+    const QString key = originKey(base);
+    socket->disconnect();
+    discard(key, socket, CloseCause::StrayBytes);
+    freeSlot(key);
 }
 
 void BackendPool::keepIdle(const QString &key, Origin &origin, QTcpSocket *socket)
 {
     socket->setParent(this);
     // Closed by the backend, bytes it should not send, or idle too long: the connection goes
-    // and its slot is free. acquire() removes these with disconnect(this).
-    connect(socket, &QTcpSocket::disconnected, this, [this, key, socket] { retireIdle(key, socket); });
-    connect(socket, &QTcpSocket::readyRead, this, [this, key, socket] { retireIdle(key, socket); });
+    // and its slot is free. takeIdle() removes these with disconnect(this).
+    connect(socket, &QTcpSocket::disconnected, this, [this, key, socket] { retireIdle(key, socket, CloseCause::Ended); });
+    connect(socket, &QTcpSocket::readyRead, this, [this, key, socket] { retireIdle(key, socket, CloseCause::StrayBytes); });
     origin.idle.append({socket, m_clock.elapsed()});
     if (!m_sweep.isActive())
         m_sweep.start(SweepIntervalMs, this);
@@ -138,12 +183,12 @@ void BackendPool::timerEvent(QTimerEvent *event)
         anyIdle = anyIdle || it->idle.size() > old;
     }
     for (const auto &[key, socket] : std::as_const(expired))
-        retireIdle(key, socket);
+        retireIdle(key, socket, CloseCause::Ended);
     if (!anyIdle)
         m_sweep.stop();
 }
 
-void BackendPool::retireIdle(const QString &key, QTcpSocket *socket)
+void BackendPool::retireIdle(const QString &key, QTcpSocket *socket, CloseCause cause)
 {
     Origin &origin = m_origins[key];
     const auto it = std::find_if(origin.idle.begin(), origin.idle.end(), [socket](const IdleConnection &idle) { return idle.socket == socket; });
@@ -151,9 +196,18 @@ void BackendPool::retireIdle(const QString &key, QTcpSocket *socket)
         return;
     origin.idle.erase(it);
     socket->disconnect(this);
+    discard(key, socket, cause);
+    freeSlot(key);
+}
+
+void BackendPool::discard(const QString &key, QTcpSocket *socket, CloseCause cause)
+{
     socket->abort();
     socket->deleteLater();
-    freeSlot(key);
+    if (cause == CloseCause::StrayBytes) {
+        ++m_counters.strayBytesClosed;
+        emit strayBytesClosed(key);
+    }
 }
 
 void BackendPool::drop(const QUrl &base)
@@ -164,10 +218,8 @@ void BackendPool::drop(const QUrl &base)
 void BackendPool::freeSlot(const QString &key)
 {
     Origin &origin = m_origins[key];
-    // The slot passes to the oldest waiter, which opens a connection itself.
-    if (handToWaiter(key, origin, nullptr))
-        return;
     origin.connections = qMax(0, origin.connections - 1);
+    serveWaitersLater(key); // the slot goes to the oldest waiter, which opens a connection itself
 }
 
 int BackendPool::idleCount() const

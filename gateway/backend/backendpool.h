@@ -12,8 +12,15 @@
 // first, at once or later from the event loop, with an idle connected socket (now the
 // caller's, counted as reused) or nullptr (the caller opens a connection itself, counted as
 // opened). From then on the caller holds one slot until it calls release() (the connection
-// may be reused) or drop() (it is closed or failed). A caller that goes away while waiting
-// must call cancel().
+// may be reused), closeStray() or drop() (it is closed or failed). A caller that goes away
+// while waiting must call cancel().
+//
+// A backend speaks only when asked (HTTP/1.1 has no unsolicited responses), so any byte that
+// arrives between a response's end and the next request's head belongs to no request: a
+// stale or smuggled answer that would reach the next client on that connection. Such a
+// connection is closed, never reused, and counted (strayBytesClosed). Connections are
+// watched from release() until an exchange takes them, and checked (Qt's buffer and the
+// kernel's) at that moment.
 #pragma once
 
 #include "../gatewaylimits.h"
@@ -42,6 +49,7 @@ public:
         quint64 opened = 0;   // new connections granted
         quint64 reused = 0;   // idle or released connections handed to the next exchange
         quint64 queued = 0;   // requests that had to wait for a connection
+        quint64 strayBytesClosed = 0; // closed because the backend sent bytes no request asked for
     };
     using Grant = std::function<void(QTcpSocket *pooled)>;
 
@@ -53,8 +61,11 @@ public:
 
     void acquire(const QUrl &base, QObject *owner, Grant grant);
     void cancel(const QUrl &base, QObject *owner);
-    // Takes back a connected socket whose last exchange completed cleanly.
+    // Takes back a connected socket whose last exchange completed cleanly. One that has bytes
+    // waiting (in Qt or in the kernel) is closed as closeStray() does.
     void release(const QUrl &base, QTcpSocket *socket);
+    // The caller's connection carried bytes after its response: closed and counted.
+    void closeStray(const QUrl &base, QTcpSocket *socket);
     // The caller's connection is gone (or was never opened): its slot is free.
     void drop(const QUrl &base);
 
@@ -63,6 +74,10 @@ public:
     // Connections counted against the cap for `base`'s origin: in use, opening or idle.
     int connectionCount(const QUrl &base) const;
     int waitingCount(const QUrl &base) const;
+
+signals:
+    // A backend of `origin` sent bytes no request asked for; that connection was closed.
+    void strayBytesClosed(const QString &origin);
 
 private:
     struct Waiter {
@@ -80,10 +95,21 @@ private:
     };
     // Formatted once per backend, not per request: the last one asked for is kept.
     QString originKey(const QUrl &base) const;
-    // Gives a socket (or nullptr: a slot) to the oldest live waiter; false when none waits.
-    bool handToWaiter(const QString &key, Origin &origin, QTcpSocket *socket);
+    static bool hasLiveWaiter(const Origin &origin);
+    // The most recently used idle connection that is still clean, or nullptr; the others are
+    // closed (their slots are freed for the caller).
+    QTcpSocket *takeIdle(const QString &key, Origin &origin);
+    // Hands idle connections, then free slots, to waiters in FIFO order.
+    void serveWaiters(const QString &key);
+    // From the event loop, not from inside the exchange that gave a connection back.
+    void serveWaitersLater(const QString &key);
     void keepIdle(const QString &key, Origin &origin, QTcpSocket *socket);
-    void retireIdle(const QString &key, QTcpSocket *socket);
+    // Why a connection is closed: it ended (closed by the backend, idle too long) or it
+    // carried bytes no request asked for (counted).
+    enum class CloseCause { Ended, StrayBytes };
+    void retireIdle(const QString &key, QTcpSocket *socket, CloseCause cause);
+    // Closes a connection nobody uses any more; its slot is not freed here.
+    void discard(const QString &key, QTcpSocket *socket, CloseCause cause);
     void freeSlot(const QString &key);
     // Closes connections idle for IdleTimeoutMs: one pool-wide sweep instead of a timer per
     // connection (which cost a QObject and two timer operations per request).

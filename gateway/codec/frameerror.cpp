@@ -35,6 +35,7 @@ RstStatus rstStatus(StreamError error)
     switch (error) {
     case StreamError::EvenStreamId:
     case StreamError::StreamIdInUse:
+    case StreamError::StreamIdNotIncreasing:
     case StreamError::BodyLengthMismatch:
         return RstStatus::ProtocolError;
     case StreamError::UnknownStream:
@@ -52,6 +53,7 @@ QString toString(StreamError error)
     switch (error) {
     case StreamError::EvenStreamId: return QStringLiteral("even stream id from a client");
     case StreamError::StreamIdInUse: return QStringLiteral("stream id already in use");
+    case StreamError::StreamIdNotIncreasing: return QStringLiteral("stream id not above the last one opened");
     case StreamError::UnknownStream: return QStringLiteral("no such open stream");
     case StreamError::DataAfterFin: return QStringLiteral("DATA after FIN");
     case StreamError::TooManyStreams: return QStringLiteral("too many open streams");

@@ -32,6 +32,7 @@ QString toString(FrameError error);
 enum class StreamError {
     EvenStreamId,       // §4.1: client streams are odd                        → 1 PROTOCOL_ERROR
     StreamIdInUse,      // §4.1: a SYN_STREAM reuses an open id                 → 1 PROTOCOL_ERROR
+    StreamIdNotIncreasing, // SPDY/3 §2.3.2: a SYN_STREAM id not above the last one → 1 PROTOCOL_ERROR
     UnknownStream,      // §3.3: DATA for no open stream (the SDKs' answer)     → 2 INVALID_STREAM
     DataAfterFin,       // §3.3: DATA after the client's FIN                    → 9 STREAM_ALREADY_CLOSED
     TooManyStreams,     // README "Limits": over max-streams                    → 3 REFUSED_STREAM

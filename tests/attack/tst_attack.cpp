@@ -29,6 +29,8 @@ private slots:
     void smuggledRequestNeverCrossesClients_data();
     void smuggledRequestNeverCrossesClients();
     void shortBodyIsRefused();
+    void strayBackendBytesNeverReachTheNextStream_data();
+    void strayBackendBytesNeverReachTheNextStream();
     void gatewayHeadersAreExact();
     void silentSocketsDoNotLockClientsOut();
     void oldestHandshakesAreShedAtTheCap();
@@ -187,6 +189,53 @@ void TestAttack::shortBodyIsRefused()
     QVERIFY(connectClient(other, m_port, m_gw->caFile()));
     const ClientResponse r = fetch(other, "GET", QStringLiteral("http://app.seacat/hello"));
     QCOMPARE(r.body, QByteArray("hello"));
+}
+
+void TestAttack::strayBackendBytesNeverReachTheNextStream_data()
+{
+    QTest::addColumn<QString>("path");     // the first request: answered, then more bytes follow
+    QTest::addColumn<bool>("concurrent");  // the next request already waits for the connection
+    QTest::newRow("in the same write") << QStringLiteral("/extra") << false;
+    QTest::newRow("a moment later, while idle") << QStringLiteral("/extra?gap=100") << false;
+    QTest::newRow("1 MB of them, mostly still in the kernel") << QStringLiteral("/extra?stray=1000000") << false;
+    QTest::newRow("to a request already waiting") << QStringLiteral("/extra?ms=300") << true;
+}
+
+// Issue 8 item 1: a backend that answers more than it was asked (a stale or smuggled response)
+// loses its connection; the bytes never reach the next stream on it, and the close is counted.
+void TestAttack::strayBackendBytesNeverReachTheNextStream()
+{
+    QFETCH(QString, path);
+    QFETCH(bool, concurrent);
+    // One connection to the backend: every request after the first would reuse it.
+    QVERIFY2(startGateway("backend-connections=1\n"), m_gw->err.constData());
+    SeaCatClient first, next;
+    QVERIFY(connectClient(first, m_port, m_gw->caFile()));
+    QVERIFY(connectClient(next, m_port, m_gw->caFile()));
+    ClientResponse answered, waiting;
+    startRequest(first, answered, "GET", QStringLiteral("http://app.seacat") + path);
+    if (concurrent) {
+        QVERIFY(QTest::qWaitFor([&] { return m_backend->requests == 1; }, 10'000));
+        startRequest(next, waiting, "GET", QStringLiteral("http://app.seacat/hello"));
+    }
+    QVERIFY(QTest::qWaitFor([&] { return answered.finished || answered.reset; }, 10'000));
+    QCOMPARE(answered.body, QByteArray("first"));
+    if (concurrent) {
+        QVERIFY(QTest::qWaitFor([&] { return waiting.finished || waiting.reset; }, 10'000));
+        QCOMPARE(waiting.status, 200);
+        QCOMPARE(waiting.body, QByteArray("hello"));
+    }
+    QTest::qWait(300); // the late stray bytes have arrived
+    for (int i = 0; i < 2; ++i) {
+        const ClientResponse r = fetch(next, "GET", QStringLiteral("http://app.seacat/hello"));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("hello"));
+    }
+    // The first connection was closed for its stray bytes (and logged); the rest went over one
+    // fresh connection, reused.
+    QCOMPARE(m_backend->connectionsAccepted, 2);
+    QVERIFY(QTest::qWaitFor([&] { return m_gw->err.contains("sent bytes no request asked for"); }, 5'000));
+    QCOMPARE(m_gw->err.count("sent bytes no request asked for"), 1);
 }
 
 void TestAttack::gatewayHeadersAreExact()
@@ -480,10 +529,12 @@ void TestAttack::nonReadingSessionsStayWithinBudget()
     const qint64 growth = m_gw->rssKiB() - before;
     qInfo("%d non-reading sessions x %d streams: gateway RSS grew by %lld KiB, %lld KiB per session", Sessions, Streams, growth,
           growth / Sessions);
-    // The issue's target is 256 KiB per session; measured here 1.4-2.2 MiB (it was 2.2 MiB before
-    // paused backends stopped buffering). This bound guards against unbounded growth until the
-    // rest (TLS write buffers, allocator high-water in the engine thread) is cut.
-    QVERIFY2(growth / Sessions <= 4 * 1024 || !GatewayProcess::rssIsMeaningful(), qPrintable(QStringLiteral("%1 KiB per session").arg(growth / Sessions)));
+    // The issue's target is 256 KiB per session. Measured here 281-291 KiB (1.4-2.2 MiB before
+    // the 16 KiB output budget, frame-sized backend reads and trimmed socket buffers; see
+    // docs/performance.md "Memory per connection"): its TLS connection, 15 backend connections
+    // and their objects, and the output queue with OpenSSL's memory BIO. The bound leaves room
+    // for the shared machine's noise and fails on any return of per-stream buffering.
+    QVERIFY2(growth / Sessions <= 384 || !GatewayProcess::rssIsMeaningful(), qPrintable(QStringLiteral("%1 KiB per session").arg(growth / Sessions)));
     clients.clear();
     QTest::qWait(1'000);
     qInfo("after they left: %lld KiB above the start", m_gw->rssKiB() - before);
@@ -609,8 +660,8 @@ void TestAttack::largeHttp1HeadGets431()
 }
 
 // Issue 8 item 10: HTTP/2 clients (ALPN h2) that sent their preface and SETTINGS and are held
-// open by the rejector should cost at most 64 KiB each in the gateway (measured against the
-// cost of an HTTP/1.1 client held the same way), and go with a GOAWAY at the head deadline.
+// open by the rejector cost at most 64 KiB each in the gateway (HTTP/1.1 clients held the same
+// way too), and go with a GOAWAY at the head deadline.
 void TestAttack::rejectedHttp2ConnectionsAreCheap_data()
 {
     QTest::addColumn<QByteArray>("alpn");
@@ -647,18 +698,14 @@ void TestAttack::rejectedHttp2ConnectionsAreCheap()
     clock.start();
     auto [sockets, answered] = open(Count);
     QVERIFY(answered);
-    QTest::qWait(200);
+    QTest::qWait(1'000); // a publish tick (500 ms) gives the handshakes' freed scratch back
     const qint64 held = m_gw->rssKiB();
     const qint64 perConnection = (held - baseline) * 1024 / Count;
     qInfo("%d rejected %s connections held: RSS %lld -> %lld KiB, %lld bytes each", Count, alpn.constData(), baseline, held, perConnection);
-    if (GatewayProcess::rssIsMeaningful() && alpn == "h2") {
-        // Not met yet: the TLS socket alone (OpenSSL's record buffers, which Qt 6.4 does not
-        // release, and Qt's read/write ring buffers on QSslSocket and its plain socket) costs
-        // as much as the h2 rejector does or more, as the http/1.1 row shows (75-96 KiB in runs
-        // here, h2 78 KiB): the cost is below the rejector. An XPASS here means it was fixed.
-        QEXPECT_FAIL("h2", "a held TLS socket costs more than 64 KiB before any rejector (Qt/OpenSSL buffers)", Continue);
+    // 78-96 KiB before the socket buffers were trimmed and the handshakes' freed scratch given
+    // back (docs/performance.md "Memory per connection"); 52-58 KiB since.
+    if (GatewayProcess::rssIsMeaningful())
         QVERIFY2(perConnection <= 64 * 1024, qPrintable(QString::number(perConnection)));
-    }
     // Without a request they get a GOAWAY at the head deadline, and are closed.
     QVERIFY(QTest::qWaitFor([&] {
         return std::all_of(sockets.cbegin(), sockets.cend(), [](const auto &s) { return s->state() == QAbstractSocket::UnconnectedState; });

@@ -157,6 +157,24 @@ private:
                     m_delayed = false;
                     QMetaObject::invokeMethod(this, &Connection::onReadable, Qt::QueuedConnection);
                 });
+            } else if (path == u"/extra") {
+                // After ?ms=N answers "first", then a second response nobody asked for (HTTP/1.1
+                // has none) with a body of ?stray=N bytes: in the same write, or ?gap=N ms later.
+                // Later requests on this connection wait until both are out.
+                m_delayed = true;
+                const int gap = query.queryItemValue(QStringLiteral("gap")).toInt();
+                const qsizetype strayBytes = qMax(1, query.queryItemValue(QStringLiteral("stray")).toInt());
+                const QByteArray first = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
+                const QByteArray stray = "HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(strayBytes) + "\r\n\r\n" + QByteArray(strayBytes, 'x');
+                QTimer::singleShot(query.queryItemValue(QStringLiteral("ms")).toInt(), this, [this, gap, first, stray] {
+                    m_socket->write(gap > 0 ? first : first + stray);
+                    QTimer::singleShot(gap, this, [this, gap, stray] {
+                        if (gap > 0)
+                            m_socket->write(stray);
+                        m_delayed = false;
+                        QMetaObject::invokeMethod(this, &Connection::onReadable, Qt::QueuedConnection);
+                    });
+                });
             } else if (path == u"/hang") {
                 // never answers
             } else if (path == u"/trickle") {

@@ -19,6 +19,7 @@ private slots:
     void cleanup();
 
     void reusedStreamIdCancelsTheOriginal();
+    void streamIdsMustIncrease();
     void gatewayPingsDoNotKeepASessionAlive();
     void streamsInFlightKeepASessionAlive();
     void answeredButUnfinishedStreamsDoNotKeepASessionAlive();
@@ -66,6 +67,27 @@ void TestConformance::reusedStreamIdCancelsTheOriginal()
     QVERIFY(QTest::qWaitFor([&] { return m_backend->disconnects == 1; }, 10'000));
     QVERIFY(client.pingRoundTrip(1)); // nothing else was sent on stream 1 meanwhile
     QCOMPARE(client.raw, hex("80 03 00 03 00 00 00 08 00 00 00 01 00 00 00 01") + hex("80 03 00 06 00 00 00 04 00 00 00 01"));
+}
+
+void TestConformance::streamIdsMustIncrease()
+{
+    TestClient client(m_gw->caFile());
+    QVERIFY(client.connectTo(start()));
+    client.send(serialize(SynStream{5, true, 0, "app", "GET", "/hello", {}}));
+    QVERIFY(client.waitForEvents(3)); // SYN_REPLY, DATA "hello", DATA FIN: stream 5 is closed
+    client.raw.clear();
+    // A lower id never used, then the closed id 5 again: each gets RST_STREAM status 1
+    // (PROTOCOL_ERROR) on its own id, and neither reaches the backend.
+    client.send(serialize(SynStream{3, true, 0, "app", "GET", "/hello", {}}));
+    client.send(serialize(SynStream{5, true, 0, "app", "GET", "/hello", {}}));
+    QVERIFY(QTest::qWaitFor([&] { return client.raw.size() >= 32; }, 10'000));
+    QCOMPARE(client.raw, hex("80 03 00 03 00 00 00 08 00 00 00 03 00 00 00 01") + hex("80 03 00 03 00 00 00 08 00 00 00 05 00 00 00 01"));
+    QCOMPARE(m_backend->requests, 1);
+    // The session goes on: the next higher id is served.
+    client.send(serialize(SynStream{7, true, 0, "app", "GET", "/hello", {}}));
+    QVERIFY(client.waitForEvents(3 + 2 + 3));
+    QVERIFY2(client.received.events.at(5).startsWith(QStringLiteral("SYN_REPLY id=7 fin=0 status=200")), qPrintable(client.received.events.join(u'|')));
+    QCOMPARE(m_backend->requests, 2);
 }
 
 void TestConformance::gatewayPingsDoNotKeepASessionAlive()
