@@ -1,6 +1,7 @@
 #include "gatewayengine.h"
 #include "backend/backendpool.h"
 #include "intake/tlslistener.h"
+#include "metrics.h"
 #include "pki/pkiservice.h"
 #include "intake/protocolsniffer.h"
 #include "rejection/rejector.h"
@@ -45,6 +46,12 @@ GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent), m_pool(new Back
     connect(&m_pkiPollTimer, &QTimer::timeout, this, &GatewayEngine::pollPkiStore);
     m_expiryTimer.setInterval(3'600'000);
     connect(&m_expiryTimer, &QTimer::timeout, this, &GatewayEngine::warnAboutExpiringCertificates);
+    // The store's gauges are read again on the next tick after anything changed there.
+    const auto storeChanged = [this] { m_pkiGaugesStale = true; };
+    connect(this, &GatewayEngine::pkiChanged, this, storeChanged);
+    connect(this, &GatewayEngine::csrReceived, this, storeChanged);
+    connect(this, &GatewayEngine::certificateIssued, this, storeChanged);
+    connect(this, &GatewayEngine::certificateRevoked, this, storeChanged);
     connect(&m_stopDeadline, &QTimer::timeout, this, [this] {
         for (Session *session : std::exchange(m_sessions, {})) {
             emit sessionClosed(session->id(), QStringLiteral("aborted at shutdown: the peer did not take close_notify"));
@@ -56,6 +63,7 @@ GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent), m_pool(new Back
 
 GatewayEngine::~GatewayEngine()
 {
+    Metrics::removeEngine(this);
     // Sessions hold a pointer to the PKI service: they go first.
     qDeleteAll(m_sessions);
     m_sessions.clear();
@@ -93,6 +101,9 @@ void GatewayEngine::start(const GatewayConfig &config)
         return;
     }
     m_tls = TlsProfile::server(*identity);
+    m_pkiGauges.caNotAfter = identity->caCertificate.expiryDate();
+    m_pkiGauges.serverNotAfter = identity->serverCertificate.expiryDate();
+    m_pkiGaugesStale = true;
     if (config.ecServerKey)
         emit logMessage(LogLevel::Warning, QStringLiteral("server-key=ec: the server certificate has an EC P-256 key; stock SeaCat "
                                                           "clients offer only ECDHE-RSA-AES256-SHA384 and cannot connect (use server-key=rsa)"));
@@ -133,6 +144,7 @@ void GatewayEngine::start(const GatewayConfig &config)
     m_pkiPollTimer.start();
     m_expiryTimer.start();
     warnAboutExpiringCertificates();
+    publishMetrics();
     emit listening(server->serverAddress(), server->serverPort());
 }
 
@@ -207,13 +219,16 @@ void GatewayEngine::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 s
         return;
     }
     case PeerProtocol::Http1:
+        Metrics::add(Counter::RejectedHttp1);
         rejector = new Http1Rejector(socket, headTimeoutMs, rejectionTimeoutMs, this);
         break;
     case PeerProtocol::Http2:
+        Metrics::add(Counter::RejectedHttp2);
         rejector = new Http2Rejector(socket, headTimeoutMs, rejectionTimeoutMs, this);
         break;
     case PeerProtocol::NeedMoreBytes:
     case PeerProtocol::Unknown:
+        Metrics::add(Counter::RejectedGarbage);
         emit logMessage(LogLevel::Info, QStringLiteral("closed connection from %1: neither SeaCat nor HTTP")
                                             .arg(formatEndpoint(socket->peerAddress(), socket->peerPort())));
         connect(socket, &QSslSocket::disconnected, socket, &QObject::deleteLater);
@@ -425,8 +440,30 @@ void GatewayEngine::onSessionClosed(quint64 id, const QString &reason)
     finishStopIfIdle();
 }
 
+void GatewayEngine::publishMetrics()
+{
+    EngineGauges gauges;
+    for (const Session *session : std::as_const(m_sessions))
+        ++gauges.sessionsByMode[size_t(session->mode())];
+    for (auto it = m_config.hosts.cbegin(); it != m_config.hosts.cend(); ++it)
+        gauges.backends.insert(it.key(), {m_pool->connectionCount(*it), m_pool->idleCount(*it), m_pool->waitingCount(*it),
+                                          m_pool->connectFailures(*it)});
+    Metrics::setEngineGauges(this, gauges);
+    if (!m_pkiGaugesStale || !m_pki)
+        return;
+    // Read from the store only after a change: a table of many certificates is not cheap.
+    m_pkiGaugesStale = false;
+    const QList<CsrInfo> csrs = m_pki->csrs();
+    m_pkiGauges.pendingCsrs = int(std::count_if(csrs.cbegin(), csrs.cend(), [](const CsrInfo &csr) { return csr.state == CsrInfo::State::Pending; }));
+    const QList<CertificateInfo> certificates = m_pki->certificates();
+    m_pkiGauges.certificatesIssued = quint64(certificates.size());
+    m_pkiGauges.certificatesRevoked = quint64(std::count_if(certificates.cbegin(), certificates.cend(), [](const CertificateInfo &c) { return c.isRevoked(); }));
+    Metrics::setPkiGauges(m_pkiGauges);
+}
+
 void GatewayEngine::publishUpdates()
 {
+    publishMetrics();
     GatewayStats stats = m_closedTotals;
     stats.sessionsNow = int(m_sessions.size());
     for (const Session *session : std::as_const(m_sessions))
@@ -469,6 +506,7 @@ void GatewayEngine::finishStopIfIdle()
         return;
     m_stopDeadline.stop();
     m_stopping = false;
+    Metrics::removeEngine(this);
     emit logMessage(LogLevel::Info, QStringLiteral("stopped"));
     emit stopped();
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "gatewayconfig.h"
+#include "metrics.h"
 #include "intake/protocolsniffer.h"
 #include "pki/pkitypes.h"
 #include "sessioninfo.h"
@@ -79,6 +80,8 @@ private:
     void dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 sinceHandshakeMs);
     void onSessionClosed(quint64 id, const QString &reason);
     void publishUpdates();
+    // README "Metrics": this engine's gauges, read by the admin listener's thread.
+    void publishMetrics();
     void finishStopIfIdle();
     // Closes the sessions whose client certificate is no longer valid (revoked, expired).
     void closeInvalidatedSessions();
@@ -99,6 +102,8 @@ private:
     std::unique_ptr<PkiService> m_pki;
     qint64 m_pkiChangeCounter = -1;
     QSet<quint64> m_expiryWarned;
+    PkiGauges m_pkiGauges;
+    bool m_pkiGaugesStale = true;
     // Parented so that moveToThread() takes them along.
     QTimer m_publishTimer{this};
     QTimer m_stopDeadline{this};

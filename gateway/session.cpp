@@ -1,5 +1,6 @@
 #include "session.h"
 #include "codec/framewriter.h"
+#include "metrics.h"
 #include "pki/pkiservice.h"
 #include "sessionenrolment.h"
 
@@ -25,6 +26,7 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     m_socket->setReadBufferSize(Limits::SocketReadBufferBytes);
 
     m_info.id = id;
+    Metrics::add(Counter::SessionsOpened);
     m_info.peerAddress = socket->peerAddress().toString();
     m_info.peerPort = socket->peerPort();
     const QSslCipher cipher = socket->sessionCipher();
@@ -74,7 +76,10 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     QMetaObject::invokeMethod(this, &Session::readFromSocket, Qt::QueuedConnection);
 }
 
-Session::~Session() = default;
+Session::~Session()
+{
+    Metrics::add(Counter::SessionsClosed);
+}
 
 QString Session::authenticate()
 {
@@ -95,6 +100,13 @@ QString Session::authenticate()
     // once the engine has connected to our log signal, i.e. after this constructor.
     m_logLater = QStringLiteral("client certificate of %1 not accepted (%2): anonymous").arg(peer(), why);
     return CertificateAuthority::clientOfCertificate(der).id;
+}
+
+SessionMode Session::mode() const
+{
+    if (!m_info.clientId.isEmpty())
+        return SessionMode::Authenticated;
+    return m_enrolment->enrollingClientId().isEmpty() ? SessionMode::Anonymous : SessionMode::Enrolling;
 }
 
 SessionInfo Session::info() const
@@ -132,6 +144,7 @@ void Session::readFromSocket()
             break;
         any = true;
         m_info.bytesIn += quint64(n);
+        Metrics::add(Counter::BytesIn, quint64(n));
         if (m_reader.feed(buffer, n) != n)
             break; // the reader failed: onError closed the session
     }
@@ -181,6 +194,7 @@ void Session::writeFrame(const QByteArray &frame)
     m_socket->write(frame);
     ++m_info.framesOut;
     m_info.bytesOut += quint64(frame.size());
+    Metrics::add(Counter::BytesOut, quint64(frame.size()));
     // Our own frames (gateway PINGs, responses) are activity, but they keep no session alive.
     m_info.lastActivity = QDateTime::currentDateTimeUtc();
     emit changed(m_info.id); // a download-only session must publish its bytes out too
@@ -201,6 +215,7 @@ bool Session::sendReply(quint32 streamId, quint16 status, const HeaderList &head
     if (!fitsOutbound(reply))
         return false;
     ++m_info.responsesByClass[qBound(1, status / 100, 5)];
+    Metrics::add(responseCounter(status));
     if (backendLatencyMs >= 0) {
         ++m_info.backendResponses;
         m_info.backendLatencyMsTotal += quint64(backendLatencyMs);
@@ -239,6 +254,7 @@ void Session::resetStream(quint32 streamId, RstStatus status)
 void Session::sendRst(quint32 streamId, RstStatus status)
 {
     send(RstStream{streamId, quint32(status)});
+    Metrics::add(resetCounter(quint32(status), true));
     spendReset();
 }
 
@@ -411,6 +427,7 @@ void Session::onRstStream(const RstStream &frame)
         return;
     }
     dropStream(frame.streamId); // a client reset aborts the backend request
+    Metrics::add(resetCounter(frame.status, false));
     spendReset();
 }
 

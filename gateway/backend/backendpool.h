@@ -61,6 +61,10 @@ public:
     // Connections counted against the cap for `base`'s origin: in use, opening or idle.
     int connectionCount(const QUrl &base) const;
     int waitingCount(const QUrl &base) const;
+    int idleCount(const QUrl &base) const;
+    // A connection to `base`'s origin could not be opened (refused, unreachable, timed out).
+    void noteConnectFailure(const QUrl &base) { ++m_origins[originKey(base)].connectFailures; }
+    quint64 connectFailures(const QUrl &base) const { return m_origins.value(originKey(base)).connectFailures; }
 
 private:
     struct Waiter {
@@ -71,6 +75,7 @@ private:
         QList<QTcpSocket *> idle;
         int connections = 0;
         std::deque<Waiter> waiting;
+        quint64 connectFailures = 0;
     };
     static QString originKey(const QUrl &base);
     // Gives a socket (or nullptr: a slot) to the oldest live waiter; false when none waits.

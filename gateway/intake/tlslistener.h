@@ -13,6 +13,8 @@
 // a new identity means a new listener (GatewayEngine::start), hence a new context.
 #pragma once
 
+#include "../metrics.h"
+
 #include <QElapsedTimer>
 #include <QMap>
 #include <QSslConfiguration>
@@ -69,7 +71,8 @@ private:
     };
     void startHandshake(quint64 key);
     void finish(quint64 key);
-    void drop(quint64 key, const QString &reason);
+    // `failure`: the counter of its cause (README "Metrics").
+    void drop(quint64 key, Counter failure, const QString &reason);
     void sweep();
 
     QSslConfiguration m_tls;
