@@ -142,6 +142,25 @@ void checkStore(const QString &dir, QList<ConfigProblem> *problems)
     QSqlDatabase::removeDatabase(connection);
 }
 
+// README "Access log": the gateway appends to the file, creating it when missing.
+void checkAccessLog(const QString &path, const QString &where, QList<ConfigProblem> *problems)
+{
+    if (path.isEmpty())
+        return; // stderr
+    const QFileInfo info(path);
+    const auto writable = [](const QString &file) { return ::access(QFile::encodeName(file).constData(), W_OK) == 0; };
+    QString message;
+    if (info.exists() && !info.isFile())
+        message = QStringLiteral("access log %1 is not a file").arg(path);
+    else if (info.exists() && !writable(path))
+        message = QStringLiteral("access log %1 is not writable for this user").arg(path);
+    else if (!info.exists() && !writable(info.absolutePath()))
+        message = QStringLiteral("access log %1 cannot be created: %2 is missing or not writable for this user")
+                      .arg(path, info.absolutePath());
+    if (!message.isEmpty())
+        problems->append({QString(), 0, where % message});
+}
+
 } // namespace
 
 namespace {
@@ -170,6 +189,8 @@ void checkRuntime(const GatewayConfig &config, const ConfigFile *file, const QSt
         problems->append({line ? path : QString(), line, QStringLiteral("admin-listen %1 takes the gateway's own port: choose another port for it")
                                                               .arg(formatEndpoint(config.adminAddress, config.adminPort))});
     }
+    const int logLine = lineOf(file, QStringLiteral("access-log"));
+    checkAccessLog(config.accessLogPath, logLine ? path % u':' % QString::number(logLine) % u": " : QString(), problems);
     const int dirLine = lineOf(file, QStringLiteral("data-dir"));
     checkDataDirectory(config.dataDir, dirLine ? path % u':' % QString::number(dirLine) % u": " : QString(), problems);
     if (QFileInfo(config.dataDir).isDir()) {

@@ -1,5 +1,6 @@
 // seacat-gateway: the SeaCat gateway with its admin GUI; `--headless` (or no display) serves
 // without it (servers, scripts).
+#include "accesslog/accesslog.h"
 #include "admin/adminserver.h"
 #include "configcheck.h"
 #include "gatewaycontroller.h"
@@ -35,17 +36,6 @@ void printLine(FILE *stream, const QString &line)
     fflush(stream);
 }
 
-QString levelName(LogLevel level)
-{
-    switch (level) {
-    case LogLevel::Debug: return QStringLiteral("debug");
-    case LogLevel::Info: return QStringLiteral("info");
-    case LogLevel::Warning: return QStringLiteral("warning");
-    case LogLevel::Error: return QStringLiteral("error");
-    }
-    return {};
-}
-
 // The settings file the GUI saves; read at start when no --config is given.
 QString defaultSettingsFile()
 {
@@ -72,7 +62,7 @@ QList<ConfigProblem> buildConfig(const QCommandLineParser &parser, GatewayConfig
         if (file)
             *file = std::move(fromFile);
     }
-    for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval", "admin-listen"}) {
+    for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval", "workers", "access-log", "log-format", "admin-listen"}) {
         const QString key = QLatin1String(flag);
         if (parser.isSet(key))
             if (QString e = config->set(key, parser.value(key)); !e.isEmpty())
@@ -110,10 +100,11 @@ int checkConfig(const QCommandLineParser &parser)
                               .arg(path.isEmpty() ? QStringLiteral("the command line") : path));
         return 2;
     }
-    printLine(stdout, QStringLiteral("%1: OK (listen %2, data directory %3, mode %4, %5 backend(s), admin listener %6)")
+    printLine(stdout, QStringLiteral("%1: OK (listen %2, data directory %3, mode %4, %5 backend(s), %6 worker(s), admin listener %7)")
                           .arg(path.isEmpty() ? QStringLiteral("no config file, defaults and flags") : path,
                                formatEndpoint(config.listenAddress, config.port), config.dataDir, toString(config.mode))
                           .arg(config.hosts.size())
+                          .arg(config.workers)
                           .arg(config.adminEnabled ? formatEndpoint(config.adminAddress, config.adminPort) : QStringLiteral("off")));
     return 0;
 }
@@ -133,7 +124,7 @@ bool openAdminListener(AdminServer &admin, const GatewayConfig &config, const Lo
         return true;
     }
     if (config.adminListenExplicit) {
-        printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(error));
+        log(LogLevel::Error, error); // through the log: one JSON object per line with --log-format json
         return false;
     }
     log(LogLevel::Warning, QStringLiteral("%1; serving without it (set admin-listen to another address, or off)").arg(error));
@@ -222,10 +213,16 @@ int main(int argc, char *argv[])
         {QStringLiteral("backend"), QStringLiteral("Route requests for host NAME (NAME.seacat) to the base URL (repeatable)."),
          QStringLiteral("NAME=URL")},
         {QStringLiteral("approval"), QStringLiteral("CSR approval: manual (default) or auto."), QStringLiteral("policy")},
+        {QStringLiteral("workers"), QStringLiteral("Engine threads, each with its own sessions (default: the number of cores)."),
+         QStringLiteral("N")},
         {QStringLiteral("admin-listen"), QStringLiteral("Serve /metrics on ADDRESS:PORT, [IPv6]:PORT or PORT (127.0.0.1), "
                                                         "or off (default 127.0.0.1:%1).").arg(DefaultAdminPort),
          QStringLiteral("address")},
         {QStringLiteral("verbose"), QStringLiteral("Log debug lines too.")},
+        {QStringLiteral("access-log"), QStringLiteral("Write the access log to <file> (default: stderr); SIGUSR1 reopens it."),
+         QStringLiteral("file")},
+        {QStringLiteral("log-format"), QStringLiteral("text (default) or json, for the access and the event log."),
+         QStringLiteral("format")},
         {QStringLiteral("check-config"), QStringLiteral("Check the config file, flags, data directory, keys and store; "
                                                         "print every problem; exit 0 (OK) or 2.")},
         {QStringLiteral("lang"), QStringLiteral("GUI language, e.g. cs or de (default: the system's)."), QStringLiteral("lang")},
@@ -264,7 +261,21 @@ int main(int argc, char *argv[])
     if (!headlessFlag && !gui)
         printLine(stderr, QStringLiteral("seacat-gateway: no display (DISPLAY/WAYLAND_DISPLAY unset): serving headless"));
 
+    // Declared before the controller: the engine writes to it until the controller is gone.
+    AccessLog accessLog;
+    if (const QString error = accessLog.open(config.accessLogPath, config.logFormat); !error.isEmpty()) {
+        printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(error));
+        return 1;
+    }
     GatewayController controller;
+    controller.setAccessLog(&accessLog);
+    const auto reopenAccessLog = [&accessLog](const std::function<void(LogLevel, const QString &)> &log) {
+        if (accessLog.path().isEmpty())
+            return log(LogLevel::Info, QStringLiteral("SIGUSR1: the access log goes to stderr, nothing to reopen"));
+        if (const QString error = accessLog.reopen(); !error.isEmpty())
+            return log(LogLevel::Error, QStringLiteral("SIGUSR1: %1; still writing to the previous file").arg(error));
+        log(LogLevel::Info, QStringLiteral("SIGUSR1: reopened the access log %1").arg(accessLog.path()));
+    };
     if (gui) {
         QTranslator translator, qtTranslator;
         const QLocale locale = parser.isSet(QStringLiteral("lang")) ? QLocale(parser.value(QStringLiteral("lang"))) : QLocale::system();
@@ -283,6 +294,9 @@ int main(int argc, char *argv[])
         // SIGTERM/SIGINT end the GUI as they end the headless gateway: close_notify to every
         // session, then exit 0. A Stop from the toolbar does not quit.
         SignalWatcher guiSignals;
+        QObject::connect(&guiSignals, &SignalWatcher::reopenLogsRequested, &controller, [&reopenAccessLog] {
+            reopenAccessLog([](LogLevel level, const QString &message) { printLine(stderr, QStringLiteral("%1 %2").arg(toString(level), message)); });
+        });
         bool terminating = false;
         QObject::connect(&guiSignals, &SignalWatcher::terminationRequested, &controller, [&controller, &terminating] {
             terminating = true;
@@ -302,9 +316,12 @@ int main(int argc, char *argv[])
     int exitCode = 0;
     bool announced = false;
 
-    const auto log = [verbose](LogLevel level, const QString &message) {
-        if (level != LogLevel::Debug || verbose)
-            printLine(stderr, QStringLiteral("%1 %2 %3").arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODate), levelName(level), message));
+    LogFormat eventFormat = config.logFormat; // SIGHUP may change it
+    const auto log = [verbose, &eventFormat](LogLevel level, const QString &message) {
+        if (level != LogLevel::Debug || verbose) {
+            fputs(formatEventLine(QDateTime::currentMSecsSinceEpoch(), level, message, eventFormat).constData(), stderr);
+            fflush(stderr);
+        }
     };
     QObject::connect(&controller, &GatewayController::logMessage, &app, log);
     AdminServer admin(QByteArrayLiteral(PROJECT_VERSION_STRING));
@@ -346,12 +363,16 @@ int main(int argc, char *argv[])
             ? QStringLiteral("[%1]").arg(address.toString()) : address.toString();
         printLine(stdout, QStringLiteral("listening on %1").arg(formatEndpoint(host, port)));
     });
-    QObject::connect(&controller, &GatewayController::failed, &app, [&exitCode](const QString &reason) {
-        printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(reason));
+    QObject::connect(&controller, &GatewayController::failed, &app, [&exitCode, &eventFormat, log](const QString &reason) {
+        if (eventFormat == LogFormat::Json) // every stderr line one JSON object, this one too
+            log(LogLevel::Error, reason);
+        else
+            printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(reason));
         exitCode = 1;
         QCoreApplication::exit(1);
     });
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &controller, &GatewayController::stop);
+    QObject::connect(&signalWatcher, &SignalWatcher::reopenLogsRequested, &controller, [&reopenAccessLog, log] { reopenAccessLog(log); });
     // SIGHUP: the same file and flags again, checked in full first; a bad file is refused and
     // the running config keeps serving (README "Reloading the configuration").
     QObject::connect(&signalWatcher, &SignalWatcher::reloadRequested, &controller, [&, log] {
@@ -368,6 +389,16 @@ int main(int argc, char *argv[])
                 log(LogLevel::Error, QStringLiteral("reload refused: %1").arg(formatProblem(problem)));
             log(LogLevel::Error, QStringLiteral("reload refused: the previous configuration keeps serving"));
             return;
+        }
+        // The logs are main()'s, not the engine's: they change here, at once.
+        eventFormat = next.logFormat;
+        if (next.accessLogPath != accessLog.path() || next.logFormat != accessLog.format()) {
+            if (const QString error = accessLog.open(next.accessLogPath, next.logFormat); !error.isEmpty())
+                log(LogLevel::Error, QStringLiteral("reload: %1; the access log stays %2").arg(error,
+                                         accessLog.path().isEmpty() ? QStringLiteral("on stderr") : accessLog.path()));
+            else
+                log(LogLevel::Info, QStringLiteral("reload: access log now %1 (%2)").arg(
+                                        next.accessLogPath.isEmpty() ? QStringLiteral("on stderr") : next.accessLogPath, toString(next.logFormat)));
         }
         controller.reload(next);
         reloadAdminListener(admin, config, next, log);

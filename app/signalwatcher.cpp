@@ -28,6 +28,8 @@ SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
             return;
         if (int(byte) == SIGHUP)
             emit reloadRequested();
+        else if (int(byte) == SIGUSR1)
+            emit reopenLogsRequested();
         else
             emit terminationRequested(int(byte));
     });
@@ -38,6 +40,7 @@ SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
     sigaction(SIGTERM, &action, nullptr);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGHUP, &action, nullptr); // its default action would end the process
+    sigaction(SIGUSR1, &action, nullptr); // likewise
 }
 
 SignalWatcher::~SignalWatcher()
@@ -45,6 +48,7 @@ SignalWatcher::~SignalWatcher()
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
     delete m_notifier;
     ::close(g_pipe[0]);
     ::close(g_pipe[1]);

@@ -1,4 +1,4 @@
-// Turns SIGTERM/SIGINT and SIGHUP into Qt signals (self-pipe: the handler only writes one byte).
+// Turns SIGTERM/SIGINT, SIGHUP and SIGUSR1 into Qt signals (self-pipe: the handler only writes one byte).
 #pragma once
 
 #include <QObject>
@@ -17,6 +17,8 @@ signals:
     void terminationRequested(int signal);
     // SIGHUP: re-read the config (README "Reloading the configuration").
     void reloadRequested();
+    // SIGUSR1: reopen the log files (logrotate, README "Access log").
+    void reopenLogsRequested();
 
 private:
     QSocketNotifier *m_notifier = nullptr;

@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QHostInfo>
 #include <QStandardPaths>
+#include <QThread>
 
 namespace SeaCat {
 
@@ -30,7 +31,7 @@ std::optional<GatewayMode> gatewayModeFromString(const QString &text)
     return std::nullopt;
 }
 
-GatewayConfig::GatewayConfig() : forwardHeaders(ForwardHeader::all())
+GatewayConfig::GatewayConfig() : workers(qBound(1, QThread::idealThreadCount(), Limits::MaxWorkers)), forwardHeaders(ForwardHeader::all())
 {
 }
 
@@ -133,6 +134,8 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setInteger(port, 0, 65535);
     } else if (key == u"allow-reserved-port") {
         allowReservedPort = QVariant(value).toBool();
+    } else if (key == u"workers") {
+        return setInteger(workers, 1, Limits::MaxWorkers);
     } else if (key == u"mode") {
         const auto m = gatewayModeFromString(value);
         if (!m)
@@ -196,6 +199,13 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setInteger(csrGlobalPerSecond, 1, 1'000'000);
     } else if (key == u"max-pending-csrs") {
         return setInteger(maxPendingCsrs, 1, 1'000'000);
+    } else if (key == u"access-log") {
+        accessLogPath = value;
+    } else if (key == u"log-format") {
+        const auto format = logFormatFromString(value);
+        if (!format)
+            return bad + QStringLiteral(" (text or json)");
+        logFormat = *format;
     } else if (key == u"forward-headers") {
         QSet<QByteArray> names;
         const QSet<QByteArray> known = ForwardHeader::all();

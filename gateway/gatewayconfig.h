@@ -2,6 +2,7 @@
 // Read from an INI file (README "Configuration"); command-line flags override it.
 #pragma once
 
+#include "accesslog/logformat.h"
 #include "gatewaylimits.h"
 #include "portpolicy.h"
 
@@ -36,6 +37,7 @@ struct GatewayConfig {
     QHostAddress adminAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 adminPort = DefaultAdminPort;
     bool adminListenExplicit = false;   // chosen by the admin: a failed bind is fatal
+    int workers;                  // engine threads; default: the number of cores
 
     int maxConcurrentStreams = Limits::MaxConcurrentStreams;
     quint32 maxInboundPayload = Limits::MaxInboundPayload;
@@ -51,6 +53,8 @@ struct GatewayConfig {
     int glitchBurst = Limits::GlitchBurst;
     int glitchesPerSecond = Limits::GlitchesPerSecond;
     bool debugLog = false;        // --verbose: debug lines are built at all
+    QString accessLogPath;        // [gateway] access-log=FILE (README "Access log"); empty: stderr
+    LogFormat logFormat = LogFormat::Text; // [gateway] log-format: both the access and the event log
     int backendConnectTimeoutMs = 10'000;
     int bodyIdleTimeoutMs = Limits::BodyIdleTimeoutMs;
     int backendResponseTimeoutMs = 60'000;   // §5.5: beats the clients' own 3-minute defaults

@@ -97,6 +97,11 @@ void GatewayController::changePort(const QHostAddress &address, quint16 port, bo
     invoke([address, port, allowReserved](GatewayEngine *engine) { engine->changePort(address, port, allowReserved); });
 }
 
+void GatewayController::setAccessLog(AccessLog *log)
+{
+    invoke([log](GatewayEngine *engine) { engine->setAccessLog(log); });
+}
+
 void GatewayController::reload(const GatewayConfig &config)
 {
     invoke([config](GatewayEngine *engine) { engine->reload(config); });

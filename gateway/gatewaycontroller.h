@@ -13,6 +13,7 @@
 
 namespace SeaCat {
 
+class AccessLog;
 class GatewayEngine;
 
 class GatewayController final : public QObject
@@ -31,6 +32,10 @@ public:
     State state() const { return m_state; }
     QHostAddress address() const { return m_address; }
     quint16 port() const { return m_port; }
+
+    // README "Access log": where finished streams and rejected clients go. Call before start();
+    // `log` must outlive this controller.
+    void setAccessLog(AccessLog *log);
 
 public slots:
     void start(const SeaCat::GatewayConfig &config);

@@ -1,47 +1,50 @@
 #include "gatewayengine.h"
-#include "backend/backendpool.h"
+#include "accesslog/accesslog.h"
+#include "engineworker.h"
 #include "intake/tlslistener.h"
-#include "metrics.h"
 #include "pki/pkiservice.h"
-#include "intake/protocolsniffer.h"
-#include "rejection/rejector.h"
-#include "session.h"
+#include "pkifacade.h"
 #include "tls/tlsprofile.h"
 
-#include <QSslSocket>
+#include <QThread>
 
 #include <algorithm>
+
+#include <unistd.h>
 
 namespace SeaCat {
 
 namespace {
-constexpr int PublishIntervalMs = 500;  // batched session updates
-constexpr int StopDeadlineMs = 3'000;   // sessions get this long to take close_notify
+constexpr int PublishIntervalMs = 500;  // batched statistics
+// While the engine waits for a worker thread to end, it serves that worker's PKI calls this often.
+constexpr int JoinSliceMs = 5;
+constexpr int DropReportEvery = 20;     // publishes (10 s) between reports of dropped access-log lines
 
-} // namespace
 
-namespace {
-void accumulate(GatewayStats &stats, const SessionInfo &info)
+// An accepted descriptor on its way to a worker: closed if its event is dropped undelivered
+// (the worker gone first), so none leaks.
+class DescriptorInFlight
 {
-    stats.requests += info.requests;
-    for (int i = 0; i < 6; ++i)
-        stats.responsesByClass[i] += info.responsesByClass[i];
-    stats.bytesIn += info.bytesIn;
-    stats.bytesOut += info.bytesOut;
-    stats.backendResponses += info.backendResponses;
-    stats.backendLatencyMsTotal += info.backendLatencyMsTotal;
-    stats.resetFloodCloses += info.resetFloodCloses;
-    stats.glitchFloodCloses += info.glitchFloodCloses;
-    stats.refusedCsrs += info.refusedCsrs;
-}
+    Q_DISABLE_COPY_MOVE(DescriptorInFlight)
+
+public:
+    explicit DescriptorInFlight(qintptr descriptor) : m_descriptor(descriptor) {}
+    ~DescriptorInFlight()
+    {
+        if (m_descriptor >= 0)
+            ::close(int(m_descriptor));
+    }
+    qintptr take() { return std::exchange(m_descriptor, -1); }
+
+private:
+    qintptr m_descriptor;
+};
 } // namespace
 
-GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent), m_pool(new BackendPool(this))
+GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent), m_pkiFacade(new PkiFacade(this))
 {
     m_publishTimer.setInterval(PublishIntervalMs);
-    connect(&m_publishTimer, &QTimer::timeout, this, &GatewayEngine::publishUpdates);
-    m_stopDeadline.setSingleShot(true);
-    m_stopDeadline.setInterval(StopDeadlineMs);
+    connect(&m_publishTimer, &QTimer::timeout, this, &GatewayEngine::publishStats);
     m_pkiPollTimer.setInterval(1'000);
     connect(&m_pkiPollTimer, &QTimer::timeout, this, &GatewayEngine::pollPkiStore);
     m_expiryTimer.setInterval(3'600'000);
@@ -52,32 +55,22 @@ GatewayEngine::GatewayEngine(QObject *parent) : QObject(parent), m_pool(new Back
     connect(this, &GatewayEngine::csrReceived, this, storeChanged);
     connect(this, &GatewayEngine::certificateIssued, this, storeChanged);
     connect(this, &GatewayEngine::certificateRevoked, this, storeChanged);
-    connect(&m_stopDeadline, &QTimer::timeout, this, [this] {
-        for (Session *session : std::exchange(m_sessions, {})) {
-            emit sessionClosed(session->id(), QStringLiteral("aborted at shutdown: the peer did not take close_notify"));
-            delete session;
-        }
-        finishStopIfIdle();
-    });
 }
 
 GatewayEngine::~GatewayEngine()
 {
-    Metrics::removeEngine(this);
-    // Sessions hold a pointer to the PKI service: they go first.
-    qDeleteAll(m_sessions);
-    m_sessions.clear();
+    // Sessions (in the workers) call the PKI service: they go first, each with its thread.
+    joinWorkers();
 }
 
 void GatewayEngine::start(const GatewayConfig &config)
 {
-    if (m_server) {
+    if (m_server || !m_workers.isEmpty()) {
         emit failed(QStringLiteral("the gateway is already running"));
         return;
     }
     m_config = config;
     m_stopping = false;
-    m_pool->setMaxConnectionsPerOrigin(config.backendConnections);
     // Handshaking sockets may take at most a quarter of the descriptors: sessions, backends
     // and the store need the rest.
     const int descriptors = raiseDescriptorLimit();
@@ -113,6 +106,7 @@ void GatewayEngine::start(const GatewayConfig &config)
             emit failed(error);
             return;
         }
+        m_pkiFacade->setService(m_pki.get());
         connect(m_pki.get(), &PkiService::csrReceived, this, &GatewayEngine::csrReceived);
         connect(m_pki.get(), &PkiService::certificateIssued, this, &GatewayEngine::certificateIssued);
         connect(m_pki.get(), &PkiService::certificateRevoked, this, [this](quint64 serial) {
@@ -140,114 +134,98 @@ void GatewayEngine::start(const GatewayConfig &config)
     if (!verdict.message.isEmpty())
         emit logMessage(LogLevel::Info, verdict.message);
     m_server = server;
+    startWorkers();
+    emit logMessage(LogLevel::Info, QStringLiteral("%1 worker thread(s)").arg(m_workers.size()));
     m_publishTimer.start();
     m_pkiPollTimer.start();
     m_expiryTimer.start();
     warnAboutExpiringCertificates();
-    publishMetrics();
+    publishPkiMetrics();
     emit listening(server->serverAddress(), server->serverPort());
 }
 
 TlsListener *GatewayEngine::listen(const QHostAddress &address, quint16 port, QString *error, int *socketError)
 {
-    auto *server = new TlsListener(m_tls, {m_config.maxHandshakes, m_config.firstByteTimeoutMs, m_config.handshakeTimeoutMs, m_descriptorCeiling},
-                                   this);
+    auto *server = new TlsListener([this](qintptr descriptor) { handOff(descriptor); }, m_descriptorCeiling, this);
     if (!server->listen(address, port)) {
         *socketError = server->serverError();
         *error = explainBindFailure(address, port, server->serverError(), server->errorString());
         delete server;
         return nullptr;
     }
-    connect(server, &TlsListener::pendingConnectionAvailable, this, &GatewayEngine::acceptPending);
     connect(server, &TlsListener::acceptingPaused, this, [this](int descriptor) {
         emit logMessage(LogLevel::Warning, QStringLiteral("descriptor %1 reaches the reserve kept for backends and the store: "
                                                           "not accepting for a moment (raise LimitNOFILE / ulimit -n, or lower max-sessions)")
                                                .arg(descriptor));
     });
-    connect(server, &TlsListener::handshakeFailed, this, [this](const QString &peer, const QString &reason) {
-        if (m_config.debugLog) // a flood of silent sockets must not cost a formatted line each
-            emit logMessage(LogLevel::Debug, QStringLiteral("TLS handshake with %1 failed: %2").arg(peer, reason));
-    });
     return server;
 }
 
-void GatewayEngine::acceptPending()
+// One listener hands descriptors round-robin to the workers, rather than one SO_REUSEPORT
+// listener per worker: binding stays Qt's (dual stack, port 0, the bind errors the README
+// explains), a port that another SO_REUSEPORT process holds is still refused as busy instead
+// of being shared silently, a port change is one bind, and the spread is even whatever the
+// kernel's 4-tuple hash does with few clients. The cost is one queued call per connection,
+// small beside its TLS handshake; accept() itself is cheap on one thread.
+void GatewayEngine::startWorkers()
 {
-    auto *server = qobject_cast<TlsListener *>(sender());
-    while (server && server->hasPendingConnections()) {
-        auto *socket = qobject_cast<QSslSocket *>(server->nextPendingConnection());
-        if (!socket)
-            continue;
-        socket->setParent(this);
-        if (m_stopping || m_sessions.size() + m_pending.size() >= m_config.maxSessions) {
-            emit logMessage(LogLevel::Warning, QStringLiteral("refused %1: %2").arg(socket->peerAddress().toString(),
-                m_stopping ? QStringLiteral("shutting down") : QStringLiteral("%1 connections already (max-sessions)").arg(m_config.maxSessions)));
-            socket->abort();
-            socket->deleteLater();
-            continue;
-        }
-        auto *sniffer = new ProtocolSniffer(socket, m_config.handshakeTimeoutMs, this);
-        m_pending.insert(sniffer);
-        connect(sniffer, &ProtocolSniffer::identified, this, [this, sniffer](PeerProtocol protocol) {
-            m_pending.remove(sniffer);
-            sniffer->deleteLater();
-            dispatch(sniffer->socket(), protocol, sniffer->elapsedMs());
+    const int count = qMax(1, m_config.workers);
+    // Each worker takes an even share of the handshake budget: round-robin keeps the shares even.
+    const TlsHandshaker::Budget budget{qMax(1, (m_config.maxHandshakes + count - 1) / count), m_config.firstByteTimeoutMs,
+                                       m_config.handshakeTimeoutMs};
+    // One TLS context per worker (each handshaker learns its own): SSL_CTX is safe to share
+    // across threads, but Qt's QSslContext wrapper is not documented to be; a context is built
+    // once per worker, not per connection, which is where the cost was.
+    for (int i = 0; i < count; ++i) {
+        auto *thread = new QThread(this);
+        thread->setObjectName(QStringLiteral("seacat-worker-%1").arg(i));
+        auto *worker = new EngineWorker(i, m_config, m_tls, budget, {m_pkiFacade, &m_nextSessionId, &m_connections, m_accessLog});
+        worker->moveToThread(thread);
+        connect(thread, &QThread::finished, worker, &QObject::deleteLater);
+        // Queued: each arrives in this thread in the order the worker emitted it.
+        connect(worker, &EngineWorker::sessionOpened, this, &GatewayEngine::onSessionOpened);
+        connect(worker, &EngineWorker::sessionClosed, this, &GatewayEngine::onSessionClosed);
+        connect(worker, &EngineWorker::sessionsUpdated, this, &GatewayEngine::sessionsUpdated);
+        connect(worker, &EngineWorker::connectionRejected, this, &GatewayEngine::connectionRejected);
+        connect(worker, &EngineWorker::logMessage, this, &GatewayEngine::logMessage);
+        connect(worker, &EngineWorker::stopped, this, &GatewayEngine::onWorkerStopped);
+        connect(worker, &EngineWorker::statsUpdated, this, [this](int index, const GatewayStats &stats) {
+            if (index < m_workers.size())
+                m_workers[index].stats = stats;
         });
+        thread->start();
+        m_workers.append({thread, worker, {}, false});
+        post(m_workers.last(), [](EngineWorker *w) { w->start(); });
     }
+    m_nextWorker = 0;
 }
 
-void GatewayEngine::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 sinceHandshakeMs)
+template <typename Call>
+void GatewayEngine::post(const Worker &worker, Call call)
 {
-    Rejector *rejector = nullptr;
-    // A rejected client's deadlines count from its handshake, not from when we knew what it was.
-    const int headTimeoutMs = int(qMax<qint64>(Limits::HttpRequestHeadTimeoutMs - sinceHandshakeMs, 0));
-    const int rejectionTimeoutMs = int(qMax<qint64>(Limits::RejectionTimeoutMs - sinceHandshakeMs, 0));
-    switch (protocol) {
-    case PeerProtocol::SeaCat: {
-        auto *session = new Session(m_nextSessionId++, socket, m_config, m_pool, m_pki.get(), this);
-        ++m_closedTotals.sessionsTotal;
-        m_sessions.insert(session->id(), session);
-        connect(session, &Session::closed, this, &GatewayEngine::onSessionClosed);
-        connect(session, &Session::changed, this, [this](quint64 id) { m_dirty.insert(id); });
-        connect(session, &Session::log, this, &GatewayEngine::logMessage);
-        const SessionInfo info = session->info();
-        emit logMessage(LogLevel::Info, QStringLiteral("session %1 from %2:%3 (%4, %5, %6)")
-                                            .arg(info.id).arg(info.peerAddress).arg(info.peerPort).arg(info.tlsProtocol, info.cipher,
-                                                 info.clientTag.isEmpty() ? QStringLiteral("anonymous")
-                                                                          : QStringLiteral("client %1, certificate %2").arg(info.clientTag).arg(info.certificateSerial)));
-        emit sessionOpened(info);
-        return;
-    }
-    case PeerProtocol::Http1:
-        Metrics::add(Counter::RejectedHttp1);
-        rejector = new Http1Rejector(socket, headTimeoutMs, rejectionTimeoutMs, this);
-        break;
-    case PeerProtocol::Http2:
-        Metrics::add(Counter::RejectedHttp2);
-        rejector = new Http2Rejector(socket, headTimeoutMs, rejectionTimeoutMs, this);
-        break;
-    case PeerProtocol::NeedMoreBytes:
-    case PeerProtocol::Unknown:
-        Metrics::add(Counter::RejectedGarbage);
-        emit logMessage(LogLevel::Info, QStringLiteral("closed connection from %1: neither SeaCat nor HTTP")
-                                            .arg(formatEndpoint(socket->peerAddress(), socket->peerPort())));
-        connect(socket, &QSslSocket::disconnected, socket, &QObject::deleteLater);
-        socket->disconnectFromHost();
-        if (socket->state() == QAbstractSocket::UnconnectedState)
-            socket->deleteLater();
-        else
-            QTimer::singleShot(Limits::RejectionTimeoutMs, socket, &QSslSocket::abort);
-        return;
-    }
-    m_pending.insert(rejector);
-    connect(rejector, &Rejector::finished, this, [this, rejector](const QString &summary) {
-        m_pending.remove(rejector);
-        rejector->deleteLater();
-        ++m_closedTotals.rejectedHttpsClients;
-        emit logMessage(LogLevel::Info, summary);
-        emit connectionRejected(summary);
-        finishStopIfIdle();
-    });
+    QMetaObject::invokeMethod(worker.worker, [w = worker.worker, call] { call(w); }, Qt::QueuedConnection);
+}
+
+void GatewayEngine::handOff(qintptr descriptor)
+{
+    auto inFlight = std::make_shared<DescriptorInFlight>(descriptor);
+    if (m_workers.isEmpty())
+        return; // closed by inFlight
+    const Worker &worker = m_workers.at(m_nextWorker);
+    m_nextWorker = (m_nextWorker + 1) % int(m_workers.size());
+    post(worker, [inFlight](EngineWorker *w) { w->adopt(inFlight->take()); });
+}
+
+void GatewayEngine::onSessionOpened(const SessionInfo &info)
+{
+    m_sessions.insert(info.id, {info.worker, info.certificateSerial});
+    emit sessionOpened(info);
+}
+
+void GatewayEngine::onSessionClosed(quint64 id, const QString &reason)
+{
+    m_sessions.remove(id);
+    emit sessionClosed(id, reason);
 }
 
 void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool allowReserved)
@@ -270,10 +248,10 @@ void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool a
         emit portChangeFailed(error + QStringLiteral("; still serving on %1").arg(formatEndpoint(m_server->serverAddress(), m_server->serverPort())));
         return;
     }
-    // The old listener stops accepting now; handshakes already under way there may finish.
+    // The old listener stops accepting now; handshakes already under way (in the workers) go on.
     TlsListener *old = m_server;
     old->close();
-    QTimer::singleShot(m_config.handshakeTimeoutMs + 1'000, old, &QObject::deleteLater);
+    old->deleteLater();
     m_server = next;
     m_config.listenAddress = address;
     m_config.port = port;
@@ -321,6 +299,7 @@ void GatewayEngine::reload(const GatewayConfig &config)
     compare(needRestart, qMin(config.maxHandshakes, qMax(1, raiseDescriptorLimit() / 4)) != old.maxHandshakes, "max-handshakes");
     compare(needRestart, config.firstByteTimeoutMs != old.firstByteTimeoutMs, "first-byte-timeout");
     compare(needRestart, config.handshakeTimeoutMs != old.handshakeTimeoutMs, "handshake-timeout");
+    compare(needRestart, config.workers != old.workers, "workers");
     // What the admin configured is compared, not what serves: "port 0" (a free port) or the
     // 443 → 8443 fallback do not move on every reload.
     const bool moveListener = config.listenAddress != old.listenAddress || config.port != old.port
@@ -337,13 +316,15 @@ void GatewayEngine::reload(const GatewayConfig &config)
     next.maxHandshakes = old.maxHandshakes;
     next.firstByteTimeoutMs = old.firstByteTimeoutMs;
     next.handshakeTimeoutMs = old.handshakeTimeoutMs;
+    next.workers = old.workers;
     next.listenAddress = old.listenAddress;
     next.port = old.port;
     next.portExplicit = old.portExplicit;
     next.debugLog = old.debugLog; // --verbose is a flag of the process, not of the file
     next.allowReservedPort = old.allowReservedPort;
     m_config = next;
-    m_pool->setMaxConnectionsPerOrigin(m_config.backendConnections);
+    for (const Worker &worker : std::as_const(m_workers))
+        post(worker, [next](EngineWorker *w) { w->reload(next); });
     emit logMessage(LogLevel::Info, QStringLiteral("configuration reloaded: %1; %2 session(s) kept")
                                         .arg(applied.isEmpty() ? QStringLiteral("no change for sessions")
                                                                : QStringLiteral("new sessions get the new %1").arg(applied.join(QStringLiteral(", "))))
@@ -357,8 +338,9 @@ void GatewayEngine::reload(const GatewayConfig &config)
 
 void GatewayEngine::disconnectSession(quint64 id)
 {
-    if (Session *session = m_sessions.value(id))
-        session->close(QStringLiteral("disconnected by the administrator"));
+    const auto route = m_sessions.constFind(id);
+    if (route != m_sessions.cend() && route->worker < m_workers.size())
+        post(m_workers.at(route->worker), [id](EngineWorker *w) { w->closeSession(id, QStringLiteral("disconnected by the administrator")); });
 }
 
 void GatewayEngine::runPkiAction(const std::function<QString(PkiService &)> &action, const std::function<QString()> &done)
@@ -399,10 +381,18 @@ void GatewayEngine::requestPkiSnapshot()
 
 void GatewayEngine::closeInvalidatedSessions()
 {
-    for (Session *session : std::as_const(m_sessions)) {
-        const quint64 serial = session->info().certificateSerial;
-        if (serial != 0 && !m_pki->certificateIfValid(serial))
-            session->close(QStringLiteral("client certificate %1 revoked or expired").arg(serial));
+    QHash<quint64, bool> valid; // one store look-up per certificate, however many sessions use it
+    for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
+        const quint64 serial = it->certificateSerial;
+        if (serial == 0 || it->worker >= m_workers.size())
+            continue;
+        auto known = valid.find(serial);
+        if (known == valid.end())
+            known = valid.insert(serial, m_pki->certificateIfValid(serial).has_value());
+        if (!*known)
+            post(m_workers.at(it->worker), [id = it.key(), serial](EngineWorker *w) {
+                w->closeSession(id, QStringLiteral("client certificate %1 revoked or expired").arg(serial));
+            });
     }
 }
 
@@ -428,27 +418,8 @@ void GatewayEngine::warnAboutExpiringCertificates()
     }
 }
 
-void GatewayEngine::onSessionClosed(quint64 id, const QString &reason)
+void GatewayEngine::publishPkiMetrics()
 {
-    Session *session = m_sessions.take(id);
-    if (!session)
-        return;
-    accumulate(m_closedTotals, session->info());
-    session->deleteLater();
-    m_dirty.remove(id);
-    emit sessionClosed(id, reason);
-    finishStopIfIdle();
-}
-
-void GatewayEngine::publishMetrics()
-{
-    EngineGauges gauges;
-    for (const Session *session : std::as_const(m_sessions))
-        ++gauges.sessionsByMode[size_t(session->mode())];
-    for (auto it = m_config.hosts.cbegin(); it != m_config.hosts.cend(); ++it)
-        gauges.backends.insert(it.key(), {m_pool->connectionCount(*it), m_pool->idleCount(*it), m_pool->waitingCount(*it),
-                                          m_pool->connectFailures(*it)});
-    Metrics::setEngineGauges(this, gauges);
     if (!m_pkiGaugesStale || !m_pki)
         return;
     // Read from the store only after a change: a table of many certificates is not cheap.
@@ -461,23 +432,24 @@ void GatewayEngine::publishMetrics()
     Metrics::setPkiGauges(m_pkiGauges);
 }
 
-void GatewayEngine::publishUpdates()
+void GatewayEngine::publishStats()
 {
-    publishMetrics();
-    GatewayStats stats = m_closedTotals;
-    stats.sessionsNow = int(m_sessions.size());
-    for (const Session *session : std::as_const(m_sessions))
-        accumulate(stats, session->info());
+    publishPkiMetrics();
+    GatewayStats stats;
+    for (const Worker &worker : std::as_const(m_workers)) {
+        addCounters(stats, worker.stats);
+        stats.sessionsTotal += worker.stats.sessionsTotal;
+        stats.sessionsNow += worker.stats.sessionsNow;
+        stats.rejectedHttpsClients += worker.stats.rejectedHttpsClients;
+    }
     emit statsUpdated(stats);
-    if (m_dirty.isEmpty())
-        return;
-    QList<SessionInfo> infos;
-    infos.reserve(m_dirty.size());
-    for (quint64 id : std::as_const(m_dirty))
-        if (const Session *session = m_sessions.value(id))
-            infos.append(session->info());
-    m_dirty.clear();
-    emit sessionsUpdated(infos);
+    if (m_accessLog && ++m_publishesSinceDropReport >= DropReportEvery) {
+        m_publishesSinceDropReport = 0;
+        if (const quint64 dropped = m_accessLog->takeDropped())
+            emit logMessage(LogLevel::Warning, QStringLiteral("access log: %1 line(s) dropped in the last %2 s: its file or stderr is "
+                                                              "slower than the traffic (queue full)")
+                                                   .arg(dropped).arg(DropReportEvery * PublishIntervalMs / 1000));
+    }
 }
 
 void GatewayEngine::stop()
@@ -491,24 +463,41 @@ void GatewayEngine::stop()
     for (TlsListener *server : findChildren<TlsListener *>(QString(), Qt::FindDirectChildrenOnly))
         server->close();
     delete m_server;
-    for (QObject *pending : std::as_const(m_pending))
-        pending->deleteLater();
-    m_pending.clear();
-    for (Session *session : std::as_const(m_sessions))
-        session->close(QStringLiteral("gateway shutting down"));
-    m_stopDeadline.start();
-    finishStopIfIdle();
+    // Descriptors already handed off reach their worker before its stop: one queue, in order.
+    for (const Worker &worker : std::as_const(m_workers))
+        post(worker, [](EngineWorker *w) { w->stop(); });
+    if (m_workers.isEmpty())
+        finishStop();
 }
 
-void GatewayEngine::finishStopIfIdle()
+void GatewayEngine::onWorkerStopped(int index)
 {
-    if (!m_stopping || !m_sessions.isEmpty())
-        return;
-    m_stopDeadline.stop();
+    if (index < m_workers.size())
+        m_workers[index].stopped = true;
+    if (m_stopping && std::all_of(m_workers.cbegin(), m_workers.cend(), [](const Worker &w) { return w.stopped; }))
+        finishStop();
+}
+
+void GatewayEngine::finishStop()
+{
+    joinWorkers();
+    m_sessions.clear();
     m_stopping = false;
-    Metrics::removeEngine(this);
     emit logMessage(LogLevel::Info, QStringLiteral("stopped"));
     emit stopped();
+}
+
+void GatewayEngine::joinWorkers()
+{
+    for (const Worker &worker : std::as_const(m_workers))
+        worker.thread->quit();
+    // A worker may be blocked in a PKI call to this thread (PkiFacade): serve it, never wait blind.
+    for (const Worker &worker : std::as_const(m_workers)) {
+        while (!worker.thread->wait(QDeadlineTimer(JoinSliceMs)))
+            m_pkiFacade->serveWaitingCalls();
+        delete worker.thread; // its worker was deleted at its end (finished → deleteLater)
+    }
+    m_workers.clear();
 }
 
 } // namespace SeaCat

@@ -1,10 +1,13 @@
-// The engine: owns the TLS listener and every connection. Lives in the worker thread
-// (GatewayController moves it there); its slots are invoked through queued calls only.
+// The engine: one gateway over several worker threads (README "--workers"). It owns the TLS
+// listener, the PKI and the workers, each an EngineWorker in its own thread with its own
+// sessions and backend pool; it hands accepted connections round-robin to the workers, routes
+// admin actions to the worker serving a session, and sums what the workers report, so its
+// observers see one gateway. Lives in the engine thread (GatewayController moves it there);
+// its slots are invoked through queued calls only.
 #pragma once
 
 #include "gatewayconfig.h"
 #include "metrics.h"
-#include "intake/protocolsniffer.h"
 #include "pki/pkitypes.h"
 #include "sessioninfo.h"
 #include "pki/gatewayidentity.h"
@@ -15,17 +18,21 @@
 #include <QSet>
 #include <QSslConfiguration>
 #include <QTimer>
+#include <atomic>
 #include <functional>
 #include <memory>
 
-class QSslSocket;
+QT_BEGIN_NAMESPACE
+class QThread;
+QT_END_NAMESPACE
 
 namespace SeaCat {
 
-class Session;
-class TlsListener;
-class BackendPool;
+class AccessLog;
+class EngineWorker;
+class PkiFacade;
 class PkiService;
+class TlsListener;
 
 class GatewayEngine final : public QObject
 {
@@ -35,6 +42,10 @@ class GatewayEngine final : public QObject
 public:
     explicit GatewayEngine(QObject *parent = nullptr);
     ~GatewayEngine() override;
+
+    // Finished streams and rejected clients go there (README "Access log"); null: nowhere.
+    // Set before start(); `log` outlives the engine. Workers submit to it from their threads.
+    void setAccessLog(AccessLog *log) { m_accessLog = log; }
 
 public slots:
     void start(const SeaCat::GatewayConfig &config);
@@ -46,7 +57,7 @@ public slots:
     // forwarded headers apply to sessions opened from now on; sessions stay. Name, data
     // directory, server key and PKI policy need a restart and are logged as such.
     void reload(const SeaCat::GatewayConfig &config);
-    // Closes every session with close_notify, then emits stopped().
+    // Closes every session with close_notify, ends the worker threads, then emits stopped().
     void stop();
     void disconnectSession(quint64 id);
     void approveCsr(qint64 id);
@@ -75,14 +86,34 @@ signals:
     void pkiActionFailed(const QString &reason);
 
 private:
+    struct Worker {
+        QThread *thread;
+        EngineWorker *worker;       // lives in `thread`; reached through queued calls only
+        GatewayStats stats;         // its latest report
+        bool stopped = false;
+    };
+    // What the engine knows of a session: where it runs, which certificate it presented.
+    struct SessionRoute {
+        int worker;
+        quint64 certificateSerial;
+    };
+
     TlsListener *listen(const QHostAddress &address, quint16 port, QString *error, int *socketError);
-    void acceptPending();
-    void dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 sinceHandshakeMs);
+    void startWorkers();
+    // Gives an accepted connection to the next worker, round-robin.
+    void handOff(qintptr descriptor);
+    // Runs `call(worker)` in that worker's thread.
+    template <typename Call>
+    void post(const Worker &worker, Call call);
+    void onSessionOpened(const SessionInfo &info);
     void onSessionClosed(quint64 id, const QString &reason);
-    void publishUpdates();
-    // README "Metrics": this engine's gauges, read by the admin listener's thread.
-    void publishMetrics();
-    void finishStopIfIdle();
+    void onWorkerStopped(int index);
+    void finishStop();
+    // Ends the worker threads; the PKI calls they wait on are served meanwhile.
+    void joinWorkers();
+    void publishStats();
+    // README "Metrics": the store's gauges, re-read after it changed.
+    void publishPkiMetrics();
     // Closes the sessions whose client certificate is no longer valid (revoked, expired).
     void closeInvalidatedSessions();
     // An admin action from the GUI: logged and announced when it works, reported when not.
@@ -93,20 +124,22 @@ private:
     GatewayConfig m_config;
     QSslConfiguration m_tls;
     QPointer<TlsListener> m_server;
-    QHash<quint64, Session *> m_sessions;
-    QSet<quint64> m_dirty;
-    QSet<QObject *> m_pending;      // sniffers and rejectors still at work
-    quint64 m_nextSessionId = 1;
-    BackendPool *m_pool;
-    GatewayStats m_closedTotals;    // what closed sessions contributed
+    QList<Worker> m_workers;
+    int m_nextWorker = 0;
+    AccessLog *m_accessLog = nullptr;
+    int m_publishesSinceDropReport = 0;
+    QHash<quint64, SessionRoute> m_sessions;
+    // Shared with the workers (EngineWorker::Shared); they outlive every worker.
+    std::atomic<quint64> m_nextSessionId{1};
+    std::atomic<int> m_connections{0};
     std::unique_ptr<PkiService> m_pki;
+    PkiFacade *m_pkiFacade;
     qint64 m_pkiChangeCounter = -1;
     QSet<quint64> m_expiryWarned;
     PkiGauges m_pkiGauges;
     bool m_pkiGaugesStale = true;
     // Parented so that moveToThread() takes them along.
     QTimer m_publishTimer{this};
-    QTimer m_stopDeadline{this};
     QTimer m_pkiPollTimer{this};    // notices admin CLI changes within a second
     QTimer m_expiryTimer{this};
     bool m_stopping = false;

@@ -65,6 +65,9 @@ inline constexpr qsizetype MaxHostBytes = 255;                // RFC 1035's long
 // keepalive and nghttpx's backend-connections-per-host make the same trade; 64 keeps a
 // 100 × 10 load on a handful of reused connections instead of a connect() per request.
 inline constexpr int MaxBackendConnectionsPerOrigin = 64;
+// README "--workers": engine threads. More threads than cores only add switches; the bound
+// keeps a typo (workers=1000) from starting a thousand threads.
+inline constexpr int MaxWorkers = 64;
 // README "Limits": a session that resets streams (sent or received) faster than this is closed:
 // the HTTP/2 "rapid reset" attack costs backend work per reset. nghttp2's defaults.
 inline constexpr int ResetBurst = 1'000;
@@ -85,6 +88,13 @@ inline constexpr int BodyIdleTimeoutMs = 10'000;
 inline constexpr qint64 MaxRejectionOutputBytes = 64 * 1024;
 // Our own: sessions at once; beyond this new TLS connections are closed right after accept.
 inline constexpr int MaxSessions = 10'000;
+// Our own (README "Access log"): records waiting for the access log's writer. About 20 000
+// lines, two seconds of a busy gateway on a stalled disk; beyond it lines are dropped and
+// counted, never waited for (nghttpx and nginx block the worker on a slow log instead).
+inline constexpr qsizetype MaxAccessLogQueueBytes = 8 * 1024 * 1024;
+// Our own: what one method, host or path may put in the access log (a refused request may
+// carry a 64 KiB path); the rest is cut.
+inline constexpr qsizetype MaxAccessLogFieldBytes = 4 * 1024;
 
 // README "Enrolment", issue 8 "CSR bomb". A real CSR is 0.3-2 KiB (an RSA-4096 key with a long
 // subject stays below 4 KiB); anything larger is refused unparsed, with CSR_REPLY 0x04.

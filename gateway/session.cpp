@@ -1,7 +1,7 @@
 #include "session.h"
 #include "codec/framewriter.h"
 #include "metrics.h"
-#include "pki/pkiservice.h"
+#include "pkifacade.h"
 #include "sessionenrolment.h"
 
 #include <QSslCipher>
@@ -13,9 +13,23 @@ namespace SeaCat {
 namespace {
 constexpr int CloseGraceMs = 2'000;       // a peer that will not take close_notify is aborted
 constexpr qsizetype SocketReadChunk = 16 * 1024; // one stack buffer per read call
+
+// README "Access log": the error field of a stream the gateway reset.
+QByteArray errorToken(StreamError error)
+{
+    switch (error) {
+    case StreamError::EvenStreamId: return QByteArrayLiteral("even-stream-id");
+    case StreamError::StreamIdInUse: return QByteArrayLiteral("stream-id-in-use");
+    case StreamError::UnknownStream: return QByteArrayLiteral("unknown-stream");
+    case StreamError::DataAfterFin: return QByteArrayLiteral("data-after-fin");
+    case StreamError::TooManyStreams: return QByteArrayLiteral("too-many-streams");
+    case StreamError::BodyLengthMismatch: return QByteArrayLiteral("body-length");
+    }
+    return {};
+}
 } // namespace
 
-Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiService *pki,
+Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiFacade *pki,
                  QObject *parent)
     : QObject(parent), m_socket(socket), m_config(config), m_reader(this, config.maxInboundPayload), m_pool(pool), m_pki(pki),
       m_resetBudget(TokenBucket::perSecond(config.resetBurst, config.resetsPerSecond)),
@@ -214,6 +228,10 @@ bool Session::sendReply(quint32 streamId, quint16 status, const HeaderList &head
     const QByteArray reply = serialize(SynReply{streamId, false, status, headers});
     if (!fitsOutbound(reply))
         return false;
+    if (const auto it = m_streams.find(streamId); it != m_streams.end()) {
+        it->record.status = status;
+        it->record.backendMs = backendLatencyMs;
+    }
     ++m_info.responsesByClass[qBound(1, status / 100, 5)];
     Metrics::add(responseCounter(status));
     if (backendLatencyMs >= 0) {
@@ -230,6 +248,8 @@ bool Session::sendReply(quint32 streamId, quint16 status, const HeaderList &head
 void Session::sendData(quint32 streamId, const QByteArray &payload, bool fin)
 {
     send(DataFrame{streamId, fin, payload});
+    if (const auto it = m_streams.find(streamId); it != m_streams.end())
+        it->record.bytesOut += payload.size();
     if (fin)
         finishStreamSide(streamId, false);
 }
@@ -242,12 +262,12 @@ void Session::sendReset(quint32 streamId, RstStatus status)
 void Session::refuseStream(quint32 streamId, StreamError error)
 {
     logDebug([&] { return QStringLiteral("%1: stream %2: %3, RST_STREAM %4").arg(peer()).arg(streamId).arg(toString(error)).arg(int(rstStatus(error))); });
-    resetStream(streamId, rstStatus(error));
+    resetStream(streamId, rstStatus(error), errorToken(error));
 }
 
-void Session::resetStream(quint32 streamId, RstStatus status)
+void Session::resetStream(quint32 streamId, RstStatus status, const QByteArray &error)
 {
-    dropStream(streamId);
+    dropStream(streamId, AccessRecord::End::Reset, quint32(status), error);
     sendRst(streamId, status);
 }
 
@@ -279,13 +299,38 @@ bool Session::spendGlitch(const char *what)
     return false;
 }
 
-void Session::dropStream(quint32 streamId)
+void Session::dropStream(quint32 streamId, AccessRecord::End end, quint32 rstCode, const QByteArray &error)
 {
     const auto it = m_streams.find(streamId);
     if (it == m_streams.end())
         return;
     releaseProxy(*it);
+    it->record.end = end;
+    it->record.rstCode = rstCode;
+    if (!error.isEmpty())
+        it->record.error = error;
+    it->record.timeMs = QDateTime::currentMSecsSinceEpoch();
+    it->record.durationUs = it->age.nsecsElapsed() / 1000;
+    emit streamFinished(it->record);
     m_streams.erase(it);
+}
+
+Session::Stream Session::openStream(const SynStream &frame) const
+{
+    Stream stream;
+    stream.remoteClosed = frame.fin;
+    stream.age.start();
+    AccessRecord &record = stream.record;
+    record.sessionId = m_info.id;
+    record.streamId = frame.streamId;
+    record.peerAddress = m_info.peerAddress;
+    record.peerPort = m_info.peerPort;
+    record.clientTag = m_info.clientTag;
+    record.method = frame.method.left(Limits::MaxAccessLogFieldBytes);
+    record.host = frame.host.left(Limits::MaxAccessLogFieldBytes);
+    record.path = frame.path.left(Limits::MaxAccessLogFieldBytes);
+    record.bytesIn = record.bytesOut = 0;
+    return stream;
 }
 
 void Session::releaseProxy(Stream &stream)
@@ -304,7 +349,7 @@ void Session::finishStreamSide(quint32 streamId, bool remote)
         return;
     (remote ? it->remoteClosed : it->localClosed) = true;
     if (it->remoteClosed && it->localClosed)
-        dropStream(streamId);
+        dropStream(streamId, AccessRecord::End::Complete);
 }
 
 void Session::onSynStream(const SynStream &frame)
@@ -321,12 +366,13 @@ void Session::onSynStream(const SynStream &frame)
     // README "Limits": excess streams are refused.
     if (m_streams.size() >= m_config.maxConcurrentStreams) {
         ++m_info.refusedStreams;
-        sendRst(frame.streamId, rstStatus(StreamError::TooManyStreams));
+        m_streams.insert(frame.streamId, openStream(frame)); // so that its access record goes out
+        refuseStream(frame.streamId, StreamError::TooManyStreams);
         return;
     }
     ++m_info.streamsTotal;
     ++m_info.requests;
-    m_streams.insert(frame.streamId, Stream{frame.fin, false, nullptr});
+    m_streams.insert(frame.streamId, openStream(frame));
     noteStream(frame.streamId, QStringLiteral("%1 %2%3").arg(QString::fromUtf8(frame.method.left(16)), QString::fromUtf8(frame.host.left(64)),
                                                              QString::fromUtf8(frame.path.left(80))));
 
@@ -367,7 +413,9 @@ void Session::proxy(const SynStream &frame, const RequestRoute &route, const QUr
     auto *proxy = new StreamProxy(id, m_pool, std::get<BackendRequest>(std::move(mapped)),
                                   {m_config.backendConnectTimeoutMs, m_config.backendResponseTimeoutMs, m_config.bodyIdleTimeoutMs}, this, this);
     m_streams[id].proxy = proxy;
-    connect(proxy, &StreamProxy::backendFailed, this, [this, host = base.host()](quint32 streamId, const QString &detail) {
+    connect(proxy, &StreamProxy::backendFailed, this, [this, host = base.host()](quint32 streamId, const QByteArray &kind, const QString &detail) {
+        if (const auto it = m_streams.find(streamId); it != m_streams.end())
+            it->record.error = kind;
         emit log(LogLevel::Warning, QStringLiteral("%1: stream %2: backend %3: %4").arg(peer()).arg(streamId).arg(host, detail));
     });
     connect(proxy, &StreamProxy::uploadProgressed, this, &Session::updateFlowControl);
@@ -397,6 +445,7 @@ void Session::onData(const DataFrame &frame)
         refuseStream(frame.streamId, StreamError::DataAfterFin);
         return;
     }
+    it->record.bytesIn += frame.payload.size();
     // Streamed to the backend as it arrives; dropped when the answer was already given.
     if (StreamProxy *proxy = it->proxy) {
         // README "Requests": bytes past Content-Length would reach the backend as a request.
@@ -426,7 +475,7 @@ void Session::onRstStream(const RstStream &frame)
         spendGlitch("RST_STREAM for no open stream");
         return;
     }
-    dropStream(frame.streamId); // a client reset aborts the backend request
+    dropStream(frame.streamId, AccessRecord::End::ClientReset, frame.status); // a client reset aborts the backend request
     Metrics::add(resetCounter(frame.status, false));
     spendReset();
 }
@@ -508,7 +557,7 @@ void Session::onError(FrameError error, quint32 streamId, const QString &detail)
     case ErrorScope::Stream:
         // README "Unknown frames": malformed frames → RST_STREAM 1.
         logDebug([&] { return QStringLiteral("%1: stream %2: %3, RST_STREAM 1").arg(peer()).arg(streamId).arg(detail); });
-        resetStream(streamId, RstStatus::ProtocolError);
+        resetStream(streamId, RstStatus::ProtocolError, QByteArrayLiteral("malformed-frame"));
         return;
     case ErrorScope::Connection:
         // The framing is lost: close with close_notify.
@@ -528,7 +577,7 @@ void Session::close(const QString &reason)
     m_enrolment->stop();
     m_pingTimer.stop();
     for (quint32 id : m_streams.keys())
-        dropStream(id);
+        dropStream(id, AccessRecord::End::SessionClosed);
     emit log(LogLevel::Info, QStringLiteral("session %1 from %2 closing: %3").arg(m_info.id).arg(peer(), reason));
     if (m_socket->state() == QAbstractSocket::ConnectedState) {
         m_closeTimer.start();

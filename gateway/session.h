@@ -2,6 +2,7 @@
 // streams and counters of the connection. Lives in the engine thread.
 #pragma once
 
+#include "accesslog/accessrecord.h"
 #include "backend/requestmapping.h"
 #include "backend/streamproxy.h"
 #include "codec/frameerror.h"
@@ -11,6 +12,7 @@
 #include "sessioninfo.h"
 #include "tokenbucket.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -20,7 +22,7 @@
 namespace SeaCat {
 
 class BackendPool;
-class PkiService;
+class PkiFacade;
 class SessionEnrolment;
 
 // Socket I/O, flow control and the stream table; requests go to a StreamProxy each, enrolment
@@ -32,7 +34,7 @@ class Session final : public QObject, private FrameVisitor, private StreamSink
 
 public:
     // Takes ownership of `socket`, whose TLS handshake is complete.
-    Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiService *pki,
+    Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiFacade *pki,
             QObject *parent = nullptr);
     ~Session() override;
 
@@ -51,12 +53,16 @@ signals:
     void closed(quint64 id, const QString &reason);
     void changed(quint64 id);
     void log(SeaCat::LogLevel level, const QString &message);
+    // Once per stream, when it ends however it ends (README "Access log"). Direct connections only.
+    void streamFinished(const SeaCat::AccessRecord &record);
 
 private:
     struct Stream {
         bool remoteClosed = false; // the client sent FIN
         bool localClosed = false;  // we sent FIN
         QPointer<StreamProxy> proxy;
+        AccessRecord record;       // filled as the stream goes, handed out by dropStream()
+        QElapsedTimer age;
     };
 
     void readFromSocket();
@@ -81,9 +87,11 @@ private:
     }
     // RST_STREAM for `error`, logged at debug level; the stream, if open, is gone.
     void refuseStream(quint32 streamId, StreamError error);
-    void resetStream(quint32 streamId, RstStatus status);
+    void resetStream(quint32 streamId, RstStatus status, const QByteArray &error = {});
     void finishStreamSide(quint32 streamId, bool remote);
-    void dropStream(quint32 streamId);
+    // Every open stream ends here, once: its access record goes out with how it ended.
+    void dropStream(quint32 streamId, AccessRecord::End end, quint32 rstCode = 0, const QByteArray &error = {});
+    Stream openStream(const SynStream &frame) const;
     // The stream's backend request ends (its connection is aborted); the stream stays open.
     void releaseProxy(Stream &stream);
     void proxy(const SynStream &frame, const RequestRoute &route, const QUrl &base);
@@ -129,7 +137,7 @@ private:
     const GatewayConfig m_config;
     FrameReader m_reader;
     BackendPool *m_pool;
-    PkiService *m_pki;
+    PkiFacade *m_pki;
     SessionEnrolment *m_enrolment = nullptr;
     SessionInfo m_info;
     QHash<quint32, Stream> m_streams;

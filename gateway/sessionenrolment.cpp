@@ -1,10 +1,10 @@
 #include "sessionenrolment.h"
 #include "codec/framewriter.h"
-#include "pki/pkiservice.h"
+#include "pkifacade.h"
 
 namespace SeaCat {
 
-SessionEnrolment::SessionEnrolment(PkiService *pki, const GatewayConfig &config, const QString &clientId, quint64 certificateSerial,
+SessionEnrolment::SessionEnrolment(PkiFacade *pki, const GatewayConfig &config, const QString &clientId, quint64 certificateSerial,
                                    SendFrame send, QObject *parent)
     : QObject(parent), m_pki(pki), m_clientId(clientId), m_certificateSerial(certificateSerial), m_send(std::move(send)),
       m_csrBudget(TokenBucket::oneEvery(config.csrSessionBurst, config.csrSessionIntervalMs))

@@ -18,7 +18,7 @@
 
 namespace SeaCat {
 
-class PkiService;
+class PkiFacade;
 
 class SessionEnrolment final : public QObject
 {
@@ -30,7 +30,7 @@ public:
 
     // `clientId`, `certificateSerial`: the authenticated client and the certificate it
     // presented; empty and 0 on an anonymous session.
-    SessionEnrolment(PkiService *pki, const GatewayConfig &config, const QString &clientId, quint64 certificateSerial,
+    SessionEnrolment(PkiFacade *pki, const GatewayConfig &config, const QString &clientId, quint64 certificateSerial,
                      SendFrame send, QObject *parent = nullptr);
 
     // The client whose key this session enrols (learnt from a CSR, a CERT_QUERY or a client
@@ -62,7 +62,7 @@ private:
     QString identity() const { return m_clientId.isEmpty() ? m_enrollingClientId : m_clientId; }
     void retryDeferred();
 
-    PkiService *m_pki;
+    PkiFacade *m_pki;
     QString m_clientId;
     quint64 m_certificateSerial;
     QString m_enrollingClientId;

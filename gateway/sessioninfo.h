@@ -12,6 +12,7 @@ namespace SeaCat {
 
 struct SessionInfo {
     quint64 id = 0;
+    int worker = 0;               // the engine worker thread serving it (README "--workers")
     QString peerAddress;
     quint16 peerPort = 0;
     QString clientId;             // empty: anonymous (no valid client certificate)

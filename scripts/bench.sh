@@ -15,6 +15,8 @@
 #   BENCH_SCENARIOS="idle 1x1 1x10 10x10 100x10 handshakes"
 #   BENCH_NO_BUILD=1        use build/ as it is
 #   BENCH_GATEWAY=PATH      another seacat-gateway binary (e.g. an older build, to compare)
+#   BENCH_WORKERS=N         the gateway's --workers (default: its own, the cores it may use;
+#                           pinned to one core that is 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,6 +27,8 @@ SERVER_CPU=${BENCH_SERVER_CPU:-0}
 LOAD_CPU=${BENCH_LOAD_CPU:-1}
 PORT_BASE=${BENCH_PORT_BASE:-28400}
 SCENARIOS=${BENCH_SCENARIOS:-"idle 1x1 1x10 10x10 100x10 handshakes"}
+WORKERS_ARGS=()
+[ -z "${BENCH_WORKERS:-}" ] || WORKERS_ARGS=(--workers "$BENCH_WORKERS")
 NGINX_PORT=$PORT_BASE
 GATEWAY_PORT=$((PORT_BASE + 43))
 NGHTTPX_PORT=$((PORT_BASE + 44))
@@ -103,7 +107,7 @@ wait_port "$NGINX_PORT" 10
 
 # --- the gateway (its data dir gives the key and certificate nghttpx uses too) -----------------
 taskset -c "$SERVER_CPU" "$GATEWAY" --headless --data-dir "$WORK/gw" --name="$NAME" --listen 127.0.0.1 \
-    --port "$GATEWAY_PORT" --mode anonymous --backend "app=http://127.0.0.1:$NGINX_PORT" \
+    --port "$GATEWAY_PORT" --mode anonymous --backend "app=http://127.0.0.1:$NGINX_PORT" "${WORKERS_ARGS[@]}" \
     >"$WORK/gateway.out" 2>"$WORK/gateway.err" &
 GATEWAY_PID=$!
 PIDS+=($GATEWAY_PID)
@@ -266,7 +270,7 @@ idle_scenario() {
 
 out "## seacat-gateway vs nghttpx $(nghttpx --version | awk '{ print $2; exit }'), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
 out ""
-out "Servers on core $SERVER_CPU; nginx, seacat-bench and h2load on core $LOAD_CPU. Backend: nginx, 1 worker. Gateway: $GATEWAY"
+out "Servers on core $SERVER_CPU; nginx, seacat-bench and h2load on core $LOAD_CPU. Backend: nginx, 1 worker. Gateway: $GATEWAY, $(grep -o '[0-9]* worker thread(s)' "$WORK/gateway.err" | head -1)"
 for scenario in $SCENARIOS; do
     case $scenario in
     idle) idle_scenario ;;

@@ -23,7 +23,7 @@ StreamProxy::StreamProxy(quint32 streamId, BackendPool *pool, BackendRequest req
     m_bodyIdle.setInterval(timeouts.bodyIdleMs);
     connect(&m_bodyIdle, &QTimer::timeout, this, [this] {
         // An upload that stopped holds a stream slot and a backend connection: give up on it.
-        emit backendFailed(m_streamId, QStringLiteral("no request body for %1 ms").arg(m_bodyIdle.interval()));
+        emit backendFailed(m_streamId, QByteArrayLiteral("body-idle"), QStringLiteral("no request body for %1 ms").arg(m_bodyIdle.interval()));
         if (responseStarted())
             m_sink->sendReset(m_streamId, RstStatus::Cancel);
         else
@@ -85,8 +85,11 @@ void StreamProxy::onResponseBody(const QByteArray &bytes)
 
 void StreamProxy::onFailed(BackendExchange::Failure failure, const QString &detail, bool headSent)
 {
-    emit backendFailed(m_streamId, detail);
     const bool timeout = failure == BackendExchange::Failure::Timeout;
+    emit backendFailed(m_streamId, timeout ? QByteArrayLiteral("backend-timeout")
+                                   : failure == BackendExchange::Failure::Unreachable ? QByteArrayLiteral("backend-unreachable")
+                                                                                      : QByteArrayLiteral("backend-protocol"),
+                       detail);
     if (headSent) {
         // §5.4: a response already under way can only be cut.
         m_sink->sendReset(m_streamId, timeout ? RstStatus::ResponseTimeout : RstStatus::InternalError);

@@ -58,8 +58,9 @@ public:
 
 signals:
     void uploadProgressed();
-    // For the log: what went wrong with the backend.
-    void backendFailed(quint32 streamId, const QString &detail);
+    // For the logs: what went wrong with the backend, as a token for the access log
+    // ("backend-unreachable", "backend-timeout", "backend-protocol", "body-idle") and in words.
+    void backendFailed(quint32 streamId, const QByteArray &kind, const QString &detail);
 
 private:
     void onResponseHead(int status, const HeaderList &headers);

@@ -2,6 +2,7 @@
 #include "portpolicy.h"
 #include "../gatewaylimits.h"
 
+#include <QDateTime>
 #include <QSslSocket>
 
 #include <nghttp2/nghttp2.h>
@@ -17,9 +18,13 @@ QByteArray rejectionPage()
         "clients are not served here.</p>\n</body></html>\n");
 }
 
-Rejector::Rejector(QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent)
+Rejector::Rejector(AccessRecord::Kind kind, QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent)
     : QObject(parent), m_socket(socket)
 {
+    m_age.start();
+    m_record.kind = kind;
+    m_record.peerAddress = socket->peerAddress().toString();
+    m_record.peerPort = socket->peerPort();
     socket->setParent(this);
     socket->setReadBufferSize(Limits::SocketReadBufferBytes);
     connect(socket, &QSslSocket::readyRead, this, [this] {
@@ -70,6 +75,8 @@ void Rejector::finish()
     if (m_finished)
         return;
     m_finished = true;
+    m_record.timeMs = QDateTime::currentMSecsSinceEpoch();
+    m_record.durationUs = m_age.nsecsElapsed() / 1000;
     m_deadline.stop();
     m_headDeadline.stop();
     emit finished(m_summary.isEmpty() ? QStringLiteral("%1: connection closed before a request").arg(peer()) : m_summary);
@@ -78,7 +85,7 @@ void Rejector::finish()
 // ---- HTTP/1.x
 
 Http1Rejector::Http1Rejector(QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent)
-    : Rejector(socket, headTimeoutMs, timeoutMs, parent)
+    : Rejector(AccessRecord::Kind::RejectedHttp1, socket, headTimeoutMs, timeoutMs, parent)
 {
 }
 
@@ -99,6 +106,8 @@ void Http1Rejector::onReadable()
     const QByteArray requestLine = m_request.left(m_request.indexOf("\r\n"));
     const QList<QByteArray> parts = requestLine.split(' ');
     const bool wellFormed = parts.size() == 3 && parts[2].startsWith("HTTP/1.");
+    record().method = parts.value(0).left(Limits::MaxAccessLogFieldBytes);
+    record().path = parts.value(1).left(Limits::MaxAccessLogFieldBytes);
     const QString what = QString::fromLatin1(requestLine.left(200).toPercentEncoding(" /:?&=.-_"));
     if (wellFormed)
         answer(403, rejectionPage(), what);
@@ -124,6 +133,7 @@ void Http1Rejector::answer(int status, const QByteArray &body, const QString &wh
 {
     m_answered = true;
     stopHeadTimer();
+    record().status = status;
     const QByteArray reason = status == 403 ? "Forbidden"
         : status == 408                     ? "Request Timeout"
         : status == 431                     ? "Request Header Fields Too Large"
@@ -218,7 +228,7 @@ struct Http2Rejector::Callbacks {
 };
 
 Http2Rejector::Http2Rejector(QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent)
-    : Rejector(socket, headTimeoutMs, timeoutMs, parent)
+    : Rejector(AccessRecord::Kind::RejectedHttp2, socket, headTimeoutMs, timeoutMs, parent)
 {
     nghttp2_session_callbacks *callbacks = nullptr;
     nghttp2_session_callbacks_new(&callbacks);
@@ -295,10 +305,16 @@ void Http2Rejector::flush()
     // A GOAWAY submitted from a stream-close callback during a send goes out on the next pass.
     for (int pass = 0; pass < 2 && nghttp2_session_want_write(m_session); ++pass)
         nghttp2_session_send(m_session);
-    if (m_requests > 0)
+    if (m_requests > 0) {
         setSummary(QStringLiteral("rejected HTTP/2 client %1 (%2%3): 403")
                        .arg(peer(), QString::fromLatin1(m_lastRequest.toPercentEncoding(" /:?&=.-_")))
                        .arg(m_requests > 1 ? QStringLiteral(" and %1 more").arg(m_requests - 1) : QString()));
+        // m_lastRequest is ":method :path" (each bounded by onHeader).
+        const qsizetype space = m_lastRequest.indexOf(' ');
+        record().method = space < 0 ? m_lastRequest : m_lastRequest.left(space);
+        record().path = space < 0 ? QByteArray() : m_lastRequest.mid(space + 1);
+        record().status = 403;
+    }
     if (!nghttp2_session_want_read(m_session) && !nghttp2_session_want_write(m_session))
         closeGracefully();
 }

@@ -2,6 +2,9 @@
 // SeaCat gets a real HTTP answer and a clean close_notify. Never touches any SeaCat session.
 #pragma once
 
+#include "../accesslog/accessrecord.h"
+
+#include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
@@ -17,6 +20,8 @@ class Rejector : public QObject
 public:
     ~Rejector() override;
     QSslSocket *socket() const { return m_socket; }
+    // Its access-log line (README "Access log"), complete once finished() was emitted.
+    const AccessRecord &accessRecord() const { return m_record; }
 
 signals:
     // One line for the log: who, what they asked, what they got. Emitted once.
@@ -26,8 +31,10 @@ protected:
     // Takes ownership of `socket`. The client has `headTimeoutMs` to send its request (then
     // onHeadTimeout()), the whole exchange is bounded by `timeoutMs` (then abort); both count
     // from now (gatewaylimits.h HttpRequestHeadTimeoutMs, RejectionTimeoutMs).
-    Rejector(QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent);
+    Rejector(AccessRecord::Kind kind, QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent);
     QString peer() const;
+    // What was asked and answered: method, path and status go into the access record.
+    AccessRecord &record() { return m_record; }
     // Sends close_notify once written bytes are flushed, then drains until the peer is gone.
     void closeGracefully();
     void setSummary(const QString &summary) { m_summary = summary; }
@@ -43,6 +50,8 @@ private:
     QTimer m_headDeadline;
     QTimer m_deadline;
     QString m_summary;
+    AccessRecord m_record;
+    QElapsedTimer m_age;
     bool m_closing = false;
     bool m_finished = false;
 };

@@ -429,7 +429,10 @@ void TestMetrics::metricsMoveWithTraffic()
             e.error = QStringLiteral("Content-Type %1").arg(QString::fromLatin1(s.contentType));
         return e;
     };
-    const Exposition before = read();
+    // The workers publish their gauges on their first tick after the port listens.
+    Exposition before;
+    QTRY_VERIFY2_WITH_TIMEOUT((before = read()).series.contains(QStringLiteral("seacat_backend_connections_open{backend=\"app\"}")),
+                              qPrintable(before.error), 5'000);
     QVERIFY2(before.error.isEmpty(), qPrintable(before.error));
     QCOMPARE(before.value(QStringLiteral("seacat_sessions_open{mode=\"anonymous\"}")), 0.0);
     QCOMPARE(before.value(QStringLiteral("seacat_requests_total{code=\"2xx\"}")), 0.0);

@@ -1,8 +1,9 @@
-// TlsListener on loopback with real TLS clients of the stock profile: what the accepted
-// sockets look like once the listener hands them out.
+// TlsListener and TlsHandshaker on loopback with real TLS clients of the stock profile: what
+// the accepted sockets look like once the handshaker hands them out.
 #include "common/testclient.h"
 #include "common/socketoptions.h"
 #include "tls/tlsprofile.h"
+#include "intake/tlshandshaker.h"
 #include "intake/tlslistener.h"
 #include "pki/gatewayidentity.h"
 
@@ -14,14 +15,23 @@
 
 using namespace SeaCat;
 
-// Collects every socket `listener` hands out into `accepted`.
-static void collectAccepted(TlsListener &listener, QList<QSslSocket *> &accepted)
-{
-    QObject::connect(&listener, &TlsListener::pendingConnectionAvailable, &listener, [&listener, &accepted] {
-        while (listener.hasPendingConnections())
-            accepted << qobject_cast<QSslSocket *>(listener.nextPendingConnection());
-    });
-}
+// A listener on a free loopback port feeding one handshaker, as each engine worker is fed;
+// every socket the handshaker hands out lands in `accepted`.
+struct Intake {
+    TlsHandshaker handshaker;
+    TlsListener listener;
+    QList<QSslSocket *> accepted;
+
+    explicit Intake(const QSslConfiguration &tls)
+        : handshaker(tls, {16, 5'000, 10'000}), listener([this](qintptr descriptor) { handshaker.adopt(descriptor); }, 0)
+    {
+        QObject::connect(&handshaker, &TlsHandshaker::connectionReady, &handshaker, [this](QSslSocket *socket) {
+            socket->setParent(nullptr);
+            accepted << socket;
+        });
+    }
+    ~Intake() { qDeleteAll(accepted); }
+};
 
 class tst_TlsListener : public QObject
 {
@@ -50,15 +60,14 @@ void tst_TlsListener::initTestCase()
 // (issue 10: 228 req/s at 1 session × 10 streams). Every accepted socket must carry TCP_NODELAY.
 void tst_TlsListener::acceptedSocketsHaveNoDelay()
 {
-    TlsListener listener(m_tls, {16, 5'000, 10'000});
-    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
-    QList<QSslSocket *> accepted;
-    collectAccepted(listener, accepted);
+    Intake intake(m_tls);
+    QVERIFY(intake.listener.listen(QHostAddress::LocalHost, 0));
+    const QList<QSslSocket *> &accepted = intake.accepted;
     constexpr int Clients = 3;
     std::vector<std::unique_ptr<TestClient>> clients;
     for (int i = 0; i < Clients; ++i) {
         clients.push_back(std::make_unique<TestClient>(m_dataDir.filePath(QStringLiteral("ca.pem"))));
-        QVERIFY(clients.back()->connectTo(listener.serverPort()));
+        QVERIFY(clients.back()->connectTo(intake.listener.serverPort()));
     }
     QTRY_COMPARE_WITH_TIMEOUT(accepted.size(), Clients, 10'000);
     for (QSslSocket *socket : std::as_const(accepted)) {
@@ -67,7 +76,6 @@ void tst_TlsListener::acceptedSocketsHaveNoDelay()
         QCOMPARE(socket->socketOption(QAbstractSocket::LowDelayOption).toInt(), 1);
         QCOMPARE(tcpNoDelay(socket->socketDescriptor()), 1);
     }
-    qDeleteAll(accepted);
 }
 
 // Qt 6.4 builds a new SSL_CTX (key, certificate, cipher list, store) for every socket unless
@@ -75,18 +83,17 @@ void tst_TlsListener::acceptedSocketsHaveNoDelay()
 // still work both ways.
 void tst_TlsListener::acceptedSocketsShareOneTlsContext()
 {
-    TlsListener listener(m_tls, {16, 5'000, 10'000});
-    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
-    QList<QSslSocket *> accepted;
-    collectAccepted(listener, accepted);
-    QVERIFY(!listener.sharesTlsContext());
+    Intake intake(m_tls);
+    QVERIFY(intake.listener.listen(QHostAddress::LocalHost, 0));
+    const QList<QSslSocket *> &accepted = intake.accepted;
+    QVERIFY(!intake.handshaker.sharesTlsContext());
     std::vector<std::unique_ptr<TestClient>> clients;
     constexpr int Clients = 4;
     for (int i = 0; i < Clients; ++i) {
         clients.push_back(std::make_unique<TestClient>(m_dataDir.filePath(QStringLiteral("ca.pem"))));
-        QVERIFY(clients.back()->connectTo(listener.serverPort())); // verifies the server: CA and CN
+        QVERIFY(clients.back()->connectTo(intake.listener.serverPort())); // verifies the server: CA and CN
         QTRY_COMPARE_WITH_TIMEOUT(accepted.size(), i + 1, 10'000);
-        QVERIFY(listener.sharesTlsContext());
+        QVERIFY(intake.handshaker.sharesTlsContext());
     }
     const std::shared_ptr<QSslContext> context = QSslSocketPrivate::sslContext(accepted.first());
     QVERIFY(context);
@@ -103,7 +110,6 @@ void tst_TlsListener::acceptedSocketsShareOneTlsContext()
         QVERIFY(clients[size_t(i)]->waitForEvents(1));
         QCOMPARE(clients[size_t(i)]->received.events.last(), QStringLiteral("PING id=%1").arg(2 * i + 2));
     }
-    qDeleteAll(accepted);
 }
 
 QTEST_GUILESS_MAIN(tst_TlsListener)
