@@ -181,6 +181,14 @@ void checkRuntime(const GatewayConfig &config, const ConfigFile *file, const QSt
         const int line = lineOf(file, QStringLiteral("port"));
         problems->append({line ? path : QString(), line, verdict.message});
     }
+    // README "Metrics": the admin listener cannot share the gateway's port on an address both bind.
+    const auto wildcard = [](const QHostAddress &a) { return a == QHostAddress::Any || a == QHostAddress::AnyIPv4 || a == QHostAddress::AnyIPv6; };
+    if (config.adminEnabled && config.adminPort != 0 && config.adminPort == config.port
+        && (config.adminAddress == config.listenAddress || wildcard(config.adminAddress) || wildcard(config.listenAddress))) {
+        const int line = lineOf(file, QStringLiteral("admin-listen"));
+        problems->append({line ? path : QString(), line, QStringLiteral("admin-listen %1 takes the gateway's own port: choose another port for it")
+                                                              .arg(formatEndpoint(config.adminAddress, config.adminPort))});
+    }
     const int logLine = lineOf(file, QStringLiteral("access-log"));
     checkAccessLog(config.accessLogPath, logLine ? path % u':' % QString::number(logLine) % u": " : QString(), problems);
     const int dirLine = lineOf(file, QStringLiteral("data-dir"));

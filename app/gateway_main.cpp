@@ -1,11 +1,13 @@
 // seacat-gateway: the SeaCat gateway with its admin GUI; `--headless` (or no display) serves
 // without it (servers, scripts).
 #include "accesslog/accesslog.h"
+#include "admin/adminserver.h"
 #include "configcheck.h"
 #include "gatewaycontroller.h"
 #include "mainwindow.h"
 #include "pkiadmin.h"
 #include "signalwatcher.h"
+#include "systemdnotifier.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -15,6 +17,8 @@
 #include <QHostAddress>
 #include <QLibraryInfo>
 #include <QStandardPaths>
+#include <QTimer>
+#include <QScopeGuard>
 #include <QTranslator>
 #include <functional>
 #include <memory>
@@ -58,7 +62,7 @@ QList<ConfigProblem> buildConfig(const QCommandLineParser &parser, GatewayConfig
         if (file)
             *file = std::move(fromFile);
     }
-    for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval", "workers", "access-log", "log-format"}) {
+    for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval", "workers", "access-log", "log-format", "admin-listen"}) {
         const QString key = QLatin1String(flag);
         if (parser.isSet(key))
             if (QString e = config->set(key, parser.value(key)); !e.isEmpty())
@@ -96,12 +100,54 @@ int checkConfig(const QCommandLineParser &parser)
                               .arg(path.isEmpty() ? QStringLiteral("the command line") : path));
         return 2;
     }
-    printLine(stdout, QStringLiteral("%1: OK (listen %2, data directory %3, mode %4, %5 backend(s), %6 worker(s))")
+    printLine(stdout, QStringLiteral("%1: OK (listen %2, data directory %3, mode %4, %5 backend(s), %6 worker(s), admin listener %7)")
                           .arg(path.isEmpty() ? QStringLiteral("no config file, defaults and flags") : path,
                                formatEndpoint(config.listenAddress, config.port), config.dataDir, toString(config.mode))
                           .arg(config.hosts.size())
-                          .arg(config.workers));
+                          .arg(config.workers)
+                          .arg(config.adminEnabled ? formatEndpoint(config.adminAddress, config.adminPort) : QStringLiteral("off")));
     return 0;
+}
+
+using Log = std::function<void(LogLevel, const QString &)>;
+
+// README "Metrics": the admin listener opens before the gateway port. An address the admin
+// chose must work (false: exit 1); the default one only warns, so a second gateway on the
+// machine still serves.
+bool openAdminListener(AdminServer &admin, const GatewayConfig &config, const Log &log)
+{
+    if (!config.adminEnabled)
+        return true;
+    QString error;
+    if (admin.listen(config.adminAddress, config.adminPort, &error)) {
+        log(LogLevel::Info, QStringLiteral("admin listener on %1: /metrics").arg(formatEndpoint(admin.serverAddress(), admin.serverPort())));
+        return true;
+    }
+    if (config.adminListenExplicit) {
+        log(LogLevel::Error, error); // through the log: one JSON object per line with --log-format json
+        return false;
+    }
+    log(LogLevel::Warning, QStringLiteral("%1; serving without it (set admin-listen to another address, or off)").arg(error));
+    return true;
+}
+
+// SIGHUP: a changed admin-listen moves the admin listener (the new one first) or closes it.
+void reloadAdminListener(AdminServer &admin, GatewayConfig &running, const GatewayConfig &next, const Log &log)
+{
+    if (next.adminEnabled == running.adminEnabled && next.adminAddress == running.adminAddress && next.adminPort == running.adminPort)
+        return;
+    if (!next.adminEnabled) {
+        admin.close();
+        log(LogLevel::Info, QStringLiteral("admin listener closed (admin-listen=off)"));
+    } else if (QString error; admin.listen(next.adminAddress, next.adminPort, &error)) {
+        log(LogLevel::Info, QStringLiteral("admin listener now on %1").arg(formatEndpoint(admin.serverAddress(), admin.serverPort())));
+    } else {
+        log(LogLevel::Error, QStringLiteral("reload: %1; the admin listener stays where it was").arg(error));
+        return;
+    }
+    running.adminEnabled = next.adminEnabled;
+    running.adminAddress = next.adminAddress;
+    running.adminPort = next.adminPort;
 }
 
 // Qt's xcb platform plugin takes "-name X" and "--name X" (its WM_CLASS option) out of argv
@@ -169,6 +215,9 @@ int main(int argc, char *argv[])
         {QStringLiteral("approval"), QStringLiteral("CSR approval: manual (default) or auto."), QStringLiteral("policy")},
         {QStringLiteral("workers"), QStringLiteral("Engine threads, each with its own sessions (default: the number of cores)."),
          QStringLiteral("N")},
+        {QStringLiteral("admin-listen"), QStringLiteral("Serve /metrics on ADDRESS:PORT, [IPv6]:PORT or PORT (127.0.0.1), "
+                                                        "or off (default 127.0.0.1:%1).").arg(DefaultAdminPort),
+         QStringLiteral("address")},
         {QStringLiteral("verbose"), QStringLiteral("Log debug lines too.")},
         {QStringLiteral("access-log"), QStringLiteral("Write the access log to <file> (default: stderr); SIGUSR1 reopens it."),
          QStringLiteral("file")},
@@ -257,6 +306,9 @@ int main(int argc, char *argv[])
             if (terminating)
                 QCoreApplication::exit(0);
         });
+        AdminServer admin(QByteArrayLiteral(PROJECT_VERSION_STRING));
+        if (!openAdminListener(admin, config, [](LogLevel, const QString &line) { printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(line)); }))
+            return 1;
         controller.start(config);
         return app.exec();
     }
@@ -272,6 +324,36 @@ int main(int argc, char *argv[])
         }
     };
     QObject::connect(&controller, &GatewayController::logMessage, &app, log);
+    AdminServer admin(QByteArrayLiteral(PROJECT_VERSION_STRING));
+    if (!openAdminListener(admin, config, log))
+        return 1;
+
+    // README "sd_notify": READY=1 once listening, STATUS= with the port and the sessions.
+    SystemdNotifier systemd;
+    QString endpoint;
+    int sessionsNow = 0;
+    QByteArray sentStatus;
+    const auto status = [&endpoint, &sessionsNow] {
+        return QStringLiteral("STATUS=listening on %1, %2 session(s)").arg(endpoint).arg(sessionsNow).toUtf8();
+    };
+    QObject::connect(&controller, &GatewayController::listening, &app, [&](const QHostAddress &address, quint16 port) {
+        const QByteArray ready = endpoint.isEmpty() ? QByteArrayLiteral("READY=1\n") : QByteArray();
+        endpoint = formatEndpoint(address, port);
+        sentStatus = status();
+        systemd.notify(ready + sentStatus);
+    });
+    QObject::connect(&controller, &GatewayController::statsUpdated, &app, [&sessionsNow](const GatewayStats &stats) { sessionsNow = stats.sessionsNow; });
+    // Now and then, not on every refresh: `systemctl status` shows the latest.
+    QTimer statusTimer;
+    statusTimer.callOnTimeout(&app, [&] {
+        if (!endpoint.isEmpty() && status() != sentStatus)
+            systemd.notify(sentStatus = status());
+    });
+    if (systemd.isActive())
+        statusTimer.start(5'000);
+    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &app, [&systemd, &sessionsNow] {
+        systemd.notify(QStringLiteral("STOPPING=1\nSTATUS=stopping: closing %1 session(s)").arg(sessionsNow).toUtf8());
+    });
     // Scripts wait for exactly this one line on stdout.
     QObject::connect(&controller, &GatewayController::listening, &app, [&announced](const QHostAddress &address, quint16 port) {
         if (announced)
@@ -293,7 +375,10 @@ int main(int argc, char *argv[])
     QObject::connect(&signalWatcher, &SignalWatcher::reopenLogsRequested, &controller, [&reopenAccessLog, log] { reopenAccessLog(log); });
     // SIGHUP: the same file and flags again, checked in full first; a bad file is refused and
     // the running config keeps serving (README "Reloading the configuration").
-    QObject::connect(&signalWatcher, &SignalWatcher::reloadRequested, &controller, [&parser, &controller, &accessLog, &eventFormat, log] {
+    QObject::connect(&signalWatcher, &SignalWatcher::reloadRequested, &controller, [&, log] {
+        systemd.notifyReloading();
+        // READY=1 again once the file was checked and handed to the engine, or refused.
+        const auto ready = qScopeGuard([&] { systemd.notify(QByteArrayLiteral("READY=1\n") + status()); });
         const QString path = configFilePath(parser);
         log(LogLevel::Info, QStringLiteral("SIGHUP: reloading the configuration from %1")
                                 .arg(path.isEmpty() ? QStringLiteral("the command line (no config file)") : path));
@@ -316,6 +401,7 @@ int main(int argc, char *argv[])
                                         next.accessLogPath.isEmpty() ? QStringLiteral("on stderr") : next.accessLogPath, toString(next.logFormat)));
         }
         controller.reload(next);
+        reloadAdminListener(admin, config, next, log);
     });
     QObject::connect(&controller, &GatewayController::portChangeFailed, &app, [log](const QString &reason) {
         log(LogLevel::Error, QStringLiteral("reload: cannot move the listener: %1").arg(reason));

@@ -1,6 +1,7 @@
 #include "engineworker.h"
 #include "accesslog/accesslog.h"
 #include "backend/backendpool.h"
+#include "metrics.h"
 #include "pki/cryptothread.h"
 #include "rejection/rejector.h"
 #include "session.h"
@@ -43,6 +44,7 @@ EngineWorker::EngineWorker(int index, const GatewayConfig &config, const QSslCon
 
 EngineWorker::~EngineWorker()
 {
+    Metrics::removeEngine(this);
     // Sessions hold pointers to the pool: they go first.
     qDeleteAll(m_sessions);
     m_sessions.clear();
@@ -64,6 +66,7 @@ void EngineWorker::start()
             emit logMessage(LogLevel::Debug, QStringLiteral("TLS handshake with %1 failed: %2").arg(peer, reason));
     });
     m_publishTimer.start();
+    publishMetrics();
 }
 
 void EngineWorker::adopt(qintptr descriptor)
@@ -123,13 +126,16 @@ void EngineWorker::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 si
         return;
     }
     case PeerProtocol::Http1:
+        Metrics::add(Counter::RejectedHttp1);
         rejector = new Http1Rejector(socket, headTimeoutMs, rejectionTimeoutMs, this);
         break;
     case PeerProtocol::Http2:
+        Metrics::add(Counter::RejectedHttp2);
         rejector = new Http2Rejector(socket, headTimeoutMs, rejectionTimeoutMs, this);
         break;
     case PeerProtocol::NeedMoreBytes:
     case PeerProtocol::Unknown:
+        Metrics::add(Counter::RejectedGarbage);
         emit logMessage(LogLevel::Info, QStringLiteral("closed connection from %1: neither SeaCat nor HTTP")
                                             .arg(formatEndpoint(socket->peerAddress(), socket->peerPort())));
         if (m_shared.accessLog) {
@@ -195,8 +201,20 @@ void EngineWorker::onSessionClosed(quint64 id, const QString &reason)
     finishStopIfIdle();
 }
 
+void EngineWorker::publishMetrics()
+{
+    EngineGauges gauges;
+    for (const Session *session : std::as_const(m_sessions))
+        ++gauges.sessionsByMode[size_t(session->mode())];
+    for (auto it = m_config.hosts.cbegin(); it != m_config.hosts.cend(); ++it)
+        gauges.backends.insert(it.key(), {m_pool->connectionCount(*it), m_pool->idleCount(*it), m_pool->waitingCount(*it),
+                                          m_pool->connectFailures(*it)});
+    Metrics::setEngineGauges(this, gauges);
+}
+
 void EngineWorker::publishUpdates()
 {
+    publishMetrics();
     GatewayStats stats = m_closedTotals;
     stats.sessionsNow = int(m_sessions.size());
     stats.strayBackendConnections = m_pool->counters().strayBytesClosed;
@@ -246,6 +264,7 @@ void EngineWorker::finishStopIfIdle()
         return;
     m_stopDeadline.stop();
     m_stopping = false; // once: rejections finishing later change nothing
+    Metrics::removeEngine(this);
     emit stopped(m_index);
 }
 

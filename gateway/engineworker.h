@@ -91,6 +91,9 @@ private:
     void onSessionClosed(quint64 id, const QString &reason);
     SessionInfo infoOf(const Session *session) const;
     void publishUpdates();
+    // README "Metrics": this worker's gauges (sessions by mode, its backend pool), read by the
+    // admin listener's thread and summed over the workers.
+    void publishMetrics();
     void finishStopIfIdle();
     // Brings the shared connection count up to date with this worker's sessions and pending.
     void countConnections();

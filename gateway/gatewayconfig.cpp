@@ -110,6 +110,25 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         if (!address.setAddress(value))
             return bad + QStringLiteral(" (an IP address such as 0.0.0.0, :: or 127.0.0.1)");
         listenAddress = address;
+    } else if (key == u"admin-listen") {
+        const QString text = value.trimmed();
+        adminListenExplicit = true;
+        adminEnabled = text != u"off";
+        if (!adminEnabled)
+            return {};
+        // PORT alone stays on loopback; an IPv6 address goes in brackets, as in a URL.
+        const qsizetype colon = text.lastIndexOf(u':');
+        QString host = colon < 0 ? QStringLiteral("127.0.0.1") : text.left(colon);
+        if (host.startsWith(u'[') && host.endsWith(u']'))
+            host = host.mid(1, host.size() - 2);
+        else if (host.contains(u':'))
+            host.clear(); // an IPv6 address without brackets: its last group would read as the port
+        QHostAddress address;
+        const auto port = parseInteger(text.mid(colon + 1), 0, 65535);
+        if (!address.setAddress(host) || !port)
+            return bad + QStringLiteral(" (ADDRESS:PORT such as 127.0.0.1:9543 or [::1]:9543, a PORT on 127.0.0.1, or off)");
+        adminAddress = address;
+        adminPort = quint16(*port);
     } else if (key == u"port") {
         portExplicit = true;
         return setInteger(port, 0, 65535);

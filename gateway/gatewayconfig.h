@@ -32,6 +32,11 @@ struct GatewayConfig {
     bool allowReservedPort = false;
     GatewayMode mode = GatewayMode::Combined;
     QMap<QString, QUrl> hosts;    // [host:NAME] uri=..., used by the backend proxy
+    // [gateway] admin-listen (README "Metrics"): where /metrics is served; `off` disables it.
+    bool adminEnabled = true;
+    QHostAddress adminAddress = QHostAddress(QHostAddress::LocalHost);
+    quint16 adminPort = DefaultAdminPort;
+    bool adminListenExplicit = false;   // chosen by the admin: a failed bind is fatal
     int workers;                  // engine threads; default: the number of cores
 
     int maxConcurrentStreams = Limits::MaxConcurrentStreams;

@@ -99,6 +99,8 @@ void GatewayEngine::start(const GatewayConfig &config)
         return;
     }
     m_tls = TlsProfile::server(*identity);
+    m_pkiGauges.caNotAfter = identity->caCertificate.expiryDate();
+    m_pkiGauges.serverNotAfter = identity->serverCertificate.expiryDate();
     if (config.ecServerKey)
         emit logMessage(LogLevel::Warning, QStringLiteral("server-key=ec: the server certificate has an EC P-256 key; stock SeaCat "
                                                           "clients offer only ECDHE-RSA-AES256-SHA384 and cannot connect (use server-key=rsa)"));
@@ -402,6 +404,7 @@ void GatewayEngine::pushPkiState()
     // push stands, and this one is tried again.
     if (m_pki->storeFailures() != failuresBefore)
         return schedulePkiPush();
+    publishPkiMetrics(state); // read once for both: a table of many certificates is not cheap
     emit pkiStateChanged(state);
 }
 
@@ -442,6 +445,15 @@ void GatewayEngine::warnAboutExpiringCertificates()
             emit certificateExpiringSoon(cert);
         }
     }
+}
+
+void GatewayEngine::publishPkiMetrics(const PkiState &state)
+{
+    m_pkiGauges.pendingCsrs = int(state.pendingCsrs.size());
+    m_pkiGauges.certificatesIssued = quint64(state.certificates.size());
+    m_pkiGauges.certificatesRevoked = quint64(std::count_if(state.certificates.cbegin(), state.certificates.cend(),
+                                                            [](const CertificateInfo &c) { return c.isRevoked(); }));
+    Metrics::setPkiGauges(m_pkiGauges);
 }
 
 void GatewayEngine::publishStats()

@@ -8,6 +8,7 @@
 
 #include "gatewayconfig.h"
 #include "gatewayevents.h"
+#include "metrics.h"
 #include "pki/pkitypes.h"
 #include "sessioninfo.h"
 #include "pki/gatewayidentity.h"
@@ -98,6 +99,8 @@ private:
     // Ends the worker threads; the PKI calls they wait on are served meanwhile.
     void joinWorkers();
     void publishStats();
+    // README "Metrics": the store's gauges, from the PKI state just read for a push.
+    void publishPkiMetrics(const PkiState &state);
     // Closes the sessions whose client certificate is no longer valid (revoked, expired).
     void closeInvalidatedSessions();
     // An admin action from the GUI: logged and announced when it works, reported when not.
@@ -123,6 +126,7 @@ private:
     PkiFacade *m_pkiFacade;
     qint64 m_pkiChangeCounter = -1;
     QSet<quint64> m_expiryWarned;
+    PkiGauges m_pkiGauges;
     // Parented so that moveToThread() takes them along.
     QTimer m_publishTimer{this};
     QTimer m_pkiPollTimer{this};    // notices admin CLI changes within a second

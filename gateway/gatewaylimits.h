@@ -126,5 +126,13 @@ inline constexpr int PkiStoreRetryMs = 250;
 // A CSR the store could not take is retried this long, then dropped unanswered: the client
 // resends it by itself 20 s after sending it (§3.6).
 inline constexpr int CsrRetryWindowMs = 18'000;
+// README "Metrics": the admin listener serves a scraper or two and an admin's curl. Past this
+// many connections the oldest is closed, so idle or slow clients cannot lock the next out.
+inline constexpr int MaxAdminConnections = 16;
+// An admin connection with no byte either way this long is closed (a scraper reconnects).
+inline constexpr int AdminIdleTimeoutMs = 30'000;
+// Request bytes an admin connection may send before it is answered: a scrape request is a
+// few hundred bytes, nothing the admin listener serves takes a body this large.
+inline constexpr qint64 MaxAdminRequestBytes = 64 * 1024;
 
 } // namespace SeaCat::Limits

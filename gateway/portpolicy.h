@@ -9,6 +9,8 @@ namespace SeaCat {
 
 inline constexpr quint16 DefaultPort = 443;        // recommended
 inline constexpr quint16 FallbackPort = 8443;      // served when 443 needs privilege we lack
+// README "Metrics": the admin listener (/metrics), on 127.0.0.1 unless configured otherwise.
+inline constexpr quint16 DefaultAdminPort = 9543;
 
 // Reachability measured by Google: 443 → 95 %, a custom port above 1024 → 86 %, port 80 → 67 %.
 enum class PortAdvice {

@@ -1,6 +1,7 @@
 #include "session.h"
 #include "codec/framewriter.h"
 #include "pki/clientidentity.h"
+#include "metrics.h"
 #include "pkifacade.h"
 #include "sessionenrolment.h"
 #include "tls/socketbuffers.h"
@@ -48,6 +49,7 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     trimSocketBuffers(m_socket); // ~20 KiB less per session, idle ones included
 
     m_info.id = id;
+    Metrics::add(Counter::SessionsOpened);
     m_info.peerAddress = socket->peerAddress().toString();
     m_info.peerPort = socket->peerPort();
     const QSslCipher cipher = socket->sessionCipher();
@@ -79,7 +81,10 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     QMetaObject::invokeMethod(this, &Session::readFromSocket, Qt::QueuedConnection);
 }
 
-Session::~Session() = default;
+Session::~Session()
+{
+    Metrics::add(Counter::SessionsClosed);
+}
 
 QString Session::authenticate()
 {
@@ -100,6 +105,13 @@ QString Session::authenticate()
     // once the engine has connected to our log signal, i.e. after this constructor.
     m_logLater = QStringLiteral("client certificate of %1 not accepted (%2): anonymous").arg(peer(), why);
     return CertificateAuthority::clientOfCertificate(der).id;
+}
+
+SessionMode Session::mode() const
+{
+    if (!m_info.clientId.isEmpty())
+        return SessionMode::Authenticated;
+    return m_enrolment->enrollingClientId().isEmpty() ? SessionMode::Anonymous : SessionMode::Enrolling;
 }
 
 SessionInfo Session::info() const
@@ -177,6 +189,7 @@ void Session::readFromSocket()
             break;
         any = true;
         m_info.bytesIn += quint64(n);
+        Metrics::add(Counter::BytesIn, quint64(n));
         if (m_reader.feed(buffer, n) != n)
             break; // the reader failed: onError closed the session
     }
@@ -252,6 +265,7 @@ void Session::frameQueued(qsizetype bytes)
 {
     ++m_info.framesOut;
     m_info.bytesOut += quint64(bytes);
+    Metrics::add(Counter::BytesOut, quint64(bytes));
     if (m_output.size() >= OutputFlushBytes) {
         flushOutput();
     } else if (!m_reading && !m_flushQueued) {
@@ -296,6 +310,7 @@ bool Session::sendReply(quint32 streamId, quint16 status, const HeaderList &head
         it->record.backendMs = backendLatencyMs;
     }
     ++m_info.responsesByClass[qBound(1, status / 100, 5)];
+    Metrics::add(responseCounter(status));
     if (backendLatencyMs >= 0) {
         ++m_info.backendResponses;
         m_info.backendLatencyMsTotal += quint64(backendLatencyMs);
@@ -333,6 +348,7 @@ void Session::resetStream(quint32 streamId, RstStatus status, const QByteArray &
 void Session::sendRst(quint32 streamId, RstStatus status)
 {
     send(RstStream{streamId, quint32(status)});
+    Metrics::add(resetCounter(quint32(status), true));
     spendReset();
 }
 
@@ -555,6 +571,7 @@ void Session::onRstStream(const RstStream &frame)
         return;
     }
     dropStream(frame.streamId, AccessRecord::End::ClientReset, frame.status); // a client reset aborts the backend request
+    Metrics::add(resetCounter(frame.status, false));
     spendReset();
 }
 

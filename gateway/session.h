@@ -8,6 +8,7 @@
 #include "codec/frameerror.h"
 #include "codec/framereader.h"
 #include "gatewayconfig.h"
+#include "metrics.h"
 #include "sessioninfo.h"
 #include "tokenbucket.h"
 
@@ -39,6 +40,8 @@ public:
 
     quint64 id() const { return m_info.id; }
     SessionInfo info() const;
+    // For the sessions-by-mode gauge: a valid client certificate, else enrolment traffic seen.
+    SessionMode mode() const;
     bool isClosing() const { return m_closing; }
 
     // Ends the session with TLS close_notify; `closed` follows once the peer is gone.

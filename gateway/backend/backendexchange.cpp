@@ -55,10 +55,11 @@ void BackendExchange::timerEvent(QTimerEvent *event)
 void BackendExchange::onTimeout()
 {
     if (m_waitingForPool)
-        fail(Failure::Timeout, QStringLiteral("no free backend connection within %1 ms (backend-connections=%2 in use)")
-                                   .arg(m_connectTimeoutMs).arg(m_pool ? m_pool->maxConnectionsPerOrigin() : 0));
-    else
-        fail(Failure::Timeout, m_connected ? QStringLiteral("no response within %1 ms").arg(m_timeoutMs)
+        return fail(Failure::Timeout, QStringLiteral("no free backend connection within %1 ms (backend-connections=%2 in use)")
+                                          .arg(m_connectTimeoutMs).arg(m_pool ? m_pool->maxConnectionsPerOrigin() : 0));
+    if (!m_connected && m_pool)
+        m_pool->noteConnectFailure(m_request.base);
+    fail(Failure::Timeout, m_connected ? QStringLiteral("no response within %1 ms").arg(m_timeoutMs)
                                            : QStringLiteral("no connection within %1 ms").arg(m_timeoutMs));
 }
 
@@ -127,6 +128,8 @@ void BackendExchange::attachSocket(QTcpSocket *socket)
     connect(socket, &QTcpSocket::readyRead, this, &BackendExchange::onReadable);
     connect(socket, &QTcpSocket::disconnected, this, &BackendExchange::onDisconnected);
     connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
+        if (!m_connected && m_pool)
+            m_pool->noteConnectFailure(m_request.base);
         if (!m_connected)
             fail(Failure::Unreachable, m_socket ? m_socket->errorString() : QString());
         else if (error != QAbstractSocket::RemoteHostClosedError)

@@ -230,6 +230,12 @@ int BackendPool::idleCount() const
     return n;
 }
 
+int BackendPool::idleCount(const QUrl &base) const
+{
+    const auto it = m_origins.constFind(originKey(base));
+    return it == m_origins.cend() ? 0 : int(it->idle.size());
+}
+
 int BackendPool::connectionCount(const QUrl &base) const
 {
     return m_origins.value(originKey(base)).connections;

@@ -74,6 +74,10 @@ public:
     // Connections counted against the cap for `base`'s origin: in use, opening or idle.
     int connectionCount(const QUrl &base) const;
     int waitingCount(const QUrl &base) const;
+    int idleCount(const QUrl &base) const;
+    // A connection to `base`'s origin could not be opened (refused, unreachable, timed out).
+    void noteConnectFailure(const QUrl &base) { ++m_origins[originKey(base)].connectFailures; }
+    quint64 connectFailures(const QUrl &base) const { return m_origins.value(originKey(base)).connectFailures; }
 
 signals:
     // A backend of `origin` sent bytes no request asked for; that connection was closed.
@@ -92,6 +96,7 @@ private:
         QList<IdleConnection> idle; // oldest first
         int connections = 0;
         std::deque<Waiter> waiting;
+        quint64 connectFailures = 0;
     };
     // Formatted once per backend, not per request: the last one asked for is kept.
     QString originKey(const QUrl &base) const;

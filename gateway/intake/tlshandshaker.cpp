@@ -1,4 +1,5 @@
 #include "tlshandshaker.h"
+#include "../metrics.h"
 
 #include <QSslSocket>
 #include <QtNetwork/private/qsslsocket_p.h>
@@ -41,11 +42,15 @@ void TlsHandshaker::adopt(qintptr descriptor)
     m_handshakes.insert(key, {socket, m_clock.elapsed(), false});
     connect(socket, &QSslSocket::readyRead, this, [this, key] { startHandshake(key); });
     connect(socket, &QSslSocket::encrypted, this, [this, key] { finish(key); });
-    connect(socket, &QSslSocket::errorOccurred, this, [this, key, socket] { drop(key, socket->errorString()); });
-    connect(socket, &QSslSocket::disconnected, this, [this, key] { drop(key, QStringLiteral("closed by the peer")); });
+    connect(socket, &QSslSocket::errorOccurred, this, [this, key, socket](QAbstractSocket::SocketError error) {
+        drop(key, error == QAbstractSocket::RemoteHostClosedError ? Counter::HandshakeFailedPeerClosed : Counter::HandshakeFailedTls,
+             socket->errorString());
+    });
+    connect(socket, &QSslSocket::disconnected, this,
+            [this, key] { drop(key, Counter::HandshakeFailedPeerClosed, QStringLiteral("closed by the peer")); });
     if (m_handshakes.size() > m_budget.maxHandshakes) {
         ++m_shed;
-        drop(m_handshakes.firstKey(), QStringLiteral("shed: %1 handshakes at once (max-handshakes)").arg(m_budget.maxHandshakes));
+        drop(m_handshakes.firstKey(), Counter::HandshakeFailedShed, QStringLiteral("shed: %1 handshakes at once (max-handshakes)").arg(m_budget.maxHandshakes));
     }
     if (!m_sweepTimer.isActive())
         m_sweepTimer.start();
@@ -63,6 +68,7 @@ void TlsHandshaker::startHandshake(quint64 key)
     if (first != TlsHandshakeRecord) {
         m_handshakes.erase(it);
         socket->disconnect(this);
+        Metrics::add(Counter::HandshakeFailedPlaintext);
         emit handshakeFailed(socket->peerAddress().toString(), QStringLiteral("plaintext, not TLS"));
         connect(socket, &QSslSocket::disconnected, socket, &QObject::deleteLater);
         QTimer::singleShot(m_budget.firstByteTimeoutMs, socket, &QSslSocket::abort);
@@ -88,14 +94,16 @@ void TlsHandshaker::finish(quint64 key)
     handshake.socket->disconnect(this);
     if (!m_context)
         m_context = QSslSocketPrivate::sslContext(handshake.socket);
+    Metrics::add(Counter::HandshakesCompleted);
     emit connectionReady(handshake.socket);
 }
 
-void TlsHandshaker::drop(quint64 key, const QString &reason)
+void TlsHandshaker::drop(quint64 key, Counter failure, const QString &reason)
 {
     const Handshake handshake = m_handshakes.take(key);
     if (!handshake.socket)
         return;
+    Metrics::add(failure);
     const QString peer = handshake.socket->peerAddress().toString();
     handshake.socket->disconnect(this);
     handshake.socket->abort();
@@ -118,8 +126,9 @@ void TlsHandshaker::sweep()
     for (quint64 key : std::as_const(expired)) {
         const bool started = m_handshakes.value(key).started;
         ++m_timedOut;
-        drop(key, started ? QStringLiteral("no finished handshake within %1 ms").arg(m_budget.handshakeTimeoutMs)
-                          : QStringLiteral("no ClientHello within %1 ms").arg(m_budget.firstByteTimeoutMs));
+        drop(key, started ? Counter::HandshakeFailedTimeout : Counter::HandshakeFailedNoClientHello,
+             started ? QStringLiteral("no finished handshake within %1 ms").arg(m_budget.handshakeTimeoutMs)
+                     : QStringLiteral("no ClientHello within %1 ms").arg(m_budget.firstByteTimeoutMs));
     }
     if (m_handshakes.isEmpty())
         m_sweepTimer.stop();

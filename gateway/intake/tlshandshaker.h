@@ -16,6 +16,8 @@
 // TlsListener, possibly in another thread; everything else happens in its own thread.
 #pragma once
 
+#include "../metrics.h"
+
 #include <QElapsedTimer>
 #include <QMap>
 #include <QObject>
@@ -70,7 +72,8 @@ private:
     };
     void startHandshake(quint64 key);
     void finish(quint64 key);
-    void drop(quint64 key, const QString &reason);
+    // `failure`: the counter of its cause (README "Metrics").
+    void drop(quint64 key, Counter failure, const QString &reason);
     void sweep();
 
     QSslConfiguration m_tls;

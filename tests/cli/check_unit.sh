@@ -25,7 +25,7 @@ if ! verify "$work/good"; then
 fi
 for line in 'AmbientCapabilities=CAP_NET_BIND_SERVICE' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
             'StateDirectory=seacat-gateway' 'LimitNOFILE=' 'ExecReload=/bin/kill -HUP $MAINPID' \
-            '--config /etc/seacat-gateway/seacat-gateway.ini' '--check-config'; do
+            '--config /etc/seacat-gateway/seacat-gateway.ini' '--check-config' 'Type=notify' 'NotifyAccess=main'; do
     grep -qF -- "$line" "$work/good/seacat-gateway.service" || { echo "FAIL: the unit lacks '$line'"; exit 1; }
 done
 sed 's/^NoNewPrivileges=yes/NoNewPrivilege=yes/' "$work/good/seacat-gateway.service" > "$work/bad/seacat-gateway.service"
