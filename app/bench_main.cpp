@@ -64,8 +64,8 @@ double cpuSeconds()
 {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-        + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 std::string opensslError()
@@ -91,12 +91,12 @@ struct Options {
     int sessions = 1;
     int streams = 1;
     int64_t requests = 1'000;
-    double durationS = 0;          // > 0: run for this long instead of -n requests
+    double durationS = 0; // > 0: run for this long instead of -n requests
     bool handshakes = false;
-    double holdS = 0;              // > 0: idle-session mode
+    double holdS = 0; // > 0: idle-session mode
     Protocol protocol = Protocol::SeaCat;
-    int connectConcurrency = 64;   // connections in connect/handshake at once (hold mode)
-    int timeoutMs = 10'000;        // per request and per connect + handshake
+    int connectConcurrency = 64; // connections in connect/handshake at once (hold mode)
+    int timeoutMs = 10'000;      // per request and per connect + handshake
     QByteArray method = "GET";
     QByteArray host = "app";
     QByteArray path = "/";
@@ -106,19 +106,19 @@ struct Options {
 
 // What a run produced. Errors are by kind so a reader sees at once what went wrong.
 struct Stats {
-    int64_t started = 0;           // requests sent
-    int64_t responses = 0;         // ended with DATA FIN after a SYN_REPLY
-    int64_t byStatusClass[6] = {}; // [0] = status outside 100..599
-    std::map<uint32_t, int64_t> resets;  // RST_STREAM status → count
+    int64_t started = 0;                // requests sent
+    int64_t responses = 0;              // ended with DATA FIN after a SYN_REPLY
+    int64_t byStatusClass[6] = {};      // [0] = status outside 100..599
+    std::map<uint32_t, int64_t> resets; // RST_STREAM status → count
     int64_t connectFailures = 0;
     int64_t tlsFailures = 0;
     int64_t timeouts = 0;
     int64_t lostWithConnection = 0; // in flight when the gateway closed the connection
     int64_t protocolErrors = 0;
     int64_t handshakes = 0;
-    int64_t bytesIn = 0;           // decrypted bytes received (frames)
-    int64_t bytesOut = 0;          // plaintext bytes written (frames)
-    int64_t bodyBytes = 0;         // response DATA payload
+    int64_t bytesIn = 0;   // decrypted bytes received (frames)
+    int64_t bytesOut = 0;  // plaintext bytes written (frames)
+    int64_t bodyBytes = 0; // response DATA payload
     std::vector<uint32_t> latencyUs;
     std::vector<uint32_t> handshakeUs;
     std::string firstTlsError;
@@ -142,7 +142,7 @@ class Connection final : public FrameVisitor
 public:
     enum class State { Closed, Connecting, Handshaking, Open };
 
-    Connection(Bench *bench, int index) : m_bench(bench), m_index(index), m_reader(this) {}
+    Connection(Bench *bench, int index) : m_bench(bench), m_index(index), m_reader(this) { }
     ~Connection() override { close(); }
 
     State state() const { return m_state; }
@@ -179,20 +179,20 @@ private:
     std::vector<Stream>::iterator find(uint32_t id);
     void endStream(std::vector<Stream>::iterator it);
 
-    void onSynStream(const SynStream &) override {}
+    void onSynStream(const SynStream &) override { }
     void onSynReply(const SynReply &frame) override;
     void onData(const DataFrame &frame) override;
     void onRstStream(const RstStream &frame) override;
     void onPing(const Ping &frame) override;
-    void onCsr(const Csr &) override {}
-    void onCertQuery(const CertQuery &) override {}
-    void onCert(const Cert &) override {}
-    void onCsrReply(const CsrReply &) override {}
-    void onSocketsRequest(const SocketsRequest &) override {}
-    void onSocketsReply(const SocketsReply &) override {}
-    void onTelemetryCapabilities(const TelemetryCapabilities &) override {}
-    void onTelemetryAck(const TelemetryAck &) override {}
-    void onUnknownFrame(quint16, quint16, quint8, quint32) override {}
+    void onCsr(const Csr &) override { }
+    void onCertQuery(const CertQuery &) override { }
+    void onCert(const Cert &) override { }
+    void onCsrReply(const CsrReply &) override { }
+    void onSocketsRequest(const SocketsRequest &) override { }
+    void onSocketsReply(const SocketsReply &) override { }
+    void onTelemetryCapabilities(const TelemetryCapabilities &) override { }
+    void onTelemetryAck(const TelemetryAck &) override { }
+    void onUnknownFrame(quint16, quint16, quint8, quint32) override { }
     void onError(FrameError error, quint32 streamId, const QString &detail) override;
 
     Bench *m_bench;
@@ -205,12 +205,12 @@ private:
     std::string m_out;
     size_t m_outOffset = 0;
     uint32_t m_watched = 0;
-    std::vector<Stream> m_inFlight;   // in send order: the front is the oldest
+    std::vector<Stream> m_inFlight; // in send order: the front is the oldest
     uint32_t m_nextStreamId = 1;
     int64_t m_startNs = 0;
     int64_t m_retryAtNs = 0;
-    bool m_ready = false;             // greeted (hold mode) or open
-    bool m_done = false;              // handshake mode: its one request ended
+    bool m_ready = false; // greeted (hold mode) or open
+    bool m_done = false;  // handshake mode: its one request ended
     bool m_h2SettingsAcked = false;
     bool m_queuedForFlush = false;
     friend class Bench;
@@ -224,9 +224,9 @@ public:
     SSL_CTX *ctx = nullptr;
     int epoll = -1;
     std::vector<std::unique_ptr<Connection>> connections;
-    std::vector<Connection *> dirty;   // connections with frames to flush
-    QByteArray body;                   // one DATA payload chunk pattern
-    int64_t issued = 0;                // tickets taken: requests started or failed connections
+    std::vector<Connection *> dirty; // connections with frames to flush
+    QByteArray body;                 // one DATA payload chunk pattern
+    int64_t issued = 0;              // tickets taken: requests started or failed connections
     int64_t deadlineNs = 0;
     bool stopping = false;
 
@@ -257,10 +257,7 @@ public:
             dirty.push_back(connection);
         }
     }
-    void recordStatus(int status)
-    {
-        ++stats.byStatusClass[status >= 100 && status < 600 ? status / 100 : 0];
-    }
+    void recordStatus(int status) { ++stats.byStatusClass[status >= 100 && status < 600 ? status / 100 : 0]; }
     std::vector<Connection *> reopen; // handshake mode: slots whose connection just ended
 
     void dispatch(const epoll_event *events, int n)
@@ -491,7 +488,8 @@ void Connection::flush()
         return;
     while (m_outOffset < m_out.size()) {
         ERR_clear_error();
-        const int n = SSL_write(m_ssl, m_out.data() + m_outOffset, int(std::min<size_t>(m_out.size() - m_outOffset, 1 << 20)));
+        const int n =
+            SSL_write(m_ssl, m_out.data() + m_outOffset, int(std::min<size_t>(m_out.size() - m_outOffset, 1 << 20)));
         if (n > 0) {
             m_outOffset += size_t(n);
             m_bench->stats.bytesOut += n;
@@ -666,9 +664,10 @@ int Bench::run()
                 stopping = true;
             for (auto &connection : connections) {
                 Connection &c = *connection;
-                const bool stuck = (c.state() == Connection::State::Connecting || c.state() == Connection::State::Handshaking)
-                    ? now - c.startedNs() > timeoutNs
-                    : c.inFlight() > 0 && now - c.oldestNs() > timeoutNs;
+                const bool stuck =
+                    (c.state() == Connection::State::Connecting || c.state() == Connection::State::Handshaking)
+                        ? now - c.startedNs() > timeoutNs
+                        : c.inFlight() > 0 && now - c.oldestNs() > timeoutNs;
                 if (stuck && c.state() != Connection::State::Closed)
                     c.fail(&Stats::timeouts, c.inFlight() == 0);
                 if (c.state() == Connection::State::Closed && now >= c.retryAtNs() && moreWork()) {
@@ -690,8 +689,8 @@ int Bench::run()
         }
         bool busy = false;
         for (const auto &connection : connections)
-            busy = busy || (connection->state() != Connection::State::Closed && (connection->inFlight() > 0
-                                                                                  || connection->state() != Connection::State::Open));
+            busy = busy || (connection->state() != Connection::State::Closed &&
+                            (connection->inFlight() > 0 || connection->state() != Connection::State::Open));
         if (stopping || g_interrupted) {
             if (options.durationS > 0 || g_interrupted)
                 break; // -D: what is still in flight at the deadline is not counted
@@ -759,7 +758,8 @@ int Bench::hold()
         connection->close();
     }
     std::printf("held %d sessions; %d still open at the end; tls failures %" PRId64 ", connect failures %" PRId64
-                ", timeouts %" PRId64 "\n", ready, stillOpen, stats.tlsFailures, stats.connectFailures, stats.timeouts);
+                ", timeouts %" PRId64 "\n",
+                ready, stillOpen, stats.tlsFailures, stats.connectFailures, stats.timeouts);
     if (!stats.firstTlsError.empty())
         std::printf("first TLS error: %s\n", stats.firstTlsError.c_str());
     return ready == options.sessions && stillOpen == ready ? 0 : 1;
@@ -781,14 +781,18 @@ void Bench::report(double wallS, double cpuS) const
     std::sort(handshake.begin(), handshake.end());
     const double rps = wallS > 0 ? double(stats.responses) / wallS : 0;
     const double hps = wallS > 0 ? double(stats.handshakes) / wallS : 0;
-    std::printf("finished in %.2f s: %" PRId64 " responses, %.1f req/s, %" PRId64 " handshakes (%.1f/s)\n", wallS, stats.responses,
-                rps, stats.handshakes, hps);
-    std::printf("requests: %" PRId64 " sent, %" PRId64 " answered, %" PRId64 " errors\n", stats.started, stats.responses, stats.errors());
-    std::printf("status: 2xx %" PRId64 ", 3xx %" PRId64 ", 4xx %" PRId64 ", 5xx %" PRId64 ", 1xx %" PRId64 ", invalid %" PRId64 "\n",
-                stats.byStatusClass[2], stats.byStatusClass[3], stats.byStatusClass[4], stats.byStatusClass[5], stats.byStatusClass[1],
-                stats.byStatusClass[0]);
-    std::printf("errors: connect %" PRId64 ", tls %" PRId64 ", timeout %" PRId64 ", connection lost %" PRId64 ", protocol %" PRId64,
-                stats.connectFailures, stats.tlsFailures, stats.timeouts, stats.lostWithConnection, stats.protocolErrors);
+    std::printf("finished in %.2f s: %" PRId64 " responses, %.1f req/s, %" PRId64 " handshakes (%.1f/s)\n", wallS,
+                stats.responses, rps, stats.handshakes, hps);
+    std::printf("requests: %" PRId64 " sent, %" PRId64 " answered, %" PRId64 " errors\n", stats.started,
+                stats.responses, stats.errors());
+    std::printf("status: 2xx %" PRId64 ", 3xx %" PRId64 ", 4xx %" PRId64 ", 5xx %" PRId64 ", 1xx %" PRId64
+                ", invalid %" PRId64 "\n",
+                stats.byStatusClass[2], stats.byStatusClass[3], stats.byStatusClass[4], stats.byStatusClass[5],
+                stats.byStatusClass[1], stats.byStatusClass[0]);
+    std::printf("errors: connect %" PRId64 ", tls %" PRId64 ", timeout %" PRId64 ", connection lost %" PRId64
+                ", protocol %" PRId64,
+                stats.connectFailures, stats.tlsFailures, stats.timeouts, stats.lostWithConnection,
+                stats.protocolErrors);
     for (const auto &[code, count] : stats.resets)
         std::printf(", RST_STREAM %u (%s) %" PRId64, code, qPrintable(rstStatusName(code)), count);
     std::printf("\n");
@@ -796,17 +800,20 @@ void Bench::report(double wallS, double cpuS) const
         std::printf("first connect error: %s\n", stats.firstConnectError.c_str());
     if (!stats.firstTlsError.empty())
         std::printf("first TLS error: %s\n", stats.firstTlsError.c_str());
-    std::printf("latency ms: min %.3f, p50 %.3f, p90 %.3f, p99 %.3f, max %.3f\n", latency.empty() ? 0 : latency.front() / 1000.0,
-                percentile(latency, 50), percentile(latency, 90), percentile(latency, 99), latency.empty() ? 0 : latency.back() / 1000.0);
+    std::printf("latency ms: min %.3f, p50 %.3f, p90 %.3f, p99 %.3f, max %.3f\n",
+                latency.empty() ? 0 : latency.front() / 1000.0, percentile(latency, 50), percentile(latency, 90),
+                percentile(latency, 99), latency.empty() ? 0 : latency.back() / 1000.0);
     if (options.handshakes)
         std::printf("connect+handshake ms: p50 %.3f, p99 %.3f\n", percentile(handshake, 50), percentile(handshake, 99));
-    std::printf("bytes: %" PRId64 " in (%" PRId64 " body), %" PRId64 " out\n", stats.bytesIn, stats.bodyBytes, stats.bytesOut);
+    std::printf("bytes: %" PRId64 " in (%" PRId64 " body), %" PRId64 " out\n", stats.bytesIn, stats.bodyBytes,
+                stats.bytesOut);
     const int64_t work = std::max<int64_t>(1, stats.responses);
     std::printf("bench CPU: %.3f s, %.1f us per request\n", cpuS, cpuS * 1e6 / double(work));
     // One line for scripts.
-    std::printf("summary: responses=%" PRId64 " errors=%" PRId64 " rps=%.1f hps=%.1f p50_ms=%.3f p99_ms=%.3f bench_cpu_us_per_req=%.1f\n",
-                stats.responses, stats.errors() + stats.byStatusClass[0], rps, hps, percentile(latency, 50), percentile(latency, 99),
-                cpuS * 1e6 / double(work));
+    std::printf("summary: responses=%" PRId64 " errors=%" PRId64
+                " rps=%.1f hps=%.1f p50_ms=%.3f p99_ms=%.3f bench_cpu_us_per_req=%.1f\n",
+                stats.responses, stats.errors() + stats.byStatusClass[0], rps, hps, percentile(latency, 50),
+                percentile(latency, 99), cpuS * 1e6 / double(work));
 }
 
 } // namespace
@@ -819,28 +826,39 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral("Load generator for a SeaCat gateway (the h2load of SeaCat)."));
     parser.addHelpOption();
     parser.addOptions({
-        {QStringLiteral("gateway"), QStringLiteral("Gateway HOST:PORT (numeric or resolvable)."), QStringLiteral("host:port")},
-        {QStringLiteral("ca"), QStringLiteral("The gateway's CA certificate (ca.pem), the only trust anchor."), QStringLiteral("file")},
+        {QStringLiteral("gateway"), QStringLiteral("Gateway HOST:PORT (numeric or resolvable)."),
+         QStringLiteral("host:port")},
+        {QStringLiteral("ca"), QStringLiteral("The gateway's CA certificate (ca.pem), the only trust anchor."),
+         QStringLiteral("file")},
         {QStringLiteral("name"), QStringLiteral("Expected certificate CN (default: HOST)."), QStringLiteral("cn")},
-        {QStringLiteral("c"), QStringLiteral("Sessions (TLS connections) at once (default 1)."), QStringLiteral("n"), QStringLiteral("1")},
-        {QStringLiteral("m"), QStringLiteral("Streams in flight per session (default 1)."), QStringLiteral("n"), QStringLiteral("1")},
-        {QStringLiteral("n"), QStringLiteral("Requests in total (default 1000)."), QStringLiteral("n"), QStringLiteral("1000")},
-        {QStringLiteral("D"), QStringLiteral("Run for this many seconds instead of -n requests."), QStringLiteral("seconds")},
-        {QStringLiteral("handshakes"), QStringLiteral("A new TLS connection (full handshake, no resumption) per request.")},
-        {QStringLiteral("hold"), QStringLiteral("Open -c sessions, greet, print 'ready', keep them idle this long, close."),
+        {QStringLiteral("c"), QStringLiteral("Sessions (TLS connections) at once (default 1)."), QStringLiteral("n"),
+         QStringLiteral("1")},
+        {QStringLiteral("m"), QStringLiteral("Streams in flight per session (default 1)."), QStringLiteral("n"),
+         QStringLiteral("1")},
+        {QStringLiteral("n"), QStringLiteral("Requests in total (default 1000)."), QStringLiteral("n"),
+         QStringLiteral("1000")},
+        {QStringLiteral("D"), QStringLiteral("Run for this many seconds instead of -n requests."),
+         QStringLiteral("seconds")},
+        {QStringLiteral("handshakes"),
+         QStringLiteral("A new TLS connection (full handshake, no resumption) per request.")},
+        {QStringLiteral("hold"),
+         QStringLiteral("Open -c sessions, greet, print 'ready', keep them idle this long, close."),
          QStringLiteral("seconds")},
         {QStringLiteral("protocol"), QStringLiteral("--hold: seacat (a PING) or h2 (ALPN h2 and the HTTP/2 preface)."),
          QStringLiteral("p"), QStringLiteral("seacat")},
-        {QStringLiteral("connect-concurrency"), QStringLiteral("--hold: handshakes at once (default 64)."), QStringLiteral("n"),
-         QStringLiteral("64")},
-        {{QStringLiteral("X"), QStringLiteral("method")}, QStringLiteral("Request method (default GET)."), QStringLiteral("method"),
+        {QStringLiteral("connect-concurrency"), QStringLiteral("--hold: handshakes at once (default 64)."),
+         QStringLiteral("n"), QStringLiteral("64")},
+        {{QStringLiteral("X"), QStringLiteral("method")},
+         QStringLiteral("Request method (default GET)."),
+         QStringLiteral("method"),
          QStringLiteral("GET")},
-        {QStringLiteral("body-size"), QStringLiteral("Request body bytes (sent with Content-Length)."), QStringLiteral("bytes"),
-         QStringLiteral("0")},
+        {QStringLiteral("body-size"), QStringLiteral("Request body bytes (sent with Content-Length)."),
+         QStringLiteral("bytes"), QStringLiteral("0")},
         {QStringLiteral("timeout"), QStringLiteral("Seconds per request and per connect + handshake (default 10)."),
          QStringLiteral("seconds"), QStringLiteral("10")},
     });
-    parser.addPositionalArgument(QStringLiteral("url"), QStringLiteral("http://HOST.seacat/path (default http://app.seacat/)"));
+    parser.addPositionalArgument(QStringLiteral("url"),
+                                 QStringLiteral("http://HOST.seacat/path (default http://app.seacat/)"));
     parser.process(app);
 
     auto fail = [](const char *message) {
@@ -859,7 +877,9 @@ int main(int argc, char *argv[])
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     addrinfo *resolved = nullptr;
-    if (getaddrinfo(hostPart.toUtf8().constData(), gateway.mid(colon + 1).toUtf8().constData(), &hints, &resolved) != 0 || !resolved)
+    if (getaddrinfo(hostPart.toUtf8().constData(), gateway.mid(colon + 1).toUtf8().constData(), &hints, &resolved) !=
+            0 ||
+        !resolved)
         return fail("cannot resolve --gateway");
     std::memcpy(&o.address, resolved->ai_addr, resolved->ai_addrlen);
     o.addressSize = resolved->ai_addrlen;
@@ -884,7 +904,8 @@ int main(int argc, char *argv[])
         o.durationS = parser.value(QStringLiteral("D")).toDouble(&ok);
     if (ok && parser.isSet(QStringLiteral("hold")))
         o.holdS = parser.value(QStringLiteral("hold")).toDouble(&ok);
-    if (!ok || o.sessions < 1 || o.streams < 1 || o.connectConcurrency < 1 || o.timeoutMs < 1 || o.durationS < 0 || o.holdS < 0)
+    if (!ok || o.sessions < 1 || o.streams < 1 || o.connectConcurrency < 1 || o.timeoutMs < 1 || o.durationS < 0 ||
+        o.holdS < 0)
         return fail("-c, -m, -n, -D, --hold, --body-size, --timeout take positive numbers");
     o.handshakes = parser.isSet(QStringLiteral("handshakes"));
     if (o.handshakes)

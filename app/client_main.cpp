@@ -74,19 +74,30 @@ int main(int argc, char *argv[])
     parser.addOptions({
         {QStringLiteral("gateway"), QStringLiteral("Gateway HOST:PORT."), QStringLiteral("host:port")},
         {QStringLiteral("ca"), QStringLiteral("The gateway's CA certificate (ca.pem)."), QStringLiteral("file")},
-        {QStringLiteral("name"), QStringLiteral("Expected gateway certificate CN (default: HOST)."), QStringLiteral("cn")},
+        {QStringLiteral("name"), QStringLiteral("Expected gateway certificate CN (default: HOST)."),
+         QStringLiteral("cn")},
         {QStringLiteral("cert"), QStringLiteral("Client certificate (PEM)."), QStringLiteral("file")},
         {QStringLiteral("key"), QStringLiteral("Client private key (PEM)."), QStringLiteral("file")},
-        {QStringLiteral("timeout"), QStringLiteral("Give up after this many seconds (default 60)."), QStringLiteral("seconds"), QStringLiteral("60")},
-        {QStringLiteral("count"), QStringLiteral("ping: how many pings (default 1)."), QStringLiteral("n"), QStringLiteral("1")},
-        {{QStringLiteral("X"), QStringLiteral("request")}, QStringLiteral("request: HTTP method."), QStringLiteral("method")},
-        {{QStringLiteral("H"), QStringLiteral("header")}, QStringLiteral("request: a header 'Name: value' (repeatable)."), QStringLiteral("header")},
+        {QStringLiteral("timeout"), QStringLiteral("Give up after this many seconds (default 60)."),
+         QStringLiteral("seconds"), QStringLiteral("60")},
+        {QStringLiteral("count"), QStringLiteral("ping: how many pings (default 1)."), QStringLiteral("n"),
+         QStringLiteral("1")},
+        {{QStringLiteral("X"), QStringLiteral("request")},
+         QStringLiteral("request: HTTP method."),
+         QStringLiteral("method")},
+        {{QStringLiteral("H"), QStringLiteral("header")},
+         QStringLiteral("request: a header 'Name: value' (repeatable)."),
+         QStringLiteral("header")},
         {QStringLiteral("data"), QStringLiteral("request: body, @FILE or - for stdin."), QStringLiteral("data")},
-        {{QStringLiteral("i"), QStringLiteral("include")}, QStringLiteral("request: print the status and headers first.")},
-        {QStringLiteral("identity"), QStringLiteral("Directory with key.pem and cert.pem: enroll fills it, requests present it."),
+        {{QStringLiteral("i"), QStringLiteral("include")},
+         QStringLiteral("request: print the status and headers first.")},
+        {QStringLiteral("identity"),
+         QStringLiteral("Directory with key.pem and cert.pem: enroll fills it, requests present it."),
          QStringLiteral("dir")},
-        {QStringLiteral("key-type"), QStringLiteral("enroll: rsa (RSA-2048, default) or ec (P-256)."), QStringLiteral("type"), QStringLiteral("rsa")},
-        {QStringLiteral("subject"), QStringLiteral("enroll: CSR subject, e.g. 'CN=device-1,O=Example' (default empty)."), QStringLiteral("dn")},
+        {QStringLiteral("key-type"), QStringLiteral("enroll: rsa (RSA-2048, default) or ec (P-256)."),
+         QStringLiteral("type"), QStringLiteral("rsa")},
+        {QStringLiteral("subject"),
+         QStringLiteral("enroll: CSR subject, e.g. 'CN=device-1,O=Example' (default empty)."), QStringLiteral("dn")},
         {QStringLiteral("poll-interval"), QStringLiteral("enroll: seconds between certificate queries (default 10)."),
          QStringLiteral("seconds"), QStringLiteral("10")},
     });
@@ -95,10 +106,13 @@ int main(int argc, char *argv[])
 
     const QStringList args = parser.positionalArguments();
     const QString command = args.value(0);
-    if ((command != u"ping" && command != u"request" && command != u"enroll") || (command == u"request" && args.size() != 2)
-        || (command == u"enroll" && !parser.isSet(QStringLiteral("identity"))))
-        die(QStringLiteral("usage: seacat-client --gateway HOST:PORT --ca FILE ping | request [-X M] [-H 'K: V'] [--data D] [-i] URL"
-                           " | enroll --identity DIR"), 2);
+    if ((command != u"ping" && command != u"request" && command != u"enroll") ||
+        (command == u"request" && args.size() != 2) ||
+        (command == u"enroll" && !parser.isSet(QStringLiteral("identity"))))
+        die(QStringLiteral("usage: seacat-client --gateway HOST:PORT --ca FILE ping | request [-X M] [-H 'K: V'] "
+                           "[--data D] [-i] URL"
+                           " | enroll --identity DIR"),
+            2);
     const QString gateway = parser.value(QStringLiteral("gateway"));
     const qsizetype colon = gateway.lastIndexOf(u':');
     bool portOk = false;
@@ -157,7 +171,8 @@ int main(int argc, char *argv[])
         QString error;
         const auto keyType = parser.value(QStringLiteral("key-type")) == u"ec" ? KeyType::EcP256 : KeyType::Rsa2048;
         KeyPtr key = Enrolment::loadOrCreateKey(identityDir, keyType, &error);
-        const QByteArray csr = key ? Enrolment::makeCsr(key.get(), parser.value(QStringLiteral("subject")), &error) : QByteArray();
+        const QByteArray csr =
+            key ? Enrolment::makeCsr(key.get(), parser.value(QStringLiteral("subject")), &error) : QByteArray();
         if (csr.isEmpty())
             die(error, 2);
         const QByteArray keyBits = publicKeyBits(key.get());
@@ -165,7 +180,8 @@ int main(int argc, char *argv[])
         const int pollMs = qMax(1, int(parser.value(QStringLiteral("poll-interval")).toDouble() * 1000));
         auto *pollTimer = new QTimer(&app);
         pollTimer->setSingleShot(true);
-        QObject::connect(pollTimer, &QTimer::timeout, &client, [&client, keyBits] { client.queryCertificate(keyBits); });
+        QObject::connect(pollTimer, &QTimer::timeout, &client,
+                         [&client, keyBits] { client.queryCertificate(keyBits); });
         QObject::connect(&client, &SeaCatClient::connected, &app, [&client, csr] { client.sendCsr(csr); });
         QObject::connect(&client, &SeaCatClient::csrReply, &app, [&, pollTimer](quint8 flags) {
             if (flags & 0x04)
@@ -177,21 +193,22 @@ int main(int argc, char *argv[])
                 pollTimer->start(pollMs);
             }
         });
-        QObject::connect(&client, &SeaCatClient::certificateAnswer, &app, [&, pollTimer](quint16, bool notFound, const QByteArray &der) {
-            if (notFound)
-                die(QStringLiteral("the gateway rejected or revoked %1").arg(id.tag));
-            if (der.isEmpty()) {
-                pollTimer->start(pollMs);
-                return;
-            }
-            if (const QString e = Enrolment::saveCertificate(identityDir, der); !e.isEmpty())
-                die(e);
-            printf("enrolled %s\nClient ID %s\ncertificate %s/%s\n", qPrintable(id.tag), qPrintable(id.id), qPrintable(identityDir),
-                   qPrintable(Enrolment::CertFile));
-            done = true;
-            client.disconnectFromGateway();
-            QCoreApplication::exit(0);
-        });
+        QObject::connect(&client, &SeaCatClient::certificateAnswer, &app,
+                         [&, pollTimer](quint16, bool notFound, const QByteArray &der) {
+                             if (notFound)
+                                 die(QStringLiteral("the gateway rejected or revoked %1").arg(id.tag));
+                             if (der.isEmpty()) {
+                                 pollTimer->start(pollMs);
+                                 return;
+                             }
+                             if (const QString e = Enrolment::saveCertificate(identityDir, der); !e.isEmpty())
+                                 die(e);
+                             printf("enrolled %s\nClient ID %s\ncertificate %s/%s\n", qPrintable(id.tag),
+                                    qPrintable(id.id), qPrintable(identityDir), qPrintable(Enrolment::CertFile));
+                             done = true;
+                             client.disconnectFromGateway();
+                             QCoreApplication::exit(0);
+                         });
         return app.exec();
     }
 

@@ -32,8 +32,9 @@ QString modeText(QFileDevice::Permissions permissions)
     return QStringLiteral("0%1").arg(mode, 3, 8, QLatin1Char('0'));
 }
 
-constexpr QFileDevice::Permissions GroupOrOther = QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup
-    | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
+constexpr QFileDevice::Permissions GroupOrOther = QFileDevice::ReadGroup | QFileDevice::WriteGroup |
+                                                  QFileDevice::ExeGroup | QFileDevice::ReadOther |
+                                                  QFileDevice::WriteOther | QFileDevice::ExeOther;
 
 void checkDataDirectory(const QString &dir, const QString &where, QList<ConfigProblem> *problems)
 {
@@ -45,7 +46,8 @@ void checkDataDirectory(const QString &dir, const QString &where, QList<ConfigPr
         while (!ancestor.exists() && !ancestor.isRoot())
             ancestor = QFileInfo(ancestor.absolutePath());
         if (::access(QFile::encodeName(ancestor.absoluteFilePath()).constData(), W_OK | X_OK) != 0)
-            problem(QStringLiteral("data directory %1 does not exist and cannot be created: %2 is not writable for this user")
+            problem(QStringLiteral(
+                        "data directory %1 does not exist and cannot be created: %2 is not writable for this user")
                         .arg(dir, ancestor.absoluteFilePath()));
         return;
     }
@@ -56,18 +58,24 @@ void checkDataDirectory(const QString &dir, const QString &where, QList<ConfigPr
     if (info.ownerId() != ::geteuid())
         problem(QStringLiteral("data directory %1 belongs to uid %2 (%3), the gateway runs as uid %4: "
                                "run it as that user, or chown -R the directory")
-                    .arg(dir).arg(info.ownerId()).arg(info.owner()).arg(::geteuid()));
+                    .arg(dir)
+                    .arg(info.ownerId())
+                    .arg(info.owner())
+                    .arg(::geteuid()));
     if (::access(QFile::encodeName(dir).constData(), R_OK | W_OK | X_OK) != 0)
         problem(QStringLiteral("data directory %1 is not readable and writable for this user (mode %2)")
                     .arg(dir, modeText(info.permissions())));
     if (info.permissions() & (QFileDevice::WriteGroup | QFileDevice::WriteOther))
-        problem(QStringLiteral("data directory %1 is writable by other users (mode %2): chmod 700 %1").arg(dir, modeText(info.permissions())));
+        problem(QStringLiteral("data directory %1 is writable by other users (mode %2): chmod 700 %1")
+                    .arg(dir, modeText(info.permissions())));
 }
 
 void checkPemFiles(const QString &dir, QList<ConfigProblem> *problems)
 {
     const QDir data(dir);
-    auto problem = [&](const QString &file, const QString &message) { problems->append({data.filePath(file), 0, message}); };
+    auto problem = [&](const QString &file, const QString &message) {
+        problems->append({data.filePath(file), 0, message});
+    };
     const QString now = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
     for (const QString &name : {GatewayIdentity::CaCertFile, GatewayIdentity::ServerCertFile}) {
         if (!data.exists(name))
@@ -75,9 +83,11 @@ void checkPemFiles(const QString &dir, QList<ConfigProblem> *problems)
         const QList<QSslCertificate> certificates = QSslCertificate::fromPath(data.filePath(name), QSsl::Pem);
         if (certificates.isEmpty())
             problem(name, QStringLiteral("not a readable PEM certificate"));
-        else if (certificates.first().expiryDate() < QDateTime::currentDateTimeUtc() && name == GatewayIdentity::CaCertFile)
-            problem(name, QStringLiteral("the CA certificate expired on %1 (now %2): clients no longer trust this gateway")
-                              .arg(certificates.first().expiryDate().toString(Qt::ISODate), now));
+        else if (certificates.first().expiryDate() < QDateTime::currentDateTimeUtc() &&
+                 name == GatewayIdentity::CaCertFile)
+            problem(name,
+                    QStringLiteral("the CA certificate expired on %1 (now %2): clients no longer trust this gateway")
+                        .arg(certificates.first().expiryDate().toString(Qt::ISODate), now));
     }
     for (const QString &name : {GatewayIdentity::CaKeyFile, GatewayIdentity::ServerKeyFile}) {
         if (!data.exists(name))
@@ -95,9 +105,10 @@ void checkPemFiles(const QString &dir, QList<ConfigProblem> *problems)
                               .arg(modeText(file.permissions()), file.fileName()));
     }
     if (data.exists(GatewayIdentity::CaCertFile) && !data.exists(GatewayIdentity::CaKeyFile))
-        problem(GatewayIdentity::CaCertFile, QStringLiteral("the CA key %1 is missing: the gateway will not start (clients trust this CA, "
-                                                            "it is never replaced silently); restore the key from a backup")
-                                                 .arg(GatewayIdentity::CaKeyFile));
+        problem(GatewayIdentity::CaCertFile,
+                QStringLiteral("the CA key %1 is missing: the gateway will not start (clients trust this CA, "
+                               "it is never replaced silently); restore the key from a backup")
+                    .arg(GatewayIdentity::CaKeyFile));
 }
 
 // Opens the store as the gateway would and tries one write in a transaction it rolls back.
@@ -121,16 +132,19 @@ void checkStore(const QString &dir, QList<ConfigProblem> *problems)
         } else {
             QSqlQuery query(db);
             QString error;
-            if (!query.exec(QStringLiteral("PRAGMA quick_check")) || !query.next() || query.value(0).toString() != u"ok") {
-                error = QStringLiteral("corrupt or not a SQLite database (%1): restore it from a backup, or move it away "
-                                       "to start an empty one").arg(query.lastError().text());
+            if (!query.exec(QStringLiteral("PRAGMA quick_check")) || !query.next() ||
+                query.value(0).toString() != u"ok") {
+                error =
+                    QStringLiteral("corrupt or not a SQLite database (%1): restore it from a backup, or move it away "
+                                   "to start an empty one")
+                        .arg(query.lastError().text());
             } else if (!query.exec(QStringLiteral("PRAGMA user_version")) || !query.next()) {
                 error = query.lastError().text();
             } else {
                 const QString version = query.value(0).toString();
                 query.finish();
-                if (!query.exec(QStringLiteral("BEGIN IMMEDIATE"))
-                    || !query.exec(QStringLiteral("PRAGMA user_version=") + version))
+                if (!query.exec(QStringLiteral("BEGIN IMMEDIATE")) ||
+                    !query.exec(QStringLiteral("PRAGMA user_version=") + version))
                     error = QStringLiteral("not writable for this user: %1").arg(query.lastError().text());
                 query.exec(QStringLiteral("ROLLBACK"));
             }
@@ -174,7 +188,8 @@ int lineOf(const ConfigFile *file, const QString &key)
 }
 } // namespace
 
-void checkRuntime(const GatewayConfig &config, const ConfigFile *file, const QString &path, QList<ConfigProblem> *problems)
+void checkRuntime(const GatewayConfig &config, const ConfigFile *file, const QString &path,
+                  QList<ConfigProblem> *problems)
 {
     const PortVerdict verdict = checkPort(config.port, config.allowReservedPort);
     if (!verdict.allowed) {
@@ -182,15 +197,20 @@ void checkRuntime(const GatewayConfig &config, const ConfigFile *file, const QSt
         problems->append({line ? path : QString(), line, verdict.message});
     }
     // README "Metrics": the admin listener cannot share the gateway's port on an address both bind.
-    const auto wildcard = [](const QHostAddress &a) { return a == QHostAddress::Any || a == QHostAddress::AnyIPv4 || a == QHostAddress::AnyIPv6; };
-    if (config.adminEnabled && config.adminPort != 0 && config.adminPort == config.port
-        && (config.adminAddress == config.listenAddress || wildcard(config.adminAddress) || wildcard(config.listenAddress))) {
+    const auto wildcard = [](const QHostAddress &a) {
+        return a == QHostAddress::Any || a == QHostAddress::AnyIPv4 || a == QHostAddress::AnyIPv6;
+    };
+    if (config.adminEnabled && config.adminPort != 0 && config.adminPort == config.port &&
+        (config.adminAddress == config.listenAddress || wildcard(config.adminAddress) ||
+         wildcard(config.listenAddress))) {
         const int line = lineOf(file, QStringLiteral("admin-listen"));
-        problems->append({line ? path : QString(), line, QStringLiteral("admin-listen %1 takes the gateway's own port: choose another port for it")
-                                                              .arg(formatEndpoint(config.adminAddress, config.adminPort))});
+        problems->append({line ? path : QString(), line,
+                          QStringLiteral("admin-listen %1 takes the gateway's own port: choose another port for it")
+                              .arg(formatEndpoint(config.adminAddress, config.adminPort))});
     }
     const int logLine = lineOf(file, QStringLiteral("access-log"));
-    checkAccessLog(config.accessLogPath, logLine ? path % u':' % QString::number(logLine) % u": " : QString(), problems);
+    checkAccessLog(config.accessLogPath, logLine ? path % u':' % QString::number(logLine) % u": " : QString(),
+                   problems);
     const int dirLine = lineOf(file, QStringLiteral("data-dir"));
     checkDataDirectory(config.dataDir, dirLine ? path % u':' % QString::number(dirLine) % u": " : QString(), problems);
     if (QFileInfo(config.dataDir).isDir()) {

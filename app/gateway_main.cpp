@@ -62,7 +62,8 @@ QList<ConfigProblem> buildConfig(const QCommandLineParser &parser, GatewayConfig
         if (file)
             *file = std::move(fromFile);
     }
-    for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval", "workers", "access-log", "log-format", "admin-listen"}) {
+    for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval", "workers", "access-log",
+                             "log-format", "admin-listen"}) {
         const QString key = QLatin1String(flag);
         if (parser.isSet(key))
             if (QString e = config->set(key, parser.value(key)); !e.isEmpty())
@@ -96,16 +97,19 @@ int checkConfig(const QCommandLineParser &parser)
     for (const ConfigProblem &problem : std::as_const(problems))
         printLine(stderr, formatProblem(problem));
     if (!problems.isEmpty()) {
-        printLine(stderr, QStringLiteral("seacat-gateway: %1 problem(s) in %2").arg(problems.size())
+        printLine(stderr, QStringLiteral("seacat-gateway: %1 problem(s) in %2")
+                              .arg(problems.size())
                               .arg(path.isEmpty() ? QStringLiteral("the command line") : path));
         return 2;
     }
-    printLine(stdout, QStringLiteral("%1: OK (listen %2, data directory %3, mode %4, %5 backend(s), %6 worker(s), admin listener %7)")
-                          .arg(path.isEmpty() ? QStringLiteral("no config file, defaults and flags") : path,
-                               formatEndpoint(config.listenAddress, config.port), config.dataDir, toString(config.mode))
-                          .arg(config.hosts.size())
-                          .arg(config.workers)
-                          .arg(config.adminEnabled ? formatEndpoint(config.adminAddress, config.adminPort) : QStringLiteral("off")));
+    printLine(
+        stdout,
+        QStringLiteral("%1: OK (listen %2, data directory %3, mode %4, %5 backend(s), %6 worker(s), admin listener %7)")
+            .arg(path.isEmpty() ? QStringLiteral("no config file, defaults and flags") : path,
+                 formatEndpoint(config.listenAddress, config.port), config.dataDir, toString(config.mode))
+            .arg(config.hosts.size())
+            .arg(config.workers)
+            .arg(config.adminEnabled ? formatEndpoint(config.adminAddress, config.adminPort) : QStringLiteral("off")));
     return 0;
 }
 
@@ -120,27 +124,31 @@ bool openAdminListener(AdminServer &admin, const GatewayConfig &config, const Lo
         return true;
     QString error;
     if (admin.listen(config.adminAddress, config.adminPort, &error)) {
-        log(LogLevel::Info, QStringLiteral("admin listener on %1: /metrics").arg(formatEndpoint(admin.serverAddress(), admin.serverPort())));
+        log(LogLevel::Info, QStringLiteral("admin listener on %1: /metrics")
+                                .arg(formatEndpoint(admin.serverAddress(), admin.serverPort())));
         return true;
     }
     if (config.adminListenExplicit) {
         log(LogLevel::Error, error); // through the log: one JSON object per line with --log-format json
         return false;
     }
-    log(LogLevel::Warning, QStringLiteral("%1; serving without it (set admin-listen to another address, or off)").arg(error));
+    log(LogLevel::Warning,
+        QStringLiteral("%1; serving without it (set admin-listen to another address, or off)").arg(error));
     return true;
 }
 
 // SIGHUP: a changed admin-listen moves the admin listener (the new one first) or closes it.
 void reloadAdminListener(AdminServer &admin, GatewayConfig &running, const GatewayConfig &next, const Log &log)
 {
-    if (next.adminEnabled == running.adminEnabled && next.adminAddress == running.adminAddress && next.adminPort == running.adminPort)
+    if (next.adminEnabled == running.adminEnabled && next.adminAddress == running.adminAddress &&
+        next.adminPort == running.adminPort)
         return;
     if (!next.adminEnabled) {
         admin.close();
         log(LogLevel::Info, QStringLiteral("admin listener closed (admin-listen=off)"));
     } else if (QString error; admin.listen(next.adminAddress, next.adminPort, &error)) {
-        log(LogLevel::Info, QStringLiteral("admin listener now on %1").arg(formatEndpoint(admin.serverAddress(), admin.serverPort())));
+        log(LogLevel::Info,
+            QStringLiteral("admin listener now on %1").arg(formatEndpoint(admin.serverAddress(), admin.serverPort())));
     } else {
         log(LogLevel::Error, QStringLiteral("reload: %1; the admin listener stays where it was").arg(error));
         return;
@@ -180,8 +188,8 @@ int main(int argc, char *argv[])
         headlessFlag = headlessFlag || qstrcmp(argv[i], "--headless") == 0;
         pkiCommand = pkiCommand || qstrcmp(argv[i], "pki") == 0;
     }
-    const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
-        || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
+    const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
+                         qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
     const bool gui = !headlessFlag && !pkiCommand && display;
     // Qt's own UNIX event loop in every thread instead of GLib's, which walks a list of all open
     // sockets on every write: with thousands of sessions each new handshake got slower (3 000
@@ -196,9 +204,9 @@ int main(int argc, char *argv[])
         argumentPointers.push_back(arg.data());
     argumentPointers.push_back(nullptr);
     int argumentCount = int(arguments.size());
-    std::unique_ptr<QCoreApplication> application = gui
-        ? std::make_unique<QApplication>(argumentCount, argumentPointers.data())
-        : std::make_unique<QCoreApplication>(argumentCount, argumentPointers.data());
+    std::unique_ptr<QCoreApplication> application =
+        gui ? std::make_unique<QApplication>(argumentCount, argumentPointers.data())
+            : std::make_unique<QCoreApplication>(argumentCount, argumentPointers.data());
     QCoreApplication &app = *application;
     QCoreApplication::setApplicationName(QStringLiteral("seacat-gateway"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PROJECT_VERSION_STRING));
@@ -209,32 +217,45 @@ int main(int argc, char *argv[])
     parser.addVersionOption();
     parser.addOptions({
         {QStringLiteral("headless"), QStringLiteral("Serve without the admin GUI.")},
-        {QStringLiteral("config"), QStringLiteral("Read options from the INI <file> (flags override it)."), QStringLiteral("file")},
-        {QStringLiteral("data-dir"), QStringLiteral("Keep the CA, keys and certificates in <dir>."), QStringLiteral("dir")},
+        {QStringLiteral("config"), QStringLiteral("Read options from the INI <file> (flags override it)."),
+         QStringLiteral("file")},
+        {QStringLiteral("data-dir"), QStringLiteral("Keep the CA, keys and certificates in <dir>."),
+         QStringLiteral("dir")},
         {QStringLiteral("listen"), QStringLiteral("Listen on <address> (default 0.0.0.0)."), QStringLiteral("address")},
-        {QStringLiteral("port"), QStringLiteral("TCP <port>: 443 recommended, else above 1024; 0 picks a free one."), QStringLiteral("port")},
+        {QStringLiteral("port"), QStringLiteral("TCP <port>: 443 recommended, else above 1024; 0 picks a free one."),
+         QStringLiteral("port")},
         {QStringLiteral("allow-reserved-port"), QStringLiteral("Allow a port up to 1024 other than 443.")},
-        {QStringLiteral("mode"), QStringLiteral("combined (default), authorized or anonymous."), QStringLiteral("mode")},
-        {QStringLiteral("name"), QStringLiteral("Gateway name, the CN of its certificate (default: host name)."), QStringLiteral("name")},
-        {QStringLiteral("backend"), QStringLiteral("Route requests for host NAME (NAME.seacat) to the base URL (repeatable)."),
+        {QStringLiteral("mode"), QStringLiteral("combined (default), authorized or anonymous."),
+         QStringLiteral("mode")},
+        {QStringLiteral("name"), QStringLiteral("Gateway name, the CN of its certificate (default: host name)."),
+         QStringLiteral("name")},
+        {QStringLiteral("backend"),
+         QStringLiteral("Route requests for host NAME (NAME.seacat) to the base URL (repeatable)."),
          QStringLiteral("NAME=URL")},
-        {QStringLiteral("approval"), QStringLiteral("CSR approval: manual (default) or auto."), QStringLiteral("policy")},
-        {QStringLiteral("workers"), QStringLiteral("Engine threads, each with its own sessions (default: the number of cores)."),
+        {QStringLiteral("approval"), QStringLiteral("CSR approval: manual (default) or auto."),
+         QStringLiteral("policy")},
+        {QStringLiteral("workers"),
+         QStringLiteral("Engine threads, each with its own sessions (default: the number of cores)."),
          QStringLiteral("N")},
-        {QStringLiteral("admin-listen"), QStringLiteral("Serve /metrics on ADDRESS:PORT, [IPv6]:PORT or PORT (127.0.0.1), "
-                                                        "or off (default 127.0.0.1:%1).").arg(DefaultAdminPort),
+        {QStringLiteral("admin-listen"),
+         QStringLiteral("Serve /metrics on ADDRESS:PORT, [IPv6]:PORT or PORT (127.0.0.1), "
+                        "or off (default 127.0.0.1:%1).")
+             .arg(DefaultAdminPort),
          QStringLiteral("address")},
         {QStringLiteral("verbose"), QStringLiteral("Log debug lines too.")},
-        {QStringLiteral("access-log"), QStringLiteral("Write the access log to <file> (default: stderr); SIGUSR1 reopens it."),
+        {QStringLiteral("access-log"),
+         QStringLiteral("Write the access log to <file> (default: stderr); SIGUSR1 reopens it."),
          QStringLiteral("file")},
         {QStringLiteral("log-format"), QStringLiteral("text (default) or json, for the access and the event log."),
          QStringLiteral("format")},
         {QStringLiteral("check-config"), QStringLiteral("Check the config file, flags, data directory, keys and store; "
                                                         "print every problem; exit 0 (OK) or 2.")},
-        {QStringLiteral("lang"), QStringLiteral("GUI language, e.g. cs or de (default: the system's)."), QStringLiteral("lang")},
+        {QStringLiteral("lang"), QStringLiteral("GUI language, e.g. cs or de (default: the system's)."),
+         QStringLiteral("lang")},
     });
-    parser.addPositionalArgument(QStringLiteral("pki"), QStringLiteral("Admin commands: pki csr list|approve ID|reject ID, "
-                                                                       "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
+    parser.addPositionalArgument(QStringLiteral("pki"),
+                                 QStringLiteral("Admin commands: pki csr list|approve ID|reject ID, "
+                                                "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
                                  QStringLiteral("[pki ...]"));
     // README "Running": a bad option exits 2 like a bad config (QCommandLineParser::process() exits 1).
     if (!parser.parse(QCoreApplication::arguments())) {
@@ -257,7 +278,8 @@ int main(int argc, char *argv[])
     const QStringList positional = parser.positionalArguments();
     if (!positional.isEmpty()) {
         if (positional.first() != u"pki") {
-            printLine(stderr, QStringLiteral("seacat-gateway: unknown command '%1' (see --help)").arg(positional.first()));
+            printLine(stderr,
+                      QStringLiteral("seacat-gateway: unknown command '%1' (see --help)").arg(positional.first()));
             return 2;
         }
         return runPkiAdmin(positional.mid(1), config);
@@ -265,7 +287,8 @@ int main(int argc, char *argv[])
     const bool verbose = parser.isSet(QStringLiteral("verbose"));
     config.debugLog = verbose; // debug lines are not even built without it
     if (!headlessFlag && !gui)
-        printLine(stderr, QStringLiteral("seacat-gateway: no display (DISPLAY/WAYLAND_DISPLAY unset): serving headless"));
+        printLine(stderr,
+                  QStringLiteral("seacat-gateway: no display (DISPLAY/WAYLAND_DISPLAY unset): serving headless"));
 
     // Declared before the controller: the engine writes to it until the controller is gone.
     AccessLog accessLog;
@@ -284,24 +307,30 @@ int main(int argc, char *argv[])
     };
     if (gui) {
         QTranslator translator, qtTranslator;
-        const QLocale locale = parser.isSet(QStringLiteral("lang")) ? QLocale(parser.value(QStringLiteral("lang"))) : QLocale::system();
+        const QLocale locale =
+            parser.isSet(QStringLiteral("lang")) ? QLocale(parser.value(QStringLiteral("lang"))) : QLocale::system();
         QLocale::setDefault(locale);
         if (translator.load(locale, QStringLiteral("seacat"), QStringLiteral("_"), QStringLiteral(":/i18n")))
             QCoreApplication::installTranslator(&translator);
-        if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                              QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
             QCoreApplication::installTranslator(&qtTranslator);
         QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/seacat-gateway.svg")));
         MainWindow window(&controller, config,
-                          parser.isSet(QStringLiteral("config")) ? parser.value(QStringLiteral("config")) : defaultSettingsFile());
+                          parser.isSet(QStringLiteral("config")) ? parser.value(QStringLiteral("config"))
+                                                                 : defaultSettingsFile());
         window.show();
-        QObject::connect(&controller, &GatewayController::listening, &app, [](const QHostAddress &address, quint16 port) {
-            printLine(stdout, QStringLiteral("listening on %1").arg(formatEndpoint(address, port)));
-        });
+        QObject::connect(&controller, &GatewayController::listening, &app,
+                         [](const QHostAddress &address, quint16 port) {
+                             printLine(stdout, QStringLiteral("listening on %1").arg(formatEndpoint(address, port)));
+                         });
         // SIGTERM/SIGINT end the GUI as they end the headless gateway: close_notify to every
         // session, then exit 0. A Stop from the toolbar does not quit.
         SignalWatcher guiSignals;
         QObject::connect(&guiSignals, &SignalWatcher::reopenLogsRequested, &controller, [&reopenAccessLog] {
-            reopenAccessLog([](LogLevel level, const QString &message) { printLine(stderr, QStringLiteral("%1 %2").arg(toString(level), message)); });
+            reopenAccessLog([](LogLevel level, const QString &message) {
+                printLine(stderr, QStringLiteral("%1 %2").arg(toString(level), message));
+            });
         });
         bool terminating = false;
         QObject::connect(&guiSignals, &SignalWatcher::terminationRequested, &controller, [&controller, &terminating] {
@@ -313,7 +342,9 @@ int main(int argc, char *argv[])
                 QCoreApplication::exit(0);
         });
         AdminServer admin(QByteArrayLiteral(PROJECT_VERSION_STRING));
-        if (!openAdminListener(admin, config, [](LogLevel, const QString &line) { printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(line)); }))
+        if (!openAdminListener(admin, config, [](LogLevel, const QString &line) {
+                printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(line));
+            }))
             return 1;
         controller.start(config);
         return app.exec();
@@ -325,7 +356,8 @@ int main(int argc, char *argv[])
     LogFormat eventFormat = config.logFormat; // SIGHUP may change it
     const auto log = [verbose, &eventFormat](LogLevel level, const QString &message) {
         if (level != LogLevel::Debug || verbose) {
-            fputs(formatEventLine(QDateTime::currentMSecsSinceEpoch(), level, message, eventFormat).constData(), stderr);
+            fputs(formatEventLine(QDateTime::currentMSecsSinceEpoch(), level, message, eventFormat).constData(),
+                  stderr);
             fflush(stderr);
         }
     };
@@ -348,7 +380,8 @@ int main(int argc, char *argv[])
         sentStatus = status();
         systemd.notify(ready + sentStatus);
     });
-    QObject::connect(&controller, &GatewayController::statsUpdated, &app, [&sessionsNow](const GatewayStats &stats) { sessionsNow = stats.sessionsNow; });
+    QObject::connect(&controller, &GatewayController::statsUpdated, &app,
+                     [&sessionsNow](const GatewayStats &stats) { sessionsNow = stats.sessionsNow; });
     // Now and then, not on every refresh: `systemctl status` shows the latest.
     QTimer statusTimer;
     statusTimer.callOnTimeout(&app, [&] {
@@ -361,24 +394,28 @@ int main(int argc, char *argv[])
         systemd.notify(QStringLiteral("STOPPING=1\nSTATUS=stopping: closing %1 session(s)").arg(sessionsNow).toUtf8());
     });
     // Scripts wait for exactly this one line on stdout.
-    QObject::connect(&controller, &GatewayController::listening, &app, [&announced](const QHostAddress &address, quint16 port) {
-        if (announced)
-            return;
-        announced = true;
-        const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
-            ? QStringLiteral("[%1]").arg(address.toString()) : address.toString();
-        printLine(stdout, QStringLiteral("listening on %1").arg(formatEndpoint(host, port)));
-    });
-    QObject::connect(&controller, &GatewayController::failed, &app, [&exitCode, &eventFormat, log](const QString &reason) {
-        if (eventFormat == LogFormat::Json) // every stderr line one JSON object, this one too
-            log(LogLevel::Error, reason);
-        else
-            printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(reason));
-        exitCode = 1;
-        QCoreApplication::exit(1);
-    });
+    QObject::connect(&controller, &GatewayController::listening, &app,
+                     [&announced](const QHostAddress &address, quint16 port) {
+                         if (announced)
+                             return;
+                         announced = true;
+                         const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                                                  ? QStringLiteral("[%1]").arg(address.toString())
+                                                  : address.toString();
+                         printLine(stdout, QStringLiteral("listening on %1").arg(formatEndpoint(host, port)));
+                     });
+    QObject::connect(&controller, &GatewayController::failed, &app,
+                     [&exitCode, &eventFormat, log](const QString &reason) {
+                         if (eventFormat == LogFormat::Json) // every stderr line one JSON object, this one too
+                             log(LogLevel::Error, reason);
+                         else
+                             printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(reason));
+                         exitCode = 1;
+                         QCoreApplication::exit(1);
+                     });
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &controller, &GatewayController::stop);
-    QObject::connect(&signalWatcher, &SignalWatcher::reopenLogsRequested, &controller, [&reopenAccessLog, log] { reopenAccessLog(log); });
+    QObject::connect(&signalWatcher, &SignalWatcher::reopenLogsRequested, &controller,
+                     [&reopenAccessLog, log] { reopenAccessLog(log); });
     // SIGHUP: the same file and flags again, checked in full first; a bad file is refused and
     // the running config keeps serving (README "Reloading the configuration").
     QObject::connect(&signalWatcher, &SignalWatcher::reloadRequested, &controller, [&, log] {
@@ -400,11 +437,14 @@ int main(int argc, char *argv[])
         eventFormat = next.logFormat;
         if (next.accessLogPath != accessLog.path() || next.logFormat != accessLog.format()) {
             if (const QString error = accessLog.open(next.accessLogPath, next.logFormat); !error.isEmpty())
-                log(LogLevel::Error, QStringLiteral("reload: %1; the access log stays %2").arg(error,
-                                         accessLog.path().isEmpty() ? QStringLiteral("on stderr") : accessLog.path()));
+                log(LogLevel::Error,
+                    QStringLiteral("reload: %1; the access log stays %2")
+                        .arg(error, accessLog.path().isEmpty() ? QStringLiteral("on stderr") : accessLog.path()));
             else
-                log(LogLevel::Info, QStringLiteral("reload: access log now %1 (%2)").arg(
-                                        next.accessLogPath.isEmpty() ? QStringLiteral("on stderr") : next.accessLogPath, toString(next.logFormat)));
+                log(LogLevel::Info,
+                    QStringLiteral("reload: access log now %1 (%2)")
+                        .arg(next.accessLogPath.isEmpty() ? QStringLiteral("on stderr") : next.accessLogPath,
+                             toString(next.logFormat)));
         }
         controller.reload(next);
         reloadAdminListener(admin, config, next, log);

@@ -42,8 +42,7 @@ int runPkiAdmin(const QStringList &args, const GatewayConfig &config)
     const QString what = args.value(0) + u' ' + args.value(1);
     QString error;
     auto ca = CertificateAuthority::load(config.dataDir, &error);
-    auto pki = ca ? PkiService::open(std::move(*ca), config.dataDir, config.pkiPolicy(), &error)
-                  : nullptr;
+    auto pki = ca ? PkiService::open(std::move(*ca), config.dataDir, config.pkiPolicy(), &error) : nullptr;
     if (!pki)
         return fail(error);
     bool ok = false;
@@ -55,12 +54,21 @@ int runPkiAdmin(const QStringList &args, const GatewayConfig &config)
         return fail(QStringLiteral("'%1' is not an id or serial number").arg(args.value(2)), 2);
 
     if (what == u"csr list" && !needsNumber) {
-        out(QStringLiteral("%1  %2  %3  %4  %5  %6\n").arg(QStringLiteral("ID"), 5).arg(QStringLiteral("STATE"), -8)
-                .arg(QStringLiteral("RECEIVED"), -16).arg(QStringLiteral("CLIENT TAG"), -18).arg(QStringLiteral("KEY"), -9)
+        out(QStringLiteral("%1  %2  %3  %4  %5  %6\n")
+                .arg(QStringLiteral("ID"), 5)
+                .arg(QStringLiteral("STATE"), -8)
+                .arg(QStringLiteral("RECEIVED"), -16)
+                .arg(QStringLiteral("CLIENT TAG"), -18)
+                .arg(QStringLiteral("KEY"), -9)
                 .arg(QStringLiteral("SUBJECT")));
         for (const CsrInfo &c : pki->csrs())
-            out(QStringLiteral("%1  %2  %3  %4  %5  %6\n").arg(c.id, 5).arg(toString(c.state), -8).arg(date(c.received), -16)
-                    .arg(c.clientTag, -18).arg(c.keyType, -9).arg(c.subject.isEmpty() ? QStringLiteral("(empty)") : c.subject));
+            out(QStringLiteral("%1  %2  %3  %4  %5  %6\n")
+                    .arg(c.id, 5)
+                    .arg(toString(c.state), -8)
+                    .arg(date(c.received), -16)
+                    .arg(c.clientTag, -18)
+                    .arg(c.keyType, -9)
+                    .arg(c.subject.isEmpty() ? QStringLiteral("(empty)") : c.subject));
         return 0;
     }
     if (what == u"csr approve" && needsNumber) {
@@ -68,7 +76,9 @@ int runPkiAdmin(const QStringList &args, const GatewayConfig &config)
         if (QString e = pki->approve(number, actor(), &issued); !e.isEmpty())
             return fail(e);
         out(QStringLiteral("approved CSR %1: certificate serial %2 for %3, valid until %4\n")
-                .arg(number).arg(issued.serial).arg(issued.clientTag, date(issued.notAfter)));
+                .arg(number)
+                .arg(issued.serial)
+                .arg(issued.clientTag, date(issued.notAfter)));
         return 0;
     }
     if (what == u"csr reject" && needsNumber) {
@@ -78,19 +88,30 @@ int runPkiAdmin(const QStringList &args, const GatewayConfig &config)
         return 0;
     }
     if (what == u"cert list" && !needsNumber) {
-        out(QStringLiteral("%1  %2  %3  %4  %5\n").arg(QStringLiteral("SERIAL"), 6).arg(QStringLiteral("STATUS"), -8)
-                .arg(QStringLiteral("NOT AFTER"), -16).arg(QStringLiteral("CLIENT TAG"), -18).arg(QStringLiteral("SUBJECT")));
+        out(QStringLiteral("%1  %2  %3  %4  %5\n")
+                .arg(QStringLiteral("SERIAL"), 6)
+                .arg(QStringLiteral("STATUS"), -8)
+                .arg(QStringLiteral("NOT AFTER"), -16)
+                .arg(QStringLiteral("CLIENT TAG"), -18)
+                .arg(QStringLiteral("SUBJECT")));
         for (const CertificateInfo &c : pki->certificates()) {
-            const QString status = c.isRevoked() ? QStringLiteral("revoked") : c.isValidNow() ? QStringLiteral("valid") : QStringLiteral("expired");
-            out(QStringLiteral("%1  %2  %3  %4  %5\n").arg(c.serial, 6).arg(status, -8).arg(date(c.notAfter), -16)
-                    .arg(c.clientTag, -18).arg(c.subject));
+            const QString status = c.isRevoked()    ? QStringLiteral("revoked")
+                                   : c.isValidNow() ? QStringLiteral("valid")
+                                                    : QStringLiteral("expired");
+            out(QStringLiteral("%1  %2  %3  %4  %5\n")
+                    .arg(c.serial, 6)
+                    .arg(status, -8)
+                    .arg(date(c.notAfter), -16)
+                    .arg(c.clientTag, -18)
+                    .arg(c.subject));
         }
         return 0;
     }
     if (what == u"cert revoke" && needsNumber) {
         if (QString e = pki->revoke(quint64(number), actor()); !e.isEmpty())
             return fail(e);
-        out(QStringLiteral("revoked certificate %1; a running gateway closes its sessions within a second\n").arg(number));
+        out(QStringLiteral("revoked certificate %1; a running gateway closes its sessions within a second\n")
+                .arg(number));
         return 0;
     }
     if (what == u"cert export" && needsNumber) {

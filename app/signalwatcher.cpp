@@ -39,7 +39,7 @@ SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
     action.sa_flags = SA_RESTART;
     sigaction(SIGTERM, &action, nullptr);
     sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGHUP, &action, nullptr); // its default action would end the process
+    sigaction(SIGHUP, &action, nullptr);  // its default action would end the process
     sigaction(SIGUSR1, &action, nullptr); // likewise
 }
 

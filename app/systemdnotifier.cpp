@@ -18,7 +18,8 @@ SystemdNotifier::SystemdNotifier()
     memcpy(address.sun_path, path.constData(), size_t(path.size()));
     if (path[0] == '@')
         address.sun_path[0] = '\0'; // the abstract namespace
-    m_address = QByteArray(reinterpret_cast<const char *>(&address), qsizetype(offsetof(sockaddr_un, sun_path)) + path.size());
+    m_address =
+        QByteArray(reinterpret_cast<const char *>(&address), qsizetype(offsetof(sockaddr_un, sun_path)) + path.size());
     m_socket = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 }
 
@@ -34,8 +35,8 @@ bool SystemdNotifier::notify(const QByteArray &state)
         return false;
     // Non-blocking: a stuck service manager must not stall the gateway's main thread.
     return ::sendto(m_socket, state.constData(), size_t(state.size()), MSG_NOSIGNAL,
-                    reinterpret_cast<const sockaddr *>(m_address.constData()), socklen_t(m_address.size()))
-        == state.size();
+                    reinterpret_cast<const sockaddr *>(m_address.constData()),
+                    socklen_t(m_address.size())) == state.size();
 }
 
 bool SystemdNotifier::notifyReloading()

@@ -25,5 +25,5 @@ public:
 
 private:
     int m_socket = -1;
-    QByteArray m_address;   // sockaddr_un bytes
+    QByteArray m_address; // sockaddr_un bytes
 };

@@ -50,14 +50,15 @@ QByteArray makeCsr(EVP_PKEY *key, const QString &subject, QString *error, int ve
         const QByteArray field = part.left(qMax<qsizetype>(0, eq)).trimmed().toLatin1();
         const QByteArray value = part.mid(eq + 1).trimmed().toUtf8();
         if (eq <= 0 || X509_NAME_add_entry_by_txt(name, field.constData(), MBSTRING_UTF8,
-                                                  reinterpret_cast<const uchar *>(value.constData()), int(value.size()), -1, 0) != 1) {
+                                                  reinterpret_cast<const uchar *>(value.constData()), int(value.size()),
+                                                  -1, 0) != 1) {
             *error = QStringLiteral("bad subject part '%1' (use e.g. CN=device-1,O=Example)").arg(part);
             return {};
         }
     }
     const EVP_MD *md = EVP_get_digestbyname(digest);
-    if (X509_REQ_set_version(req.get(), version) != 1 || X509_REQ_set_pubkey(req.get(), key) != 1 || !md
-        || X509_REQ_sign(req.get(), key, md) <= 0) {
+    if (X509_REQ_set_version(req.get(), version) != 1 || X509_REQ_set_pubkey(req.get(), key) != 1 || !md ||
+        X509_REQ_sign(req.get(), key, md) <= 0) {
         *error = openSslFailure(QStringLiteral("OpenSSL could not sign the CSR"));
         return {};
     }

@@ -12,14 +12,22 @@ namespace SeaCat {
 QString rstStatusName(quint32 status)
 {
     switch (RstStatus(status)) {
-    case RstStatus::ProtocolError: return QStringLiteral("PROTOCOL_ERROR (1)");
-    case RstStatus::InvalidStream: return QStringLiteral("INVALID_STREAM (2)");
-    case RstStatus::RefusedStream: return QStringLiteral("REFUSED_STREAM (3)");
-    case RstStatus::Cancel: return QStringLiteral("CANCEL (5)");
-    case RstStatus::InternalError: return QStringLiteral("INTERNAL_ERROR (6)");
-    case RstStatus::StreamAlreadyClosed: return QStringLiteral("STREAM_ALREADY_CLOSED (9)");
-    case RstStatus::ConnectionTimeout: return QStringLiteral("CONNECTION_TIMEOUT (71)");
-    case RstStatus::ResponseTimeout: return QStringLiteral("RESPONSE_TIMEOUT (72)");
+    case RstStatus::ProtocolError:
+        return QStringLiteral("PROTOCOL_ERROR (1)");
+    case RstStatus::InvalidStream:
+        return QStringLiteral("INVALID_STREAM (2)");
+    case RstStatus::RefusedStream:
+        return QStringLiteral("REFUSED_STREAM (3)");
+    case RstStatus::Cancel:
+        return QStringLiteral("CANCEL (5)");
+    case RstStatus::InternalError:
+        return QStringLiteral("INTERNAL_ERROR (6)");
+    case RstStatus::StreamAlreadyClosed:
+        return QStringLiteral("STREAM_ALREADY_CLOSED (9)");
+    case RstStatus::ConnectionTimeout:
+        return QStringLiteral("CONNECTION_TIMEOUT (71)");
+    case RstStatus::ResponseTimeout:
+        return QStringLiteral("RESPONSE_TIMEOUT (72)");
     }
     return QStringLiteral("status %1").arg(status);
 }
@@ -35,9 +43,8 @@ SeaCatClient::SeaCatClient(QObject *parent) : QObject(parent), m_reader(this)
         if (m_reader.feed(bytes) != bytes.size())
             m_socket.abort();
     });
-    connect(&m_socket, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
-        emit errorOccurred(m_socket.errorString());
-    });
+    connect(&m_socket, &QSslSocket::errorOccurred, this,
+            [this](QAbstractSocket::SocketError) { emit errorOccurred(m_socket.errorString()); });
     connect(&m_socket, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
         QStringList text;
         for (const QSslError &e : errors)
@@ -58,7 +65,8 @@ QString SeaCatClient::connectToGateway(const Options &options)
         const QList<QSslCertificate> cert = QSslCertificate::fromPath(options.certFile);
         QFile keyFile(options.keyFile);
         if (cert.isEmpty() || !keyFile.open(QIODevice::ReadOnly))
-            return QStringLiteral("cannot read the client certificate %1 or key %2").arg(options.certFile, options.keyFile);
+            return QStringLiteral("cannot read the client certificate %1 or key %2")
+                .arg(options.certFile, options.keyFile);
         const QByteArray pem = keyFile.readAll();
         QSslKey key(pem, QSsl::Rsa);
         if (key.isNull())

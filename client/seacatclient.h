@@ -24,9 +24,9 @@ public:
     struct Options {
         QString host;
         quint16 port = 443;
-        QString caFile;          // the gateway's ca.pem
-        QString gatewayName;     // expected certificate CN; default: host
-        QString certFile;        // optional client certificate and key (PEM)
+        QString caFile;      // the gateway's ca.pem
+        QString gatewayName; // expected certificate CN; default: host
+        QString certFile;    // optional client certificate and key (PEM)
         QString keyFile;
     };
 
@@ -67,21 +67,21 @@ private:
     void onData(const DataFrame &frame) override;
     void onRstStream(const RstStream &frame) override;
     void onPing(const Ping &frame) override;
-    void onCsr(const Csr &) override {}
-    void onCertQuery(const CertQuery &) override {}
+    void onCsr(const Csr &) override { }
+    void onCertQuery(const CertQuery &) override { }
     void onCert(const Cert &frame) override;
     void onCsrReply(const CsrReply &frame) override { emit csrReply(frame.flags); }
-    void onSocketsRequest(const SocketsRequest &) override {}
-    void onSocketsReply(const SocketsReply &) override {}
-    void onTelemetryCapabilities(const TelemetryCapabilities &) override {}
-    void onTelemetryAck(const TelemetryAck &) override {}
-    void onUnknownFrame(quint16, quint16, quint8, quint32) override {}
+    void onSocketsRequest(const SocketsRequest &) override { }
+    void onSocketsReply(const SocketsReply &) override { }
+    void onTelemetryCapabilities(const TelemetryCapabilities &) override { }
+    void onTelemetryAck(const TelemetryAck &) override { }
+    void onUnknownFrame(quint16, quint16, quint8, quint32) override { }
     void onError(FrameError error, quint32 streamId, const QString &detail) override;
 
     QSslSocket m_socket;
     FrameReader m_reader;
     QHash<quint32, QPointer<ClientStream>> m_streams;
-    QHash<quint32, qint64> m_pingsSent;   // id → nanoseconds on m_clock
+    QHash<quint32, qint64> m_pingsSent; // id → nanoseconds on m_clock
     QElapsedTimer m_clock;
     quint32 m_nextStreamId = 1;
     quint32 m_nextPingId = 1;
@@ -108,7 +108,7 @@ signals:
 
 private:
     friend class SeaCatClient;
-    ClientStream(SeaCatClient *client, quint32 id) : QObject(client), m_client(client), m_id(id) {}
+    ClientStream(SeaCatClient *client, quint32 id) : QObject(client), m_client(client), m_id(id) { }
     SeaCatClient *m_client;
     quint32 m_id;
     bool m_finished = false;

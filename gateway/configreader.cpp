@@ -18,8 +18,8 @@ namespace {
 
 struct Line {
     int number = 0;
-    QString section;  // as written
-    QString key;      // empty for a section header
+    QString section; // as written
+    QString key;     // empty for a section header
     QString rawValue;
 };
 
@@ -64,10 +64,10 @@ ConfigFile readConfigFile(const QString &path, QList<ConfigProblem> *problems)
         return result;
     }
     const QList<QByteArray> text = file.readAll().split('\n');
-    QHash<QString, int> seen;                 // "section/key" → first line
-    QHash<QString, int> hostSections;         // host key → line of its header
-    QHash<QString, int> hostUris;             // host key → line of its uri
-    QString section, sectionKey;              // as written; lower-cased for matching
+    QHash<QString, int> seen;         // "section/key" → first line
+    QHash<QString, int> hostSections; // host key → line of its header
+    QHash<QString, int> hostUris;     // host key → line of its uri
+    QString section, sectionKey;      // as written; lower-cased for matching
     bool hostSection = false, knownSection = false;
     QList<Line> values;
     for (int i = 0; i < text.size(); ++i) {
@@ -87,11 +87,13 @@ ConfigFile readConfigFile(const QString &path, QList<ConfigProblem> *problems)
             hostSection = sectionKey.startsWith(u"host:");
             knownSection = hostSection || section == u"gateway" || section == u"limits" || section == u"pki";
             if (!knownSection) {
-                problem(number, QStringLiteral("unknown section [%1] (known: [gateway], [limits], [pki], [host:NAME])").arg(section));
+                problem(number, QStringLiteral("unknown section [%1] (known: [gateway], [limits], [pki], [host:NAME])")
+                                    .arg(section));
             } else if (hostSection) {
                 if (const int first = hostSections.value(sectionKey); first) {
                     problem(number, QStringLiteral("[%1] again: backend '%2' is already defined at line %3")
-                                        .arg(section, section.mid(5)).arg(first));
+                                        .arg(section, section.mid(5))
+                                        .arg(first));
                 } else {
                     hostSections.insert(sectionKey, number);
                 }
@@ -112,14 +114,18 @@ ConfigFile readConfigFile(const QString &path, QList<ConfigProblem> *problems)
             continue; // the section header was reported
         const QString id = sectionKey % u'/' % key;
         if (const int first = seen.value(id); first) {
-            problem(number, QStringLiteral("[%1] %2 is set again (first at line %3); each key may appear once per section")
-                                .arg(section, key).arg(first));
+            problem(number,
+                    QStringLiteral("[%1] %2 is set again (first at line %3); each key may appear once per section")
+                        .arg(section, key)
+                        .arg(first));
             continue;
         }
         seen.insert(id, number);
         if (hostSection) {
             if (key != u"uri") {
-                problem(number, QStringLiteral("[%1] has only one key, uri=http(s)://HOST[:PORT][/PATH]; '%2' is unknown").arg(section, key));
+                problem(number,
+                        QStringLiteral("[%1] has only one key, uri=http(s)://HOST[:PORT][/PATH]; '%2' is unknown")
+                            .arg(section, key));
                 continue;
             }
             hostUris.insert(sectionKey, number);
@@ -133,8 +139,8 @@ ConfigFile readConfigFile(const QString &path, QList<ConfigProblem> *problems)
     for (const Line &line : std::as_const(values)) {
         const QString value = decodeValue(line.rawValue);
         const QString error = line.section.startsWith(u"host:", Qt::CaseInsensitive)
-            ? result.config.addHost(line.section.mid(5), value)
-            : result.config.set(line.key, value);
+                                  ? result.config.addHost(line.section.mid(5), value)
+                                  : result.config.set(line.key, value);
         if (!error.isEmpty())
             problem(line.number, QStringLiteral("[%1] %2").arg(line.section, error));
         result.lines.insert(line.section.toLower() % u'/' % line.key, line.number);

@@ -12,8 +12,8 @@
 namespace SeaCat {
 
 struct ConfigProblem {
-    QString file;     // empty: not about a file (a flag, the defaults)
-    int line = 0;     // 0: the file as a whole
+    QString file; // empty: not about a file (a flag, the defaults)
+    int line = 0; // 0: the file as a whole
     QString message;
 };
 // "FILE:LINE: message", "FILE: message" or "message".
@@ -21,7 +21,7 @@ QString formatProblem(const ConfigProblem &problem);
 
 struct ConfigFile {
     SeaCat::GatewayConfig config;
-    QHash<QString, int> lines;    // "section/key" (section lower-cased) → line it was read from
+    QHash<QString, int> lines; // "section/key" (section lower-cased) → line it was read from
 };
 
 // Reads `path` over the defaults. Each line must be blank, a comment (; or #), a [section] or

@@ -15,18 +15,20 @@
 namespace SeaCat {
 
 namespace {
-constexpr int PublishIntervalMs = 500;  // batched session updates
-constexpr int StopDeadlineMs = 3'000;   // sessions get this long to take close_notify
+constexpr int PublishIntervalMs = 500; // batched session updates
+constexpr int StopDeadlineMs = 3'000;  // sessions get this long to take close_notify
 } // namespace
 
-EngineWorker::EngineWorker(int index, const GatewayConfig &config, const QSslConfiguration &tls, TlsHandshaker::Budget budget,
-                           Shared shared)
+EngineWorker::EngineWorker(int index, const GatewayConfig &config, const QSslConfiguration &tls,
+                           TlsHandshaker::Budget budget, Shared shared)
     : m_index(index), m_config(config), m_tls(tls), m_budget(budget), m_shared(shared), m_pool(new BackendPool(this))
 {
     m_pool->setMaxConnectionsPerOrigin(config.backendConnections);
     connect(m_pool, &BackendPool::strayBytesClosed, this, [this](const QString &origin) {
-        emit logMessage(LogLevel::Warning, QStringLiteral("backend %1 sent bytes no request asked for: that connection was closed, "
-                                                          "not reused").arg(origin));
+        emit logMessage(LogLevel::Warning,
+                        QStringLiteral("backend %1 sent bytes no request asked for: that connection was closed, "
+                                       "not reused")
+                            .arg(origin));
     });
     m_publishTimer.setInterval(PublishIntervalMs);
     connect(&m_publishTimer, &QTimer::timeout, this, &EngineWorker::publishUpdates);
@@ -34,7 +36,8 @@ EngineWorker::EngineWorker(int index, const GatewayConfig &config, const QSslCon
     m_stopDeadline.setInterval(StopDeadlineMs);
     connect(&m_stopDeadline, &QTimer::timeout, this, [this] {
         for (Session *session : std::exchange(m_sessions, {})) {
-            emit sessionClosed(session->id(), QStringLiteral("aborted at shutdown: the peer did not take close_notify"));
+            emit sessionClosed(session->id(),
+                               QStringLiteral("aborted at shutdown: the peer did not take close_notify"));
             delete session;
         }
         countConnections();
@@ -83,8 +86,12 @@ void EngineWorker::accept(QSslSocket *socket)
     socket->setParent(this);
     // max-sessions counts the whole gateway: every worker's sessions and pending connections.
     if (m_stopping || m_shared.connections->load(std::memory_order_relaxed) >= m_config.maxSessions) {
-        emit logMessage(LogLevel::Warning, QStringLiteral("refused %1: %2").arg(socket->peerAddress().toString(),
-            m_stopping ? QStringLiteral("shutting down") : QStringLiteral("%1 connections already (max-sessions)").arg(m_config.maxSessions)));
+        emit logMessage(
+            LogLevel::Warning,
+            QStringLiteral("refused %1: %2")
+                .arg(socket->peerAddress().toString(),
+                     m_stopping ? QStringLiteral("shutting down")
+                                : QStringLiteral("%1 connections already (max-sessions)").arg(m_config.maxSessions)));
         socket->abort();
         socket->deleteLater();
         return;
@@ -108,20 +115,28 @@ void EngineWorker::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 si
     const int rejectionTimeoutMs = int(qMax<qint64>(Limits::RejectionTimeoutMs - sinceHandshakeMs, 0));
     switch (protocol) {
     case PeerProtocol::SeaCat: {
-        auto *session = new Session(m_shared.nextSessionId->fetch_add(1, std::memory_order_relaxed), socket, m_config, m_pool,
-                                    m_shared.pki, this);
+        auto *session = new Session(m_shared.nextSessionId->fetch_add(1, std::memory_order_relaxed), socket, m_config,
+                                    m_pool, m_shared.pki, this);
         ++m_closedTotals.sessionsTotal;
         m_sessions.insert(session->id(), session);
         connect(session, &Session::closed, this, &EngineWorker::onSessionClosed);
         connect(session, &Session::changed, this, [this](quint64 id) { m_dirty.insert(id); });
         connect(session, &Session::log, this, &EngineWorker::logMessage);
         if (AccessLog *log = m_shared.accessLog)
-            connect(session, &Session::streamFinished, this, [log](const AccessRecord &record) { log->submit(record); });
+            connect(session, &Session::streamFinished, this,
+                    [log](const AccessRecord &record) { log->submit(record); });
         const SessionInfo info = infoOf(session);
-        emit logMessage(LogLevel::Info, QStringLiteral("session %1 from %2:%3 (%4, %5, %6)")
-                                            .arg(info.id).arg(info.peerAddress).arg(info.peerPort).arg(info.tlsProtocol, info.cipher,
-                                                 info.clientTag.isEmpty() ? QStringLiteral("anonymous")
-                                                                          : QStringLiteral("client %1, certificate %2").arg(info.clientTag).arg(info.certificateSerial)));
+        emit logMessage(
+            LogLevel::Info,
+            QStringLiteral("session %1 from %2:%3 (%4, %5, %6)")
+                .arg(info.id)
+                .arg(info.peerAddress)
+                .arg(info.peerPort)
+                .arg(
+                    info.tlsProtocol, info.cipher,
+                    info.clientTag.isEmpty()
+                        ? QStringLiteral("anonymous")
+                        : QStringLiteral("client %1, certificate %2").arg(info.clientTag).arg(info.certificateSerial)));
         emit sessionOpened(info);
         return;
     }
@@ -207,8 +222,8 @@ void EngineWorker::publishMetrics()
     for (const Session *session : std::as_const(m_sessions))
         ++gauges.sessionsByMode[size_t(session->mode())];
     for (auto it = m_config.hosts.cbegin(); it != m_config.hosts.cend(); ++it)
-        gauges.backends.insert(it.key(), {m_pool->connectionCount(*it), m_pool->idleCount(*it), m_pool->waitingCount(*it),
-                                          m_pool->connectFailures(*it)});
+        gauges.backends.insert(it.key(), {m_pool->connectionCount(*it), m_pool->idleCount(*it),
+                                          m_pool->waitingCount(*it), m_pool->connectFailures(*it)});
     Metrics::setEngineGauges(this, gauges);
 }
 

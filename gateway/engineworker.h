@@ -31,8 +31,7 @@ class Session;
 
 // Adds the counters a session (SessionInfo) and a worker (GatewayStats) have in common to
 // `total`: a worker sums its sessions, the engine its workers.
-template <typename Counters>
-void addCounters(GatewayStats &total, const Counters &part)
+template<typename Counters> void addCounters(GatewayStats &total, const Counters &part)
 {
     total.requests += part.requests;
     for (int i = 0; i < 6; ++i)
@@ -55,8 +54,8 @@ public:
     struct Shared {
         PkiFacade *pki;
         std::atomic<quint64> *nextSessionId;
-        std::atomic<int> *connections;     // sessions and connections being classified, all workers
-        AccessLog *accessLog;              // thread-safe submit(); null: no access log
+        std::atomic<int> *connections; // sessions and connections being classified, all workers
+        AccessLog *accessLog;          // thread-safe submit(); null: no access log
     };
 
     EngineWorker(int index, const GatewayConfig &config, const QSslConfiguration &tls, TlsHandshaker::Budget budget,
@@ -107,9 +106,9 @@ private:
     BackendPool *m_pool;
     QHash<quint64, Session *> m_sessions;
     QSet<quint64> m_dirty;
-    QSet<QObject *> m_pending;      // sniffers and rejectors still at work
-    int m_countedConnections = 0;   // this worker's part of *m_shared.connections
-    GatewayStats m_closedTotals;    // what closed sessions contributed
+    QSet<QObject *> m_pending;    // sniffers and rejectors still at work
+    int m_countedConnections = 0; // this worker's part of *m_shared.connections
+    GatewayStats m_closedTotals;  // what closed sessions contributed
     // Parented so that moveToThread() takes them along.
     QTimer m_publishTimer{this};
     QTimer m_stopDeadline{this};

@@ -16,9 +16,12 @@ namespace SeaCat {
 QString toString(GatewayMode mode)
 {
     switch (mode) {
-    case GatewayMode::Combined: return QStringLiteral("combined");
-    case GatewayMode::Authorized: return QStringLiteral("authorized");
-    case GatewayMode::Anonymous: return QStringLiteral("anonymous");
+    case GatewayMode::Combined:
+        return QStringLiteral("combined");
+    case GatewayMode::Authorized:
+        return QStringLiteral("authorized");
+    case GatewayMode::Anonymous:
+        return QStringLiteral("anonymous");
     }
     return {};
 }
@@ -31,17 +34,18 @@ std::optional<GatewayMode> gatewayModeFromString(const QString &text)
     return std::nullopt;
 }
 
-GatewayConfig::GatewayConfig() : workers(qBound(1, QThread::idealThreadCount(), Limits::MaxWorkers)), forwardHeaders(ForwardHeader::all())
-{
-}
+GatewayConfig::GatewayConfig()
+    : workers(qBound(1, QThread::idealThreadCount(), Limits::MaxWorkers)), forwardHeaders(ForwardHeader::all())
+{ }
 
 QString GatewayConfig::addHost(const QString &name, const QString &uri)
 {
     const QUrl url(uri, QUrl::StrictMode);
     const QString host = requestHostKey(name.toUtf8()).value_or(QString());
-    if (host.isEmpty() || !url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty()
-        || url.hasQuery() || url.hasFragment())
-        return QStringLiteral("backend '%1': '%2' is not a base URL like http://127.0.0.1:8080/ or https://api.example.com/v1")
+    if (host.isEmpty() || !url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") ||
+        url.host().isEmpty() || url.hasQuery() || url.hasFragment())
+        return QStringLiteral(
+                   "backend '%1': '%2' is not a base URL like http://127.0.0.1:8080/ or https://api.example.com/v1")
             .arg(name, uri);
     hosts.insert(host, url);
     return {};
@@ -126,7 +130,8 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         QHostAddress address;
         const auto port = parseInteger(text.mid(colon + 1), 0, 65535);
         if (!address.setAddress(host) || !port)
-            return bad + QStringLiteral(" (ADDRESS:PORT such as 127.0.0.1:9543 or [::1]:9543, a PORT on 127.0.0.1, or off)");
+            return bad +
+                   QStringLiteral(" (ADDRESS:PORT such as 127.0.0.1:9543 or [::1]:9543, a PORT on 127.0.0.1, or off)");
         adminAddress = address;
         adminPort = quint16(*port);
     } else if (key == u"port") {
@@ -261,8 +266,8 @@ QByteArray iniValue(const QString &text)
     QByteArray value = text.toUtf8();
     if (value.startsWith('@'))
         value.prepend('@');
-    const bool quote = value.contains(',') || value.contains(';') || value.contains('"') || value.contains('\\')
-        || value.contains('#') || value != value.trimmed();
+    const bool quote = value.contains(',') || value.contains(';') || value.contains('"') || value.contains('\\') ||
+                       value.contains('#') || value != value.trimmed();
     if (!quote)
         return value;
     value.replace("\\", "\\\\").replace("\"", "\\\"");
@@ -293,14 +298,15 @@ QByteArray editIni(const QByteArray &ini, const QList<IniEdit> &edits)
     if (!lines.isEmpty() && lines.last().isEmpty())
         lines.removeLast(); // the final newline, put back on output
     QList<QByteArray> out;
-    QSet<int> done;                       // indices into `edits`
-    QHash<QByteArray, int> insertAfter;   // section → index in `out` of its last key (or header)
+    QSet<int> done;                     // indices into `edits`
+    QHash<QByteArray, int> insertAfter; // section → index in `out` of its last key (or header)
     QByteArray section;
     bool dropping = false;
     // Sections match without regard to case ([host:App] is host "app" to the reader); keys exactly.
     const auto findEdit = [&edits](const QByteArray &sectionName, const QByteArray &key) {
         for (int i = 0; i < edits.size(); ++i)
-            if (edits[i].section.toUtf8().compare(sectionName, Qt::CaseInsensitive) == 0 && edits[i].key.toUtf8() == key)
+            if (edits[i].section.toUtf8().compare(sectionName, Qt::CaseInsensitive) == 0 &&
+                edits[i].key.toUtf8() == key)
                 return i;
         return -1;
     };

@@ -22,22 +22,21 @@ enum class GatewayMode { Combined, Authorized, Anonymous };
 QString toString(GatewayMode mode);
 std::optional<GatewayMode> gatewayModeFromString(const QString &text);
 
-
 struct GatewayConfig {
-    QString name;                 // CN of the server certificate; default: host name
-    QString dataDir;              // CA, server key and certificate live here
+    QString name;    // CN of the server certificate; default: host name
+    QString dataDir; // CA, server key and certificate live here
     QHostAddress listenAddress = QHostAddress(QHostAddress::AnyIPv4);
     quint16 port = DefaultPort;
-    bool portExplicit = false;    // chosen by the admin: never changed silently
+    bool portExplicit = false; // chosen by the admin: never changed silently
     bool allowReservedPort = false;
     GatewayMode mode = GatewayMode::Combined;
-    QMap<QString, QUrl> hosts;    // [host:NAME] uri=..., used by the backend proxy
+    QMap<QString, QUrl> hosts; // [host:NAME] uri=..., used by the backend proxy
     // [gateway] admin-listen (README "Metrics"): where /metrics is served; `off` disables it.
     bool adminEnabled = true;
     QHostAddress adminAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 adminPort = DefaultAdminPort;
-    bool adminListenExplicit = false;   // chosen by the admin: a failed bind is fatal
-    int workers;                  // engine threads; default: the number of cores
+    bool adminListenExplicit = false; // chosen by the admin: a failed bind is fatal
+    int workers;                      // engine threads; default: the number of cores
 
     int maxConcurrentStreams = Limits::MaxConcurrentStreams;
     quint32 maxInboundPayload = Limits::MaxInboundPayload;
@@ -46,23 +45,23 @@ struct GatewayConfig {
     int firstByteTimeoutMs = Limits::FirstByteTimeoutMs;
     int maxHandshakes = Limits::MaxHandshakes;
     int authorizedGraceMs = Limits::AuthorizedEnrolmentGraceMs;
-    int pingIntervalMs = 0;       // gateway PINGs (even ids) for NAT keep-alive; 0 = off
+    int pingIntervalMs = 0; // gateway PINGs (even ids) for NAT keep-alive; 0 = off
     int maxSessions = Limits::MaxSessions;
     int resetBurst = Limits::ResetBurst;
     int resetsPerSecond = Limits::ResetsPerSecond;
     int glitchBurst = Limits::GlitchBurst;
     int glitchesPerSecond = Limits::GlitchesPerSecond;
-    bool debugLog = false;        // --verbose: debug lines are built at all
-    QString accessLogPath;        // [gateway] access-log=FILE (README "Access log"); empty: stderr
+    bool debugLog = false;                 // --verbose: debug lines are built at all
+    QString accessLogPath;                 // [gateway] access-log=FILE (README "Access log"); empty: stderr
     LogFormat logFormat = LogFormat::Text; // [gateway] log-format: both the access and the event log
     int backendConnectTimeoutMs = 10'000;
     int bodyIdleTimeoutMs = Limits::BodyIdleTimeoutMs;
-    int backendResponseTimeoutMs = 60'000;   // §5.5: beats the clients' own 3-minute defaults
+    int backendResponseTimeoutMs = 60'000;                           // §5.5: beats the clients' own 3-minute defaults
     int backendConnections = Limits::MaxBackendConnectionsPerOrigin; // per origin; beyond: FIFO queue
     // Lower-case names of the identity headers added towards backends (README "Backend headers").
     QSet<QByteArray> forwardHeaders;
-    bool ecServerKey = false;            // [gateway] server-key=rsa|ec (README "TLS")
-    bool autoApprove = false;            // [pki] approval=auto|manual (README "Enrolment")
+    bool ecServerKey = false; // [gateway] server-key=rsa|ec (README "TLS")
+    bool autoApprove = false; // [pki] approval=auto|manual (README "Enrolment")
     int certificateValidityDays = 365;
     int renewalWindowDays = 30;
     // [limits] The CSR budget (README "Enrolment", gatewaylimits.h has the reasons).
@@ -91,7 +90,7 @@ struct GatewayConfig {
 // The writer next to fromFile(): a change to one key of the INI file. An empty `key` with
 // `remove` set drops the whole section.
 struct IniEdit {
-    QString section;              // "gateway", "pki", "host:app"
+    QString section; // "gateway", "pki", "host:app"
     QString key;
     QString value;
     bool remove = false;

@@ -6,8 +6,7 @@
 
 namespace SeaCat {
 
-GatewayController::GatewayController(QObject *parent)
-    : GatewayEvents(parent), m_engine(new GatewayEngine)
+GatewayController::GatewayController(QObject *parent) : GatewayEvents(parent), m_engine(new GatewayEngine)
 {
     qRegisterMetaType<SeaCat::SessionInfo>();
     qRegisterMetaType<QList<SeaCat::SessionInfo>>();
@@ -104,7 +103,8 @@ void GatewayController::reload(const GatewayConfig &config)
 template<typename Slot> void GatewayController::invoke(Slot slot)
 {
     // Runs `slot(engine)` in the engine's thread.
-    QMetaObject::invokeMethod(m_engine, [engine = m_engine, slot] { slot(engine); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine, [engine = m_engine, slot] { slot(engine); }, Qt::QueuedConnection);
 }
 
 void GatewayController::disconnectSession(quint64 id)

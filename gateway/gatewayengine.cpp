@@ -17,15 +17,14 @@
 namespace SeaCat {
 
 namespace {
-constexpr int PublishIntervalMs = 500;  // batched statistics
+constexpr int PublishIntervalMs = 500; // batched statistics
 // While the engine waits for a worker thread to end, it serves that worker's PKI calls this often.
 constexpr int JoinSliceMs = 5;
-constexpr int DropReportEvery = 20;     // publishes (10 s) between reports of dropped access-log lines
-constexpr int PkiPushDelayMs = 100;     // changes within this long make one PKI push
+constexpr int DropReportEvery = 20; // publishes (10 s) between reports of dropped access-log lines
+constexpr int PkiPushDelayMs = 100; // changes within this long make one PKI push
 // Free heap beyond this goes back to the system at the next publish tick (heaprelease.h):
 // 200 rejected HTTPS clients handshaking at once left ~3 MiB of holes (issue 8 item 10).
 constexpr qint64 FreeHeapReleaseBytes = 2 * 1024 * 1024;
-
 
 // An accepted descriptor on its way to a worker: closed if its event is dropped undelivered
 // (the worker gone first), so none leaks.
@@ -34,7 +33,7 @@ class DescriptorInFlight
     Q_DISABLE_COPY_MOVE(DescriptorInFlight)
 
 public:
-    explicit DescriptorInFlight(qintptr descriptor) : m_descriptor(descriptor) {}
+    explicit DescriptorInFlight(qintptr descriptor) : m_descriptor(descriptor) { }
     ~DescriptorInFlight()
     {
         if (m_descriptor >= 0)
@@ -82,8 +81,11 @@ void GatewayEngine::start(const GatewayConfig &config)
     m_descriptorCeiling = descriptors - qMax(Limits::ReservedDescriptorsMin, descriptors / 10);
     if (m_config.maxHandshakes > descriptors / 4) {
         m_config.maxHandshakes = qMax(1, descriptors / 4);
-        emit logMessage(LogLevel::Warning, QStringLiteral("max-handshakes lowered to %1: the process may open %2 descriptors "
-                                                          "(raise LimitNOFILE / ulimit -n)").arg(m_config.maxHandshakes).arg(descriptors));
+        emit logMessage(LogLevel::Warning,
+                        QStringLiteral("max-handshakes lowered to %1: the process may open %2 descriptors "
+                                       "(raise LimitNOFILE / ulimit -n)")
+                            .arg(m_config.maxHandshakes)
+                            .arg(descriptors));
     }
 
     const PortVerdict verdict = checkPort(config.port, config.allowReservedPort);
@@ -102,10 +104,13 @@ void GatewayEngine::start(const GatewayConfig &config)
     m_pkiGauges.caNotAfter = identity->caCertificate.expiryDate();
     m_pkiGauges.serverNotAfter = identity->serverCertificate.expiryDate();
     if (config.ecServerKey)
-        emit logMessage(LogLevel::Warning, QStringLiteral("server-key=ec: the server certificate has an EC P-256 key; stock SeaCat "
-                                                          "clients offer only ECDHE-RSA-AES256-SHA384 and cannot connect (use server-key=rsa)"));
+        emit logMessage(
+            LogLevel::Warning,
+            QStringLiteral("server-key=ec: the server certificate has an EC P-256 key; stock SeaCat "
+                           "clients offer only ECDHE-RSA-AES256-SHA384 and cannot connect (use server-key=rsa)"));
     if (!m_pki) {
-        m_pki = PkiService::open(*identity->authority, config.dataDir, config.pkiPolicy(), &error, Limits::PkiStoreBusyTimeoutMs);
+        m_pki = PkiService::open(*identity->authority, config.dataDir, config.pkiPolicy(), &error,
+                                 Limits::PkiStoreBusyTimeoutMs);
         if (!m_pki) {
             emit failed(error);
             return;
@@ -124,19 +129,22 @@ void GatewayEngine::start(const GatewayConfig &config)
             closeInvalidatedSessions(); // README "Revoking a certificate closes that client's live sessions at once"
             schedulePkiPush();
         });
-        connect(m_pki.get(), &PkiService::log, this, [this](const QString &line) { emit logMessage(LogLevel::Warning, line); });
+        connect(m_pki.get(), &PkiService::log, this,
+                [this](const QString &line) { emit logMessage(LogLevel::Warning, line); });
     }
     m_pkiChangeCounter = m_pki->externalChangeCounter();
     pushPkiState(); // observers have the CA and the lists before the gateway listens
-    emit logMessage(LogLevel::Info, QStringLiteral("data directory %1; clients trust %1/%2; gateway name %3; mode %4")
-                                        .arg(config.dataDir, GatewayIdentity::CaCertFile, config.name, toString(config.mode)));
+    emit logMessage(LogLevel::Info,
+                    QStringLiteral("data directory %1; clients trust %1/%2; gateway name %3; mode %4")
+                        .arg(config.dataDir, GatewayIdentity::CaCertFile, config.name, toString(config.mode)));
 
     int socketError = -1;
     TlsListener *server = listen(config.listenAddress, config.port, &error, &socketError);
     // README "Choosing the port": a first start must serve. Only the built-in default falls back;
     // a port the admin chose is never changed silently.
     if (!server && !config.portExplicit && config.port == DefaultPort && bindFailedForPrivilege(socketError)) {
-        emit logMessage(LogLevel::Warning, QStringLiteral("%1. Serving on port %2 meanwhile.").arg(error).arg(FallbackPort));
+        emit logMessage(LogLevel::Warning,
+                        QStringLiteral("%1. Serving on port %2 meanwhile.").arg(error).arg(FallbackPort));
         server = listen(config.listenAddress, FallbackPort, &error, &socketError);
     }
     if (!server) {
@@ -165,9 +173,11 @@ TlsListener *GatewayEngine::listen(const QHostAddress &address, quint16 port, QS
         return nullptr;
     }
     connect(server, &TlsListener::acceptingPaused, this, [this](int descriptor) {
-        emit logMessage(LogLevel::Warning, QStringLiteral("descriptor %1 reaches the reserve kept for backends and the store: "
-                                                          "not accepting for a moment (raise LimitNOFILE / ulimit -n, or lower max-sessions)")
-                                               .arg(descriptor));
+        emit logMessage(
+            LogLevel::Warning,
+            QStringLiteral("descriptor %1 reaches the reserve kept for backends and the store: "
+                           "not accepting for a moment (raise LimitNOFILE / ulimit -n, or lower max-sessions)")
+                .arg(descriptor));
     });
     return server;
 }
@@ -182,15 +192,16 @@ void GatewayEngine::startWorkers()
 {
     const int count = qMax(1, m_config.workers);
     // Each worker takes an even share of the handshake budget: round-robin keeps the shares even.
-    const TlsHandshaker::Budget budget{qMax(1, (m_config.maxHandshakes + count - 1) / count), m_config.firstByteTimeoutMs,
-                                       m_config.handshakeTimeoutMs};
+    const TlsHandshaker::Budget budget{qMax(1, (m_config.maxHandshakes + count - 1) / count),
+                                       m_config.firstByteTimeoutMs, m_config.handshakeTimeoutMs};
     // One TLS context per worker (each handshaker learns its own): SSL_CTX is safe to share
     // across threads, but Qt's QSslContext wrapper is not documented to be; a context is built
     // once per worker, not per connection, which is where the cost was.
     for (int i = 0; i < count; ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("seacat-worker-%1").arg(i));
-        auto *worker = new EngineWorker(i, m_config, m_tls, budget, {m_pkiFacade, &m_nextSessionId, &m_connections, m_accessLog});
+        auto *worker =
+            new EngineWorker(i, m_config, m_tls, budget, {m_pkiFacade, &m_nextSessionId, &m_connections, m_accessLog});
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
         // Queued: each arrives in this thread in the order the worker emitted it.
@@ -211,10 +222,10 @@ void GatewayEngine::startWorkers()
     m_nextWorker = 0;
 }
 
-template <typename Call>
-void GatewayEngine::post(const Worker &worker, Call call)
+template<typename Call> void GatewayEngine::post(const Worker &worker, Call call)
 {
-    QMetaObject::invokeMethod(worker.worker, [w = worker.worker, call] { call(w); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker.worker, [w = worker.worker, call] { call(w); }, Qt::QueuedConnection);
 }
 
 void GatewayEngine::handOff(qintptr descriptor)
@@ -256,7 +267,8 @@ void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool a
     int socketError = -1;
     TlsListener *next = listen(address, port, &error, &socketError);
     if (!next) {
-        emit portChangeFailed(error + QStringLiteral("; still serving on %1").arg(formatEndpoint(m_server->serverAddress(), m_server->serverPort())));
+        emit portChangeFailed(error + QStringLiteral("; still serving on %1")
+                                          .arg(formatEndpoint(m_server->serverAddress(), m_server->serverPort())));
         return;
     }
     // The old listener stops accepting now; handshakes already under way (in the workers) go on.
@@ -269,7 +281,8 @@ void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool a
     m_config.portExplicit = true;
     m_config.allowReservedPort = allowReserved;
     emit logMessage(LogLevel::Info, QStringLiteral("now listening on %1; %2 session(s) kept")
-                                        .arg(formatEndpoint(next->serverAddress(), next->serverPort())).arg(m_sessions.size()));
+                                        .arg(formatEndpoint(next->serverAddress(), next->serverPort()))
+                                        .arg(m_sessions.size()));
     if (!verdict.message.isEmpty())
         emit logMessage(LogLevel::Info, verdict.message);
     emit listening(next->serverAddress(), next->serverPort());
@@ -307,14 +320,15 @@ void GatewayEngine::reload(const GatewayConfig &config)
     compare(applied, config.backendResponseTimeoutMs != old.backendResponseTimeoutMs, "backend-response-timeout");
     // The listener's own limits take effect with the next listener (a port change).
     // start() may have lowered max-handshakes to a quarter of the descriptors: compare likewise.
-    compare(needRestart, qMin(config.maxHandshakes, qMax(1, raiseDescriptorLimit() / 4)) != old.maxHandshakes, "max-handshakes");
+    compare(needRestart, qMin(config.maxHandshakes, qMax(1, raiseDescriptorLimit() / 4)) != old.maxHandshakes,
+            "max-handshakes");
     compare(needRestart, config.firstByteTimeoutMs != old.firstByteTimeoutMs, "first-byte-timeout");
     compare(needRestart, config.handshakeTimeoutMs != old.handshakeTimeoutMs, "handshake-timeout");
     compare(needRestart, config.workers != old.workers, "workers");
     // What the admin configured is compared, not what serves: "port 0" (a free port) or the
     // 443 → 8443 fallback do not move on every reload.
-    const bool moveListener = config.listenAddress != old.listenAddress || config.port != old.port
-        || config.allowReservedPort != old.allowReservedPort;
+    const bool moveListener = config.listenAddress != old.listenAddress || config.port != old.port ||
+                              config.allowReservedPort != old.allowReservedPort;
 
     GatewayConfig next = config;
     // What needs a restart stays as it serves; the listener moves through changePort() below.
@@ -336,10 +350,13 @@ void GatewayEngine::reload(const GatewayConfig &config)
     m_config = next;
     for (const Worker &worker : std::as_const(m_workers))
         post(worker, [next](EngineWorker *w) { w->reload(next); });
-    emit logMessage(LogLevel::Info, QStringLiteral("configuration reloaded: %1; %2 session(s) kept")
-                                        .arg(applied.isEmpty() ? QStringLiteral("no change for sessions")
-                                                               : QStringLiteral("new sessions get the new %1").arg(applied.join(QStringLiteral(", "))))
-                                        .arg(m_sessions.size()));
+    emit logMessage(
+        LogLevel::Info,
+        QStringLiteral("configuration reloaded: %1; %2 session(s) kept")
+            .arg(applied.isEmpty()
+                     ? QStringLiteral("no change for sessions")
+                     : QStringLiteral("new sessions get the new %1").arg(applied.join(QStringLiteral(", "))))
+            .arg(m_sessions.size()));
     if (!needRestart.isEmpty())
         emit logMessage(LogLevel::Warning, QStringLiteral("reload: %1 changed and apply only after a restart")
                                                .arg(needRestart.join(QStringLiteral(", "))));
@@ -351,10 +368,12 @@ void GatewayEngine::disconnectSession(quint64 id)
 {
     const auto route = m_sessions.constFind(id);
     if (route != m_sessions.cend() && route->worker < m_workers.size())
-        post(m_workers.at(route->worker), [id](EngineWorker *w) { w->closeSession(id, QStringLiteral("disconnected by the administrator")); });
+        post(m_workers.at(route->worker),
+             [id](EngineWorker *w) { w->closeSession(id, QStringLiteral("disconnected by the administrator")); });
 }
 
-void GatewayEngine::runPkiAction(const std::function<QString(PkiService &)> &action, const std::function<QString()> &done)
+void GatewayEngine::runPkiAction(const std::function<QString(PkiService &)> &action,
+                                 const std::function<QString()> &done)
 {
     if (!m_pki)
         return emit pkiActionFailed(QStringLiteral("the gateway is not running"));
@@ -367,9 +386,13 @@ void GatewayEngine::runPkiAction(const std::function<QString(PkiService &)> &act
 void GatewayEngine::approveCsr(qint64 id)
 {
     auto issued = std::make_shared<CertificateInfo>();
-    runPkiAction([=](PkiService &pki) { return pki.approve(id, QStringLiteral("gui"), issued.get()); }, [=] {
-        return QStringLiteral("approved CSR %1: certificate serial %2 for %3").arg(id).arg(issued->serial).arg(issued->clientTag);
-    });
+    runPkiAction([=](PkiService &pki) { return pki.approve(id, QStringLiteral("gui"), issued.get()); },
+                 [=] {
+                     return QStringLiteral("approved CSR %1: certificate serial %2 for %3")
+                         .arg(id)
+                         .arg(issued->serial)
+                         .arg(issued->clientTag);
+                 });
 }
 
 void GatewayEngine::rejectCsr(qint64 id)
@@ -471,9 +494,11 @@ void GatewayEngine::publishStats()
     if (m_accessLog && ++m_publishesSinceDropReport >= DropReportEvery) {
         m_publishesSinceDropReport = 0;
         if (const quint64 dropped = m_accessLog->takeDropped())
-            emit logMessage(LogLevel::Warning, QStringLiteral("access log: %1 line(s) dropped in the last %2 s: its file or stderr is "
-                                                              "slower than the traffic (queue full)")
-                                                   .arg(dropped).arg(DropReportEvery * PublishIntervalMs / 1000));
+            emit logMessage(LogLevel::Warning,
+                            QStringLiteral("access log: %1 line(s) dropped in the last %2 s: its file or stderr is "
+                                           "slower than the traffic (queue full)")
+                                .arg(dropped)
+                                .arg(DropReportEvery * PublishIntervalMs / 1000));
     }
 }
 

@@ -75,8 +75,8 @@ signals:
 private:
     struct Worker {
         QThread *thread;
-        EngineWorker *worker;       // lives in `thread`; reached through queued calls only
-        GatewayStats stats;         // its latest report
+        EngineWorker *worker; // lives in `thread`; reached through queued calls only
+        GatewayStats stats;   // its latest report
         bool stopped = false;
     };
     // What the engine knows of a session: where it runs, which certificate it presented.
@@ -90,8 +90,7 @@ private:
     // Gives an accepted connection to the next worker, round-robin.
     void handOff(qintptr descriptor);
     // Runs `call(worker)` in that worker's thread.
-    template <typename Call>
-    void post(const Worker &worker, Call call);
+    template<typename Call> void post(const Worker &worker, Call call);
     void onSessionOpened(const SessionInfo &info);
     void onSessionClosed(quint64 id, const QString &reason);
     void onWorkerStopped(int index);
@@ -129,11 +128,11 @@ private:
     PkiGauges m_pkiGauges;
     // Parented so that moveToThread() takes them along.
     QTimer m_publishTimer{this};
-    QTimer m_pkiPollTimer{this};    // notices admin CLI changes within a second
+    QTimer m_pkiPollTimer{this}; // notices admin CLI changes within a second
     QTimer m_expiryTimer{this};
-    QTimer m_pkiPushTimer{this};    // single shot: the throttle of pkiStateChanged()
+    QTimer m_pkiPushTimer{this}; // single shot: the throttle of pkiStateChanged()
     bool m_stopping = false;
-    int m_descriptorCeiling = 0;    // the listener stops accepting here (README "Limits")
+    int m_descriptorCeiling = 0; // the listener stops accepting here (README "Limits")
 };
 
 } // namespace SeaCat

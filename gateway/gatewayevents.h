@@ -18,7 +18,7 @@ class GatewayEvents : public QObject
     Q_DISABLE_COPY_MOVE(GatewayEvents)
 
 protected:
-    explicit GatewayEvents(QObject *parent = nullptr) : QObject(parent) {}
+    explicit GatewayEvents(QObject *parent = nullptr) : QObject(parent) { }
 
 signals:
     void portChangeFailed(const QString &reason);

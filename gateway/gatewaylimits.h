@@ -64,7 +64,7 @@ inline constexpr int MaxRequestHeaders = 100;
 inline constexpr qsizetype MaxRequestHeaderBytes = 16 * 1024; // names and values together
 inline constexpr qsizetype MaxMethodBytes = 16;
 inline constexpr qsizetype MaxPathBytes = 8 * 1024;
-inline constexpr qsizetype MaxHostBytes = 255;                // RFC 1035's longest name
+inline constexpr qsizetype MaxHostBytes = 255; // RFC 1035's longest name
 // Our own: connections to one backend origin at once (in use, opening or idle); beyond it
 // requests wait in a FIFO queue for backend-connect-timeout, then get 504. nginx's upstream
 // keepalive and nghttpx's backend-connections-per-host make the same trade; 64 keeps a

@@ -15,7 +15,7 @@ using Block = std::array<std::atomic<quint64>, CounterCount>;
 
 struct Registry {
     QMutex mutex;
-    std::vector<const Block *> live;          // one per thread that counted something
+    std::vector<const Block *> live;             // one per thread that counted something
     std::array<quint64, CounterCount> retired{}; // what threads that ended had counted
     QHash<const void *, EngineGauges> engines;
     bool hasPki = false;
@@ -67,9 +67,12 @@ Counter responseCounter(int status)
 const char *toString(SessionMode mode)
 {
     switch (mode) {
-    case SessionMode::Anonymous: return "anonymous";
-    case SessionMode::Enrolling: return "enrolling";
-    case SessionMode::Authenticated: return "authenticated";
+    case SessionMode::Anonymous:
+        return "anonymous";
+    case SessionMode::Enrolling:
+        return "enrolling";
+    case SessionMode::Authenticated:
+        return "authenticated";
     }
     return "";
 }

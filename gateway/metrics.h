@@ -31,15 +31,15 @@ enum class Counter : int {
     Responses4xx,
     Responses5xx,
     HandshakesCompleted,
-    HandshakeFailedPlaintext,      // not TLS at all
-    HandshakeFailedNoClientHello,  // first-byte-timeout
-    HandshakeFailedTimeout,        // handshake-timeout
-    HandshakeFailedShed,           // max-handshakes reached, the oldest went
+    HandshakeFailedPlaintext,     // not TLS at all
+    HandshakeFailedNoClientHello, // first-byte-timeout
+    HandshakeFailedTimeout,       // handshake-timeout
+    HandshakeFailedShed,          // max-handshakes reached, the oldest went
     HandshakeFailedPeerClosed,
-    HandshakeFailedTls,            // a TLS error (protocol, cipher, certificate)
+    HandshakeFailedTls, // a TLS error (protocol, cipher, certificate)
     RejectedHttp1,
     RejectedHttp2,
-    RejectedGarbage,               // neither SeaCat nor HTTP
+    RejectedGarbage, // neither SeaCat nor HTTP
     // RST_STREAM by code, sent by the gateway, then received from clients (same order as
     // resetCodes()).
     ResetSentFirst,
@@ -48,7 +48,10 @@ enum class Counter : int {
 };
 
 // The RST_STREAM codes counted one by one; any other code counts as the last entry ("other").
-constexpr std::array<quint32, 8> resetCodes() { return {1, 2, 3, 5, 6, 9, 71, 72}; }
+constexpr std::array<quint32, 8> resetCodes()
+{
+    return {1, 2, 3, 5, 6, 9, 71, 72};
+}
 Counter resetCounter(quint32 code, bool sent);
 Counter responseCounter(int status);
 
@@ -57,23 +60,23 @@ constexpr int SessionModeCount = 3;
 const char *toString(SessionMode mode);
 
 struct BackendGauges {
-    int open = 0;                 // connections in use, opening or idle
+    int open = 0; // connections in use, opening or idle
     int idle = 0;
-    int queued = 0;               // requests waiting for a connection
-    quint64 connectFailures = 0;  // a counter, kept by the engine's pool
+    int queued = 0;              // requests waiting for a connection
+    quint64 connectFailures = 0; // a counter, kept by the engine's pool
 };
 
 // What one engine holds, published on its refresh tick.
 struct EngineGauges {
     std::array<int, SessionModeCount> sessionsByMode{};
-    QHash<QString, BackendGauges> backends;   // by backend name ([host:NAME])
+    QHash<QString, BackendGauges> backends; // by backend name ([host:NAME])
 };
 
 // The certificate store and the gateway's identity. The same for every engine of the
 // process (one data directory): the latest published value counts.
 struct PkiGauges {
     int pendingCsrs = 0;
-    quint64 certificatesIssued = 0;   // in the store: never deleted, so a counter
+    quint64 certificatesIssued = 0; // in the store: never deleted, so a counter
     quint64 certificatesRevoked = 0;
     QDateTime caNotAfter;
     QDateTime serverNotAfter;
@@ -81,7 +84,7 @@ struct PkiGauges {
 
 struct MetricsSnapshot {
     std::array<quint64, int(Counter::Count)> counters{};
-    EngineGauges engines;             // summed over engines
+    EngineGauges engines; // summed over engines
     bool hasPki = false;
     PkiGauges pki;
     quint64 counter(Counter c) const { return counters[size_t(c)]; }

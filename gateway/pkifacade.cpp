@@ -5,14 +5,11 @@
 
 namespace SeaCat {
 
-PkiFacade::PkiFacade(QObject *parent) : QObject(parent)
-{
-}
+PkiFacade::PkiFacade(QObject *parent) : QObject(parent) { }
 
 PkiFacade::~PkiFacade() = default;
 
-template <typename Result, typename Work>
-Result PkiFacade::call(Result fallback, Work &&work)
+template<typename Result, typename Work> Result PkiFacade::call(Result fallback, Work &&work)
 {
     if (QThread::currentThread() == thread())
         return m_service ? work(*m_service) : fallback;
@@ -20,7 +17,8 @@ Result PkiFacade::call(Result fallback, Work &&work)
     // gets the fallback, never a made-up answer.
     Result result = std::move(fallback);
     QMetaObject::invokeMethod(
-        this, [this, &result, &work] {
+        this,
+        [this, &result, &work] {
             if (m_service)
                 result = work(*m_service);
         },
@@ -31,7 +29,8 @@ Result PkiFacade::call(Result fallback, Work &&work)
 std::optional<CertificateInfo> PkiFacade::authenticate(const QByteArray &peerCertificateDer, QString *why)
 {
     *why = QStringLiteral("the certificate store is not open");
-    return call(std::optional<CertificateInfo>(), [&](PkiService &pki) { return pki.authenticate(peerCertificateDer, why); });
+    return call(std::optional<CertificateInfo>(),
+                [&](PkiService &pki) { return pki.authenticate(peerCertificateDer, why); });
 }
 
 PkiService::CsrResult PkiFacade::submitCsr(const QByteArray &der, const PkiService::CsrContext &context)

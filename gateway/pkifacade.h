@@ -40,8 +40,7 @@ public:
 
 private:
     // Runs `work(service)` in the owner thread; `fallback` when there is no service.
-    template <typename Result, typename Work>
-    Result call(Result fallback, Work &&work);
+    template<typename Result, typename Work> Result call(Result fallback, Work &&work);
 
     PkiService *m_service = nullptr;
 };

@@ -7,17 +7,17 @@
 
 namespace SeaCat {
 
-inline constexpr quint16 DefaultPort = 443;        // recommended
-inline constexpr quint16 FallbackPort = 8443;      // served when 443 needs privilege we lack
+inline constexpr quint16 DefaultPort = 443;   // recommended
+inline constexpr quint16 FallbackPort = 8443; // served when 443 needs privilege we lack
 // README "Metrics": the admin listener (/metrics), on 127.0.0.1 unless configured otherwise.
 inline constexpr quint16 DefaultAdminPort = 9543;
 
 // Reachability measured by Google: 443 → 95 %, a custom port above 1024 → 86 %, port 80 → 67 %.
 enum class PortAdvice {
-    Recommended,     // 443 (or 0: a free port, for tests)
-    Custom,          // above 1024
-    ReservedPort80,  // reserved, and the worst reach
-    Reserved,        // other ports up to 1024
+    Recommended,    // 443 (or 0: a free port, for tests)
+    Custom,         // above 1024
+    ReservedPort80, // reserved, and the worst reach
+    Reserved,       // other ports up to 1024
 };
 PortAdvice portAdvice(quint16 port);
 // Reserved ports need an explicit override (--allow-reserved-port, a confirmation in the GUI).
@@ -25,7 +25,7 @@ bool isReserved(PortAdvice advice);
 
 struct PortVerdict {
     bool allowed = true;
-    QString message;              // the reason when refused, else advice (may be empty)
+    QString message; // the reason when refused, else advice (may be empty)
 };
 PortVerdict checkPort(quint16 port, bool allowReserved);
 

@@ -15,20 +15,27 @@
 namespace SeaCat {
 
 namespace {
-constexpr int CloseGraceMs = 2'000;       // a peer that will not take close_notify is aborted
+constexpr int CloseGraceMs = 2'000;              // a peer that will not take close_notify is aborted
 constexpr qsizetype SocketReadChunk = 16 * 1024; // one stack buffer per read call
 
 // README "Access log": the error field of a stream the gateway reset.
 QByteArray errorToken(StreamError error)
 {
     switch (error) {
-    case StreamError::EvenStreamId: return QByteArrayLiteral("even-stream-id");
-    case StreamError::StreamIdInUse: return QByteArrayLiteral("stream-id-in-use");
-    case StreamError::StreamIdNotIncreasing: return QByteArrayLiteral("stream-id-not-increasing");
-    case StreamError::UnknownStream: return QByteArrayLiteral("unknown-stream");
-    case StreamError::DataAfterFin: return QByteArrayLiteral("data-after-fin");
-    case StreamError::TooManyStreams: return QByteArrayLiteral("too-many-streams");
-    case StreamError::BodyLengthMismatch: return QByteArrayLiteral("body-length");
+    case StreamError::EvenStreamId:
+        return QByteArrayLiteral("even-stream-id");
+    case StreamError::StreamIdInUse:
+        return QByteArrayLiteral("stream-id-in-use");
+    case StreamError::StreamIdNotIncreasing:
+        return QByteArrayLiteral("stream-id-not-increasing");
+    case StreamError::UnknownStream:
+        return QByteArrayLiteral("unknown-stream");
+    case StreamError::DataAfterFin:
+        return QByteArrayLiteral("data-after-fin");
+    case StreamError::TooManyStreams:
+        return QByteArrayLiteral("too-many-streams");
+    case StreamError::BodyLengthMismatch:
+        return QByteArrayLiteral("body-length");
     }
     return {};
 }
@@ -39,8 +46,8 @@ constexpr qsizetype OutputFlushBytes = 16 * 1024;
 
 Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, BackendPool *pool, PkiFacade *pki,
                  QObject *parent)
-    : QObject(parent), m_socket(socket), m_config(config), m_reader(this, config.maxInboundPayload), m_pool(pool), m_pki(pki),
-      m_resetBudget(TokenBucket::perSecond(config.resetBurst, config.resetsPerSecond)),
+    : QObject(parent), m_socket(socket), m_config(config), m_reader(this, config.maxInboundPayload), m_pool(pool),
+      m_pki(pki), m_resetBudget(TokenBucket::perSecond(config.resetBurst, config.resetsPerSecond)),
       m_glitchBudget(TokenBucket::perSecond(config.glitchBurst, config.glitchesPerSecond))
 {
     m_socket->setParent(this);
@@ -58,11 +65,14 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
     m_info.since = m_info.lastActivity = QDateTime::currentDateTimeUtc();
     m_clock.start();
     const QString enrollingClientId = authenticate();
-    m_enrolment = new SessionEnrolment(pki, config, m_info.clientId, m_info.certificateSerial, [this](const QByteArray &frame) { writeFrame(frame); }, this);
+    m_enrolment = new SessionEnrolment(
+        pki, config, m_info.clientId, m_info.certificateSerial, [this](const QByteArray &frame) { writeFrame(frame); },
+        this);
     m_enrolment->setEnrollingClientId(enrollingClientId);
     connect(m_enrolment, &SessionEnrolment::log, this, &Session::log);
-    connect(m_enrolment, &SessionEnrolment::graceExpired, this,
-            [this] { close(QStringLiteral("no enrolment traffic on an unauthenticated connection (authorized mode)")); });
+    connect(m_enrolment, &SessionEnrolment::graceExpired, this, [this] {
+        close(QStringLiteral("no enrolment traffic on an unauthenticated connection (authorized mode)"));
+    });
 
     connect(m_socket, &QSslSocket::readyRead, this, &Session::readFromSocket);
     connect(m_socket, &QSslSocket::encryptedBytesWritten, this, &Session::onBytesWritten);
@@ -76,7 +86,8 @@ Session::Session(quint64 id, QSslSocket *socket, const GatewayConfig &config, Ba
         m_pingTimer.start(m_config.pingIntervalMs, this);
 
     if (!m_logLater.isEmpty())
-        QMetaObject::invokeMethod(this, [this] { emit log(LogLevel::Info, m_logLater); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this] { emit log(LogLevel::Info, m_logLater); }, Qt::QueuedConnection);
     // Bytes that arrived with the handshake (and were peeked at by the sniffer) are waiting.
     QMetaObject::invokeMethod(this, &Session::readFromSocket, Qt::QueuedConnection);
 }
@@ -123,7 +134,8 @@ SessionInfo Session::info() const
         if (!note.request.isEmpty())
             info.recentStreams.append(QStringLiteral("%1 %2").arg(note.streamId).arg(QString::fromUtf8(note.request)));
         else if (note.latencyMs >= 0)
-            info.recentStreams.append(QStringLiteral("%1 → %2 (%3 ms)").arg(note.streamId).arg(note.status).arg(note.latencyMs));
+            info.recentStreams.append(
+                QStringLiteral("%1 → %2 (%3 ms)").arg(note.streamId).arg(note.status).arg(note.latencyMs));
         else
             info.recentStreams.append(QStringLiteral("%1 → %2").arg(note.streamId).arg(note.status));
     }
@@ -166,7 +178,8 @@ void Session::onIdleTimer()
     // docs/protocol-decisions.md: idle means no frame from the client and no stream in flight,
     // i.e. none still waiting for its answer (a stream we answered and the client never ended
     // keeps nothing alive).
-    const bool inFlight = std::any_of(m_streams.cbegin(), m_streams.cend(), [](const Stream &s) { return !s.localClosed; });
+    const bool inFlight =
+        std::any_of(m_streams.cbegin(), m_streams.cend(), [](const Stream &s) { return !s.localClosed; });
     if (inFlight)
         m_idleTimer.start(m_config.idleTimeoutMs, this);
     else
@@ -212,8 +225,8 @@ void Session::updateFlowControl()
         return;
     // Hysteresis: pause above the limit, resume below half of it.
     const qint64 queued = pendingOutputBytes();
-    const bool clientBehind = m_backendsPaused ? queued > Limits::MaxQueuedOutboundBytes / 2
-                                               : queued > Limits::MaxQueuedOutboundBytes;
+    const bool clientBehind =
+        m_backendsPaused ? queued > Limits::MaxQueuedOutboundBytes / 2 : queued > Limits::MaxQueuedOutboundBytes;
     if (clientBehind != m_backendsPaused) {
         m_backendsPaused = clientBehind;
         for (const Stream &stream : std::as_const(m_streams))
@@ -222,9 +235,9 @@ void Session::updateFlowControl()
     }
     bool uploadBehind = false;
     for (const Stream &stream : std::as_const(m_streams))
-        uploadBehind = uploadBehind
-            || (stream.proxy && stream.proxy->pendingUpload() > (m_readPaused ? Limits::MaxQueuedUploadBytes / 2
-                                                                               : Limits::MaxQueuedUploadBytes));
+        uploadBehind = uploadBehind ||
+                       (stream.proxy && stream.proxy->pendingUpload() > (m_readPaused ? Limits::MaxQueuedUploadBytes / 2
+                                                                                      : Limits::MaxQueuedUploadBytes));
     const bool pause = clientBehind || uploadBehind;
     if (pause == m_readPaused)
         return;
@@ -238,8 +251,7 @@ qint64 Session::pendingOutputBytes() const
     return m_output.size() + m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite();
 }
 
-template <typename Frame>
-bool Session::send(const Frame &frame)
+template<typename Frame> bool Session::send(const Frame &frame)
 {
     if (m_closing)
         return true; // nothing more goes out
@@ -335,7 +347,13 @@ void Session::sendReset(quint32 streamId, RstStatus status)
 
 void Session::refuseStream(quint32 streamId, StreamError error)
 {
-    logDebug([&] { return QStringLiteral("%1: stream %2: %3, RST_STREAM %4").arg(peer()).arg(streamId).arg(toString(error)).arg(int(rstStatus(error))); });
+    logDebug([&] {
+        return QStringLiteral("%1: stream %2: %3, RST_STREAM %4")
+            .arg(peer())
+            .arg(streamId)
+            .arg(toString(error))
+            .arg(int(rstStatus(error)));
+    });
     resetStream(streamId, rstStatus(error), errorToken(error));
 }
 
@@ -358,7 +376,9 @@ bool Session::spendReset()
     if (m_closing || m_resetBudget.take())
         return !m_closing;
     m_info.resetFloodCloses = 1;
-    close(QStringLiteral("too many stream resets (over %1 at once, then %2/s): rapid reset").arg(m_config.resetBurst).arg(m_config.resetsPerSecond));
+    close(QStringLiteral("too many stream resets (over %1 at once, then %2/s): rapid reset")
+              .arg(m_config.resetBurst)
+              .arg(m_config.resetsPerSecond));
     return false;
 }
 
@@ -369,7 +389,9 @@ bool Session::spendGlitch(const char *what)
         return !m_closing;
     m_info.glitchFloodCloses = 1;
     close(QStringLiteral("too many frames that do nothing (over %1 at once, then %2/s; last: %3)")
-              .arg(m_config.glitchBurst).arg(m_config.glitchesPerSecond).arg(QLatin1String(what)));
+              .arg(m_config.glitchBurst)
+              .arg(m_config.glitchesPerSecond)
+              .arg(QLatin1String(what)));
     return false;
 }
 
@@ -471,13 +493,15 @@ void Session::onSynStream(const SynStream &frame)
     }
     // README "Gateway modes": without a valid client certificate only `anonymous` serves requests.
     if (m_info.clientId.isEmpty() && m_config.mode != GatewayMode::Anonymous) {
-        answerStream(*this, frame.streamId, 403, "403 Forbidden: this connection has no valid client certificate; enrol first.\n");
+        answerStream(*this, frame.streamId, 403,
+                     "403 Forbidden: this connection has no valid client certificate; enrol first.\n");
         return;
     }
     const QString host = std::get<RequestRoute>(route).hostKey;
     const auto backend = m_config.hosts.constFind(host);
     if (backend == m_config.hosts.cend()) {
-        answerStream(*this, frame.streamId, 404, QStringLiteral("404 Not Found: no backend is configured for host '%1'.\n").arg(host).toUtf8());
+        answerStream(*this, frame.streamId, 404,
+                     QStringLiteral("404 Not Found: no backend is configured for host '%1'.\n").arg(host).toUtf8());
         return;
     }
     proxy(frame, std::get<RequestRoute>(route), *backend);
@@ -492,19 +516,23 @@ void Session::refuse(quint32 streamId, const MappingError &error)
 void Session::proxy(const SynStream &frame, const RequestRoute &route, const QUrl &base)
 {
     const quint32 id = frame.streamId;
-    auto mapped = mapRequest(frame, route, base, {m_info.peerAddress, m_info.clientId, m_info.clientTag}, m_config.forwardHeaders);
+    auto mapped = mapRequest(frame, route, base, {m_info.peerAddress, m_info.clientId, m_info.clientTag},
+                             m_config.forwardHeaders);
     if (const auto *error = std::get_if<MappingError>(&mapped)) {
         refuse(id, *error);
         return;
     }
-    auto *proxy = new StreamProxy(id, m_pool, std::get<BackendRequest>(std::move(mapped)),
-                                  {m_config.backendConnectTimeoutMs, m_config.backendResponseTimeoutMs, m_config.bodyIdleTimeoutMs}, this, this);
+    auto *proxy = new StreamProxy(
+        id, m_pool, std::get<BackendRequest>(std::move(mapped)),
+        {m_config.backendConnectTimeoutMs, m_config.backendResponseTimeoutMs, m_config.bodyIdleTimeoutMs}, this, this);
     m_streams[id].proxy = proxy;
-    connect(proxy, &StreamProxy::backendFailed, this, [this, host = base.host()](quint32 streamId, const QByteArray &kind, const QString &detail) {
-        if (const auto it = m_streams.find(streamId); it != m_streams.end())
-            it->record.error = kind;
-        emit log(LogLevel::Warning, QStringLiteral("%1: stream %2: backend %3: %4").arg(peer()).arg(streamId).arg(host, detail));
-    });
+    connect(proxy, &StreamProxy::backendFailed, this,
+            [this, host = base.host()](quint32 streamId, const QByteArray &kind, const QString &detail) {
+                if (const auto it = m_streams.find(streamId); it != m_streams.end())
+                    it->record.error = kind;
+                emit log(LogLevel::Warning,
+                         QStringLiteral("%1: stream %2: backend %3: %4").arg(peer()).arg(streamId).arg(host, detail));
+            });
     connect(proxy, &StreamProxy::uploadProgressed, this, &Session::updateFlowControl);
     if (m_backendsPaused)
         proxy->setPaused(true);
@@ -570,7 +598,8 @@ void Session::onRstStream(const RstStream &frame)
         spendGlitch("RST_STREAM for no open stream");
         return;
     }
-    dropStream(frame.streamId, AccessRecord::End::ClientReset, frame.status); // a client reset aborts the backend request
+    dropStream(frame.streamId, AccessRecord::End::ClientReset,
+               frame.status); // a client reset aborts the backend request
     Metrics::add(resetCounter(frame.status, false));
     spendReset();
 }
@@ -580,8 +609,8 @@ void Session::onPing(const Ping &frame)
     ++m_info.framesIn;
     ++m_info.pingsReceived;
     // A client that pings while it leaves our answers unread spends the glitch budget.
-    if (pendingOutputBytes() > Limits::MaxQueuedOutboundBytes / 4
-        && !spendGlitch("PING from a client that does not read"))
+    if (pendingOutputBytes() > Limits::MaxQueuedOutboundBytes / 4 &&
+        !spendGlitch("PING from a client that does not read"))
         return;
     // §3.5: echo odd (client) ids at once; even ids answer our own pings and need nothing.
     if (frame.id % 2 == 1)
@@ -621,13 +650,31 @@ void Session::ignoreGatewayFrame(const char *name)
     spendGlitch(name);
 }
 
-void Session::onSynReply(const SynReply &) { ignoreGatewayFrame("SYN_REPLY"); }
-void Session::onCert(const Cert &) { ignoreGatewayFrame("CERT"); }
-void Session::onCsrReply(const CsrReply &) { ignoreGatewayFrame("CSR_REPLY"); }
-void Session::onSocketsRequest(const SocketsRequest &) { ignoreGatewayFrame("SOCKETS_REQUEST"); }
-void Session::onTelemetryAck(const TelemetryAck &) { ignoreGatewayFrame("TELEMETRY_ACK"); }
+void Session::onSynReply(const SynReply &)
+{
+    ignoreGatewayFrame("SYN_REPLY");
+}
+void Session::onCert(const Cert &)
+{
+    ignoreGatewayFrame("CERT");
+}
+void Session::onCsrReply(const CsrReply &)
+{
+    ignoreGatewayFrame("CSR_REPLY");
+}
+void Session::onSocketsRequest(const SocketsRequest &)
+{
+    ignoreGatewayFrame("SOCKETS_REQUEST");
+}
+void Session::onTelemetryAck(const TelemetryAck &)
+{
+    ignoreGatewayFrame("TELEMETRY_ACK");
+}
 // No tunnels are opened by this gateway yet, so every reply is for nothing we asked.
-void Session::onSocketsReply(const SocketsReply &) { ignoreGatewayFrame("SOCKETS_REPLY"); }
+void Session::onSocketsReply(const SocketsReply &)
+{
+    ignoreGatewayFrame("SOCKETS_REPLY");
+}
 
 void Session::onUnknownFrame(quint16 version, quint16 type, quint8, quint32 length)
 {
@@ -636,7 +683,10 @@ void Session::onUnknownFrame(quint16 version, quint16 type, quint8, quint32 leng
     ++m_info.unknownFrames;
     logDebug([&] {
         return QStringLiteral("%1: ignored unknown control frame %2/%3 (%4 bytes)")
-            .arg(peer()).arg(version, 4, 16, QLatin1Char('0')).arg(type, 4, 16, QLatin1Char('0')).arg(length);
+            .arg(peer())
+            .arg(version, 4, 16, QLatin1Char('0'))
+            .arg(type, 4, 16, QLatin1Char('0'))
+            .arg(length);
     });
     spendGlitch("unknown control frame");
 }
@@ -651,7 +701,8 @@ void Session::onError(FrameError error, quint32 streamId, const QString &detail)
         return;
     case ErrorScope::Stream:
         // README "Unknown frames": malformed frames → RST_STREAM 1.
-        logDebug([&] { return QStringLiteral("%1: stream %2: %3, RST_STREAM 1").arg(peer()).arg(streamId).arg(detail); });
+        logDebug(
+            [&] { return QStringLiteral("%1: stream %2: %3, RST_STREAM 1").arg(peer()).arg(streamId).arg(detail); });
         resetStream(streamId, RstStatus::ProtocolError, QByteArrayLiteral("malformed-frame"));
         return;
     case ErrorScope::Connection:
@@ -691,7 +742,8 @@ void Session::announceClosed()
         return;
     m_closedEmitted = true;
     // Queued, so the caller may still use this object on the way out.
-    QMetaObject::invokeMethod(this, [this] { emit closed(m_info.id, m_closeReason); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this] { emit closed(m_info.id, m_closeReason); }, Qt::QueuedConnection);
 }
 
 } // namespace SeaCat

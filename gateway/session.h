@@ -64,14 +64,14 @@ private:
         bool remoteClosed = false; // the client sent FIN
         bool localClosed = false;  // we sent FIN
         QPointer<StreamProxy> proxy;
-        AccessRecord record;       // filled as the stream goes, handed out by dropStream()
+        AccessRecord record; // filled as the stream goes, handed out by dropStream()
         QElapsedTimer age;
     };
     struct StreamNote {
         quint32 streamId;
-        QByteArray request;        // "GET app/x"; empty for an answer
+        QByteArray request; // "GET app/x"; empty for an answer
         int status;
-        qint64 latencyMs;          // -1: the gateway's own answer
+        qint64 latencyMs; // -1: the gateway's own answer
     };
 
     void readFromSocket();
@@ -80,8 +80,7 @@ private:
     void onIdleTimer();
     // The one way out for frames: appended to m_output, false (nothing queued) when the frame
     // does not fit the client's 16 KiB frame buffer (§2.2).
-    template <typename Frame>
-    bool send(const Frame &frame);
+    template<typename Frame> bool send(const Frame &frame);
     // A frame serialised elsewhere (enrolment).
     void writeFrame(const QByteArray &frame);
     void frameQueued(qsizetype bytes);
@@ -95,8 +94,7 @@ private:
     bool spendGlitch(const char *what);
     // Debug lines are built only with --verbose: a flood of ignored frames must not cost a
     // formatted string each.
-    template <typename Text>
-    void logDebug(Text &&text)
+    template<typename Text> void logDebug(Text &&text)
     {
         if (m_config.debugLog)
             emit log(LogLevel::Debug, text());
@@ -165,7 +163,7 @@ private:
         bool fin;
         QPointer<StreamProxy> proxy;
     };
-    QList<PendingStart> m_toStart;  // proxies created in this read, started on the next turn
+    QList<PendingStart> m_toStart; // proxies created in this read, started on the next turn
     TokenBucket m_resetBudget;
     TokenBucket m_glitchBudget;
     // Frames produced while handling one event, written together (flushOutput()).
@@ -174,11 +172,11 @@ private:
     // only when it fires, from the time of the last client frame.
     QBasicTimer m_idleTimer;
     QBasicTimer m_pingTimer;
-    QElapsedTimer m_clock;          // since the session opened
-    qint64 m_lastClientMs = 0;      // a frame from the client
-    qint64 m_lastActivityMs = 0;    // either direction
+    QElapsedTimer m_clock;       // since the session opened
+    qint64 m_lastClientMs = 0;   // a frame from the client
+    qint64 m_lastActivityMs = 0; // either direction
     quint32 m_nextPingId = 2;
-    bool m_reading = false;         // in readFromSocket(): it flushes at its end
+    bool m_reading = false; // in readFromSocket(): it flushes at its end
     bool m_flushQueued = false;
     quint32 m_lastStreamId = 0; // the highest id a SYN_STREAM opened (SPDY/3 §2.3.2)
     bool m_readPaused = false;

@@ -6,10 +6,11 @@
 
 namespace SeaCat {
 
-SessionEnrolment::SessionEnrolment(PkiFacade *pki, const GatewayConfig &config, const QString &clientId, quint64 certificateSerial,
-                                   SendFrame send, QObject *parent)
-    : QObject(parent), m_pki(pki), m_clientId(clientId), m_certificateSerial(certificateSerial), m_send(std::move(send)),
-      m_graceMs(config.authorizedGraceMs), m_csrBudget(TokenBucket::oneEvery(config.csrSessionBurst, config.csrSessionIntervalMs))
+SessionEnrolment::SessionEnrolment(PkiFacade *pki, const GatewayConfig &config, const QString &clientId,
+                                   quint64 certificateSerial, SendFrame send, QObject *parent)
+    : QObject(parent), m_pki(pki), m_clientId(clientId), m_certificateSerial(certificateSerial),
+      m_send(std::move(send)), m_graceMs(config.authorizedGraceMs),
+      m_csrBudget(TokenBucket::oneEvery(config.csrSessionBurst, config.csrSessionIntervalMs))
 {
     if (config.mode == GatewayMode::Authorized && clientId.isEmpty())
         m_graceTimer.start(m_graceMs, this);
@@ -44,7 +45,8 @@ void SessionEnrolment::refused(const QString &message)
 {
     // A flood is counted, not narrated: the first refusal and every 100th are logged.
     if (++m_refusedCsrs % 100 == 1)
-        emit log(LogLevel::Warning, QStringLiteral("%1 (%2 CSR(s) refused on this connection)").arg(message).arg(m_refusedCsrs));
+        emit log(LogLevel::Warning,
+                 QStringLiteral("%1 (%2 CSR(s) refused on this connection)").arg(message).arg(m_refusedCsrs));
 }
 
 void SessionEnrolment::onCsr(const Csr &frame, const QString &peer)
@@ -53,7 +55,8 @@ void SessionEnrolment::onCsr(const Csr &frame, const QString &peer)
     // Issue 8 item 5: the per-session budget, before the CSR costs anything. 0x00 is the
     // documented "refused to store" (§3.9): the client waits and polls, it does not go fatal.
     if (!m_csrBudget.take()) {
-        refused(QStringLiteral("CSR from %1 refused: the connection's CSR rate (csr-session-burst, csr-session-interval) is spent")
+        refused(QStringLiteral(
+                    "CSR from %1 refused: the connection's CSR rate (csr-session-burst, csr-session-interval) is spent")
                     .arg(peer));
         m_send(serialize(CsrReply{0}));
         return;
@@ -64,7 +67,8 @@ void SessionEnrolment::onCsr(const Csr &frame, const QString &peer)
 
 void SessionEnrolment::submit(const QByteArray &der, const QString &peer, bool retry)
 {
-    const PkiService::CsrResult result = m_pki->submitCsr(der, {peer, m_clientId, m_certificateSerial, m_sessionKey, retry});
+    const PkiService::CsrResult result =
+        m_pki->submitCsr(der, {peer, m_clientId, m_certificateSerial, m_sessionKey, retry});
     // A refused CSR (a second key on this connection) names no one: the identity stays.
     if (!result.client.isNull() && result.outcome != PkiService::CsrOutcome::Refused)
         m_enrollingClientId = result.client.id;
@@ -91,11 +95,19 @@ void SessionEnrolment::submit(const QByteArray &der, const QString &peer, bool r
     // §3.9: 0x03 approved at once, 0x01 stored, 0x04 rejected, 0x00 refused. Well inside 20 s.
     quint8 flags = 0;
     switch (result.outcome) {
-    case PkiService::CsrOutcome::Approved: flags = FrameFlag::CsrStored | FrameFlag::CsrApproved; break;
-    case PkiService::CsrOutcome::Stored: flags = FrameFlag::CsrStored; break;
-    case PkiService::CsrOutcome::Rejected: flags = FrameFlag::CsrRejected; break;
+    case PkiService::CsrOutcome::Approved:
+        flags = FrameFlag::CsrStored | FrameFlag::CsrApproved;
+        break;
+    case PkiService::CsrOutcome::Stored:
+        flags = FrameFlag::CsrStored;
+        break;
+    case PkiService::CsrOutcome::Rejected:
+        flags = FrameFlag::CsrRejected;
+        break;
     case PkiService::CsrOutcome::Refused:
-    case PkiService::CsrOutcome::Unavailable: flags = 0; break;
+    case PkiService::CsrOutcome::Unavailable:
+        flags = 0;
+        break;
     }
     m_send(serialize(CsrReply{flags}));
     storePendingTelemetry(); // the client's identity may be known now
@@ -105,8 +117,10 @@ void SessionEnrolment::retryDeferred()
 {
     if (m_deferredCsr) {
         if (m_deferredCsrDeadline.hasExpired()) {
-            emit log(LogLevel::Warning, QStringLiteral("%1: CSR dropped unanswered after %2 s of store errors; the client resends it")
-                                            .arg(m_deferredPeer).arg(Limits::CsrRetryWindowMs / 1000));
+            emit log(LogLevel::Warning,
+                     QStringLiteral("%1: CSR dropped unanswered after %2 s of store errors; the client resends it")
+                         .arg(m_deferredPeer)
+                         .arg(Limits::CsrRetryWindowMs / 1000));
             m_deferredCsr.reset();
         } else {
             submit(*m_deferredCsr, m_deferredPeer, true);
@@ -130,7 +144,8 @@ void SessionEnrolment::onCertQuery(const CertQuery &frame, const QString &peer)
     const PkiService::CertAnswer answer = m_pki->queryCertificate(clientId, &der);
     QByteArray bytes = serialize(Cert{frame.queryId, frame.queryType, answer == PkiService::CertAnswer::NotFound, der});
     if (!fitsOutbound(bytes)) {
-        emit log(LogLevel::Warning, QStringLiteral("%1: certificate of %2 bytes does not fit a frame").arg(peer).arg(der.size()));
+        emit log(LogLevel::Warning,
+                 QStringLiteral("%1: certificate of %2 bytes does not fit a frame").arg(peer).arg(der.size()));
         bytes = serialize(Cert{frame.queryId, frame.queryType, false, {}});
     }
     m_send(bytes);

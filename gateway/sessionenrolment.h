@@ -67,7 +67,7 @@ private:
     QString m_clientId;
     quint64 m_certificateSerial;
     QString m_enrollingClientId;
-    QString m_sessionKey;             // the key this session enrols: one per session
+    QString m_sessionKey; // the key this session enrols: one per session
     SendFrame m_send;
     QStringList m_telemetry;
     // Timers without a QObject each: every session has this object.

@@ -35,13 +35,14 @@ private:
     // Tokens are counted in millionths, so that slow rates refill smoothly.
     static constexpr qint64 Unit = 1'000'000;
 
-    TokenBucket(int burst, qint64 refillPerMs) : m_capacity(qMax(1, burst) * Unit), m_refillPerMs(refillPerMs), m_tokens(m_capacity)
+    TokenBucket(int burst, qint64 refillPerMs)
+        : m_capacity(qMax(1, burst) * Unit), m_refillPerMs(refillPerMs), m_tokens(m_capacity)
     {
         m_clock.start();
     }
 
     qint64 m_capacity;
-    qint64 m_refillPerMs;     // millionths of a token per millisecond; -1: unlimited
+    qint64 m_refillPerMs; // millionths of a token per millisecond; -1: unlimited
     qint64 m_tokens;
     qint64 m_lastMs = 0;
     QElapsedTimer m_clock;

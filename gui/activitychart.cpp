@@ -66,7 +66,8 @@ void ActivityChart::paintEvent(QPaintEvent *)
         p.drawPath(path);
         const QString max = QString::number(top, 'f', top < 10 && top != int(top) ? 1 : 0);
         const double x = leftScale ? area.left() - 4 - metrics.horizontalAdvance(max) : area.right() + 4;
-        const double zeroX = leftScale ? area.left() - 4 - metrics.horizontalAdvance(QStringLiteral("0")) : area.right() + 4;
+        const double zeroX =
+            leftScale ? area.left() - 4 - metrics.horizontalAdvance(QStringLiteral("0")) : area.right() + 4;
         p.drawText(QPointF(x, area.top() + metrics.ascent()), max);
         p.drawText(QPointF(zeroX, area.bottom()), QStringLiteral("0"));
     };

@@ -22,7 +22,7 @@ constexpr int CsrKeyColumn = 4;
 constexpr int CsrPeerColumn = 5;
 constexpr int CsrSubjectColumn = 6;
 constexpr int CertificateTagColumn = 3;
-constexpr int ClientIdPrefix = 16;   // hex digits: enough to tell keys apart at a glance
+constexpr int ClientIdPrefix = 16; // hex digits: enough to tell keys apart at a glance
 
 QString clientIdPrefix(const QString &clientId)
 {
@@ -58,8 +58,10 @@ QString date(const QDateTime &t)
 } // namespace
 
 CertificatesView::CertificatesView(const SessionTableModel *sessions, QWidget *parent)
-    : QWidget(parent), m_sessions(sessions), m_ca(new QLabel), m_exportCa(new QPushButton(tr("Export CA certificate…"))),
-      m_csrs(makeTable({tr("ID"), tr("Received"), tr("Client tag"), tr("Client ID"), tr("Key"), tr("Peer"), tr("Subject")})),
+    : QWidget(parent), m_sessions(sessions), m_ca(new QLabel),
+      m_exportCa(new QPushButton(tr("Export CA certificate…"))),
+      m_csrs(makeTable(
+          {tr("ID"), tr("Received"), tr("Client tag"), tr("Client ID"), tr("Key"), tr("Peer"), tr("Subject")})),
       m_certs(makeTable({tr("Serial"), tr("Status"), tr("Expires"), tr("Client tag"), tr("Subject")})),
       m_approve(new QPushButton(tr("Approve…"))), m_reject(new QPushButton(tr("Reject…"))),
       m_revoke(new QPushButton(tr("Revoke…"))), m_exportCert(new QPushButton(tr("Export…")))
@@ -112,7 +114,8 @@ CertificatesView::CertificatesView(const SessionTableModel *sessions, QWidget *p
     });
     connect(m_reject, &QPushButton::clicked, this, [this] {
         const qint64 id = selectedCsr();
-        if (id > 0 && confirm(tr("Reject request %1? The client cannot enrol with this key again.").arg(id) + describeCsr(id)))
+        if (id > 0 &&
+            confirm(tr("Reject request %1? The client cannot enrol with this key again.").arg(id) + describeCsr(id)))
             emit rejectRequested(id);
     });
     connect(m_revoke, &QPushButton::clicked, this, [this] {
@@ -233,14 +236,16 @@ QString CertificatesView::describeCsr(qint64 id) const
         const QDateTime until = QDateTime::currentDateTimeUtc().addDays(m_validityDays);
         const auto session = m_enrolling.constFind(c.clientId);
         const QString peer = session == m_enrolling.cend()
-            ? tr("not connected")
-            : tr("%1 (session %2)").arg(SeaCat::formatEndpoint(session->peerAddress, session->peerPort)).arg(session->id);
-        return QStringLiteral("\n\n")
-            + tr("Subject: %1\nClient Tag: %2\nClient ID: %3\nKey: %4\nPeer: %5\nReceived: %6\nCertificate valid for %7 days, until %8")
-                  .arg(c.subject.isEmpty() ? tr("(empty)") : c.subject, c.clientTag, clientIdPrefix(c.clientId), c.keyType, peer,
-                       date(c.received))
-                  .arg(m_validityDays)
-                  .arg(QLocale().toString(until.toLocalTime().date(), QLocale::ShortFormat));
+                                 ? tr("not connected")
+                                 : tr("%1 (session %2)")
+                                       .arg(SeaCat::formatEndpoint(session->peerAddress, session->peerPort))
+                                       .arg(session->id);
+        return QStringLiteral("\n\n") + tr("Subject: %1\nClient Tag: %2\nClient ID: %3\nKey: %4\nPeer: %5\nReceived: "
+                                           "%6\nCertificate valid for %7 days, until %8")
+                                            .arg(c.subject.isEmpty() ? tr("(empty)") : c.subject, c.clientTag,
+                                                 clientIdPrefix(c.clientId), c.keyType, peer, date(c.received))
+                                            .arg(m_validityDays)
+                                            .arg(QLocale().toString(until.toLocalTime().date(), QLocale::ShortFormat));
     }
     return {};
 }

@@ -70,6 +70,6 @@ private:
     QSslCertificate m_caCert;
     QList<SeaCat::CertificateInfo> m_certificates;
     QList<SeaCat::CsrInfo> m_pending;
-    QHash<QString, SeaCat::SessionInfo> m_enrolling;   // client ID → the live session enrolling it
+    QHash<QString, SeaCat::SessionInfo> m_enrolling; // client ID → the live session enrolling it
     int m_validityDays = 365;
 };

@@ -12,8 +12,8 @@ using Ask = std::function<bool(const QString &question)>;
 inline Ask messageBox(QWidget *parent)
 {
     return [parent](const QString &question) {
-        return QMessageBox::question(parent, QCoreApplication::translate("Confirmation", "Please confirm"), question)
-            == QMessageBox::Yes;
+        return QMessageBox::question(parent, QCoreApplication::translate("Confirmation", "Please confirm"), question) ==
+               QMessageBox::Yes;
     };
 }
 } // namespace Confirmation

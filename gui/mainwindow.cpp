@@ -19,12 +19,13 @@
 
 using namespace SeaCat;
 
-MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &config, const QString &settingsFile, QWidget *parent)
+MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &config, const QString &settingsFile,
+                       QWidget *parent)
     : QMainWindow(parent), confirm(Confirmation::messageBox(this)), m_controller(controller), m_config(config),
-      m_sessions(new SessionTableModel(this)), m_sessionsView(new SessionsView(m_sessions)), m_certificatesView(new CertificatesView(m_sessions)),
-      m_settingsView(new SettingsView(config, settingsFile)), m_logView(new LogView), m_chart(new ActivityChart),
-      m_tabs(new QTabWidget), m_listening(new QLabel), m_mode(new QLabel), m_sessionCount(new QLabel), m_rates(new QLabel),
-      m_uptime(new QLabel)
+      m_sessions(new SessionTableModel(this)), m_sessionsView(new SessionsView(m_sessions)),
+      m_certificatesView(new CertificatesView(m_sessions)), m_settingsView(new SettingsView(config, settingsFile)),
+      m_logView(new LogView), m_chart(new ActivityChart), m_tabs(new QTabWidget), m_listening(new QLabel),
+      m_mode(new QLabel), m_sessionCount(new QLabel), m_rates(new QLabel), m_uptime(new QLabel)
 {
     setWindowTitle(tr("SeaCat Gateway — %1").arg(config.name));
     setWindowIcon(QIcon(QStringLiteral(":/icons/seacat-gateway.svg")));
@@ -83,7 +84,9 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
     // and nothing is read from the data directory.
     connect(controller, &GatewayController::pkiStateChanged, m_certificatesView, &CertificatesView::showPkiState);
     connect(controller, &GatewayController::certificateExpiringSoon, this, [this](const CertificateInfo &c) {
-        m_logView->append(LogLevel::Warning, tr("certificate %1 of %2 expires on %3").arg(c.serial).arg(c.clientTag, c.notAfter.toString(Qt::ISODate)));
+        m_logView->append(
+            LogLevel::Warning,
+            tr("certificate %1 of %2 expires on %3").arg(c.serial).arg(c.clientTag, c.notAfter.toString(Qt::ISODate)));
     });
     connect(controller, &GatewayController::pkiActionFailed, this, [this](const QString &reason) {
         m_logView->append(LogLevel::Error, reason);
@@ -172,7 +175,9 @@ void MainWindow::showStats(const GatewayStats &stats)
     const double seconds = m_lastStatsAt.isValid() ? m_lastStatsAt.restart() / 1000.0 : 0;
     if (!m_lastStatsAt.isValid())
         m_lastStatsAt.start();
-    const auto rate = [seconds](quint64 now, quint64 before) { return seconds > 0 && now >= before ? double(now - before) / seconds : 0.0; };
+    const auto rate = [seconds](quint64 now, quint64 before) {
+        return seconds > 0 && now >= before ? double(now - before) / seconds : 0.0;
+    };
     const double requests = rate(stats.requests, m_lastStats.requests);
     m_sessionCount->setText(tr("%n session(s)", nullptr, stats.sessionsNow));
     m_rates->setText(tr("%1 requests/s, in %2/s, out %3/s")

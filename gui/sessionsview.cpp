@@ -74,9 +74,10 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
             return;
         const SeaCat::SessionInfo s = m_model->session(m_model->rowOf(id));
         const QString peer = QStringLiteral("%1:%2").arg(s.peerAddress).arg(s.peerPort);
-        const QString who = !s.clientTag.isEmpty()         ? tr("client %1 at %2").arg(s.clientTag, peer)
-                            : !s.enrollingClientTag.isEmpty() ? tr("the enrolling client %1 at %2").arg(s.enrollingClientTag, peer)
-                                                              : tr("the anonymous client at %1").arg(peer);
+        const QString who = !s.clientTag.isEmpty() ? tr("client %1 at %2").arg(s.clientTag, peer)
+                            : !s.enrollingClientTag.isEmpty()
+                                ? tr("the enrolling client %1 at %2").arg(s.enrollingClientTag, peer)
+                                : tr("the anonymous client at %1").arg(peer);
         if (confirm(tr("Disconnect %1? Its open streams are cut off.").arg(who)))
             emit disconnectRequested(id);
     });
@@ -121,7 +122,8 @@ void SessionsView::fitColumns()
     };
     const QString tag = u'[' + QString(16, u'N') + u']'; // 16 base32 characters, N about the widest common one
     fit(SessionTableModel::PeerAddress, {QStringLiteral("255.255.255.255:65535")});
-    fit(SessionTableModel::Client, {tag, SessionTableModel::tr("enrolling %1").arg(tag), SessionTableModel::tr("anonymous")});
+    fit(SessionTableModel::Client,
+        {tag, SessionTableModel::tr("enrolling %1").arg(tag), SessionTableModel::tr("anonymous")});
     fit(SessionTableModel::Streams, {QStringLiteral("100")});
     fit(SessionTableModel::Requests, {QStringLiteral("1000000")});
     for (int column : {SessionTableModel::BytesIn, SessionTableModel::BytesOut})
@@ -157,18 +159,31 @@ void SessionsView::showDetails()
         return;
     }
     const SeaCat::SessionInfo s = m_model->session(m_proxy->mapToSource(rows.first()).row());
-    const QString client = !s.clientTag.isEmpty()
-        ? tr("%1<br>Client ID %2…<br>certificate %3: %4").arg(s.clientTag, s.clientId.left(24)).arg(s.certificateSerial).arg(s.certificateSubject.toHtmlEscaped())
-        : !s.enrollingClientTag.isEmpty()
-        ? tr("enrolling %1 (no valid client certificate yet)<br>Client ID %2…").arg(s.enrollingClientTag, s.enrollingClientId.left(24))
-        : tr("anonymous (no valid client certificate)");
+    const QString client = !s.clientTag.isEmpty() ? tr("%1<br>Client ID %2…<br>certificate %3: %4")
+                                                        .arg(s.clientTag, s.clientId.left(24))
+                                                        .arg(s.certificateSerial)
+                                                        .arg(s.certificateSubject.toHtmlEscaped())
+                           : !s.enrollingClientTag.isEmpty()
+                               ? tr("enrolling %1 (no valid client certificate yet)<br>Client ID %2…")
+                                     .arg(s.enrollingClientTag, s.enrollingClientId.left(24))
+                               : tr("anonymous (no valid client certificate)");
     m_details->setText(tr("<b>Session %1</b><br>%2:%3<br>%4 %5<br><br><b>Client</b><br>%6<br><br>"
                           "<b>Traffic</b><br>%7 streams open, %8 in all, %9 refused<br>%10 requests<br>"
                           "%11 in, %12 out<br>%13 frames in, %14 out<br>%15 unknown, %16 malformed frames<br>%17 pings")
-                           .arg(s.id).arg(s.peerAddress).arg(s.peerPort).arg(s.tlsProtocol, s.cipher, client)
-                           .arg(s.openStreams).arg(s.streamsTotal).arg(s.refusedStreams).arg(s.requests)
+                           .arg(s.id)
+                           .arg(s.peerAddress)
+                           .arg(s.peerPort)
+                           .arg(s.tlsProtocol, s.cipher, client)
+                           .arg(s.openStreams)
+                           .arg(s.streamsTotal)
+                           .arg(s.refusedStreams)
+                           .arg(s.requests)
                            .arg(Format::bytes(s.bytesIn), Format::bytes(s.bytesOut))
-                           .arg(s.framesIn).arg(s.framesOut).arg(s.unknownFrames).arg(s.malformedFrames).arg(s.pingsReceived)
-                       + tr("<br><br><b>Telemetry</b><br>%1<br><br><b>Recent streams</b><br>%2")
-                             .arg(htmlLines(s.telemetry), htmlLines(s.recentStreams)));
+                           .arg(s.framesIn)
+                           .arg(s.framesOut)
+                           .arg(s.unknownFrames)
+                           .arg(s.malformedFrames)
+                           .arg(s.pingsReceived) +
+                       tr("<br><br><b>Telemetry</b><br>%1<br><br><b>Recent streams</b><br>%2")
+                           .arg(htmlLines(s.telemetry), htmlLines(s.recentStreams)));
 }

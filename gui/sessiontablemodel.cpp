@@ -30,15 +30,24 @@ QVariant SessionTableModel::headerData(int section, Qt::Orientation orientation,
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case PeerAddress: return tr("Peer");
-    case Client: return tr("Client");
-    case Tls: return tr("TLS");
-    case Streams: return tr("Streams");
-    case Requests: return tr("Requests");
-    case BytesIn: return tr("In");
-    case BytesOut: return tr("Out");
-    case Since: return tr("Connected");
-    case LastActivity: return tr("Last activity");
+    case PeerAddress:
+        return tr("Peer");
+    case Client:
+        return tr("Client");
+    case Tls:
+        return tr("TLS");
+    case Streams:
+        return tr("Streams");
+    case Requests:
+        return tr("Requests");
+    case BytesIn:
+        return tr("In");
+    case BytesOut:
+        return tr("Out");
+    case Since:
+        return tr("Connected");
+    case LastActivity:
+        return tr("Last activity");
     }
     return {};
 }
@@ -52,35 +61,52 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         return s.id;
     if (role == RawDataRole) {
         switch (index.column()) {
-        case PeerAddress: return s.peerAddress;
-        case Client: return s.clientTag.isEmpty() ? s.enrollingClientTag : s.clientTag;
-        case Tls: return s.cipher;
-        case Streams: return s.openStreams;
-        case Requests: return s.requests;
-        case BytesIn: return s.bytesIn;
-        case BytesOut: return s.bytesOut;
-        case Since: return s.since;
-        case LastActivity: return s.lastActivity;
+        case PeerAddress:
+            return s.peerAddress;
+        case Client:
+            return s.clientTag.isEmpty() ? s.enrollingClientTag : s.clientTag;
+        case Tls:
+            return s.cipher;
+        case Streams:
+            return s.openStreams;
+        case Requests:
+            return s.requests;
+        case BytesIn:
+            return s.bytesIn;
+        case BytesOut:
+            return s.bytesOut;
+        case Since:
+            return s.since;
+        case LastActivity:
+            return s.lastActivity;
         }
     }
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
         return {};
     switch (index.column()) {
-    case PeerAddress: return SeaCat::formatEndpoint(s.peerAddress, s.peerPort);
+    case PeerAddress:
+        return SeaCat::formatEndpoint(s.peerAddress, s.peerPort);
     case Client:
         if (!s.clientTag.isEmpty())
             return s.clientTag;
         return s.enrollingClientTag.isEmpty() ? tr("anonymous") : tr("enrolling %1").arg(s.enrollingClientTag);
-    case Tls: return QStringLiteral("%1 %2").arg(s.tlsProtocol, s.cipher);
-    case Streams: return s.openStreams;
-    case Requests: return s.requests;
-    case BytesIn: return Format::bytes(s.bytesIn);
-    case BytesOut: return Format::bytes(s.bytesOut);
+    case Tls:
+        return QStringLiteral("%1 %2").arg(s.tlsProtocol, s.cipher);
+    case Streams:
+        return s.openStreams;
+    case Requests:
+        return s.requests;
+    case BytesIn:
+        return Format::bytes(s.bytesIn);
+    case BytesOut:
+        return Format::bytes(s.bytesOut);
     case Since:
         if (role == Qt::ToolTipRole)
             return QLocale().toString(s.since.toLocalTime(), QLocale::LongFormat);
         return formatSince(s.since.toLocalTime(), QDate::currentDate());
-    case LastActivity: return s.lastActivity.toLocalTime().time().toString(QStringLiteral("HH:mm:ss")); // seconds matter, the zone does not
+    case LastActivity:
+        return s.lastActivity.toLocalTime().time().toString(
+            QStringLiteral("HH:mm:ss")); // seconds matter, the zone does not
     }
     return {};
 }
@@ -170,7 +196,7 @@ void SessionTableModel::removeClosedRows()
     std::sort(rows.begin(), rows.end(), std::greater<int>());
     // Contiguous runs (sessions that opened together tend to close together), highest first
     // so the rows still to remove keep their numbers.
-    QList<std::pair<int, int>> runs;   // first, last
+    QList<std::pair<int, int>> runs; // first, last
     for (int row : std::as_const(rows)) {
         if (!runs.isEmpty() && runs.last().first == row + 1)
             runs.last().first = row;

@@ -27,7 +27,7 @@ class SessionTableModel final : public QAbstractTableModel
 
 public:
     enum Column { PeerAddress, Client, Tls, Streams, Requests, BytesIn, BytesOut, Since, LastActivity, ColumnCount };
-    static constexpr int RawDataRole = Qt::UserRole;   // sortable raw values
+    static constexpr int RawDataRole = Qt::UserRole; // sortable raw values
     static constexpr int SessionIdRole = Qt::UserRole + 1;
     static constexpr int FlushIntervalMs = 250;
     // Above this many row signals in one flush, one bigger signal is cheaper for the
@@ -68,7 +68,7 @@ private:
 
     QList<SeaCat::SessionInfo> m_rows;
     QHash<quint64, int> m_rowOf;
-    QHash<quint64, SeaCat::SessionInfo> m_pending;   // opened or updated, not yet shown
-    QSet<quint64> m_closed;                          // shown, closed, not yet removed
+    QHash<quint64, SeaCat::SessionInfo> m_pending; // opened or updated, not yet shown
+    QSet<quint64> m_closed;                        // shown, closed, not yet removed
     QTimer m_flushTimer;
 };

@@ -15,11 +15,12 @@
 using namespace SeaCat;
 
 SettingsView::SettingsView(const GatewayConfig &config, const QString &settingsFile, QWidget *parent)
-    : QWidget(parent), m_config(config), m_settingsFile(settingsFile), m_address(new QLineEdit(config.listenAddress.toString())),
-      m_port(new QSpinBox), m_guidance(new QLabel), m_allowReserved(new QCheckBox(tr("I want this reserved port anyway"))),
+    : QWidget(parent), m_config(config), m_settingsFile(settingsFile),
+      m_address(new QLineEdit(config.listenAddress.toString())), m_port(new QSpinBox), m_guidance(new QLabel),
+      m_allowReserved(new QCheckBox(tr("I want this reserved port anyway"))),
       m_applyPort(new QPushButton(tr("Apply port"))), m_portStatus(new QLabel), m_name(new QLineEdit(config.name)),
-      m_mode(new QComboBox), m_approval(new QComboBox), m_hosts(new QTableWidget(0, 2)), m_save(new QPushButton(tr("Save"))),
-      m_saveStatus(new QLabel)
+      m_mode(new QComboBox), m_approval(new QComboBox), m_hosts(new QTableWidget(0, 2)),
+      m_save(new QPushButton(tr("Save"))), m_saveStatus(new QLabel)
 {
     m_port->setRange(1, 65535);
     m_port->setValue(config.port ? config.port : DefaultPort);
@@ -37,7 +38,8 @@ SettingsView::SettingsView(const GatewayConfig &config, const QString &settingsF
     portForm->addRow(QString(), m_applyPort);
     portForm->addRow(QString(), m_portStatus);
 
-    m_mode->addItem(tr("combined: anonymous clients may enrol, requests need a certificate"), QStringLiteral("combined"));
+    m_mode->addItem(tr("combined: anonymous clients may enrol, requests need a certificate"),
+                    QStringLiteral("combined"));
     m_mode->addItem(tr("authorized: like combined, silent anonymous clients are closed"), QStringLiteral("authorized"));
     m_mode->addItem(tr("anonymous: every client is served"), QStringLiteral("anonymous"));
     m_mode->setCurrentIndex(m_mode->findData(toString(config.mode)));
@@ -88,7 +90,8 @@ SettingsView::SettingsView(const GatewayConfig &config, const QString &settingsF
     connect(m_applyPort, &QPushButton::clicked, this, [this] {
         QHostAddress address;
         if (!address.setAddress(m_address->text().trimmed())) {
-            showPortError(tr("'%1' is not an IP address (0.0.0.0 for all, or one of this machine's addresses)").arg(m_address->text()));
+            showPortError(tr("'%1' is not an IP address (0.0.0.0 for all, or one of this machine's addresses)")
+                              .arg(m_address->text()));
             return;
         }
         m_portStatus->setText(tr("Opening port %1…").arg(m_port->value()));
@@ -108,13 +111,16 @@ void SettingsView::updateGuidance()
     m_applyPort->setEnabled(!isReserved(advice) || m_allowReserved->isChecked());
     switch (advice) {
     case PortAdvice::Recommended:
-        m_guidance->setText(tr("Port 443 is recommended: SeaCat traffic looks like HTTPS, so about 95 % of networks let it through."));
+        m_guidance->setText(
+            tr("Port 443 is recommended: SeaCat traffic looks like HTTPS, so about 95 % of networks let it through."));
         break;
     case PortAdvice::ReservedPort80:
-        m_guidance->setText(tr("Port 80 reaches only about 67 % of networks (443: about 95 %). It is reserved: confirm to use it."));
+        m_guidance->setText(
+            tr("Port 80 reaches only about 67 % of networks (443: about 95 %). It is reserved: confirm to use it."));
         break;
     case PortAdvice::Reserved:
-        m_guidance->setText(tr("Ports up to 1024 are reserved for other services; use 443 (about 95 % reachability) or a port above 1024. Confirm to use it anyway."));
+        m_guidance->setText(tr("Ports up to 1024 are reserved for other services; use 443 (about 95 % reachability) or "
+                               "a port above 1024. Confirm to use it anyway."));
         break;
     case PortAdvice::Custom:
         m_guidance->setText(tr("A custom port above 1024 reaches about 86 % of networks; 443 reaches about 95 %."));
@@ -149,9 +155,10 @@ void SettingsView::persistAppliedPort(const QHostAddress &address, quint16 port)
         edits.append({QStringLiteral("gateway"), QStringLiteral("allow-reserved-port"), QStringLiteral("true")});
     }
     const QString error = editIniFile(m_settingsFile, edits);
-    m_portStatus->setText(error.isEmpty()
-                              ? tr("Listening on %1 port %2; saved to %3.").arg(address.toString()).arg(port).arg(m_settingsFile)
-                              : tr("Listening on %1 port %2, but not saved: %3").arg(address.toString()).arg(port).arg(error));
+    m_portStatus->setText(
+        error.isEmpty()
+            ? tr("Listening on %1 port %2; saved to %3.").arg(address.toString()).arg(port).arg(m_settingsFile)
+            : tr("Listening on %1 port %2, but not saved: %3").arg(address.toString()).arg(port).arg(error));
     if (!error.isEmpty())
         m_portStatus->setStyleSheet(QStringLiteral("color: #b00020"));
 }
@@ -164,8 +171,10 @@ void SettingsView::showPortError(const QString &reason)
         m_address->setText(m_listeningAddress.toString());
         m_port->setValue(m_listeningPort);
     }
-    m_portStatus->setText(m_listeningPort ? tr("%1. The port is back to %2, where the gateway still serves.").arg(reason).arg(m_listeningPort)
-                                          : reason);
+    m_portStatus->setText(
+        m_listeningPort
+            ? tr("%1. The port is back to %2, where the gateway still serves.").arg(reason).arg(m_listeningPort)
+            : reason);
     m_portStatus->setStyleSheet(QStringLiteral("color: #b00020"));
 }
 

@@ -8,6 +8,7 @@ packages=(
     qt6-httpserver-dev qt6-websockets-dev
     libssl-dev libnghttp2-dev
     curl openssl xvfb xauth python3
+    clang-format-14
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -14,8 +14,8 @@ namespace {
 // What a queued record costs: the struct and the strings it keeps alive.
 qsizetype costOf(const AccessRecord &r)
 {
-    return qsizetype(sizeof(AccessRecord)) + r.method.size() + r.host.size() + r.path.size() + r.error.size()
-        + 2 * (r.peerAddress.size() + r.clientTag.size());
+    return qsizetype(sizeof(AccessRecord)) + r.method.size() + r.host.size() + r.path.size() + r.error.size() +
+           2 * (r.peerAddress.size() + r.clientTag.size());
 }
 
 void closeTarget(int fd)
@@ -40,10 +40,7 @@ void writeAll(int fd, const QByteArray &bytes)
 
 } // namespace
 
-AccessLog::AccessLog(qsizetype maxQueuedBytes)
-    : m_maxQueuedBytes(maxQueuedBytes), m_writer([this] { run(); })
-{
-}
+AccessLog::AccessLog(qsizetype maxQueuedBytes) : m_maxQueuedBytes(maxQueuedBytes), m_writer([this] { run(); }) { }
 
 AccessLog::~AccessLog()
 {
@@ -63,7 +60,8 @@ QString AccessLog::open(const QString &path, LogFormat format)
     if (!path.isEmpty()) {
         fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
         if (fd < 0)
-            return QStringLiteral("cannot open the access log %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno)));
+            return QStringLiteral("cannot open the access log %1: %2")
+                .arg(path, QString::fromLocal8Bit(strerror(errno)));
     }
     m_path = path;
     m_format = format;

@@ -52,18 +52,18 @@ private:
     LogFormat m_format = LogFormat::Text; // owner's thread only
 
     std::mutex m_mutex;
-    std::condition_variable m_wake;       // the writer waits for records, a new target or stop
-    std::condition_variable m_written;    // flush() waits for the writer
+    std::condition_variable m_wake;    // the writer waits for records, a new target or stop
+    std::condition_variable m_written; // flush() waits for the writer
     std::vector<AccessRecord> m_queue;
     qsizetype m_queuedBytes = 0;
-    quint64 m_submitted = 0;              // records taken into the queue, ever
-    quint64 m_done = 0;                   // records the writer has finished with, ever
-    int m_nextFd = -1;                    // a target the writer has not switched to yet
+    quint64 m_submitted = 0; // records taken into the queue, ever
+    quint64 m_done = 0;      // records the writer has finished with, ever
+    int m_nextFd = -1;       // a target the writer has not switched to yet
     LogFormat m_nextFormat = LogFormat::Text;
     bool m_retarget = false;
     bool m_stopping = false;
     std::atomic<quint64> m_dropped{0};
-    std::thread m_writer;                 // last: starts once everything above exists
+    std::thread m_writer; // last: starts once everything above exists
 };
 
 } // namespace SeaCat

@@ -14,24 +14,24 @@ struct AccessRecord {
     enum class End { Complete, Reset, ClientReset, SessionClosed };
 
     Kind kind = Kind::Stream;
-    qint64 timeMs = 0;            // when it ended, ms since the epoch (UTC)
-    quint64 sessionId = 0;        // 0 for rejections
+    qint64 timeMs = 0;     // when it ended, ms since the epoch (UTC)
+    quint64 sessionId = 0; // 0 for rejections
     quint32 streamId = 0;
     QString peerAddress;
     quint16 peerPort = 0;
-    QString clientTag;            // empty: anonymous
+    QString clientTag; // empty: anonymous
     // As the client sent them (not validated, not decoded): escaped when written.
     QByteArray method;
     QByteArray host;
     QByteArray path;
-    int status = 0;               // 0: no status was sent
-    qint64 bytesIn = -1;          // request body bytes (DATA payload); -1: not counted
-    qint64 bytesOut = -1;         // response body bytes
-    qint64 durationUs = 0;        // from SYN_STREAM (or the rejector taking over) to the end
-    qint64 backendMs = -1;        // until the backend's response head; -1: no backend answer
+    int status = 0;        // 0: no status was sent
+    qint64 bytesIn = -1;   // request body bytes (DATA payload); -1: not counted
+    qint64 bytesOut = -1;  // response body bytes
+    qint64 durationUs = 0; // from SYN_STREAM (or the rejector taking over) to the end
+    qint64 backendMs = -1; // until the backend's response head; -1: no backend answer
     End end = End::Complete;
-    quint32 rstCode = 0;          // with Reset / ClientReset
-    QByteArray error;             // a short token (README "Access log"), empty when none
+    quint32 rstCode = 0; // with Reset / ClientReset
+    QByteArray error;    // a short token (README "Access log"), empty when none
 };
 
 } // namespace SeaCat

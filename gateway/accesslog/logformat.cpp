@@ -21,10 +21,14 @@ std::optional<LogFormat> logFormatFromString(const QString &text)
 QLatin1String toString(LogLevel level)
 {
     switch (level) {
-    case LogLevel::Debug: return QLatin1String("debug");
-    case LogLevel::Info: return QLatin1String("info");
-    case LogLevel::Warning: return QLatin1String("warning");
-    case LogLevel::Error: return QLatin1String("error");
+    case LogLevel::Debug:
+        return QLatin1String("debug");
+    case LogLevel::Info:
+        return QLatin1String("info");
+    case LogLevel::Warning:
+        return QLatin1String("warning");
+    case LogLevel::Error:
+        return QLatin1String("error");
     }
     return {};
 }
@@ -96,32 +100,42 @@ void appendSeconds(QByteArray &out, qint64 ms)
 // gmtime_r, not QDateTime: no locale, no allocation, any thread.
 void appendTime(QByteArray &out, qint64 timeMs, LogFormat format)
 {
-    static constexpr const char *Months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static constexpr const char *Months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     const time_t seconds = time_t(timeMs / 1000);
     tm t = {};
     gmtime_r(&seconds, &t);
     char buffer[40];
-    const int n = format == LogFormat::Json
-        ? snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-                   t.tm_hour, t.tm_min, t.tm_sec, int(timeMs % 1000))
-        : snprintf(buffer, sizeof buffer, "%02d/%s/%04d:%02d:%02d:%02d.%03d +0000", t.tm_mday, Months[t.tm_mon % 12],
-                   t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec, int(timeMs % 1000));
+    const int n =
+        format == LogFormat::Json
+            ? snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1,
+                       t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, int(timeMs % 1000))
+            : snprintf(buffer, sizeof buffer, "%02d/%s/%04d:%02d:%02d:%02d.%03d +0000", t.tm_mday,
+                       Months[t.tm_mon % 12], t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec, int(timeMs % 1000));
     out.append(buffer, qBound(0, n, int(sizeof buffer) - 1));
 }
 
 const char *endName(const AccessRecord &record)
 {
     switch (record.kind) {
-    case AccessRecord::Kind::RejectedHttp1: return "rejected-h1";
-    case AccessRecord::Kind::RejectedHttp2: return "rejected-h2";
-    case AccessRecord::Kind::RejectedOther: return "rejected-other";
-    case AccessRecord::Kind::Stream: break;
+    case AccessRecord::Kind::RejectedHttp1:
+        return "rejected-h1";
+    case AccessRecord::Kind::RejectedHttp2:
+        return "rejected-h2";
+    case AccessRecord::Kind::RejectedOther:
+        return "rejected-other";
+    case AccessRecord::Kind::Stream:
+        break;
     }
     switch (record.end) {
-    case AccessRecord::End::Complete: return "complete";
-    case AccessRecord::End::Reset: return "rst";
-    case AccessRecord::End::ClientReset: return "client-rst";
-    case AccessRecord::End::SessionClosed: return "session-closed";
+    case AccessRecord::End::Complete:
+        return "complete";
+    case AccessRecord::End::Reset:
+        return "rst";
+    case AccessRecord::End::ClientReset:
+        return "client-rst";
+    case AccessRecord::End::SessionClosed:
+        return "session-closed";
     }
     return "";
 }

@@ -18,7 +18,7 @@ namespace SeaCat {
 class AdminTcpServer final : public QTcpServer
 {
 public:
-    AdminTcpServer(AdminServer::Budget budget, QObject *parent) : QTcpServer(parent), m_budget(budget) {}
+    AdminTcpServer(AdminServer::Budget budget, QObject *parent) : QTcpServer(parent), m_budget(budget) { }
     int connectionCount() const { return int(m_connections.size()); }
 
 protected:
@@ -48,13 +48,12 @@ protected:
             *unanswered = 0;
         });
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        connect(socket, &QObject::destroyed, this, [this, socket] {
-            m_connections.erase(std::find(m_connections.begin(), m_connections.end(), socket));
-        });
+        connect(socket, &QObject::destroyed, this,
+                [this, socket] { m_connections.erase(std::find(m_connections.begin(), m_connections.end(), socket)); });
         m_connections.push_back(socket);
         if (int(m_connections.size()) > m_budget.maxConnections)
             m_connections.front()->abort(); // the oldest: idle scrapers and slow clients go first
-        addPendingConnection(socket);     // Qt's HTTP server takes it from here
+        addPendingConnection(socket);       // Qt's HTTP server takes it from here
     }
 
 private:
@@ -73,7 +72,8 @@ AdminServer::~AdminServer() = default;
 void AdminServer::registerRoutes()
 {
     m_http.route(QStringLiteral("/metrics"), QHttpServerRequest::Method::Get, [this] {
-        return QHttpServerResponse(QByteArray(PrometheusContentType), formatMetrics(Metrics::snapshot(), m_version, QDateTime::currentDateTimeUtc()));
+        return QHttpServerResponse(QByteArray(PrometheusContentType),
+                                   formatMetrics(Metrics::snapshot(), m_version, QDateTime::currentDateTimeUtc()));
     });
 }
 
@@ -81,7 +81,8 @@ bool AdminServer::listen(const QHostAddress &address, quint16 port, QString *err
 {
     auto *server = new AdminTcpServer(m_budget, this);
     if (!server->listen(address, port)) {
-        *error = QStringLiteral("admin listener: %1").arg(explainBindFailure(address, port, server->serverError(), server->errorString()));
+        *error = QStringLiteral("admin listener: %1")
+                     .arg(explainBindFailure(address, port, server->serverError(), server->errorString()));
         delete server;
         return false;
     }

@@ -34,7 +34,8 @@ public:
 
     // `version`: the gateway's, for seacat_build_info.
     explicit AdminServer(const QByteArray &version, Budget budget, QObject *parent = nullptr);
-    explicit AdminServer(const QByteArray &version, QObject *parent = nullptr) : AdminServer(version, Budget{}, parent) {}
+    explicit AdminServer(const QByteArray &version, QObject *parent = nullptr) : AdminServer(version, Budget{}, parent)
+    { }
     ~AdminServer() override;
 
     // Opens the new listener first and closes the old one only once the new one is bound, as

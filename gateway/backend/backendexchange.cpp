@@ -18,12 +18,11 @@ constexpr qint64 ReadChunk = Limits::MaxOutboundPayload;
 constexpr qint64 PausedReadBuffer = 1;
 } // namespace
 
-BackendExchange::BackendExchange(BackendPool *pool, BackendRequest request, int connectTimeoutMs,
-                                 int responseTimeoutMs, QObject *parent)
+BackendExchange::BackendExchange(BackendPool *pool, BackendRequest request, int connectTimeoutMs, int responseTimeoutMs,
+                                 QObject *parent)
     : QObject(parent), m_pool(pool), m_request(std::move(request)), m_connectTimeoutMs(connectTimeoutMs),
       m_responseTimeoutMs(responseTimeoutMs)
-{
-}
+{ }
 
 void BackendExchange::armTimeout(int ms)
 {
@@ -55,12 +54,14 @@ void BackendExchange::timerEvent(QTimerEvent *event)
 void BackendExchange::onTimeout()
 {
     if (m_waitingForPool)
-        return fail(Failure::Timeout, QStringLiteral("no free backend connection within %1 ms (backend-connections=%2 in use)")
-                                          .arg(m_connectTimeoutMs).arg(m_pool ? m_pool->maxConnectionsPerOrigin() : 0));
+        return fail(Failure::Timeout,
+                    QStringLiteral("no free backend connection within %1 ms (backend-connections=%2 in use)")
+                        .arg(m_connectTimeoutMs)
+                        .arg(m_pool ? m_pool->maxConnectionsPerOrigin() : 0));
     if (!m_connected && m_pool)
         m_pool->noteConnectFailure(m_request.base);
     fail(Failure::Timeout, m_connected ? QStringLiteral("no response within %1 ms").arg(m_timeoutMs)
-                                           : QStringLiteral("no connection within %1 ms").arg(m_timeoutMs));
+                                       : QStringLiteral("no connection within %1 ms").arg(m_timeoutMs));
 }
 
 BackendExchange::~BackendExchange()
@@ -84,13 +85,15 @@ void BackendExchange::start()
 {
     m_clock.start();
     const bool head = m_request.method == "HEAD";
-    m_parser = std::make_unique<HttpResponseParser>(HttpResponseParser::Callbacks{
-        [this](int status, const HeaderList &headers) {
-            m_latencyMs = m_clock.elapsed();
-            emit responseHead(status, headers);
-        },
-        [this](const char *data, qsizetype size) { emit responseBody(QByteArray(data, size)); },
-        [this] { m_responseComplete = true; }}, head);
+    m_parser = std::make_unique<HttpResponseParser>(
+        HttpResponseParser::Callbacks{
+            [this](int status, const HeaderList &headers) {
+                m_latencyMs = m_clock.elapsed();
+                emit responseHead(status, headers);
+            },
+            [this](const char *data, qsizetype size) { emit responseBody(QByteArray(data, size)); },
+            [this] { m_responseComplete = true; }},
+        head);
 
     // The wait for a free connection has the connect deadline (README "Backend client").
     armTimeout(m_connectTimeoutMs);
@@ -163,7 +166,8 @@ void BackendExchange::connectSocket()
     // A request head and its body go out in separate writes; Nagle would hold the second until
     // the backend's delayed ACK . Qt applies the option only to a socket that
     // has a descriptor, hence at TCP connect; pooled sockets keep it.
-    connect(socket, &QTcpSocket::connected, socket, [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); });
+    connect(socket, &QTcpSocket::connected, socket,
+            [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); });
     if (tls)
         connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, this, &BackendExchange::onConnected);
     else
@@ -274,7 +278,7 @@ void BackendExchange::onDisconnected()
 }
 
 void BackendExchange::onPeerClosedAndDrained()
-{    // A pooled connection the backend had closed: retry once on a fresh one if nothing was lost.
+{ // A pooled connection the backend had closed: retry once on a fresh one if nothing was lost.
     if (m_reused && !m_bytesReceived && !m_request.hasBody) {
         m_reused = false;
         m_connected = false;

@@ -80,16 +80,16 @@ private:
     int m_responseTimeoutMs;
     QPointer<QTcpSocket> m_socket;
     std::unique_ptr<HttpResponseParser> m_parser;
-    qint64 m_bodyBytes = 0;           // request body bytes the client sent
-    QByteArray m_bodyBeforeConnect;   // bounded: the session pauses the client past the upload limit
+    qint64 m_bodyBytes = 0;         // request body bytes the client sent
+    QByteArray m_bodyBeforeConnect; // bounded: the session pauses the client past the upload limit
     QBasicTimer m_timer;
-    qint64 m_deadlineMs = 0;          // m_clock time the exchange must progress by
-    qint64 m_timerDueMs = 0;          // when m_timer fires
+    qint64 m_deadlineMs = 0; // m_clock time the exchange must progress by
+    qint64 m_timerDueMs = 0; // when m_timer fires
     int m_timeoutMs = 0;
-    QElapsedTimer m_clock;            // since start()
+    QElapsedTimer m_clock; // since start()
     qint64 m_latencyMs = -1;
-    bool m_waitingForPool = false;   // queued behind the origin's connection cap
-    bool m_holdsSlot = false;        // counted against the cap until released or dropped
+    bool m_waitingForPool = false; // queued behind the origin's connection cap
+    bool m_holdsSlot = false;      // counted against the cap until released or dropped
     bool m_connected = false;
     bool m_reused = false;
     bool m_bodyFinished = false;

@@ -42,7 +42,9 @@ BackendPool::~BackendPool()
 QString BackendPool::originKey(const QUrl &base) const
 {
     if (base != m_lastBase || m_lastKey.isEmpty()) {
-        m_lastKey = QStringLiteral("%1://%2:%3").arg(base.scheme(), base.host()).arg(base.port(base.scheme() == u"https" ? 443 : 80));
+        m_lastKey = QStringLiteral("%1://%2:%3")
+                        .arg(base.scheme(), base.host())
+                        .arg(base.port(base.scheme() == u"https" ? 443 : 80));
         m_lastBase = base;
     }
     return m_lastKey;
@@ -81,7 +83,8 @@ void BackendPool::cancel(const QUrl &base, QObject *owner)
     if (it == m_origins.end())
         return;
     std::deque<Waiter> &waiting = it->waiting;
-    waiting.erase(std::remove_if(waiting.begin(), waiting.end(), [owner](const Waiter &w) { return !w.owner || w.owner == owner; }),
+    waiting.erase(std::remove_if(waiting.begin(), waiting.end(),
+                                 [owner](const Waiter &w) { return !w.owner || w.owner == owner; }),
                   waiting.end());
 }
 
@@ -125,7 +128,8 @@ void BackendPool::serveWaiters(const QString &key)
 void BackendPool::serveWaitersLater(const QString &key)
 {
     if (hasLiveWaiter(m_origins[key]))
-        QMetaObject::invokeMethod(this, [this, key] { serveWaiters(key); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, key] { serveWaiters(key); }, Qt::QueuedConnection);
 }
 
 void BackendPool::release(const QUrl &base, QTcpSocket *socket)
@@ -156,8 +160,10 @@ void BackendPool::keepIdle(const QString &key, Origin &origin, QTcpSocket *socke
     socket->setParent(this);
     // Closed by the backend, bytes it should not send, or idle too long: the connection goes
     // and its slot is free. takeIdle() removes these with disconnect(this).
-    connect(socket, &QTcpSocket::disconnected, this, [this, key, socket] { retireIdle(key, socket, CloseCause::Ended); });
-    connect(socket, &QTcpSocket::readyRead, this, [this, key, socket] { retireIdle(key, socket, CloseCause::StrayBytes); });
+    connect(socket, &QTcpSocket::disconnected, this,
+            [this, key, socket] { retireIdle(key, socket, CloseCause::Ended); });
+    connect(socket, &QTcpSocket::readyRead, this,
+            [this, key, socket] { retireIdle(key, socket, CloseCause::StrayBytes); });
     origin.idle.append({socket, m_clock.elapsed()});
     if (!m_sweep.isActive())
         m_sweep.start(SweepIntervalMs, this);
@@ -191,7 +197,8 @@ void BackendPool::timerEvent(QTimerEvent *event)
 void BackendPool::retireIdle(const QString &key, QTcpSocket *socket, CloseCause cause)
 {
     Origin &origin = m_origins[key];
-    const auto it = std::find_if(origin.idle.begin(), origin.idle.end(), [socket](const IdleConnection &idle) { return idle.socket == socket; });
+    const auto it = std::find_if(origin.idle.begin(), origin.idle.end(),
+                                 [socket](const IdleConnection &idle) { return idle.socket == socket; });
     if (it == origin.idle.end())
         return;
     origin.idle.erase(it);
@@ -244,7 +251,9 @@ int BackendPool::connectionCount(const QUrl &base) const
 int BackendPool::waitingCount(const QUrl &base) const
 {
     const auto it = m_origins.constFind(originKey(base));
-    return it == m_origins.cend() ? 0 : int(std::count_if(it->waiting.cbegin(), it->waiting.cend(), [](const Waiter &w) { return bool(w.owner); }));
+    return it == m_origins.cend() ? 0
+                                  : int(std::count_if(it->waiting.cbegin(), it->waiting.cend(),
+                                                      [](const Waiter &w) { return bool(w.owner); }));
 }
 
 } // namespace SeaCat

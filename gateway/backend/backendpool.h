@@ -46,9 +46,9 @@ public:
     static constexpr int IdleTimeoutMs = 30'000;
 
     struct Counters {
-        quint64 opened = 0;   // new connections granted
-        quint64 reused = 0;   // idle or released connections handed to the next exchange
-        quint64 queued = 0;   // requests that had to wait for a connection
+        quint64 opened = 0;           // new connections granted
+        quint64 reused = 0;           // idle or released connections handed to the next exchange
+        quint64 queued = 0;           // requests that had to wait for a connection
         quint64 strayBytesClosed = 0; // closed because the backend sent bytes no request asked for
     };
     using Grant = std::function<void(QTcpSocket *pooled)>;
@@ -90,7 +90,7 @@ private:
     };
     struct IdleConnection {
         QTcpSocket *socket;
-        qint64 sinceMs;           // m_clock time it was given back
+        qint64 sinceMs; // m_clock time it was given back
     };
     struct Origin {
         QList<IdleConnection> idle; // oldest first

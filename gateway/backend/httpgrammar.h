@@ -10,17 +10,29 @@
 
 namespace SeaCat::Http {
 
-inline bool isDigit(char c) { return c >= '0' && c <= '9'; }
-inline bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-inline bool isHex(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-inline bool isCtl(char c) { return uchar(c) < 0x20 || c == 0x7F; }
+inline bool isDigit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+inline bool isAlpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+inline bool isHex(char c)
+{
+    return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+inline bool isCtl(char c)
+{
+    return uchar(c) < 0x20 || c == 0x7F;
+}
 
 // RFC 9110 §5.6.2.
 inline bool isToken(QByteArrayView text)
 {
     constexpr QByteArrayView extra("!#$%&'*+-.^_`|~");
-    return !text.isEmpty()
-        && std::all_of(text.cbegin(), text.cend(), [extra](char c) { return isAlpha(c) || isDigit(c) || extra.contains(c); });
+    return !text.isEmpty() && std::all_of(text.cbegin(), text.cend(),
+                                          [extra](char c) { return isAlpha(c) || isDigit(c) || extra.contains(c); });
 }
 
 // RFC 9110 §5.5: no CTL but HTAB (obs-text is allowed and passed on): nothing in a value can

@@ -7,8 +7,7 @@ namespace SeaCat {
 
 HttpResponseParser::HttpResponseParser(Callbacks callbacks, bool headRequest)
     : m_callbacks(std::move(callbacks)), m_headRequest(headRequest)
-{
-}
+{ }
 
 bool HttpResponseParser::fail(const QString &why)
 {
@@ -29,8 +28,8 @@ bool HttpResponseParser::parseHead(QByteArrayView head)
     qsizetype lineEnd = head.indexOf('\n');
     const QByteArrayView statusLine = (lineEnd < 0 ? head : head.first(lineEnd)).trimmed();
     // "HTTP/1.1 200 OK"
-    if (!statusLine.startsWith("HTTP/1.") || statusLine.size() < 12 || statusLine[8] != ' '
-        || (statusLine.size() > 12 && statusLine[12] != ' '))
+    if (!statusLine.startsWith("HTTP/1.") || statusLine.size() < 12 || statusLine[8] != ' ' ||
+        (statusLine.size() > 12 && statusLine[12] != ' '))
         return fail(QStringLiteral("bad status line"));
     const QByteArrayView code = statusLine.sliced(9, 3);
     // RFC 9110 §15: three digits, 1xx to 5xx. A 101 answers an Upgrade this gateway never sends.
@@ -58,7 +57,8 @@ bool HttpResponseParser::parseHead(QByteArrayView head)
         // CTL but HTAB (a bare CR would reach clients that rebuild an HTTP/1 head).
         const QByteArrayView name = line.first(colon);
         const QByteArrayView value = line.sliced(colon + 1).trimmed();
-        if (!std::all_of(name.cbegin(), name.cend(), [](char c) { return c > ' ' && c < 0x7F; }) || !Http::isFieldValue(value))
+        if (!std::all_of(name.cbegin(), name.cend(), [](char c) { return c > ' ' && c < 0x7F; }) ||
+            !Http::isFieldValue(value))
             return fail(QStringLiteral("bad header line"));
         if (Http::nameIs(name, "content-length")) {
             const auto n = Http::parseContentLength(value);

@@ -13,7 +13,7 @@ namespace SeaCat {
 class HttpResponseParser
 {
 public:
-    static constexpr qsizetype MaxHeadBytes = 64 * 1024;   // our own limit on a response head
+    static constexpr qsizetype MaxHeadBytes = 64 * 1024; // our own limit on a response head
     static constexpr qsizetype MaxChunkLineBytes = 1024;
 
     struct Callbacks {
@@ -43,7 +43,7 @@ private:
     Callbacks m_callbacks;
     bool m_headRequest;
     State m_state = State::Head;
-    QByteArray m_line;          // head or chunk-size line being assembled
+    QByteArray m_line; // head or chunk-size line being assembled
     qint64 m_remaining = 0;
     bool m_keepAlive = true;
     bool m_headSeen = false;

@@ -20,8 +20,16 @@ bool isHopByHop(QByteArrayView name)
 {
     // §5.1 "Headers" and RFC 9110 §7.6.1; Host is set from the configuration instead.
     // Compared without a lower-case copy: this runs for every header of every request and response.
-    static constexpr QByteArrayView names[] = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
-                                               "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host"};
+    static constexpr QByteArrayView names[] = {"connection",
+                                               "keep-alive",
+                                               "proxy-connection",
+                                               "proxy-authenticate",
+                                               "proxy-authorization",
+                                               "te",
+                                               "trailer",
+                                               "transfer-encoding",
+                                               "upgrade",
+                                               "host"};
     return std::any_of(std::begin(names), std::end(names), [name](QByteArrayView hop) { return nameIs(name, hop); });
 }
 
@@ -51,8 +59,8 @@ bool dropsConnectionToken(const QSet<QByteArray> &tokens, const QByteArray &name
 
 QByteArray authority(const QUrl &base)
 {
-    const bool defaultPort = base.port() < 0 || (base.scheme() == u"http" && base.port() == 80)
-        || (base.scheme() == u"https" && base.port() == 443);
+    const bool defaultPort = base.port() < 0 || (base.scheme() == u"http" && base.port() == 80) ||
+                             (base.scheme() == u"https" && base.port() == 443);
     QByteArray host = base.host(QUrl::FullyEncoded).toLatin1();
     if (host.contains(':'))
         host = '[' + host + ']';
@@ -62,7 +70,8 @@ QByteArray authority(const QUrl &base)
 // Visible ASCII without '#': nothing that could end the request line or start a fragment.
 bool isOriginFormTarget(const QByteArray &target)
 {
-    return target.startsWith('/') && std::all_of(target.cbegin(), target.cend(), [](char c) { return c > ' ' && c < 0x7F && c != '#'; });
+    return target.startsWith('/') &&
+           std::all_of(target.cbegin(), target.cend(), [](char c) { return c > ' ' && c < 0x7F && c != '#'; });
 }
 
 // RFC 3986 §3.2.2: unreserved, pct-encoded and sub-delims.
@@ -88,8 +97,8 @@ bool isPortSuffix(const QByteArray &suffix)
     if (suffix.isEmpty())
         return true;
     const QByteArray digits = suffix.mid(1);
-    return suffix.startsWith(':') && digits.size() <= 5 && std::all_of(digits.cbegin(), digits.cend(), isDigit)
-        && digits.toInt() <= 65535;
+    return suffix.startsWith(':') && digits.size() <= 5 && std::all_of(digits.cbegin(), digits.cend(), isDigit) &&
+           digits.toInt() <= 65535;
 }
 
 } // namespace
@@ -98,7 +107,8 @@ QByteArray utf8FieldValue(const QByteArray &value)
 {
     // RFC 9110 §5.5 obs-text was ISO-8859-1; a SeaCat string is UTF-8 (§2.5), and the SDKs'
     // parsers fail on anything else. Values that are valid UTF-8 already stay as they are.
-    if (std::all_of(value.cbegin(), value.cend(), [](char c) { return uchar(c) < 0x80; }) || QUtf8StringView(value).isValidUtf8())
+    if (std::all_of(value.cbegin(), value.cend(), [](char c) { return uchar(c) < 0x80; }) ||
+        QUtf8StringView(value).isValidUtf8())
         return value;
     return QString::fromLatin1(value).toUtf8();
 }
@@ -111,8 +121,8 @@ std::optional<QString> requestHostKey(const QByteArray &host)
         // IP-literal: IPv6 only (IPvFuture names nothing a backend table holds).
         const qsizetype end = host.indexOf(']');
         name = end > 0 ? host.mid(1, end - 1) : QByteArray();
-        if (QHostAddress(QString::fromLatin1(name)).protocol() != QAbstractSocket::IPv6Protocol
-            || !std::all_of(name.cbegin(), name.cend(), [](char c) { return isHex(c) || c == ':' || c == '.'; }))
+        if (QHostAddress(QString::fromLatin1(name)).protocol() != QAbstractSocket::IPv6Protocol ||
+            !std::all_of(name.cbegin(), name.cend(), [](char c) { return isHex(c) || c == ':' || c == '.'; }))
             return std::nullopt;
         suffix = host.mid(end + 1);
     } else {
@@ -135,7 +145,8 @@ std::optional<QString> requestHostKey(const QByteArray &host)
 std::variant<RequestRoute, MappingError> routeRequest(const SynStream &syn)
 {
     // Sizes first: a 431 says what to shorten, whatever else is wrong.
-    if (syn.method.size() > Limits::MaxMethodBytes || syn.host.size() > Limits::MaxHostBytes || syn.path.size() > Limits::MaxPathBytes)
+    if (syn.method.size() > Limits::MaxMethodBytes || syn.host.size() > Limits::MaxHostBytes ||
+        syn.path.size() > Limits::MaxPathBytes)
         return MappingError{431, "method, host or path over the gateway's limits"};
     if (syn.headers.size() > Limits::MaxRequestHeaders)
         return MappingError{431, "more than " + QByteArray::number(Limits::MaxRequestHeaders) + " header fields"};
@@ -219,7 +230,8 @@ std::variant<BackendRequest, MappingError> mapRequest(const SynStream &syn, cons
     return request;
 }
 
-std::optional<QByteArray> writeRequestHead(const QByteArray &method, const QByteArray &target, const HeaderList &headers)
+std::optional<QByteArray> writeRequestHead(const QByteArray &method, const QByteArray &target,
+                                           const HeaderList &headers)
 {
     if (!isToken(method) || !isOriginFormTarget(target))
         return std::nullopt;
@@ -247,7 +259,8 @@ HeaderList mapResponseHeaders(int status, const HeaderList &headers)
     out.reserve(headers.size());
     for (const auto &[name, value] : headers) {
         // README "Requests": never Transfer-Encoding towards the client; Content-Length only when exact.
-        if (isHopByHop(name) || dropsConnectionToken(hopByHop, name) || ((chunked || status == 204) && nameIs(name, "content-length")))
+        if (isHopByHop(name) || dropsConnectionToken(hopByHop, name) ||
+            ((chunked || status == 204) && nameIs(name, "content-length")))
             continue;
         out.append({name, utf8FieldValue(value)});
     }

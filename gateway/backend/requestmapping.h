@@ -12,9 +12,9 @@
 namespace SeaCat {
 
 struct BackendRequest {
-    QUrl base;                // scheme, host, port, path prefix of the backend
+    QUrl base; // scheme, host, port, path prefix of the backend
     QByteArray method;
-    QByteArray head;          // request line and headers, from writeRequestHead()
+    QByteArray head; // request line and headers, from writeRequestHead()
     bool hasBody = false;
     qint64 contentLength = -1; // -1 with a body: sent chunked
 };
@@ -22,7 +22,7 @@ struct BackendRequest {
 // Who the client is, as the identity headers tell the backend.
 struct ForwardedIdentity {
     QString peerAddress;
-    QString clientId;         // empty when anonymous
+    QString clientId; // empty when anonymous
     QString clientTag;
 };
 
@@ -36,15 +36,15 @@ QSet<QByteArray> all(); // lower-case names
 } // namespace ForwardHeader
 
 struct MappingError {
-    quint16 status;           // 400, or 431 for a head over the limits
+    quint16 status; // 400, or 431 for a head over the limits
     QByteArray reason;
 };
 
 // What a SYN_STREAM asks for, checked against HTTP/1.1's grammar and the head limits
 // (README "Limits") before anything is looked up.
 struct RequestRoute {
-    QString hostKey;          // the host table key
-    QByteArray path;          // origin-form, fragment stripped
+    QString hostKey; // the host table key
+    QByteArray path; // origin-form, fragment stripped
 };
 std::variant<RequestRoute, MappingError> routeRequest(const SynStream &syn);
 
@@ -61,7 +61,8 @@ std::variant<BackendRequest, MappingError> mapRequest(const SynStream &syn, cons
 // The one writer of backend request heads: whatever produced them, it refuses a method or
 // name that is not a token, a target with a CTL or space, and a value with a CTL (but HTAB),
 // so nothing can end a header line or the head early.
-std::optional<QByteArray> writeRequestHead(const QByteArray &method, const QByteArray &target, const HeaderList &headers);
+std::optional<QByteArray> writeRequestHead(const QByteArray &method, const QByteArray &target,
+                                           const HeaderList &headers);
 
 // The backend's response headers as the client gets them: hop-by-hop and framing headers
 // dropped; Content-Length kept only when the body is delimited by it.

@@ -7,12 +7,14 @@ namespace SeaCat {
 
 void answerStream(StreamSink &sink, quint32 streamId, quint16 status, const QByteArray &text)
 {
-    if (sink.sendReply(streamId, status, {{"Content-Type", "text/plain; charset=utf-8"}, {"Content-Length", QByteArray::number(text.size())}}, -1))
+    if (sink.sendReply(
+            streamId, status,
+            {{"Content-Type", "text/plain; charset=utf-8"}, {"Content-Length", QByteArray::number(text.size())}}, -1))
         sink.sendData(streamId, text, true);
 }
 
-StreamProxy::StreamProxy(quint32 streamId, BackendPool *pool, BackendRequest request, Timeouts timeouts, StreamSink *sink,
-                         QObject *parent)
+StreamProxy::StreamProxy(quint32 streamId, BackendPool *pool, BackendRequest request, Timeouts timeouts,
+                         StreamSink *sink, QObject *parent)
     : QObject(parent), m_streamId(streamId), m_sink(sink), m_bodyIdleMs(timeouts.bodyIdleMs),
       m_exchange(new BackendExchange(pool, std::move(request), timeouts.connectMs, timeouts.responseMs, this))
 {
@@ -31,7 +33,8 @@ void StreamProxy::timerEvent(QTimerEvent *event)
     }
     m_bodyIdle.stop();
     // An upload that stopped holds a stream slot and a backend connection: give up on it.
-    emit backendFailed(m_streamId, QByteArrayLiteral("body-idle"), QStringLiteral("no request body for %1 ms").arg(m_bodyIdleMs));
+    emit backendFailed(m_streamId, QByteArrayLiteral("body-idle"),
+                       QStringLiteral("no request body for %1 ms").arg(m_bodyIdleMs));
     if (responseStarted())
         m_sink->sendReset(m_streamId, RstStatus::Cancel);
     else
@@ -93,9 +96,10 @@ void StreamProxy::onResponseBody(const QByteArray &bytes)
 void StreamProxy::onFailed(BackendExchange::Failure failure, const QString &detail, bool headSent)
 {
     const bool timeout = failure == BackendExchange::Failure::Timeout;
-    emit backendFailed(m_streamId, timeout ? QByteArrayLiteral("backend-timeout")
-                                   : failure == BackendExchange::Failure::Unreachable ? QByteArrayLiteral("backend-unreachable")
-                                                                                      : QByteArrayLiteral("backend-protocol"),
+    emit backendFailed(m_streamId,
+                       timeout                                            ? QByteArrayLiteral("backend-timeout")
+                       : failure == BackendExchange::Failure::Unreachable ? QByteArrayLiteral("backend-unreachable")
+                                                                          : QByteArrayLiteral("backend-protocol"),
                        detail);
     if (headSent) {
         // §5.4: a response already under way can only be cut.
@@ -103,9 +107,12 @@ void StreamProxy::onFailed(BackendExchange::Failure failure, const QString &deta
         return;
     }
     if (timeout)
-        answerInstead(504, QStringLiteral("504 Gateway Timeout: the backend did not answer in time (%1).\n").arg(detail).toUtf8());
+        answerInstead(
+            504,
+            QStringLiteral("504 Gateway Timeout: the backend did not answer in time (%1).\n").arg(detail).toUtf8());
     else
-        answerInstead(502, QStringLiteral("502 Bad Gateway: the backend is unreachable or broken (%1).\n").arg(detail).toUtf8());
+        answerInstead(
+            502, QStringLiteral("502 Bad Gateway: the backend is unreachable or broken (%1).\n").arg(detail).toUtf8());
 }
 
 void StreamProxy::answerInstead(quint16 status, const QByteArray &text)

@@ -41,7 +41,7 @@ public:
     struct Timeouts {
         int connectMs;
         int responseMs;
-        int bodyIdleMs;   // between request DATA frames, until the body's FIN
+        int bodyIdleMs; // between request DATA frames, until the body's FIN
     };
     StreamProxy(quint32 streamId, BackendPool *pool, BackendRequest request, Timeouts timeouts, StreamSink *sink,
                 QObject *parent = nullptr);
@@ -72,7 +72,7 @@ private:
 
     quint32 m_streamId;
     StreamSink *m_sink;
-    QBasicTimer m_bodyIdle;   // no QObject per stream; runs only while a body is expected
+    QBasicTimer m_bodyIdle; // no QObject per stream; runs only while a body is expected
     int m_bodyIdleMs;
     QPointer<BackendExchange> m_exchange;
 };

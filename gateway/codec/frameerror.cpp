@@ -21,11 +21,16 @@ ErrorScope errorScope(FrameError error)
 QString toString(FrameError error)
 {
     switch (error) {
-    case FrameError::PayloadTooLarge: return QStringLiteral("payload too large");
-    case FrameError::InvalidStreamId: return QStringLiteral("invalid stream id");
-    case FrameError::PayloadSizeMismatch: return QStringLiteral("payload size mismatch");
-    case FrameError::MalformedHeaderBlock: return QStringLiteral("malformed header block");
-    case FrameError::ErrorCount: break;
+    case FrameError::PayloadTooLarge:
+        return QStringLiteral("payload too large");
+    case FrameError::InvalidStreamId:
+        return QStringLiteral("invalid stream id");
+    case FrameError::PayloadSizeMismatch:
+        return QStringLiteral("payload size mismatch");
+    case FrameError::MalformedHeaderBlock:
+        return QStringLiteral("malformed header block");
+    case FrameError::ErrorCount:
+        break;
     }
     return QStringLiteral("unknown error");
 }
@@ -51,13 +56,20 @@ RstStatus rstStatus(StreamError error)
 QString toString(StreamError error)
 {
     switch (error) {
-    case StreamError::EvenStreamId: return QStringLiteral("even stream id from a client");
-    case StreamError::StreamIdInUse: return QStringLiteral("stream id already in use");
-    case StreamError::StreamIdNotIncreasing: return QStringLiteral("stream id not above the last one opened");
-    case StreamError::UnknownStream: return QStringLiteral("no such open stream");
-    case StreamError::DataAfterFin: return QStringLiteral("DATA after FIN");
-    case StreamError::TooManyStreams: return QStringLiteral("too many open streams");
-    case StreamError::BodyLengthMismatch: return QStringLiteral("body length differs from its Content-Length");
+    case StreamError::EvenStreamId:
+        return QStringLiteral("even stream id from a client");
+    case StreamError::StreamIdInUse:
+        return QStringLiteral("stream id already in use");
+    case StreamError::StreamIdNotIncreasing:
+        return QStringLiteral("stream id not above the last one opened");
+    case StreamError::UnknownStream:
+        return QStringLiteral("no such open stream");
+    case StreamError::DataAfterFin:
+        return QStringLiteral("DATA after FIN");
+    case StreamError::TooManyStreams:
+        return QStringLiteral("too many open streams");
+    case StreamError::BodyLengthMismatch:
+        return QStringLiteral("body length differs from its Content-Length");
     }
     return {};
 }

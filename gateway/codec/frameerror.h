@@ -30,13 +30,13 @@ QString toString(FrameError error);
 // Errors a session finds in well-formed frames, against its stream table (§4). Each resets
 // only its stream; rstStatus() picks the code, once.
 enum class StreamError {
-    EvenStreamId,       // §4.1: client streams are odd                        → 1 PROTOCOL_ERROR
-    StreamIdInUse,      // §4.1: a SYN_STREAM reuses an open id                 → 1 PROTOCOL_ERROR
+    EvenStreamId,          // §4.1: client streams are odd                        → 1 PROTOCOL_ERROR
+    StreamIdInUse,         // §4.1: a SYN_STREAM reuses an open id                 → 1 PROTOCOL_ERROR
     StreamIdNotIncreasing, // SPDY/3 §2.3.2: a SYN_STREAM id not above the last one → 1 PROTOCOL_ERROR
-    UnknownStream,      // §3.3: DATA for no open stream (the SDKs' answer)     → 2 INVALID_STREAM
-    DataAfterFin,       // §3.3: DATA after the client's FIN                    → 9 STREAM_ALREADY_CLOSED
-    TooManyStreams,     // README "Limits": over max-streams                    → 3 REFUSED_STREAM
-    BodyLengthMismatch, // README "Requests": body longer (or, once answered, shorter) than Content-Length → 1
+    UnknownStream,         // §3.3: DATA for no open stream (the SDKs' answer)     → 2 INVALID_STREAM
+    DataAfterFin,          // §3.3: DATA after the client's FIN                    → 9 STREAM_ALREADY_CLOSED
+    TooManyStreams,        // README "Limits": over max-streams                    → 3 REFUSED_STREAM
+    BodyLengthMismatch,    // README "Requests": body longer (or, once answered, shorter) than Content-Length → 1
 };
 
 RstStatus rstStatus(StreamError error);

@@ -7,8 +7,14 @@ namespace SeaCat {
 
 namespace {
 
-quint16 u16(const char *p) { return qFromBigEndian<quint16>(p); }
-quint32 u32(const char *p) { return qFromBigEndian<quint32>(p); }
+quint16 u16(const char *p)
+{
+    return qFromBigEndian<quint16>(p);
+}
+quint32 u32(const char *p)
+{
+    return qFromBigEndian<quint32>(p);
+}
 
 // Reads "name, value" VLE pairs to the end of the payload (§3.1: no count field).
 bool readHeaderPairs(const char *data, qsizetype size, qsizetype pos, HeaderList &headers)
@@ -27,10 +33,7 @@ bool readHeaderPairs(const char *data, qsizetype size, qsizetype pos, HeaderList
 
 } // namespace
 
-FrameReader::FrameReader(FrameVisitor *visitor, quint32 maxPayload)
-    : m_visitor(visitor), m_maxPayload(maxPayload)
-{
-}
+FrameReader::FrameReader(FrameVisitor *visitor, quint32 maxPayload) : m_visitor(visitor), m_maxPayload(maxPayload) { }
 
 void FrameReader::reset()
 {
@@ -106,7 +109,8 @@ void FrameReader::dispatch(const char *payload, qsizetype size)
     }
     frame.fin = flags & FrameFlag::Fin;
     // An assembled payload is handed over as it is, not copied again.
-    frame.payload = payload == m_payload.constData() ? std::exchange(m_payload, QByteArray()) : QByteArray(payload, size);
+    frame.payload =
+        payload == m_payload.constData() ? std::exchange(m_payload, QByteArray()) : QByteArray(payload, size);
     m_visitor->onData(frame);
 }
 
@@ -115,7 +119,9 @@ void FrameReader::dispatchControl(quint16 version, quint16 type, quint8 flags, c
     auto sizeMismatch = [&](const char *name, const char *expected) {
         m_visitor->onError(FrameError::PayloadSizeMismatch, 0,
                            QStringLiteral("%1 payload is %2 bytes, expected %3")
-                               .arg(QLatin1String(name)).arg(n).arg(QLatin1String(expected)));
+                               .arg(QLatin1String(name))
+                               .arg(n)
+                               .arg(QLatin1String(expected)));
     };
 
     switch (FrameVersion(version)) {

@@ -19,16 +19,16 @@ enum class FrameVersion : quint16 {
 
 // §2.3 control frame types, per version.
 namespace FrameType {
-inline constexpr quint16 RstStream = 0x0003;      // SPD3
-inline constexpr quint16 Ping = 0x0006;           // SPD3
-inline constexpr quint16 SynStream = 0x0001;      // ALX1
-inline constexpr quint16 SynReply = 0x0002;       // ALX1
-inline constexpr quint16 Csr = 0x00C1;            // ALX1
-inline constexpr quint16 CertQuery = 0x00C2;      // ALX1
-inline constexpr quint16 Cert = 0x00C3;           // ALX1
-inline constexpr quint16 CsrReply = 0x00C4;       // ALX1
-inline constexpr quint16 SocketsRequest = 0x0001; // 0xB2
-inline constexpr quint16 SocketsReply = 0x0002;   // 0xB2
+inline constexpr quint16 RstStream = 0x0003;             // SPD3
+inline constexpr quint16 Ping = 0x0006;                  // SPD3
+inline constexpr quint16 SynStream = 0x0001;             // ALX1
+inline constexpr quint16 SynReply = 0x0002;              // ALX1
+inline constexpr quint16 Csr = 0x00C1;                   // ALX1
+inline constexpr quint16 CertQuery = 0x00C2;             // ALX1
+inline constexpr quint16 Cert = 0x00C3;                  // ALX1
+inline constexpr quint16 CsrReply = 0x00C4;              // ALX1
+inline constexpr quint16 SocketsRequest = 0x0001;        // 0xB2
+inline constexpr quint16 SocketsReply = 0x0002;          // 0xB2
 inline constexpr quint16 TelemetryCapabilities = 0x0002; // 0xB5
 inline constexpr quint16 TelemetryAck = 0x0003;          // 0xB5
 } // namespace FrameType
@@ -56,68 +56,68 @@ enum class RstStatus : quint32 {
 
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 
-struct SynStream {        // §3.1
+struct SynStream { // §3.1
     quint32 streamId = 0;
     bool fin = false;
-    quint8 priority = 0;  // 0..7, top 3 bits of byte 8
+    quint8 priority = 0; // 0..7, top 3 bits of byte 8
     QByteArray host;
     QByteArray method;
     QByteArray path;
     HeaderList headers;
 };
 
-struct SynReply {         // §3.2
+struct SynReply { // §3.2
     quint32 streamId = 0;
-    bool fin = false;     // the gateway never sets it (README "Requests")
+    bool fin = false; // the gateway never sets it (README "Requests")
     quint16 status = 0;
     HeaderList headers;
 };
 
-struct DataFrame {        // §3.3
+struct DataFrame { // §3.3
     quint32 streamId = 0;
     bool fin = false;
     QByteArray payload;
 };
 
-struct RstStream {        // §3.4
+struct RstStream { // §3.4
     quint32 streamId = 0;
     quint32 status = 0;
 };
 
-struct Ping {             // §3.5
+struct Ping { // §3.5
     quint32 id = 0;
 };
 
-struct Csr {              // §3.6
+struct Csr { // §3.6
     quint8 flags = 0x01;
     QByteArray der;
 };
 
-struct CertQuery {        // §3.7
+struct CertQuery { // §3.7
     quint16 queryId = 0;
     quint16 queryType = 1;
     QByteArray publicKey; // empty on authenticated connections
 };
 
-struct Cert {             // §3.8
+struct Cert { // §3.8
     quint16 queryId = 0;
     quint16 queryType = 1;
     bool notFound = false; // flag 0x80: rejected or revoked
     QByteArray der;        // empty = "pending"
 };
 
-struct CsrReply {         // §3.9
+struct CsrReply { // §3.9
     quint8 flags = 0;
 };
 
-struct SocketsRequest {   // §3.11
+struct SocketsRequest { // §3.11
     quint32 streamId = 0;
     quint8 command = 1;
     quint8 addressType = 0xFE;
     quint16 port = 0;
 };
 
-struct SocketsReply {     // §3.11
+struct SocketsReply { // §3.11
     quint32 streamId = 0;
     quint8 replyCode = 0;
     quint8 reserved1 = 1;
@@ -129,7 +129,7 @@ struct TelemetryCapabilities { // §3.12
     QByteArray blob;
 };
 
-struct TelemetryAck {     // §3.12
+struct TelemetryAck { // §3.12
     quint32 serial = 0;
 };
 

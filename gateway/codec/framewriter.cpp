@@ -80,8 +80,14 @@ bool appendFrame(QByteArray &out, const SynStream &f)
     // §3.1: associated id 0, priority in the top 3 bits, slot 0.
     return FrameBuilder(out)
         .beginControl(FrameVersion::Alx1, FrameType::SynStream, f.fin ? FrameFlag::Fin : 0)
-        .u32(f.streamId).u32(0).u8(quint8(f.priority << 5)).u8(0)
-        .vle(f.host).vle(f.method).vle(f.path).headers(f.headers)
+        .u32(f.streamId)
+        .u32(0)
+        .u8(quint8(f.priority << 5))
+        .u8(0)
+        .vle(f.host)
+        .vle(f.method)
+        .vle(f.path)
+        .headers(f.headers)
         .finish();
 }
 
@@ -90,7 +96,10 @@ bool appendFrame(QByteArray &out, const SynReply &f)
     // §3.2: status then 2 reserved bytes.
     return FrameBuilder(out)
         .beginControl(FrameVersion::Alx1, FrameType::SynReply, f.fin ? FrameFlag::Fin : 0)
-        .u32(f.streamId).u16(f.status).u16(0).headers(f.headers)
+        .u32(f.streamId)
+        .u16(f.status)
+        .u16(0)
+        .headers(f.headers)
         .finish();
 }
 
@@ -101,7 +110,11 @@ bool appendFrame(QByteArray &out, const DataFrame &f)
 
 bool appendFrame(QByteArray &out, const RstStream &f)
 {
-    return FrameBuilder(out).beginControl(FrameVersion::Spdy3, FrameType::RstStream, 0).u32(f.streamId).u32(f.status).finish();
+    return FrameBuilder(out)
+        .beginControl(FrameVersion::Spdy3, FrameType::RstStream, 0)
+        .u32(f.streamId)
+        .u32(f.status)
+        .finish();
 }
 
 bool appendFrame(QByteArray &out, const Ping &f)
@@ -118,7 +131,9 @@ bool appendFrame(QByteArray &out, const CertQuery &f)
 {
     return FrameBuilder(out)
         .beginControl(FrameVersion::Alx1, FrameType::CertQuery, 0)
-        .u16(f.queryId).u16(f.queryType).bytes(f.publicKey)
+        .u16(f.queryId)
+        .u16(f.queryType)
+        .bytes(f.publicKey)
         .finish();
 }
 
@@ -126,7 +141,9 @@ bool appendFrame(QByteArray &out, const Cert &f)
 {
     return FrameBuilder(out)
         .beginControl(FrameVersion::Alx1, FrameType::Cert, f.notFound ? FrameFlag::CsrNotFound : 0)
-        .u16(f.queryId).u16(f.queryType).bytes(f.der)
+        .u16(f.queryId)
+        .u16(f.queryType)
+        .bytes(f.der)
         .finish();
 }
 
@@ -140,7 +157,10 @@ bool appendFrame(QByteArray &out, const SocketsRequest &f)
 {
     return FrameBuilder(out)
         .beginControl(FrameVersion::Sockets, FrameType::SocketsRequest, 0)
-        .u32(f.streamId).u8(f.command).u8(f.addressType).u16(f.port)
+        .u32(f.streamId)
+        .u8(f.command)
+        .u8(f.addressType)
+        .u16(f.port)
         .finish();
 }
 
@@ -148,7 +168,10 @@ bool appendFrame(QByteArray &out, const SocketsReply &f)
 {
     return FrameBuilder(out)
         .beginControl(FrameVersion::Sockets, FrameType::SocketsReply, 0)
-        .u32(f.streamId).u8(f.replyCode).u8(f.reserved1).u16(f.reserved2)
+        .u32(f.streamId)
+        .u8(f.replyCode)
+        .u8(f.reserved1)
+        .u16(f.reserved2)
         .finish();
 }
 
@@ -156,7 +179,8 @@ bool appendFrame(QByteArray &out, const TelemetryCapabilities &f)
 {
     return FrameBuilder(out)
         .beginControl(FrameVersion::Telemetry, FrameType::TelemetryCapabilities, 0)
-        .u32(f.serial).bytes(f.blob)
+        .u32(f.serial)
+        .bytes(f.blob)
         .finish();
 }
 

@@ -13,7 +13,7 @@ class FrameBuilder
 {
 public:
     // The frame is appended to `out`.
-    explicit FrameBuilder(QByteArray &out) : m_frame(out), m_start(out.size()) {}
+    explicit FrameBuilder(QByteArray &out) : m_frame(out), m_start(out.size()) { }
     FrameBuilder &beginControl(FrameVersion version, quint16 type, quint8 flags);
     FrameBuilder &beginData(quint32 streamId, quint8 flags);
     FrameBuilder &u8(quint8 value);
@@ -47,8 +47,7 @@ bool appendFrame(QByteArray &out, const TelemetryCapabilities &frame);
 bool appendFrame(QByteArray &out, const TelemetryAck &frame);
 
 // The frame alone; empty when it cannot exist on the wire.
-template <typename Frame>
-QByteArray serialize(const Frame &frame)
+template<typename Frame> QByteArray serialize(const Frame &frame)
 {
     QByteArray out;
     return appendFrame(out, frame) ? out : QByteArray();

@@ -47,16 +47,15 @@ PeerProtocol classifyPeerBytes(const QByteArray &bytes)
     // §9: a SeaCat DATA frame has an odd stream id and a length a client can send.
     if (bytes.size() < 8)
         return PeerProtocol::NeedMoreBytes;
-    const quint32 streamId = (quint32(quint8(bytes[0])) << 24) | (quint32(quint8(bytes[1])) << 16)
-        | (quint32(quint8(bytes[2])) << 8) | quint8(bytes[3]);
+    const quint32 streamId = (quint32(quint8(bytes[0])) << 24) | (quint32(quint8(bytes[1])) << 16) |
+                             (quint32(quint8(bytes[2])) << 8) | quint8(bytes[3]);
     const quint32 length = (quint32(quint8(bytes[5])) << 16) | (quint32(quint8(bytes[6])) << 8) | quint8(bytes[7]);
     if (streamId % 2 == 1 && length <= quint32(Limits::MaxOutboundPayload))
         return PeerProtocol::SeaCat;
     return PeerProtocol::Unknown;
 }
 
-ProtocolSniffer::ProtocolSniffer(QSslSocket *socket, int timeoutMs, QObject *parent)
-    : QObject(parent), m_socket(socket)
+ProtocolSniffer::ProtocolSniffer(QSslSocket *socket, int timeoutMs, QObject *parent) : QObject(parent), m_socket(socket)
 {
     m_clock.start();
     // ALPN settles it before any byte (README "HTTPS clients"): SeaCat clients send none, and
@@ -64,7 +63,8 @@ ProtocolSniffer::ProtocolSniffer(QSslSocket *socket, int timeoutMs, QObject *par
     const QByteArray alpn = socket->sslConfiguration().nextNegotiatedProtocol();
     if (!alpn.isEmpty()) {
         const PeerProtocol protocol = alpn == "h2" ? PeerProtocol::Http2 : PeerProtocol::Http1;
-        QMetaObject::invokeMethod(this, [this, protocol] { decide(protocol); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, protocol] { decide(protocol); }, Qt::QueuedConnection);
         return;
     }
     connect(socket, &QSslSocket::readyRead, this, &ProtocolSniffer::check);

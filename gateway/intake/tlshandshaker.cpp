@@ -11,9 +11,9 @@ namespace SeaCat {
 namespace {
 constexpr char TlsHandshakeRecord = 0x16; // RFC 8446 §5.1: ContentType handshake
 // A plain-HTTP client on the TLS port learns why, as nginx tells it, instead of a bare close.
-const QByteArray PlainHttpAnswer = QByteArrayLiteral(
-    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 40\r\nConnection: close\r\n\r\n"
-    "400 Bad Request: this port speaks TLS.\r\n");
+const QByteArray PlainHttpAnswer = QByteArrayLiteral("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; "
+                                                     "charset=utf-8\r\nContent-Length: 40\r\nConnection: close\r\n\r\n"
+                                                     "400 Bad Request: this port speaks TLS.\r\n");
 } // namespace
 
 TlsHandshaker::TlsHandshaker(const QSslConfiguration &tls, Budget budget, QObject *parent)
@@ -43,14 +43,17 @@ void TlsHandshaker::adopt(qintptr descriptor)
     connect(socket, &QSslSocket::readyRead, this, [this, key] { startHandshake(key); });
     connect(socket, &QSslSocket::encrypted, this, [this, key] { finish(key); });
     connect(socket, &QSslSocket::errorOccurred, this, [this, key, socket](QAbstractSocket::SocketError error) {
-        drop(key, error == QAbstractSocket::RemoteHostClosedError ? Counter::HandshakeFailedPeerClosed : Counter::HandshakeFailedTls,
+        drop(key,
+             error == QAbstractSocket::RemoteHostClosedError ? Counter::HandshakeFailedPeerClosed
+                                                             : Counter::HandshakeFailedTls,
              socket->errorString());
     });
     connect(socket, &QSslSocket::disconnected, this,
             [this, key] { drop(key, Counter::HandshakeFailedPeerClosed, QStringLiteral("closed by the peer")); });
     if (m_handshakes.size() > m_budget.maxHandshakes) {
         ++m_shed;
-        drop(m_handshakes.firstKey(), Counter::HandshakeFailedShed, QStringLiteral("shed: %1 handshakes at once (max-handshakes)").arg(m_budget.maxHandshakes));
+        drop(m_handshakes.firstKey(), Counter::HandshakeFailedShed,
+             QStringLiteral("shed: %1 handshakes at once (max-handshakes)").arg(m_budget.maxHandshakes));
     }
     if (!m_sweepTimer.isActive())
         m_sweepTimer.start();

@@ -39,9 +39,9 @@ class TlsHandshaker final : public QObject
 
 public:
     struct Budget {
-        int maxHandshakes;        // sockets before or in their handshake, at once
-        int firstByteTimeoutMs;   // from accept to the first byte of a ClientHello
-        int handshakeTimeoutMs;   // from accept to a finished handshake
+        int maxHandshakes;      // sockets before or in their handshake, at once
+        int firstByteTimeoutMs; // from accept to the first byte of a ClientHello
+        int handshakeTimeoutMs; // from accept to a finished handshake
     };
 
     TlsHandshaker(const QSslConfiguration &tls, Budget budget, QObject *parent = nullptr);
@@ -68,7 +68,7 @@ private:
     struct Handshake {
         QSslSocket *socket;
         qint64 acceptedMs;
-        bool started;             // the first byte came and the TLS handshake runs
+        bool started; // the first byte came and the TLS handshake runs
     };
     void startHandshake(quint64 key);
     void finish(quint64 key);

@@ -29,8 +29,7 @@ QDateTime toDateTime(const ASN1_TIME *time)
 
 CertificateAuthority::CertificateAuthority(std::shared_ptr<EVP_PKEY> key, std::shared_ptr<X509> cert)
     : m_key(std::move(key)), m_cert(std::move(cert))
-{
-}
+{ }
 
 QByteArray CertificateAuthority::caCertificatePem() const
 {
@@ -43,11 +42,12 @@ std::optional<CertificateAuthority> CertificateAuthority::load(const QString &da
     KeyPtr key = keyFromPemFile(dataDir + u'/' + GatewayIdentity::CaKeyFile);
     CertPtr cert = certFromPemFile(dataDir + u'/' + GatewayIdentity::CaCertFile);
     if (!key || !cert || X509_check_private_key(cert.get(), key.get()) != 1) {
-        *error = openSslFailure(QStringLiteral("no usable CA in %1 (%2, %3): start the gateway once to create it").arg(
-            dataDir, GatewayIdentity::CaCertFile, GatewayIdentity::CaKeyFile));
+        *error = openSslFailure(QStringLiteral("no usable CA in %1 (%2, %3): start the gateway once to create it")
+                                    .arg(dataDir, GatewayIdentity::CaCertFile, GatewayIdentity::CaKeyFile));
         return std::nullopt;
     }
-    return CertificateAuthority(std::shared_ptr<EVP_PKEY>(key.release(), EVP_PKEY_free), std::shared_ptr<X509>(cert.release(), X509_free));
+    return CertificateAuthority(std::shared_ptr<EVP_PKEY>(key.release(), EVP_PKEY_free),
+                                std::shared_ptr<X509>(cert.release(), X509_free));
 }
 
 std::optional<CsrDetails> CertificateAuthority::inspectCsr(const QByteArray &der, QString *error)
@@ -136,7 +136,8 @@ bool CertificateAuthority::verify(const QByteArray &certificateDer) const
     CertPtr cert = certFromDer(certificateDer);
     if (!cert || X509_check_issued(m_cert.get(), cert.get()) != X509_V_OK || X509_verify(cert.get(), m_key.get()) != 1)
         return false;
-    return X509_cmp_current_time(X509_get0_notBefore(cert.get())) < 0 && X509_cmp_current_time(X509_get0_notAfter(cert.get())) > 0;
+    return X509_cmp_current_time(X509_get0_notBefore(cert.get())) < 0 &&
+           X509_cmp_current_time(X509_get0_notAfter(cert.get())) > 0;
 }
 
 } // namespace SeaCat

@@ -15,7 +15,7 @@ namespace SeaCat {
 struct CsrDetails {
     QByteArray der;
     ClientKeyId client;
-    QString subject;         // RFC 2253 text, may be empty (stock clients send none, §6.5)
+    QString subject; // RFC 2253 text, may be empty (stock clients send none, §6.5)
     QString keyType;
     int version = 0;         // 0 standard, 1 as the C-Core writes it (§6.5)
     QString signatureDigest; // "SHA1", "SHA256", ...
@@ -44,7 +44,8 @@ public:
     // The Client ID of a certificate's key; null for unparsable DER.
     static ClientKeyId clientOfCertificate(const QByteArray &der);
 
-    std::optional<IssuedCertificate> issue(const CsrDetails &csr, quint64 serial, int validityDays, QString *error) const;
+    std::optional<IssuedCertificate> issue(const CsrDetails &csr, quint64 serial, int validityDays,
+                                           QString *error) const;
     // Signed by this CA's key and within its validity period now.
     bool verify(const QByteArray &certificateDer) const;
     QByteArray caCertificatePem() const;

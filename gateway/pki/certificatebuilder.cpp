@@ -26,20 +26,20 @@ bool addRoleExtensions(X509 *cert, X509 *issuer, CertificateRole role, const QBy
 {
     switch (role) {
     case CertificateRole::Ca:
-        return addExtension(cert, issuer, NID_basic_constraints, "critical,CA:TRUE,pathlen:0")
-            && addExtension(cert, issuer, NID_key_usage, "critical,keyCertSign,cRLSign")
-            && addExtension(cert, issuer, NID_subject_key_identifier, "hash");
+        return addExtension(cert, issuer, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
+               addExtension(cert, issuer, NID_key_usage, "critical,keyCertSign,cRLSign") &&
+               addExtension(cert, issuer, NID_subject_key_identifier, "hash");
     case CertificateRole::Server:
-        return addExtension(cert, issuer, NID_basic_constraints, "critical,CA:FALSE")
-            && addExtension(cert, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment")
-            && addExtension(cert, issuer, NID_ext_key_usage, "serverAuth")
-            && addExtension(cert, issuer, NID_subject_alt_name, QByteArray("DNS:" + dnsName).constData())
-            && addExtension(cert, issuer, NID_authority_key_identifier, "keyid:always");
+        return addExtension(cert, issuer, NID_basic_constraints, "critical,CA:FALSE") &&
+               addExtension(cert, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment") &&
+               addExtension(cert, issuer, NID_ext_key_usage, "serverAuth") &&
+               addExtension(cert, issuer, NID_subject_alt_name, QByteArray("DNS:" + dnsName).constData()) &&
+               addExtension(cert, issuer, NID_authority_key_identifier, "keyid:always");
     case CertificateRole::Client:
-        return addExtension(cert, issuer, NID_basic_constraints, "critical,CA:FALSE")
-            && addExtension(cert, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment")
-            && addExtension(cert, issuer, NID_ext_key_usage, "clientAuth")
-            && addExtension(cert, issuer, NID_authority_key_identifier, "keyid:always");
+        return addExtension(cert, issuer, NID_basic_constraints, "critical,CA:FALSE") &&
+               addExtension(cert, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment") &&
+               addExtension(cert, issuer, NID_ext_key_usage, "clientAuth") &&
+               addExtension(cert, issuer, NID_authority_key_identifier, "keyid:always");
     }
     return false;
 }
@@ -72,7 +72,8 @@ CertPtr buildCertificate(const CertificateOrder &order, QString *error)
     X509_NAME *subject = order.subject;
     if (!subject || X509_NAME_entry_count(subject) == 0) {
         ownName.reset(X509_NAME_new());
-        if (!ownName || X509_NAME_add_entry_by_txt(ownName.get(), "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char *>(cn.constData()),
+        if (!ownName || X509_NAME_add_entry_by_txt(ownName.get(), "CN", MBSTRING_UTF8,
+                                                   reinterpret_cast<const unsigned char *>(cn.constData()),
                                                    int(cn.size()), -1, 0) != 1) {
             *error = openSslFailure(QStringLiteral("cannot name the certificate '%1'").arg(order.commonName));
             return nullptr;
@@ -83,18 +84,18 @@ CertPtr buildCertificate(const CertificateOrder &order, QString *error)
     const BigNumPtr serial = serialNumber(order.serial);
     X509 *issuer = order.issuer ? order.issuer : cert.get();
     EVP_PKEY *issuerKey = order.issuer ? order.issuerKey : order.subjectKey;
-    const bool ok = cert && serial && order.subjectKey && issuerKey
-        && X509_set_version(cert.get(), 2) == 1
-        && BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get()))
-        && X509_gmtime_adj(X509_getm_notBefore(cert.get()), -ClockSkewSeconds)
-        && X509_time_adj_ex(X509_getm_notAfter(cert.get()), order.validityDays, 0, nullptr)
-        && X509_set_subject_name(cert.get(), subject) == 1
-        && X509_set_issuer_name(cert.get(), order.issuer ? X509_get_subject_name(order.issuer) : subject) == 1
-        && X509_set_pubkey(cert.get(), order.subjectKey) == 1
-        && addRoleExtensions(cert.get(), issuer, order.role, cn)
-        && X509_sign(cert.get(), issuerKey, EVP_sha256()) > 0;
+    const bool ok =
+        cert && serial && order.subjectKey && issuerKey && X509_set_version(cert.get(), 2) == 1 &&
+        BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) &&
+        X509_gmtime_adj(X509_getm_notBefore(cert.get()), -ClockSkewSeconds) &&
+        X509_time_adj_ex(X509_getm_notAfter(cert.get()), order.validityDays, 0, nullptr) &&
+        X509_set_subject_name(cert.get(), subject) == 1 &&
+        X509_set_issuer_name(cert.get(), order.issuer ? X509_get_subject_name(order.issuer) : subject) == 1 &&
+        X509_set_pubkey(cert.get(), order.subjectKey) == 1 && addRoleExtensions(cert.get(), issuer, order.role, cn) &&
+        X509_sign(cert.get(), issuerKey, EVP_sha256()) > 0;
     if (!ok) {
-        *error = openSslFailure(QStringLiteral("OpenSSL could not issue the certificate for '%1'").arg(order.commonName));
+        *error =
+            openSslFailure(QStringLiteral("OpenSSL could not issue the certificate for '%1'").arg(order.commonName));
         return nullptr;
     }
     return cert;

@@ -20,9 +20,9 @@ struct CertificateOrder {
     // DNS name).
     X509_NAME *subject = nullptr;
     QString commonName;
-    quint64 serial = 0;          // 0: a random positive 63-bit serial (§3.8: at most 64 bits)
+    quint64 serial = 0; // 0: a random positive 63-bit serial (§3.8: at most 64 bits)
     int validityDays = 365;
-    X509 *issuer = nullptr;      // null: self-signed (the CA)
+    X509 *issuer = nullptr; // null: self-signed (the CA)
     EVP_PKEY *issuerKey = nullptr;
 };
 

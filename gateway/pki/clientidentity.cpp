@@ -72,8 +72,9 @@ QString keyDescription(EVP_PKEY *key)
         size_t length = 0;
         EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &length);
         const QString name = QString::fromLatin1(group);
-        return name == u"prime256v1" ? QStringLiteral("EC P-256") : name == u"secp384r1" ? QStringLiteral("EC P-384")
-                                                                                          : QStringLiteral("EC %1").arg(name);
+        return name == u"prime256v1"  ? QStringLiteral("EC P-256")
+               : name == u"secp384r1" ? QStringLiteral("EC P-384")
+                                      : QStringLiteral("EC %1").arg(name);
     }
     return QStringLiteral("unknown key type");
 }
@@ -82,7 +83,9 @@ QString keyPolicyViolation(EVP_PKEY *key)
 {
     const QString description = keyDescription(key);
     if (EVP_PKEY_is_a(key, "RSA"))
-        return EVP_PKEY_get_bits(key) >= 2048 ? QString() : QStringLiteral("%1 is too small (RSA needs 2048 bits or more)").arg(description);
+        return EVP_PKEY_get_bits(key) >= 2048
+                   ? QString()
+                   : QStringLiteral("%1 is too small (RSA needs 2048 bits or more)").arg(description);
     if (description == u"EC P-256" || description == u"EC P-384")
         return {};
     return QStringLiteral("%1 is not accepted (RSA ≥ 2048, EC P-256 or P-384)").arg(description);

@@ -13,7 +13,7 @@ namespace SeaCat {
 namespace {
 
 constexpr int CaValidityDays = 3650;
-constexpr int ServerValidityDays = 825;   // the common ceiling for TLS server certificates
+constexpr int ServerValidityDays = 825; // the common ceiling for TLS server certificates
 constexpr int ServerRenewBeforeDays = 30;
 
 QString commonNameOf(X509 *cert)
@@ -28,14 +28,13 @@ bool serverCertIsUsable(X509 *server, EVP_PKEY *serverKey, X509 *ca, EVP_PKEY *c
     if (EVP_PKEY_is_a(serverKey, type == KeyType::Rsa2048 ? "RSA" : "EC") != 1)
         return false;
     int days = 0, seconds = 0;
-    const bool fresh = ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(server)) == 1
-        && days > ServerRenewBeforeDays;
-    return fresh && commonNameOf(server) == name && X509_check_private_key(server, serverKey) == 1
-        && X509_check_issued(ca, server) == X509_V_OK && X509_verify(server, caKey) == 1;
+    const bool fresh =
+        ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(server)) == 1 && days > ServerRenewBeforeDays;
+    return fresh && commonNameOf(server) == name && X509_check_private_key(server, serverKey) == 1 &&
+           X509_check_issued(ca, server) == X509_V_OK && X509_verify(server, caKey) == 1;
 }
 
-QString writeKeyAndCert(const QString &dir, const QString &keyFile, EVP_PKEY *key,
-                        const QString &certFile, X509 *cert)
+QString writeKeyAndCert(const QString &dir, const QString &keyFile, EVP_PKEY *key, const QString &certFile, X509 *cert)
 {
     // The key first: a crash in between leaves a key without a certificate, which the next
     // start replaces, never a certificate without its key.
@@ -58,7 +57,9 @@ std::optional<GatewayIdentity> GatewayIdentity::loadOrCreate(const QString &data
     QDir dir(dataDir);
     if (!dir.exists()) {
         if (!QDir().mkpath(dataDir)) {
-            *error = QStringLiteral("cannot create data directory %1: check its parent's permissions or pass --data-dir").arg(dataDir);
+            *error =
+                QStringLiteral("cannot create data directory %1: check its parent's permissions or pass --data-dir")
+                    .arg(dataDir);
             return std::nullopt;
         }
         QFile::setPermissions(dataDir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
@@ -68,13 +69,15 @@ std::optional<GatewayIdentity> GatewayIdentity::loadOrCreate(const QString &data
     KeyPtr caKey = keyFromPemFile(path + u'/' + CaKeyFile);
     CertPtr ca = certFromPemFile(path + u'/' + CaCertFile);
     if (caKey && ca && X509_check_private_key(ca.get(), caKey.get()) != 1) {
-        *error = QStringLiteral("%1 does not belong to %2 in %3: restore the matching pair, or move both away to create a new CA")
+        *error = QStringLiteral(
+                     "%1 does not belong to %2 in %3: restore the matching pair, or move both away to create a new CA")
                      .arg(CaKeyFile, CaCertFile, path);
         return std::nullopt;
     }
     if (!caKey || !ca) {
         if (QFile::exists(path + u'/' + CaCertFile)) {
-            *error = QStringLiteral("%1 exists in %2 but %3 is missing or unreadable: clients trust this CA, so restore its key rather than replacing it")
+            *error = QStringLiteral("%1 exists in %2 but %3 is missing or unreadable: clients trust this CA, so "
+                                    "restore its key rather than replacing it")
                          .arg(CaCertFile, path, CaKeyFile);
             return std::nullopt;
         }
@@ -95,7 +98,8 @@ std::optional<GatewayIdentity> GatewayIdentity::loadOrCreate(const QString &data
 
     KeyPtr serverKey = keyFromPemFile(path + u'/' + ServerKeyFile);
     CertPtr server = certFromPemFile(path + u'/' + ServerCertFile);
-    if (!serverKey || !server || !serverCertIsUsable(server.get(), serverKey.get(), ca.get(), caKey.get(), gatewayName, keyType)) {
+    if (!serverKey || !server ||
+        !serverCertIsUsable(server.get(), serverKey.get(), ca.get(), caKey.get(), gatewayName, keyType)) {
         serverKey = generateKey(keyType);
         CertificateOrder order;
         order.role = CertificateRole::Server;
@@ -107,7 +111,8 @@ std::optional<GatewayIdentity> GatewayIdentity::loadOrCreate(const QString &data
         server = buildCertificate(order, error);
         if (!server)
             return std::nullopt;
-        if (QString e = writeKeyAndCert(path, ServerKeyFile, serverKey.get(), ServerCertFile, server.get()); !e.isEmpty()) {
+        if (QString e = writeKeyAndCert(path, ServerKeyFile, serverKey.get(), ServerCertFile, server.get());
+            !e.isEmpty()) {
             *error = e;
             return std::nullopt;
         }

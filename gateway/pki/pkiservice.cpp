@@ -16,8 +16,8 @@ PkiService::PkiService(CertificateAuthority ca, std::unique_ptr<PkiStore> store,
 
 PkiService::~PkiService() = default;
 
-std::unique_ptr<PkiService> PkiService::open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy, QString *error,
-                                             int busyTimeoutMs)
+std::unique_ptr<PkiService> PkiService::open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy,
+                                             QString *error, int busyTimeoutMs)
 {
     auto store = std::make_unique<SqlitePkiStore>(dataDir + u'/' + SqlitePkiStore::FileName, busyTimeoutMs);
     if (QString e = store->open(); !e.isEmpty()) {
@@ -81,13 +81,16 @@ PkiService::CsrResult PkiService::submitCsr(const QByteArray &der, const CsrCont
     if (der.size() > m_policy.maxCsrBytes) {
         result.limit = CsrLimit::Size;
         result.message = QStringLiteral("CSR from %1 rejected: %2 bytes, more than max-csr-bytes (%3)")
-                             .arg(actor).arg(der.size()).arg(m_policy.maxCsrBytes);
+                             .arg(actor)
+                             .arg(der.size())
+                             .arg(m_policy.maxCsrBytes);
         return result;
     }
     if (!context.retry && !m_csrBudget.take()) {
         result.outcome = CsrOutcome::Refused;
         result.limit = CsrLimit::GlobalRate;
-        result.message = QStringLiteral("CSR from %1 refused: the gateway-wide CSR rate (csr-global-rate) is spent").arg(actor);
+        result.message =
+            QStringLiteral("CSR from %1 refused: the gateway-wide CSR rate (csr-global-rate) is spent").arg(actor);
         return result;
     }
     if (isStoreResting())
@@ -107,7 +110,8 @@ PkiService::CsrResult PkiService::submitCsr(const QByteArray &der, const CsrCont
     if (!sessionKey.isEmpty() && sessionKey != clientId) {
         result.outcome = CsrOutcome::Refused;
         result.limit = CsrLimit::OneKeyPerSession;
-        result.message = QStringLiteral("CSR of %1 from %2 refused: this connection enrols another key already").arg(tag, actor);
+        result.message =
+            QStringLiteral("CSR of %1 from %2 refused: this connection enrols another key already").arg(tag, actor);
         return result;
     }
 
@@ -118,8 +122,9 @@ PkiService::CsrResult PkiService::submitCsr(const QByteArray &der, const CsrCont
     if (storeFailedSince(failuresBefore))
         return unavailable(result, QStringLiteral("CSR of %1 deferred: %2").arg(tag, m_store->lastError()));
     if ((lastCert && lastCert->isRevoked()) || (lastCsr && lastCsr->state == CsrInfo::State::Rejected)) {
-        result.message = QStringLiteral("CSR of %1 refused: this key was %2").arg(tag, lastCert && lastCert->isRevoked()
-                                                                                         ? QStringLiteral("revoked") : QStringLiteral("rejected"));
+        result.message =
+            QStringLiteral("CSR of %1 refused: this key was %2")
+                .arg(tag, lastCert && lastCert->isRevoked() ? QStringLiteral("revoked") : QStringLiteral("rejected"));
         return result;
     }
     const bool pendingCsr = lastCsr && lastCsr->state == CsrInfo::State::Pending;
@@ -130,12 +135,15 @@ PkiService::CsrResult PkiService::submitCsr(const QByteArray &der, const CsrCont
         // window; the old certificate handed out again would only make the C-Core reconnect
         // and ask again.
         const bool inWindow = QDateTime::currentDateTimeUtc().daysTo(lastCert->notAfter) <= m_policy.renewalWindowDays;
-        const bool renewal = inWindow || (context.authenticatedClientId == clientId && context.authenticatedSerial == lastCert->serial);
+        const bool renewal =
+            inWindow || (context.authenticatedClientId == clientId && context.authenticatedSerial == lastCert->serial);
         if (!renewal) {
             // The same key again (or a session presenting an older certificate): answered from
             // the store, nothing issued twice. CERT_QUERY returns the newest certificate.
             result.outcome = pendingCsr ? CsrOutcome::Stored : CsrOutcome::Approved;
-            result.message = QStringLiteral("%1 holds certificate %2 already%3").arg(tag).arg(lastCert->serial)
+            result.message = QStringLiteral("%1 holds certificate %2 already%3")
+                                 .arg(tag)
+                                 .arg(lastCert->serial)
                                  .arg(pendingCsr ? QStringLiteral("; its renewal waits for approval") : QString());
             return result;
         }
@@ -145,7 +153,8 @@ PkiService::CsrResult PkiService::submitCsr(const QByteArray &der, const CsrCont
                 storeFailedSince(failuresBefore);
                 return unavailable(result, QStringLiteral("renewal for %1 deferred: %2").arg(tag, error));
             }
-            m_store->audit(actor, QStringLiteral("renewed"), tag, QStringLiteral("serial %1 replaces %2").arg(issued.serial).arg(lastCert->serial));
+            m_store->audit(actor, QStringLiteral("renewed"), tag,
+                           QStringLiteral("serial %1 replaces %2").arg(issued.serial).arg(lastCert->serial));
             result.outcome = CsrOutcome::Approved;
             result.message = QStringLiteral("renewed the certificate of %1: serial %2").arg(tag).arg(issued.serial);
             return result;
@@ -173,8 +182,10 @@ PkiService::CsrResult PkiService::submitCsr(const QByteArray &der, const CsrCont
             if (pending >= m_policy.maxPendingCsrs) {
                 result.outcome = CsrOutcome::Refused;
                 result.limit = CsrLimit::PendingCap;
-                result.message = QStringLiteral("CSR of %1 from %2 refused: %3 CSRs wait for approval (max-pending-csrs)")
-                                     .arg(tag, actor).arg(pending);
+                result.message =
+                    QStringLiteral("CSR of %1 from %2 refused: %3 CSRs wait for approval (max-pending-csrs)")
+                        .arg(tag, actor)
+                        .arg(pending);
                 return result;
             }
         }
@@ -192,15 +203,18 @@ PkiService::CsrResult PkiService::submitCsr(const QByteArray &der, const CsrCont
         });
         if (!stored) {
             storeFailedSince(failuresBefore);
-            return unavailable(result, QStringLiteral("CSR of %1 deferred: cannot store it: %2").arg(tag, m_store->lastError()));
+            return unavailable(
+                result, QStringLiteral("CSR of %1 deferred: cannot store it: %2").arg(tag, m_store->lastError()));
         }
         csr.id = id;
         csr.received = QDateTime::currentDateTimeUtc();
         emit csrReceived(csr);
         if (!m_policy.autoApprove) {
             result.outcome = CsrOutcome::Stored;
-            result.message = QStringLiteral("CSR %1 of %2 (%3, %4) waits for approval").arg(id).arg(tag, csr.keyType,
-                                                                                                 csr.subject.isEmpty() ? QStringLiteral("empty subject") : csr.subject);
+            result.message =
+                QStringLiteral("CSR %1 of %2 (%3, %4) waits for approval")
+                    .arg(id)
+                    .arg(tag, csr.keyType, csr.subject.isEmpty() ? QStringLiteral("empty subject") : csr.subject);
             return result;
         }
     }
@@ -211,9 +225,11 @@ PkiService::CsrResult PkiService::submitCsr(const QByteArray &der, const CsrCont
         storeFailedSince(failuresBefore);
         return unavailable(result, QStringLiteral("auto-approval of CSR %1 deferred: %2").arg(id).arg(error));
     }
-    m_store->audit(QStringLiteral("policy:auto"), QStringLiteral("approved"), QString::number(id), QStringLiteral("serial %1").arg(issued.serial));
+    m_store->audit(QStringLiteral("policy:auto"), QStringLiteral("approved"), QString::number(id),
+                   QStringLiteral("serial %1").arg(issued.serial));
     result.outcome = CsrOutcome::Approved;
-    result.message = QStringLiteral("CSR %1 of %2 approved automatically: serial %3").arg(id).arg(tag).arg(issued.serial);
+    result.message =
+        QStringLiteral("CSR %1 of %2 approved automatically: serial %3").arg(id).arg(tag).arg(issued.serial);
     return result;
 }
 
@@ -256,7 +272,8 @@ std::optional<CertificateInfo> PkiService::authenticate(const QByteArray &der, Q
         return std::nullopt;
     }
     if (!stored->isValidNow()) {
-        *why = stored->isRevoked() ? QStringLiteral("serial %1 is revoked").arg(value) : QStringLiteral("serial %1 has expired").arg(value);
+        *why = stored->isRevoked() ? QStringLiteral("serial %1 is revoked").arg(value)
+                                   : QStringLiteral("serial %1 has expired").arg(value);
         return std::nullopt;
     }
     return stored;
@@ -280,7 +297,8 @@ QString PkiService::approve(qint64 csrId, const QString &actor, CertificateInfo 
     CertificateInfo info;
     if (!details || !issueFor(*details, csrId, &info, &error))
         return QStringLiteral("cannot approve CSR %1: %2").arg(csrId).arg(error);
-    m_store->audit(actor, QStringLiteral("approved"), QString::number(csrId), QStringLiteral("serial %1").arg(info.serial));
+    m_store->audit(actor, QStringLiteral("approved"), QString::number(csrId),
+                   QStringLiteral("serial %1").arg(info.serial));
     if (issued)
         *issued = info;
     return {};
@@ -294,8 +312,8 @@ QString PkiService::reject(qint64 csrId, const QString &actor)
     if (csr->state != CsrInfo::State::Pending)
         return QStringLiteral("CSR %1 is %2 already").arg(csrId).arg(toString(csr->state));
     if (!m_store->transaction([&] {
-            return m_store->setCsrState(csrId, CsrInfo::State::Rejected)
-                && m_store->audit(actor, QStringLiteral("rejected"), QString::number(csrId), csr->clientTag);
+            return m_store->setCsrState(csrId, CsrInfo::State::Rejected) &&
+                   m_store->audit(actor, QStringLiteral("rejected"), QString::number(csrId), csr->clientTag);
         }))
         return QStringLiteral("cannot reject CSR %1: %2").arg(csrId).arg(m_store->lastError());
     return {};
@@ -307,7 +325,8 @@ QString PkiService::revoke(quint64 serial, const QString &actor)
     if (!cert)
         return QStringLiteral("no certificate with serial %1").arg(serial);
     if (!m_store->transaction([&] {
-            return m_store->revoke(serial) && m_store->audit(actor, QStringLiteral("revoked"), QString::number(serial), cert->clientTag);
+            return m_store->revoke(serial) &&
+                   m_store->audit(actor, QStringLiteral("revoked"), QString::number(serial), cert->clientTag);
         }))
         return QStringLiteral("cannot revoke %1: %2").arg(serial).arg(m_store->lastError());
     emit certificateRevoked(serial, cert->clientId);

@@ -15,9 +15,9 @@
 namespace SeaCat {
 
 struct PkiPolicy {
-    bool autoApprove = false;     // README: --approval auto|manual, default manual
-    int validityDays = 365;       // issued client certificates
-    int renewalWindowDays = 30;   // §6.6: clients renew 30 days before notAfter
+    bool autoApprove = false;   // README: --approval auto|manual, default manual
+    int validityDays = 365;     // issued client certificates
+    int renewalWindowDays = 30; // §6.6: clients renew 30 days before notAfter
     // The gateway-wide CSR budget (gatewaylimits.h has the reasons).
     qsizetype maxCsrBytes = Limits::MaxCsrBytes;
     int maxPendingCsrs = Limits::MaxPendingCsrs;
@@ -35,8 +35,8 @@ public:
 
     // Opens the store, the data directory's pki.sqlite, for `ca`. `busyTimeoutMs`: how long a
     // write may wait for another process (Limits::PkiStoreBusyTimeoutMs in the engine).
-    static std::unique_ptr<PkiService> open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy, QString *error,
-                                            int busyTimeoutMs = Limits::PkiStoreAdminBusyTimeoutMs);
+    static std::unique_ptr<PkiService> open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy,
+                                            QString *error, int busyTimeoutMs = Limits::PkiStoreAdminBusyTimeoutMs);
 
     // What a CSR gets (README "Enrolment", §3.9): Approved 0x03, Stored 0x01, Rejected 0x04
     // (never acceptable: malformed, too large, a rejected or revoked key), Refused 0x00 (a

@@ -30,12 +30,12 @@ public:
     virtual std::optional<CsrInfo> csr(qint64 id) = 0;
     virtual std::optional<CsrInfo> latestCsrFor(const QString &clientId) = 0;
     virtual QList<CsrInfo> csrs() = 0;
-    virtual int pendingCsrCount() = 0;   // -1: error
+    virtual int pendingCsrCount() = 0; // -1: error
     // Inserts, or replaces the der/subject of the client's pending CSR; returns the id (0: error).
     virtual qint64 putCsr(const CsrInfo &csr) = 0;
     virtual bool setCsrState(qint64 id, CsrInfo::State state) = 0;
 
-    virtual quint64 allocateSerial() = 0;   // increasing, 1-based, ≤ 63 bits; 0: error
+    virtual quint64 allocateSerial() = 0; // increasing, 1-based, ≤ 63 bits; 0: error
     virtual bool addCertificate(const CertificateInfo &certificate) = 0;
     virtual std::optional<CertificateInfo> certificate(quint64 serial) = 0;
     virtual std::optional<CertificateInfo> latestCertificateFor(const QString &clientId) = 0;

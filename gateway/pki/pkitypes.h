@@ -30,7 +30,7 @@ struct CertificateInfo {
     QByteArray der;
     QDateTime notBefore;
     QDateTime notAfter;
-    QDateTime revoked;   // null while not revoked
+    QDateTime revoked; // null while not revoked
     bool isRevoked() const { return revoked.isValid(); }
     bool isValidNow() const
     {
@@ -42,8 +42,8 @@ struct CertificateInfo {
 // What the admin sees of the PKI, pushed by the engine whenever it changes (GatewayEvents).
 struct PkiState {
     QByteArray caCertificatePem;
-    QList<CsrInfo> pendingCsrs;           // at most max-pending-csrs
-    QList<CertificateInfo> certificates;  // issued and revoked
+    QList<CsrInfo> pendingCsrs;          // at most max-pending-csrs
+    QList<CertificateInfo> certificates; // issued and revoked
 };
 
 QString toString(CsrInfo::State state);

@@ -10,9 +10,12 @@ namespace SeaCat {
 QString toString(CsrInfo::State state)
 {
     switch (state) {
-    case CsrInfo::State::Pending: return QStringLiteral("pending");
-    case CsrInfo::State::Approved: return QStringLiteral("approved");
-    case CsrInfo::State::Rejected: return QStringLiteral("rejected");
+    case CsrInfo::State::Pending:
+        return QStringLiteral("pending");
+    case CsrInfo::State::Approved:
+        return QStringLiteral("approved");
+    case CsrInfo::State::Rejected:
+        return QStringLiteral("rejected");
     }
     return {};
 }
@@ -21,7 +24,9 @@ namespace {
 
 CsrInfo::State stateFromString(const QString &text)
 {
-    return text == u"approved" ? CsrInfo::State::Approved : text == u"rejected" ? CsrInfo::State::Rejected : CsrInfo::State::Pending;
+    return text == u"approved"   ? CsrInfo::State::Approved
+           : text == u"rejected" ? CsrInfo::State::Rejected
+                                 : CsrInfo::State::Pending;
 }
 
 QString now()
@@ -85,7 +90,8 @@ QString SqlitePkiStore::open()
 {
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
     if (!db.isValid())
-        return QStringLiteral("Qt's SQLite driver is missing: install libqt6sql6-sqlite (scripts/install-deps.sh does)");
+        return QStringLiteral(
+            "Qt's SQLite driver is missing: install libqt6sql6-sqlite (scripts/install-deps.sh does)");
     db.setDatabaseName(m_path);
     // Waits for another writer instead of failing at once, but only as long as the owner can
     // afford: the engine must not stall its sessions (issue 16 item 3), the CLI may wait.
@@ -95,8 +101,10 @@ QString SqlitePkiStore::open()
     {
         QSqlQuery check(db);
         if (!check.exec(QStringLiteral("PRAGMA quick_check")) || !check.next() || check.value(0).toString() != u"ok")
-            return QStringLiteral("the certificate store %1 is corrupt or not a SQLite database (%2): restore it from a "
-                                  "backup, or move it away to start an empty one").arg(m_path, check.lastError().text());
+            return QStringLiteral(
+                       "the certificate store %1 is corrupt or not a SQLite database (%2): restore it from a "
+                       "backup, or move it away to start an empty one")
+                .arg(m_path, check.lastError().text());
     } // the statement must be finished before the journal mode can change
     // WAL + FULL sync: a commit that returned is on disk, even after kill -9 or a power cut.
     if (!exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !exec(QStringLiteral("PRAGMA synchronous=FULL")))
@@ -142,7 +150,11 @@ std::optional<QSqlQuery> SqlitePkiStore::select(const QString &sql, const QVaria
 QList<CsrInfo> SqlitePkiStore::queryCsrs(const QString &where, const QVariantList &values)
 {
     QList<CsrInfo> out;
-    auto query = select(QStringLiteral("SELECT id, client_id, client_tag, subject, key_type, der, state, received, decided FROM csrs ") + where, values);
+    auto query =
+        select(QStringLiteral(
+                   "SELECT id, client_id, client_tag, subject, key_type, der, state, received, decided FROM csrs ") +
+                   where,
+               values);
     while (query && query->next()) {
         CsrInfo c;
         c.id = query->value(0).toLongLong();
@@ -162,8 +174,11 @@ QList<CsrInfo> SqlitePkiStore::queryCsrs(const QString &where, const QVariantLis
 QList<CertificateInfo> SqlitePkiStore::queryCertificates(const QString &where, const QVariantList &values)
 {
     QList<CertificateInfo> out;
-    auto query = select(QStringLiteral("SELECT serial, client_id, client_tag, subject, der, not_before, not_after, revoked FROM certificates ")
-                            + where, values);
+    auto query = select(
+        QStringLiteral(
+            "SELECT serial, client_id, client_tag, subject, der, not_before, not_after, revoked FROM certificates ") +
+            where,
+        values);
     while (query && query->next()) {
         CertificateInfo c;
         c.serial = query->value(0).toULongLong();
@@ -219,8 +234,9 @@ qint64 SqlitePkiStore::putCsr(const CsrInfo &csr)
         }
         return existing->id;
     }
-    query.prepare(QStringLiteral("INSERT INTO csrs(client_id, client_tag, subject, key_type, der, state, received, decided)"
-                                 " VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
+    query.prepare(
+        QStringLiteral("INSERT INTO csrs(client_id, client_tag, subject, key_type, der, state, received, decided)"
+                       " VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
     query.addBindValue(csr.clientId);
     query.addBindValue(csr.clientTag);
     query.addBindValue(csr.subject);
@@ -254,8 +270,8 @@ quint64 SqlitePkiStore::allocateSerial()
 {
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
     if (!query.exec(QStringLiteral("INSERT INTO meta(key, value) VALUES('last_serial', 1)"
-                                   " ON CONFLICT(key) DO UPDATE SET value = value + 1"))
-        || !query.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'last_serial'")) || !query.next()) {
+                                   " ON CONFLICT(key) DO UPDATE SET value = value + 1")) ||
+        !query.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'last_serial'")) || !query.next()) {
         setError(query.lastError().text());
         return 0;
     }
@@ -265,8 +281,9 @@ quint64 SqlitePkiStore::allocateSerial()
 bool SqlitePkiStore::addCertificate(const CertificateInfo &c)
 {
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
-    query.prepare(QStringLiteral("INSERT INTO certificates(serial, client_id, client_tag, subject, der, not_before, not_after)"
-                                 " VALUES(?, ?, ?, ?, ?, ?, ?)"));
+    query.prepare(
+        QStringLiteral("INSERT INTO certificates(serial, client_id, client_tag, subject, der, not_before, not_after)"
+                       " VALUES(?, ?, ?, ?, ?, ?, ?)"));
     query.addBindValue(qint64(c.serial));
     query.addBindValue(c.clientId);
     query.addBindValue(c.clientTag);
@@ -305,8 +322,9 @@ bool SqlitePkiStore::revoke(quint64 serial)
     query.addBindValue(now());
     query.addBindValue(qint64(serial));
     if (!query.exec() || query.numRowsAffected() != 1) {
-        setError(query.lastError().isValid() ? query.lastError().text()
-                                              : QStringLiteral("no certificate %1, or it is revoked already").arg(serial));
+        setError(query.lastError().isValid()
+                     ? query.lastError().text()
+                     : QStringLiteral("no certificate %1, or it is revoked already").arg(serial));
         return false;
     }
     return true;
@@ -315,7 +333,8 @@ bool SqlitePkiStore::revoke(quint64 serial)
 bool SqlitePkiStore::putTelemetry(const QString &clientId, quint32 serial, const QByteArray &blob)
 {
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
-    query.prepare(QStringLiteral("INSERT OR REPLACE INTO telemetry(client_id, serial, blob, updated) VALUES(?, ?, ?, ?)"));
+    query.prepare(
+        QStringLiteral("INSERT OR REPLACE INTO telemetry(client_id, serial, blob, updated) VALUES(?, ?, ?, ?)"));
     query.addBindValue(clientId);
     query.addBindValue(serial);
     query.addBindValue(blob);

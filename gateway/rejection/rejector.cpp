@@ -12,11 +12,10 @@ namespace SeaCat {
 
 QByteArray rejectionPage()
 {
-    return QByteArrayLiteral(
-        "<!DOCTYPE html>\n<html><head><title>403 Forbidden</title></head><body>\n"
-        "<h1>403 Forbidden</h1>\n"
-        "<p>This port serves SeaCat mobile application clients only. Web browsers and other HTTPS "
-        "clients are not served here.</p>\n</body></html>\n");
+    return QByteArrayLiteral("<!DOCTYPE html>\n<html><head><title>403 Forbidden</title></head><body>\n"
+                             "<h1>403 Forbidden</h1>\n"
+                             "<p>This port serves SeaCat mobile application clients only. Web browsers and other HTTPS "
+                             "clients are not served here.</p>\n</body></html>\n");
 }
 
 Rejector::Rejector(AccessRecord::Kind kind, QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent)
@@ -53,7 +52,13 @@ Rejector::Rejector(AccessRecord::Kind kind, QSslSocket *socket, int headTimeoutM
     });
     m_headDeadline.start(qMax(headTimeoutMs, 0));
     // The sniffer only peeked: the request is already waiting in the socket.
-    QMetaObject::invokeMethod(this, [this] { if (!m_closing) onReadable(); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            if (!m_closing)
+                onReadable();
+        },
+        Qt::QueuedConnection);
 }
 
 Rejector::~Rejector() = default;
@@ -83,15 +88,15 @@ void Rejector::finish()
     m_record.durationUs = m_age.nsecsElapsed() / 1000;
     m_deadline.stop();
     m_headDeadline.stop();
-    emit finished(m_summary.isEmpty() ? QStringLiteral("%1: connection closed before a request").arg(peer()) : m_summary);
+    emit finished(m_summary.isEmpty() ? QStringLiteral("%1: connection closed before a request").arg(peer())
+                                      : m_summary);
 }
 
 // ---- HTTP/1.x
 
 Http1Rejector::Http1Rejector(QSslSocket *socket, int headTimeoutMs, int timeoutMs, QObject *parent)
     : Rejector(AccessRecord::Kind::RejectedHttp1, socket, headTimeoutMs, timeoutMs, parent)
-{
-}
+{ }
 
 void Http1Rejector::onReadable()
 {
@@ -104,7 +109,8 @@ void Http1Rejector::onReadable()
     const qsizetype headerEnd = m_request.indexOf("\r\n\r\n");
     if (headerEnd < 0 || headerEnd + 4 > Limits::MaxHttpRequestHeadBytes) {
         if (m_request.size() > Limits::MaxHttpRequestHeadBytes)
-            answer(431, QByteArrayLiteral("431 Request Header Fields Too Large\n"), QStringLiteral("a request head over %1 bytes").arg(Limits::MaxHttpRequestHeadBytes));
+            answer(431, QByteArrayLiteral("431 Request Header Fields Too Large\n"),
+                   QStringLiteral("a request head over %1 bytes").arg(Limits::MaxHttpRequestHeadBytes));
         return;
     }
     const QByteArray requestLine = m_request.left(m_request.indexOf("\r\n"));
@@ -130,7 +136,8 @@ void Http1Rejector::onHeadTimeout()
         closeGracefully();
         return;
     }
-    answer(408, QByteArrayLiteral("408 Request Timeout\n"), QStringLiteral("no complete request head within the time limit"));
+    answer(408, QByteArrayLiteral("408 Request Timeout\n"),
+           QStringLiteral("no complete request head within the time limit"));
 }
 
 void Http1Rejector::answer(int status, const QByteArray &body, const QString &what)
@@ -138,14 +145,14 @@ void Http1Rejector::answer(int status, const QByteArray &body, const QString &wh
     m_answered = true;
     stopHeadTimer();
     record().status = status;
-    const QByteArray reason = status == 403 ? "Forbidden"
-        : status == 408                     ? "Request Timeout"
-        : status == 431                     ? "Request Header Fields Too Large"
-                                            : "Bad Request";
-    const QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason
-        + "\r\nContent-Type: " + (status == 403 ? "text/html" : "text/plain") + "; charset=utf-8"
-        + "\r\nContent-Length: " + QByteArray::number(body.size())
-        + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + body;
+    const QByteArray reason = status == 403   ? "Forbidden"
+                              : status == 408 ? "Request Timeout"
+                              : status == 431 ? "Request Header Fields Too Large"
+                                              : "Bad Request";
+    const QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason +
+                                "\r\nContent-Type: " + (status == 403 ? "text/html" : "text/plain") +
+                                "; charset=utf-8" + "\r\nContent-Length: " + QByteArray::number(body.size()) +
+                                "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + body;
     socket()->write(response);
     setSummary(QStringLiteral("rejected HTTP/1.x client %1 (%2): %3").arg(peer(), what).arg(status));
     m_request.clear();
@@ -174,7 +181,8 @@ struct Http2Rejector::Callbacks {
         if (n == ":method" || n == ":path") {
             QByteArray &line = self(user)->m_lastRequest;
             if (line.size() < 200)
-                line += (line.isEmpty() ? "" : " ") + QByteArray(reinterpret_cast<const char *>(value), qsizetype(qMin<size_t>(valueLength, 200)));
+                line += (line.isEmpty() ? "" : " ") +
+                        QByteArray(reinterpret_cast<const char *>(value), qsizetype(qMin<size_t>(valueLength, 200)));
         }
         return 0;
     }
@@ -288,7 +296,8 @@ void Http2Rejector::onReadable()
         const ssize_t rv = nghttp2_session_mem_recv(m_session, reinterpret_cast<const uint8_t *>(bytes.constData()),
                                                     size_t(bytes.size()));
         if (rv < 0) {
-            setSummary(QStringLiteral("HTTP/2 client %1 sent an invalid stream: %2").arg(peer(), QString::fromLatin1(nghttp2_strerror(int(rv)))));
+            setSummary(QStringLiteral("HTTP/2 client %1 sent an invalid stream: %2")
+                           .arg(peer(), QString::fromLatin1(nghttp2_strerror(int(rv)))));
             nghttp2_session_terminate_session(m_session, NGHTTP2_PROTOCOL_ERROR);
         }
     }

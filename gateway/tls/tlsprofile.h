@@ -33,7 +33,9 @@ inline constexpr const char *Tls12Ciphers[] = {
 // TLS 1.3: OpenSSL 3's defaults, in its order. Qt hands TLS_* names to SSL_CTX_set_ciphersuites,
 // so they are listed, or setCiphers() would leave TLS 1.3 to chance.
 inline constexpr const char *Tls13Ciphers[] = {
-    "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256",
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_AES_128_GCM_SHA256",
 };
 
 // The gateway's side: TLS 1.2 and 1.3, its identity, client certificates requested but never

@@ -92,12 +92,11 @@ quint16 TestAccessLog::startGateway(const QStringList &extra, bool accessLogFlag
     probe.listen(QHostAddress::LocalHost);
     const quint16 downPort = probe.serverPort();
     probe.close();
-    m_gw->launch(m_gw->defaultArgs()
-                 + QStringList{QStringLiteral("--mode"), QStringLiteral("anonymous"), QStringLiteral("--backend"),
-                               QStringLiteral("app=") + m_backend->url(), QStringLiteral("--backend"),
-                               QStringLiteral("down=http://127.0.0.1:%1").arg(downPort)}
-                 + (accessLogFlag ? QStringList{QStringLiteral("--access-log"), logFile()} : QStringList())
-                 + extra);
+    m_gw->launch(m_gw->defaultArgs() +
+                 QStringList{QStringLiteral("--mode"), QStringLiteral("anonymous"), QStringLiteral("--backend"),
+                             QStringLiteral("app=") + m_backend->url(), QStringLiteral("--backend"),
+                             QStringLiteral("down=http://127.0.0.1:%1").arg(downPort)} +
+                 (accessLogFlag ? QStringList{QStringLiteral("--access-log"), logFile()} : QStringList()) + extra);
     m_port = m_gw->waitListening();
     return m_port;
 }
@@ -105,16 +104,18 @@ quint16 TestAccessLog::startGateway(const QStringList &extra, bool accessLogFlag
 QList<QByteArray> TestAccessLog::waitLines(int count, const QString &file) const
 {
     QList<QByteArray> lines;
-    (void)QTest::qWaitFor([&] {
-        QFile log(file.isEmpty() ? logFile() : file);
-        lines.clear();
-        if (log.open(QIODevice::ReadOnly)) {
-            const QByteArray all = log.readAll();
-            lines = all.split('\n');
-            lines.removeLast(); // after the last '\n' (a partial line would stay there)
-        }
-        return lines.size() >= count;
-    }, 10'000);
+    (void)QTest::qWaitFor(
+        [&] {
+            QFile log(file.isEmpty() ? logFile() : file);
+            lines.clear();
+            if (log.open(QIODevice::ReadOnly)) {
+                const QByteArray all = log.readAll();
+                lines = all.split('\n');
+                lines.removeLast(); // after the last '\n' (a partial line would stay there)
+            }
+            return lines.size() >= count;
+        },
+        10'000);
     return lines;
 }
 
@@ -145,10 +146,11 @@ void TestAccessLog::oneLinePerStreamAndRejection()
     // README "Requests": a body longer than its Content-Length gets RST_STREAM 1.
     TestClient raw(m_gw->caFile());
     QVERIFY(raw.connectTo(m_port));
-    raw.send(serialize(SynStream{1, false, 0, "app", "POST", "/echo", {{"Content-Length", "5"}}})
-             + serialize(DataFrame{1, true, "Hello, and more"}));
+    raw.send(serialize(SynStream{1, false, 0, "app", "POST", "/echo", {{"Content-Length", "5"}}}) +
+             serialize(DataFrame{1, true, "Hello, and more"}));
     QVERIFY(raw.waitForEvents(1));
-    QVERIFY2(raw.received.events.first().startsWith(QStringLiteral("RST_STREAM id=1 status=1")), qPrintable(raw.received.events.first()));
+    QVERIFY2(raw.received.events.first().startsWith(QStringLiteral("RST_STREAM id=1 status=1")),
+             qPrintable(raw.received.events.first()));
     browserRequest("/index.html");
 
     const QList<QByteArray> lines = waitLines(5);
@@ -165,12 +167,17 @@ void TestAccessLog::oneLinePerStreamAndRejection()
                     return line;
             return QByteArray();
         };
-        QVERIFY2(QRegularExpression(QStringLiteral(R"(/1 - \[.*\] "GET app /hello" 200 0 5 \d+\.\d{3} \d+\.\d{3} - -$)"))
-                     .match(QString::fromLatin1(find("/hello"))).hasMatch(), find("/hello").constData());
+        QVERIFY2(
+            QRegularExpression(QStringLiteral(R"(/1 - \[.*\] "GET app /hello" 200 0 5 \d+\.\d{3} \d+\.\d{3} - -$)"))
+                .match(QString::fromLatin1(find("/hello")))
+                .hasMatch(),
+            find("/hello").constData());
         QVERIFY2(find("\"GET nobody /x\" 404 0 ").endsWith(" - - -"), find("/x").constData());
         QVERIFY2(find("\"GET down /y\" 502 0 ").endsWith(" - - backend-unreachable"), find("/y").constData());
-        QVERIFY2(find("\"POST app /echo\"").contains(" 15 0 ") && find("/echo").endsWith(" rst=1 body-length"), find("/echo").constData());
-        QVERIFY2(find("\"GET - /index.html\" 403 - - ").endsWith(" - rejected-h1 -") && find("/index.html").startsWith("127.0.0.1:"),
+        QVERIFY2(find("\"POST app /echo\"").contains(" 15 0 ") && find("/echo").endsWith(" rst=1 body-length"),
+                 find("/echo").constData());
+        QVERIFY2(find("\"GET - /index.html\" 403 - - ").endsWith(" - rejected-h1 -") &&
+                     find("/index.html").startsWith("127.0.0.1:"),
                  find("/index.html").constData());
         return;
     }
@@ -180,8 +187,9 @@ void TestAccessLog::oneLinePerStreamAndRejection()
         const QJsonDocument doc = QJsonDocument::fromJson(line, &error);
         QVERIFY2(error.error == QJsonParseError::NoError && doc.isObject(), line.constData());
         const QJsonObject o = doc.object();
-        for (const char *key : {"time", "type", "peer", "peer_port", "session", "stream", "client_tag", "method", "host", "path", "status",
-                                "bytes_in", "bytes_out", "duration", "backend_time", "end", "rst", "error"})
+        for (const char *key :
+             {"time", "type", "peer", "peer_port", "session", "stream", "client_tag", "method", "host", "path",
+              "status", "bytes_in", "bytes_out", "duration", "backend_time", "end", "rst", "error"})
             QVERIFY2(o.contains(QLatin1String(key)), key);
         QVERIFY(QDateTime::fromString(o[u"time"].toString(), Qt::ISODateWithMs).isValid());
         QCOMPARE(o[u"peer"].toString(), QStringLiteral("127.0.0.1"));
@@ -220,18 +228,21 @@ void TestAccessLog::http2AndOtherRejectionsToo()
     QVERIFY2(!curl.isEmpty(), "curl is needed: scripts/install-deps.sh installs it");
     QVERIFY2(startGateway(), m_gw->err.constData());
     QProcess h2;
-    h2.start(curl, {QStringLiteral("-sS"), QStringLiteral("-k"), QStringLiteral("--http2"), QStringLiteral("--max-time"), QStringLiteral("20"),
-                    QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("https://127.0.0.1:%1/h2path").arg(m_port)});
+    h2.start(curl, {QStringLiteral("-sS"), QStringLiteral("-k"), QStringLiteral("--http2"),
+                    QStringLiteral("--max-time"), QStringLiteral("20"), QStringLiteral("-o"),
+                    QStringLiteral("/dev/null"), QStringLiteral("https://127.0.0.1:%1/h2path").arg(m_port)});
     QVERIFY(h2.waitForFinished(30'000));
     QCOMPARE(h2.exitCode(), 0);
     const QList<QByteArray> h2Lines = waitLines(1);
     QCOMPARE(h2Lines.size(), 1);
-    QVERIFY2(h2Lines[0].contains(" - - [") && h2Lines[0].contains("\"GET - /h2path\" 403 - - ") && h2Lines[0].endsWith(" - rejected-h2 -"),
+    QVERIFY2(h2Lines[0].contains(" - - [") && h2Lines[0].contains("\"GET - /h2path\" 403 - - ") &&
+                 h2Lines[0].endsWith(" - rejected-h2 -"),
              h2Lines[0].constData());
     sendOverTls(QByteArray::fromHex("00000002ffffffff010203")); // neither SeaCat nor HTTP
     const QList<QByteArray> lines = waitLines(2);
     QCOMPARE(lines.size(), 2);
-    QVERIFY2(lines[1].startsWith("127.0.0.1:") && lines[1].contains("\"- - -\" - - - ") && lines[1].endsWith(" - rejected-other -"),
+    QVERIFY2(lines[1].startsWith("127.0.0.1:") && lines[1].contains("\"- - -\" - - - ") &&
+                 lines[1].endsWith(" - rejected-other -"),
              lines[1].constData());
 }
 
@@ -249,15 +260,17 @@ void TestAccessLog::eventLogInJson()
         QVERIFY2(error.error == QJsonParseError::NoError, line.constData());
         QVERIFY2(o[u"time"].isString() && o[u"level"].isString() && o[u"message"].isString(), line.constData());
     }
-    QCOMPARE(m_gw->out, QByteArray("listening on 127.0.0.1:") + QByteArray::number(m_port) + '\n'); // stdout stays as scripts expect
+    QCOMPARE(m_gw->out, QByteArray("listening on 127.0.0.1:") + QByteArray::number(m_port) +
+                            '\n'); // stdout stays as scripts expect
 
     // A start that fails (the port is taken) says why in JSON too.
     QTemporaryDir dir;
     QProcess second;
-    second.start(QStringLiteral(SEACAT_GATEWAY_BIN), {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--listen"),
-                                                      QStringLiteral("127.0.0.1"), QStringLiteral("--port"), QString::number(m_port),
-                                                      QStringLiteral("--name"), QStringLiteral("gw.test"), QStringLiteral("--log-format"),
-                                                      QStringLiteral("json")});
+    second.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+                 {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--listen"),
+                  QStringLiteral("127.0.0.1"), QStringLiteral("--port"), QString::number(m_port),
+                  QStringLiteral("--name"), QStringLiteral("gw.test"), QStringLiteral("--log-format"),
+                  QStringLiteral("json")});
     QVERIFY(second.waitForFinished(20'000));
     QCOMPARE(second.exitCode(), 1);
     QStringList levels;
@@ -280,13 +293,15 @@ void TestAccessLog::clientBytesCannotForgeLines()
     QVERIFY2(startGateway({QStringLiteral("--log-format"), format}), m_gw->err.constData());
     // A whole forged line, in each format, inside the path; quotes, a backslash, a space and a
     // NUL in the host and method. The gateway answers 400; the log must show one line each.
-    const QByteArray forgedText = "6.6.6.6:1 9/9 - [01/Jan/2026:00:00:00.000 +0000] \"GET app /forged\" 200 0 0 0.000 - - -";
+    const QByteArray forgedText =
+        "6.6.6.6:1 9/9 - [01/Jan/2026:00:00:00.000 +0000] \"GET app /forged\" 200 0 0 0.000 - - -";
     const QByteArray forgedJson = R"({"time":"2026-01-01T00:00:00.000Z","type":"stream","path":"/forged"})";
     const QByteArray path = "/a\r\n" + forgedText + "\n" + forgedJson + "\r\n\"\\\x7f\xff";
     const QByteArray host = QByteArray("app\" \\x", 7) + '\0' + "\r\n";
     TestClient raw(m_gw->caFile());
     QVERIFY(raw.connectTo(m_port));
-    raw.send(serialize(SynStream{1, true, 0, "app", "GET", path, {}}) + serialize(SynStream{3, true, 0, host, "GE\"T\n", "/b", {}}));
+    raw.send(serialize(SynStream{1, true, 0, "app", "GET", path, {}}) +
+             serialize(SynStream{3, true, 0, host, "GE\"T\n", "/b", {}}));
     QVERIFY(raw.waitForEvents(4)); // two 400s, each SYN_REPLY and DATA
     browserRequest("/c\x01\"\x7f");
 
@@ -304,7 +319,8 @@ void TestAccessLog::clientBytesCannotForgeLines()
         // Quoted fields stay three tokens: every quote inside is escaped.
         for (const QByteArray &line : lines)
             QCOMPARE(line.count('"'), 2);
-        QVERIFY2(lines[1].contains("\"GE\\x22T\\x0a app\\x22\\x20\\x5cx\\x00\\x0d\\x0a /b\" 400 "), lines[1].constData());
+        QVERIFY2(lines[1].contains("\"GE\\x22T\\x0a app\\x22\\x20\\x5cx\\x00\\x0d\\x0a /b\" 400 "),
+                 lines[1].constData());
         return;
     }
     QHash<quint32, QJsonObject> byStream;
@@ -334,7 +350,8 @@ void TestAccessLog::sigusr1ReopensTheFile()
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello?n=2")).status, 200);
     QCOMPARE(waitLines(2, rotated).size(), 2);
     QVERIFY(::kill(pid_t(m_gw->process.processId()), SIGUSR1) == 0);
-    QVERIFY2(QTest::qWaitFor([&] { return m_gw->err.contains("SIGUSR1: reopened the access log"); }, 10'000), m_gw->err.constData());
+    QVERIFY2(QTest::qWaitFor([&] { return m_gw->err.contains("SIGUSR1: reopened the access log"); }, 10'000),
+             m_gw->err.constData());
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello?n=3")).status, 200);
     const QList<QByteArray> fresh = waitLines(1);
     QCOMPARE(fresh.size(), 1);
@@ -363,8 +380,10 @@ void TestAccessLog::sighupAppliesLogSettings()
 
     QVERIFY(writeIni(QStringLiteral("[gateway]\naccess-log=%1\nlog-format=json\n").arg(second)));
     QVERIFY(::kill(pid_t(m_gw->process.processId()), SIGHUP) == 0);
-    QVERIFY2(QTest::qWaitFor([&] { return m_gw->err.contains("\"message\":\"configuration reloaded"); }, 10'000), m_gw->err.constData());
-    QVERIFY2(m_gw->err.contains("reload: access log now " + QFile::encodeName(second) + " (json)"), m_gw->err.constData());
+    QVERIFY2(QTest::qWaitFor([&] { return m_gw->err.contains("\"message\":\"configuration reloaded"); }, 10'000),
+             m_gw->err.constData());
+    QVERIFY2(m_gw->err.contains("reload: access log now " + QFile::encodeName(second) + " (json)"),
+             m_gw->err.constData());
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello?n=2")).status, 200); // a session from before
     const QList<QByteArray> lines = waitLines(1, second);
     QCOMPARE(lines.size(), 1);
@@ -382,7 +401,9 @@ void TestAccessLog::checkConfigAndStartRefuseBadSettings()
         return process.readAllStandardError();
     };
     int code = -1;
-    QByteArray err = run({QStringLiteral("--check-config"), QStringLiteral("--access-log"), QStringLiteral("/nonexistent-dir/a.log")}, &code);
+    QByteArray err = run(
+        {QStringLiteral("--check-config"), QStringLiteral("--access-log"), QStringLiteral("/nonexistent-dir/a.log")},
+        &code);
     QCOMPARE(code, 2);
     QVERIFY2(err.contains("access log /nonexistent-dir/a.log cannot be created"), err.constData());
     err = run({QStringLiteral("--check-config"), QStringLiteral("--log-format"), QStringLiteral("yaml")}, &code);
@@ -406,8 +427,9 @@ void TestAccessLog::everyByteSurvivesBothFormats()
     QCOMPARE(text.count('\n'), 1);
     QVERIFY(text.endsWith('\n'));
     QCOMPARE(text.count('"'), 2);
-    QVERIFY2(text.contains("\\x00\\x01") && text.contains("\\x20!\\x22#") && text.contains("[\\x5c]") && text.contains("~\\x7f\\x80")
-                 && text.contains("\\xff\""), text.constData());
+    QVERIFY2(text.contains("\\x00\\x01") && text.contains("\\x20!\\x22#") && text.contains("[\\x5c]") &&
+                 text.contains("~\\x7f\\x80") && text.contains("\\xff\""),
+             text.constData());
     const QByteArray json = formatAccessRecord(record, LogFormat::Json);
     QCOMPARE(json.count('\n'), 1);
     QJsonParseError error;

@@ -32,9 +32,9 @@ namespace {
 // the three escapes, no series appears twice. On top of the format, the project's naming
 // rules: the seacat_ prefix, counters end in _total and never go negative.
 struct Exposition {
-    QMap<QString, double> series;     // "name{a=\"1\",b=\"2\"}" (labels as written) → value
-    QMap<QString, QString> types;     // family → type
-    QString error;                    // empty when the text is valid
+    QMap<QString, double> series; // "name{a=\"1\",b=\"2\"}" (labels as written) → value
+    QMap<QString, QString> types; // family → type
+    QString error;                // empty when the text is valid
 
     double value(const QString &key) const { return series.value(key, -1); }
 };
@@ -45,7 +45,7 @@ Exposition parseExposition(const QByteArray &text)
     static const QRegularExpression metricName(QStringLiteral("^[a-zA-Z_:][a-zA-Z0-9_:]*$"));
     static const QRegularExpression labelName(QStringLiteral("^[a-zA-Z_][a-zA-Z0-9_]*$"));
     QSet<QString> helped, finished;
-    QString current;  // the family whose lines are being read
+    QString current; // the family whose lines are being read
     const auto fail = [&](int line, const QString &why) {
         if (result.error.isEmpty())
             result.error = QStringLiteral("line %1: %2").arg(line).arg(why);
@@ -90,7 +90,8 @@ Exposition parseExposition(const QByteArray &text)
             } else {
                 if (result.types.contains(family))
                     fail(number, QStringLiteral("second TYPE for %1").arg(family));
-                if (parts.size() != 4 || !QStringList{"counter", "gauge", "untyped", "histogram", "summary"}.contains(parts[3]))
+                if (parts.size() != 4 ||
+                    !QStringList{"counter", "gauge", "untyped", "histogram", "summary"}.contains(parts[3]))
                     fail(number, QStringLiteral("bad TYPE line: %1").arg(line));
                 if (result.series.keys().filter(QRegularExpression(QStringLiteral("^%1(\\{|$)").arg(family))).size())
                     fail(number, QStringLiteral("TYPE for %1 after its samples").arg(family));
@@ -221,7 +222,8 @@ public:
         memcpy(address.sun_path, m_name.constData(), size_t(m_name.size()));
         if (m_name.startsWith('@'))
             address.sun_path[0] = '\0';
-        m_bound = ::bind(m_fd, reinterpret_cast<const sockaddr *>(&address), socklen_t(offsetof(sockaddr_un, sun_path) + size_t(m_name.size()))) == 0;
+        m_bound = ::bind(m_fd, reinterpret_cast<const sockaddr *>(&address),
+                         socklen_t(offsetof(sockaddr_un, sun_path) + size_t(m_name.size()))) == 0;
     }
     ~NotifySocket()
     {
@@ -235,15 +237,17 @@ public:
     QByteArray waitFor(const QByteArray &assignment, int timeoutMs = 20'000)
     {
         QByteArray found;
-        (void)QTest::qWaitFor([&] {
-            char buffer[4096];
-            for (ssize_t n; (n = ::recv(m_fd, buffer, sizeof buffer, 0)) > 0;)
-                m_received.append(QByteArray(buffer, qsizetype(n)));
-            for (; m_seen < m_received.size() && found.isEmpty(); ++m_seen)
-                if (m_received[m_seen].split('\n').contains(assignment))
-                    found = m_received[m_seen];
-            return !found.isEmpty();
-        }, timeoutMs);
+        (void)QTest::qWaitFor(
+            [&] {
+                char buffer[4096];
+                for (ssize_t n; (n = ::recv(m_fd, buffer, sizeof buffer, 0)) > 0;)
+                    m_received.append(QByteArray(buffer, qsizetype(n)));
+                for (; m_seen < m_received.size() && found.isEmpty(); ++m_seen)
+                    if (m_received[m_seen].split('\n').contains(assignment))
+                        found = m_received[m_seen];
+                return !found.isEmpty();
+            },
+            timeoutMs);
         return found;
     }
 
@@ -320,17 +324,18 @@ void TestMetrics::expositionIsStrict()
     QCOMPARE(e.value(QStringLiteral("seacat_certificate_expiry_seconds{certificate=\"server\"}")), -10.0);
     QCOMPARE(e.value(QStringLiteral("seacat_csrs_pending")), 4.0);
     QCOMPARE(e.types.value(QStringLiteral("seacat_build_info")), QStringLiteral("gauge"));
-    QVERIFY(e.series.contains(QStringLiteral("seacat_build_info{version=\"1.2.3\",qt=\"%1\"}").arg(QLatin1String(qVersion()))));
+    QVERIFY(e.series.contains(
+        QStringLiteral("seacat_build_info{version=\"1.2.3\",qt=\"%1\"}").arg(QLatin1String(qVersion()))));
 
     // The parser is strict: it fails on what the format forbids.
     const QList<QByteArray> broken = {
-        "# TYPE seacat_x_total counter\nseacat_x_total 1",                                   // no final line feed
-        "seacat_x_total 1\n",                                                                // no TYPE
-        "# TYPE seacat_x_total counter\nseacat_x_total{a=\"\\q\"} 1\n",                      // bad escape
-        "# TYPE seacat_x_total counter\nseacat_x_total 1\nseacat_x_total 2\n",               // series twice
+        "# TYPE seacat_x_total counter\nseacat_x_total 1",                                    // no final line feed
+        "seacat_x_total 1\n",                                                                 // no TYPE
+        "# TYPE seacat_x_total counter\nseacat_x_total{a=\"\\q\"} 1\n",                       // bad escape
+        "# TYPE seacat_x_total counter\nseacat_x_total 1\nseacat_x_total 2\n",                // series twice
         "# TYPE seacat_x gauge\nseacat_x 1\n# TYPE seacat_y gauge\nseacat_y 1\nseacat_x 2\n", // family split
-        "# TYPE seacat_x counter\nseacat_x 1\n",                                             // counter without _total
-        "# TYPE seacat_x gauge\nseacat_x{a=\"1\"} one\n",                                    // bad value
+        "# TYPE seacat_x counter\nseacat_x 1\n",                                              // counter without _total
+        "# TYPE seacat_x gauge\nseacat_x{a=\"1\"} one\n",                                     // bad value
     };
     for (const QByteArray &text : broken)
         QVERIFY2(!parseExposition(text).error.isEmpty(), text.constData());
@@ -391,17 +396,25 @@ void TestMetrics::checkConfigChecksAdminListen()
         const QByteArray said = gw.err + gw.out;
         if (gw.process.exitCode() != expectedExit || !said.contains(expected))
             return QStringLiteral("exit %1, expected %2 and '%3'; got:\n%4")
-                .arg(gw.process.exitCode()).arg(expectedExit).arg(QString::fromUtf8(expected), QString::fromUtf8(said));
+                .arg(gw.process.exitCode())
+                .arg(expectedExit)
+                .arg(QString::fromUtf8(expected), QString::fromUtf8(said));
         return QString();
     };
     QString error;
-    QVERIFY2((error = check("[gateway]\nport=8443\nadmin-listen=::1:9100\n", 2, "gw.ini:3: [gateway] bad value '::1:9100' for admin-listen")).isEmpty(),
+    QVERIFY2((error = check("[gateway]\nport=8443\nadmin-listen=::1:9100\n", 2,
+                            "gw.ini:3: [gateway] bad value '::1:9100' for admin-listen"))
+                 .isEmpty(),
              qPrintable(error));
     QVERIFY2((error = check("[gateway]\nlisten=0.0.0.0\nport=8443\nadmin-listen=127.0.0.1:8443\n", 2,
-                            "gw.ini:4: admin-listen 127.0.0.1:8443 takes the gateway's own port")).isEmpty(),
+                            "gw.ini:4: admin-listen 127.0.0.1:8443 takes the gateway's own port"))
+                 .isEmpty(),
              qPrintable(error));
-    QVERIFY2((error = check("[gateway]\nport=8443\nadmin-listen=[::1]:9100\n", 0, "admin listener [::1]:9100)")).isEmpty(), qPrintable(error));
-    QVERIFY2((error = check("[gateway]\nport=8443\nadmin-listen=off\n", 0, "admin listener off)")).isEmpty(), qPrintable(error));
+    QVERIFY2(
+        (error = check("[gateway]\nport=8443\nadmin-listen=[::1]:9100\n", 0, "admin listener [::1]:9100)")).isEmpty(),
+        qPrintable(error));
+    QVERIFY2((error = check("[gateway]\nport=8443\nadmin-listen=off\n", 0, "admin listener off)")).isEmpty(),
+             qPrintable(error));
 }
 
 void TestMetrics::metricsMoveWithTraffic()
@@ -413,7 +426,8 @@ void TestMetrics::metricsMoveWithTraffic()
     const QString down = QStringLiteral("down=http://127.0.0.1:%1").arg(closed.serverPort());
     closed.close();
     GatewayProcess gw;
-    gw.launch(gw.defaultArgs() + QStringList{"--mode", "anonymous", "--backend", "app=" + backend.url(), "--backend", down, "--admin-listen", "0"});
+    gw.launch(gw.defaultArgs() + QStringList{"--mode", "anonymous", "--backend", "app=" + backend.url(), "--backend",
+                                             down, "--admin-listen", "0"});
     const quint16 port = gw.waitListening();
     QVERIFY2(port, gw.err.constData());
     const QString admin = adminEndpoint(gw);
@@ -431,8 +445,9 @@ void TestMetrics::metricsMoveWithTraffic()
     };
     // The workers publish their gauges on their first tick after the port listens.
     Exposition before;
-    QTRY_VERIFY2_WITH_TIMEOUT((before = read()).series.contains(QStringLiteral("seacat_backend_connections_open{backend=\"app\"}")),
-                              qPrintable(before.error), 5'000);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        (before = read()).series.contains(QStringLiteral("seacat_backend_connections_open{backend=\"app\"}")),
+        qPrintable(before.error), 5'000);
     QVERIFY2(before.error.isEmpty(), qPrintable(before.error));
     QCOMPARE(before.value(QStringLiteral("seacat_sessions_open{mode=\"anonymous\"}")), 0.0);
     QCOMPARE(before.value(QStringLiteral("seacat_requests_total{code=\"2xx\"}")), 0.0);
@@ -452,29 +467,34 @@ void TestMetrics::metricsMoveWithTraffic()
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://nowhere.seacat/")).status, 404);
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://down.seacat/")).status, 502);
-    QTRY_COMPARE_WITH_TIMEOUT(read().value(QStringLiteral("seacat_backend_connections_open{backend=\"app\"}")), 2.0, 5'000);
+    QTRY_COMPARE_WITH_TIMEOUT(read().value(QStringLiteral("seacat_backend_connections_open{backend=\"app\"}")), 2.0,
+                              5'000);
     stream->cancel(); // RST_STREAM 9 from the client: the gateway drops that backend connection
     QProcess curl;
-    curl.start(m_curl, {"-sk", "--http1.1", "--max-time", "10", "-o", "/dev/null", QStringLiteral("https://127.0.0.1:%1/").arg(port)});
+    curl.start(m_curl, {"-sk", "--http1.1", "--max-time", "10", "-o", "/dev/null",
+                        QStringLiteral("https://127.0.0.1:%1/").arg(port)});
     QVERIFY(curl.waitForFinished(15'000));
 
     Exposition after;
-    QTRY_VERIFY2_WITH_TIMEOUT((after = read()).error.isEmpty()
-                                  && after.value(QStringLiteral("seacat_sessions_open{mode=\"anonymous\"}")) == 1.0
-                                  && after.value(QStringLiteral("seacat_rejected_connections_total{kind=\"h1\"}")) == 1.0,
+    QTRY_VERIFY2_WITH_TIMEOUT((after = read()).error.isEmpty() &&
+                                  after.value(QStringLiteral("seacat_sessions_open{mode=\"anonymous\"}")) == 1.0 &&
+                                  after.value(QStringLiteral("seacat_rejected_connections_total{kind=\"h1\"}")) == 1.0,
                               qPrintable(after.error), 5'000);
     QCOMPARE(after.value(QStringLiteral("seacat_requests_total{code=\"2xx\"}")), 1.0);
     QCOMPARE(after.value(QStringLiteral("seacat_requests_total{code=\"4xx\"}")), 1.0);
     QCOMPARE(after.value(QStringLiteral("seacat_requests_total{code=\"5xx\"}")), 1.0);
     QCOMPARE(after.value(QStringLiteral("seacat_backend_connect_failures_total{backend=\"down\"}")), 1.0);
     QCOMPARE(after.value(QStringLiteral("seacat_backend_connections_open{backend=\"down\"}")), 0.0);
-    QCOMPARE(after.value(QStringLiteral("seacat_stream_resets_total{direction=\"received\",code=\"STREAM_ALREADY_CLOSED\"}")), 1.0);
+    QCOMPARE(after.value(
+                 QStringLiteral("seacat_stream_resets_total{direction=\"received\",code=\"STREAM_ALREADY_CLOSED\"}")),
+             1.0);
     QCOMPARE(after.value(QStringLiteral("seacat_sessions_opened_total")), 1.0);
-    QCOMPARE(after.value(QStringLiteral("seacat_handshakes_total")), 2.0); // the SeaCat client and curl
+    QCOMPARE(after.value(QStringLiteral("seacat_handshakes_total")), 2.0);     // the SeaCat client and curl
     QVERIFY(after.value(QStringLiteral("seacat_received_bytes_total")) > 100); // four SYN_STREAMs and a RST_STREAM
     QVERIFY(after.value(QStringLiteral("seacat_sent_bytes_total")) > 100);     // three answers
     // The reset stream's backend connection is gone; the other one waits idle in the pool.
-    QTRY_COMPARE_WITH_TIMEOUT(read().value(QStringLiteral("seacat_backend_connections_open{backend=\"app\"}")), 1.0, 5'000);
+    QTRY_COMPARE_WITH_TIMEOUT(read().value(QStringLiteral("seacat_backend_connections_open{backend=\"app\"}")), 1.0,
+                              5'000);
     QCOMPARE(read().value(QStringLiteral("seacat_backend_connections_idle{backend=\"app\"}")), 1.0);
     QCOMPARE(read().value(QStringLiteral("seacat_backend_connect_failures_total{backend=\"app\"}")), 0.0);
 
@@ -495,7 +515,8 @@ void TestMetrics::adminListenerIsLoopbackOnly()
     gw.launch(gw.defaultArgs());
     QVERIFY2(gw.waitListening(), gw.err.constData());
     // Default port: another gateway on this machine may hold it, which is only a warning.
-    const bool bound = QTest::qWaitFor([&] { return gw.err.contains("admin listener on 127.0.0.1:9543: /metrics"); }, 2'000);
+    const bool bound =
+        QTest::qWaitFor([&] { return gw.err.contains("admin listener on 127.0.0.1:9543: /metrics"); }, 2'000);
     QVERIFY2(bound || gw.err.contains("admin listener: cannot listen on 127.0.0.1:9543"), gw.err.constData());
     QFile tcp(QStringLiteral("/proc/%1/net/tcp").arg(gw.process.processId()));
     QVERIFY(tcp.open(QIODevice::ReadOnly));
@@ -520,10 +541,12 @@ void TestMetrics::adminListenerIsLoopbackOnly()
     QTcpServer taken;
     QVERIFY(taken.listen(QHostAddress::LocalHost));
     GatewayProcess busy;
-    busy.launch(busy.defaultArgs() + QStringList{"--admin-listen", QStringLiteral("127.0.0.1:%1").arg(taken.serverPort())});
+    busy.launch(busy.defaultArgs() +
+                QStringList{"--admin-listen", QStringLiteral("127.0.0.1:%1").arg(taken.serverPort())});
     QVERIFY(busy.waitFinished());
     QCOMPARE(busy.process.exitCode(), 1);
-    QVERIFY2(busy.err.contains("admin listener: cannot listen on 127.0.0.1:" + QByteArray::number(taken.serverPort())), busy.err.constData());
+    QVERIFY2(busy.err.contains("admin listener: cannot listen on 127.0.0.1:" + QByteArray::number(taken.serverPort())),
+             busy.err.constData());
     // IPv6 in brackets.
     GatewayProcess v6;
     v6.launch(v6.defaultArgs() + QStringList{"--admin-listen", "[::1]:0"});
@@ -609,7 +632,8 @@ void TestMetrics::reloadMovesAdminListener()
     const QString ini = gw.dataDir.filePath(QStringLiteral("gw.ini"));
     const auto writeIni = [&ini](const QByteArray &adminListen) {
         QFile file(ini);
-        return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write("[gateway]\nadmin-listen=" + adminListen + "\n") > 0;
+        return file.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
+               file.write("[gateway]\nadmin-listen=" + adminListen + "\n") > 0;
     };
     QVERIFY(writeIni("127.0.0.1:" + QByteArray::number(first)));
     gw.launch(gw.defaultArgs() + QStringList{"--config", ini});
@@ -619,7 +643,8 @@ void TestMetrics::reloadMovesAdminListener()
 
     QVERIFY(writeIni("127.0.0.1:" + QByteArray::number(second)));
     ::kill(pid_t(gw.process.processId()), SIGHUP);
-    QTRY_VERIFY2_WITH_TIMEOUT(gw.err.contains("admin listener now on 127.0.0.1:" + QByteArray::number(second)), gw.err.constData(), 10'000);
+    QTRY_VERIFY2_WITH_TIMEOUT(gw.err.contains("admin listener now on 127.0.0.1:" + QByteArray::number(second)),
+                              gw.err.constData(), 10'000);
     QCOMPARE(scrape(url(second)).status, 200);
     QCOMPARE(scrape(url(first)).status, 0); // refused
 

@@ -40,13 +40,16 @@ BackendExchange *startExchange(BackendPool *pool, const BackendRequest &request,
                                int connectTimeoutMs = 5'000, int responseTimeoutMs = 5'000)
 {
     auto *exchange = new BackendExchange(pool, request, connectTimeoutMs, responseTimeoutMs, parent);
-    QObject::connect(exchange, &BackendExchange::responseHead, parent, [outcome](int status, const HeaderList &) { outcome->status = status; });
-    QObject::connect(exchange, &BackendExchange::responseBody, parent, [outcome](const QByteArray &bytes) { outcome->body += bytes; });
+    QObject::connect(exchange, &BackendExchange::responseHead, parent,
+                     [outcome](int status, const HeaderList &) { outcome->status = status; });
+    QObject::connect(exchange, &BackendExchange::responseBody, parent,
+                     [outcome](const QByteArray &bytes) { outcome->body += bytes; });
     QObject::connect(exchange, &BackendExchange::finished, parent, [outcome] { outcome->finished = true; });
-    QObject::connect(exchange, &BackendExchange::failed, parent, [outcome](BackendExchange::Failure failure, const QString &, bool) {
-        outcome->failed = true;
-        outcome->failure = failure;
-    });
+    QObject::connect(exchange, &BackendExchange::failed, parent,
+                     [outcome](BackendExchange::Failure failure, const QString &, bool) {
+                         outcome->failed = true;
+                         outcome->failure = failure;
+                     });
     exchange->start();
     if (!exchange->finishBody())
         outcome->failed = true;
@@ -197,9 +200,11 @@ void tst_BackendPool::queueDeadlineGives504()
     const QString ini = gw.dataDir.filePath(QStringLiteral("gateway.ini"));
     QFile file(ini);
     QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("[gateway]\nname=gw.test\nlisten=127.0.0.1\nport=0\nmode=anonymous\ndata-dir=" + gw.dataDir.path().toUtf8()
-               + "\n[limits]\nbackend-connections=1\nbackend-connect-timeout=1\nbackend-response-timeout=30\n"
-                 "[host:app]\nuri=" + backend.url().toUtf8() + "\n");
+    file.write(
+        "[gateway]\nname=gw.test\nlisten=127.0.0.1\nport=0\nmode=anonymous\ndata-dir=" + gw.dataDir.path().toUtf8() +
+        "\n[limits]\nbackend-connections=1\nbackend-connect-timeout=1\nbackend-response-timeout=30\n"
+        "[host:app]\nuri=" +
+        backend.url().toUtf8() + "\n");
     file.close();
     gw.launch({QStringLiteral("--headless"), QStringLiteral("--config"), ini});
     const quint16 port = gw.waitListening();
@@ -218,7 +223,7 @@ void tst_BackendPool::queueDeadlineGives504()
     QVERIFY2(clock.elapsed() >= 900 && clock.elapsed() < 5'000, qPrintable(QString::number(clock.elapsed())));
     QCOMPARE(backend.connectionsAccepted, 1); // the queued request never opened a second one
     QCOMPARE(backend.requests, 1);
-    QVERIFY(!held.finished && held.reset == 0);  // the held request is untouched
+    QVERIFY(!held.finished && held.reset == 0); // the held request is untouched
 
     // Once the connection is free again, the queue moves: a reset of the held stream closes
     // its backend connection and frees the slot.

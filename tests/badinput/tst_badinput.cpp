@@ -80,7 +80,8 @@ void TestBadInput::hugeLengthClaims()
         QCOMPARE(client.socket.error(), QAbstractSocket::RemoteHostClosedError);
     }
     const qint64 growth = m_gw.rssKiB() - before;
-    QVERIFY2(growth < 16 * 1024 || !GatewayProcess::rssIsMeaningful(), qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(growth)));
+    QVERIFY2(growth < 16 * 1024 || !GatewayProcess::rssIsMeaningful(),
+             qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(growth)));
     verifyStillServing();
 }
 
@@ -113,8 +114,12 @@ void TestBadInput::clientNeverFinishesHandshake()
     partial.write(hex("16 03 01 02 00 01 00 01 fc 03 03"));
     verifyStillServing(); // served while those two hang
     // handshake-timeout=1: both are dropped after about a second.
-    QVERIFY(QTest::qWaitFor([&] { return silent.state() == QAbstractSocket::UnconnectedState
-                                         && partial.state() == QAbstractSocket::UnconnectedState; }, 10'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return silent.state() == QAbstractSocket::UnconnectedState &&
+                   partial.state() == QAbstractSocket::UnconnectedState;
+        },
+        10'000));
 }
 
 void TestBadInput::plaintextClient()
@@ -126,7 +131,8 @@ void TestBadInput::plaintextClient()
     connect(&plain, &QTcpSocket::readyRead, &plain, [&] { answer += plain.readAll(); });
     plain.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     QVERIFY(QTest::qWaitFor([&] { return plain.state() == QAbstractSocket::UnconnectedState; }, 10'000));
-    QVERIFY2(answer.startsWith("HTTP/1.1 400 Bad Request\r\n") && answer.endsWith("this port speaks TLS.\r\n"), answer.constData());
+    QVERIFY2(answer.startsWith("HTTP/1.1 400 Bad Request\r\n") && answer.endsWith("this port speaks TLS.\r\n"),
+             answer.constData());
     verifyStillServing();
 }
 
@@ -140,7 +146,7 @@ void TestBadInput::clientThatStopsReading()
     flooder.socket.disconnect(&flooder.socket, &QSslSocket::readyRead, nullptr, nullptr); // never read
     QByteArray pings;
     for (quint32 id = 1; id < 2 * 4096; id += 2)
-        pings += SeaCat::serialize(SeaCat::Ping{id});           // 48 KiB per write
+        pings += SeaCat::serialize(SeaCat::Ping{id}); // 48 KiB per write
     const qint64 before = m_gw.rssKiB();
     qint64 written = 0;
     QElapsedTimer timer;
@@ -154,9 +160,11 @@ void TestBadInput::clientThatStopsReading()
     }
     const qint64 stuck = flooder.socket.bytesToWrite() + flooder.socket.encryptedBytesToWrite();
     const qint64 growth = m_gw.rssKiB() - before;
-    qInfo("flooder wrote %lld MiB, %lld KiB still unsent; gateway RSS grew by %lld KiB", written >> 20, stuck >> 10, growth);
+    qInfo("flooder wrote %lld MiB, %lld KiB still unsent; gateway RSS grew by %lld KiB", written >> 20, stuck >> 10,
+          growth);
     QVERIFY2(stuck > 4 * 1024 * 1024, "the gateway kept reading from a client that does not read");
-    QVERIFY2(growth < 32 * 1024 || !GatewayProcess::rssIsMeaningful(), qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(growth)));
+    QVERIFY2(growth < 32 * 1024 || !GatewayProcess::rssIsMeaningful(),
+             qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(growth)));
     verifyStillServing();
 }
 

@@ -30,8 +30,9 @@ private:
 void tst_Bench::initTestCase()
 {
     QVERIFY(m_backend.listen());
-    m_gateway.launch(m_gateway.defaultArgs() + QStringList{QStringLiteral("--mode"), QStringLiteral("anonymous"), QStringLiteral("--backend"),
-                                                          QStringLiteral("app=") + m_backend.url()});
+    m_gateway.launch(m_gateway.defaultArgs() + QStringList{QStringLiteral("--mode"), QStringLiteral("anonymous"),
+                                                           QStringLiteral("--backend"),
+                                                           QStringLiteral("app=") + m_backend.url()});
     m_port = m_gateway.waitListening();
     QVERIFY2(m_port != 0, m_gateway.err.constData());
 }
@@ -49,9 +50,10 @@ QByteArray tst_Bench::runBench(const QStringList &args, int *exitCode)
     connect(&bench, &QProcess::readyReadStandardOutput, this, [&] { out += bench.readAllStandardOutput(); });
     bench.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     bench.start(QStringLiteral(SEACAT_BENCH_BIN),
-                QStringList{QStringLiteral("--gateway"), QStringLiteral("127.0.0.1:%1").arg(m_port), QStringLiteral("--ca"),
-                            m_gateway.caFile(), QStringLiteral("--name"), QStringLiteral("gw.test"), QStringLiteral("--timeout"),
-                            QStringLiteral("20")} + args);
+                QStringList{QStringLiteral("--gateway"), QStringLiteral("127.0.0.1:%1").arg(m_port),
+                            QStringLiteral("--ca"), m_gateway.caFile(), QStringLiteral("--name"),
+                            QStringLiteral("gw.test"), QStringLiteral("--timeout"), QStringLiteral("20")} +
+                    args);
     if (!QTest::qWaitFor([&] { return bench.state() == QProcess::NotRunning; }, 60'000)) {
         bench.kill();
         bench.waitForFinished(5'000);
@@ -67,10 +69,24 @@ void tst_Bench::reportsEveryRequest_data()
     QTest::addColumn<int>("requests");
     QTest::addColumn<bool>("handshakes");
     QTest::addColumn<qint64>("bodyBytes"); // response bodies: /hello is 5 bytes, /echo returns the request body
-    QTest::newRow("4 sessions x 10 streams, GET") << QStringList{"-c", "4", "-m", "10", "-n", "400", "http://app.seacat/hello"} << 400 << false << qint64(400 * 5);
-    QTest::newRow("2 sessions x 5 streams, POST 20000 bytes")
-        << QStringList{"-c", "2", "-m", "5", "-n", "100", "-X", "POST", "--body-size", "20000", "http://app.seacat/echo"} << 100 << false << qint64(100 * 20000);
-    QTest::newRow("a handshake per request") << QStringList{"-c", "4", "-n", "60", "--handshakes", "http://app.seacat/hello"} << 60 << true << qint64(60 * 5);
+    QTest::newRow("4 sessions x 10 streams, GET")
+        << QStringList{"-c", "4", "-m", "10", "-n", "400", "http://app.seacat/hello"} << 400 << false
+        << qint64(400 * 5);
+    QTest::newRow("2 sessions x 5 streams, POST 20000 bytes") << QStringList{"-c",
+                                                                             "2",
+                                                                             "-m",
+                                                                             "5",
+                                                                             "-n",
+                                                                             "100",
+                                                                             "-X",
+                                                                             "POST",
+                                                                             "--body-size",
+                                                                             "20000",
+                                                                             "http://app.seacat/echo"}
+                                                              << 100 << false << qint64(100 * 20000);
+    QTest::newRow("a handshake per request")
+        << QStringList{"-c", "4", "-n", "60", "--handshakes", "http://app.seacat/hello"} << 60 << true
+        << qint64(60 * 5);
 }
 
 void tst_Bench::reportsEveryRequest()
@@ -82,17 +98,23 @@ void tst_Bench::reportsEveryRequest()
     int exitCode = -2;
     const QByteArray out = runBench(args, &exitCode);
     QVERIFY2(exitCode == 0, out.constData());
-    QVERIFY2(out.contains(QByteArray("summary: responses=") + QByteArray::number(requests) + " errors=0 "), out.constData());
-    QVERIFY2(out.contains(QByteArray("status: 2xx ") + QByteArray::number(requests) + ", 3xx 0, 4xx 0, 5xx 0"), out.constData());
+    QVERIFY2(out.contains(QByteArray("summary: responses=") + QByteArray::number(requests) + " errors=0 "),
+             out.constData());
+    QVERIFY2(out.contains(QByteArray("status: 2xx ") + QByteArray::number(requests) + ", 3xx 0, 4xx 0, 5xx 0"),
+             out.constData());
     QVERIFY2(out.contains("errors: connect 0, tls 0, timeout 0, connection lost 0, protocol 0\n"), out.constData());
-    const QRegularExpressionMatch handshakeCount = QRegularExpression(QStringLiteral("(\\d+) handshakes")).match(QString::fromLatin1(out));
+    const QRegularExpressionMatch handshakeCount =
+        QRegularExpression(QStringLiteral("(\\d+) handshakes")).match(QString::fromLatin1(out));
     QVERIFY(handshakeCount.hasMatch());
     if (handshakes)
         QCOMPARE(handshakeCount.captured(1).toInt(), requests);
     else
         QVERIFY(handshakeCount.captured(1).toInt() <= 4);
-    QVERIFY2(QRegularExpression(QStringLiteral("latency ms: min [0-9.]+, p50 [0-9.]+, p90 [0-9.]+, p99 [0-9.]+, max [0-9.]+"))
-                 .match(QString::fromLatin1(out)).hasMatch(), out.constData());
+    QVERIFY2(QRegularExpression(
+                 QStringLiteral("latency ms: min [0-9.]+, p50 [0-9.]+, p90 [0-9.]+, p99 [0-9.]+, max [0-9.]+"))
+                 .match(QString::fromLatin1(out))
+                 .hasMatch(),
+             out.constData());
     QVERIFY2(out.contains(" in (" + QByteArray::number(bodyBytes) + " body)"), out.constData());
     QVERIFY2(out.contains("bench CPU: "), out.constData());
 }

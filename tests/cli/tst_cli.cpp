@@ -109,7 +109,8 @@ void TestCli::reservedPortRefused()
     gw.launch(args);
     QVERIFY(gw.waitFinished());
     QCOMPARE(gw.process.exitCode(), 1);
-    QVERIFY2(gw.err.contains("--allow-reserved-port") && gw.err.contains("67 %") && gw.err.contains("443"), gw.err.constData());
+    QVERIFY2(gw.err.contains("--allow-reserved-port") && gw.err.contains("67 %") && gw.err.contains("443"),
+             gw.err.constData());
     QVERIFY(gw.out.isEmpty());
 }
 
@@ -133,7 +134,9 @@ void TestCli::configFileAndFlags()
     QFile file(ini);
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write("[gateway]\nname=from-file.test\nlisten=127.0.0.1\nport=0\nmode=anonymous\n"
-               "data-dir=" + gw.dataDir.path().toUtf8() + "\n[limits]\nmax-streams=1\nidle-timeout=330\n"
+               "data-dir=" +
+               gw.dataDir.path().toUtf8() +
+               "\n[limits]\nmax-streams=1\nidle-timeout=330\n"
                "[host:app]\nuri=http://127.0.0.1:8080/\n");
     file.close();
     gw.launch({"--headless", "--config", ini, "--name", "from-flag.test"});
@@ -178,15 +181,18 @@ void TestCli::defaultPortFallsBackWithoutPrivilege()
     if (probe.waitForConnected(500))
         QSKIP("another program serves 127.0.0.1:8443 on this machine");
     GatewayProcess gw;
-    QVERIFY(QFile::setPermissions(gw.dataDir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
-                                  | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther));
-    QStringList args{"--headless", "--data-dir", gw.dataDir.filePath("data"), "--listen", "127.0.0.1", "--name", "gw.test"};
+    QVERIFY(QFile::setPermissions(gw.dataDir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                                         QFileDevice::ExeOwner | QFileDevice::ReadOther |
+                                                         QFileDevice::WriteOther | QFileDevice::ExeOther));
+    QStringList args{"--headless", "--data-dir", gw.dataDir.filePath("data"), "--listen", "127.0.0.1",
+                     "--name",     "gw.test"};
     if (::geteuid() == 0) {
         const QString setpriv = QStandardPaths::findExecutable(QStringLiteral("setpriv"));
         if (setpriv.isEmpty())
             QSKIP("running as root without setpriv: cannot drop the privilege to bind 443");
-        args = QStringList{"--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-                           QStringLiteral(SEACAT_GATEWAY_BIN)} + args;
+        args = QStringList{"--reuid=nobody",  "--regid=nogroup",     "--clear-groups",
+                           "--inh-caps=-all", "--bounding-set=-all", QStringLiteral(SEACAT_GATEWAY_BIN)} +
+               args;
         gw.launch(args, setpriv);
     } else {
         gw.launch(args);
@@ -210,12 +216,14 @@ void TestCli::checkConfigAcceptsAGoodFile()
 {
     GatewayProcess gw;
     const QString ini = gw.dataDir.filePath("good.ini");
-    writeFile(ini, "; a comment\n[gateway]\nlisten = 127.0.0.1\nport=8443\nmode=anonymous\ndata-dir=" + gw.dataDir.filePath("data").toUtf8()
-                       + "\n\n[limits]\nmax-streams=10\n[host:app]\nuri=http://127.0.0.1:8080/\n");
+    writeFile(ini, "; a comment\n[gateway]\nlisten = 127.0.0.1\nport=8443\nmode=anonymous\ndata-dir=" +
+                       gw.dataDir.filePath("data").toUtf8() +
+                       "\n\n[limits]\nmax-streams=10\n[host:app]\nuri=http://127.0.0.1:8080/\n");
     gw.launch({"--check-config", "--config", ini});
     QVERIFY(gw.waitFinished());
     QVERIFY2(gw.process.exitCode() == 0, gw.err.constData());
-    QVERIFY2(gw.out.contains(": OK") && gw.out.contains("127.0.0.1:8443") && gw.out.contains("1 backend"), gw.out.constData());
+    QVERIFY2(gw.out.contains(": OK") && gw.out.contains("127.0.0.1:8443") && gw.out.contains("1 backend"),
+             gw.out.constData());
     QVERIFY(!QFile::exists(gw.dataDir.filePath("data"))); // a check creates nothing
 
     // A data directory the gateway made itself, with its keys and store, passes too.
@@ -234,31 +242,33 @@ void TestCli::checkConfigReportsEveryProblemWithItsLine()
 {
     GatewayProcess gw;
     const QString ini = gw.dataDir.filePath("bad.ini");
-    writeFile(ini, "[gateway]\n"                     // 1
-                   "port=8443\n"                     // 2
-                   "mode=open\n"                     // 3 bad value
-                   "port=9443\n"                     // 4 duplicate
-                   "[limitz]\n"                      // 5 unknown section
-                   "max-streams=1\n"                 // 6 (in the unknown section: not reported again)
-                   "[limits]\n"                      // 7
-                   "idle-timout=3\n"                 // 8 unknown key
-                   "this is not ini\n"               // 9
-                   "[host:app]\n"                    // 10 no uri
-                   "url=http://127.0.0.1:1/\n"       // 11 wrong key
-                   "[host:api]\n"                    // 12
-                   "uri=ftp://x/\n"                  // 13 bad URL
-                   "[gateway]\n"                     // 14 the same section again is fine ...
-                   "mode=anonymous\n"                // 15 ... its keys are still duplicates
-                   "data-dir=" + gw.dataDir.filePath("d").toUtf8() + "\n");
+    writeFile(ini, "[gateway]\n"               // 1
+                   "port=8443\n"               // 2
+                   "mode=open\n"               // 3 bad value
+                   "port=9443\n"               // 4 duplicate
+                   "[limitz]\n"                // 5 unknown section
+                   "max-streams=1\n"           // 6 (in the unknown section: not reported again)
+                   "[limits]\n"                // 7
+                   "idle-timout=3\n"           // 8 unknown key
+                   "this is not ini\n"         // 9
+                   "[host:app]\n"              // 10 no uri
+                   "url=http://127.0.0.1:1/\n" // 11 wrong key
+                   "[host:api]\n"              // 12
+                   "uri=ftp://x/\n"            // 13 bad URL
+                   "[gateway]\n"               // 14 the same section again is fine ...
+                   "mode=anonymous\n"          // 15 ... its keys are still duplicates
+                   "data-dir=" +
+                       gw.dataDir.filePath("d").toUtf8() + "\n");
     gw.launch({"--check-config", "--config", ini});
     QVERIFY(gw.waitFinished());
     QCOMPARE(gw.process.exitCode(), 2);
     const QByteArray file = ini.toUtf8();
-    for (const QByteArray &expected : {file + ":3: [gateway] bad value 'open' for mode", file + ":4: [gateway] port is set again (first at line 2)",
-                                       file + ":5: unknown section [limitz]", file + ":8: [limits] unknown option 'idle-timout'",
-                                       file + ":9: 'this is not ini'", file + ":10: [host:app] needs uri=",
-                                       file + ":11: [host:app] has only one key", file + ":13: [host:api] backend 'api'",
-                                       file + ":15: [gateway] mode is set again (first at line 3)", QByteArray("9 problem(s)")})
+    for (const QByteArray &expected :
+         {file + ":3: [gateway] bad value 'open' for mode", file + ":4: [gateway] port is set again (first at line 2)",
+          file + ":5: unknown section [limitz]", file + ":8: [limits] unknown option 'idle-timout'",
+          file + ":9: 'this is not ini'", file + ":10: [host:app] needs uri=",
+          file + ":11: [host:app] has only one key", file + ":13: [host:api] backend 'api'",
+          file + ":15: [gateway] mode is set again (first at line 3)", QByteArray("9 problem(s)")})
         QVERIFY2(gw.err.contains(expected), (expected + "\n--- got:\n" + gw.err).constData());
     QVERIFY2(!gw.err.contains(":6:"), gw.err.constData());
 }
@@ -275,7 +285,8 @@ void TestCli::checkConfigFindsDataDirectoryProblems()
     QFile::remove(gw.dataDir.filePath("pki.sqlite-wal"));
     QFile::remove(gw.dataDir.filePath("pki.sqlite-shm"));
     QVERIFY(QFile::remove(gw.dataDir.filePath("ca-key.pem")));
-    QVERIFY(QFile::setPermissions(gw.dataDir.filePath("server-key.pem"), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther));
+    QVERIFY(QFile::setPermissions(gw.dataDir.filePath("server-key.pem"),
+                                  QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther));
     const QString ini = gw.dataDir.filePath("gw.ini");
     writeFile(ini, "[gateway]\ndata-dir=" + gw.dataDir.path().toUtf8() + "\nport=80\n");
     GatewayProcess check;
@@ -283,8 +294,9 @@ void TestCli::checkConfigFindsDataDirectoryProblems()
     QVERIFY(check.waitFinished());
     QCOMPARE(check.process.exitCode(), 2);
     const QByteArray dir = gw.dataDir.path().toUtf8();
-    for (const QByteArray &expected : {ini.toUtf8() + ":3: ", dir + "/pki.sqlite: the certificate store is corrupt",
-                                       dir + "/ca.pem: the CA key ca-key.pem is missing", dir + "/server-key.pem: a private key readable by others"})
+    for (const QByteArray &expected :
+         {ini.toUtf8() + ":3: ", dir + "/pki.sqlite: the certificate store is corrupt",
+          dir + "/ca.pem: the CA key ca-key.pem is missing", dir + "/server-key.pem: a private key readable by others"})
         QVERIFY2(check.err.contains(expected), (expected + "\n--- got:\n" + check.err).constData());
     QVERIFY2(check.err.contains("--allow-reserved-port"), check.err.constData());
 
@@ -316,7 +328,8 @@ void TestCli::sighupReloadsAndKeepsSessions()
     const auto [first, second] = twoFreePorts();
     QVERIFY(first && second);
     const QString ini = gw.dataDir.filePath("gw.ini");
-    const QByteArray common = "[gateway]\nname=gw.test\nlisten=127.0.0.1\ndata-dir=" + gw.dataDir.path().toUtf8() + "\n";
+    const QByteArray common =
+        "[gateway]\nname=gw.test\nlisten=127.0.0.1\ndata-dir=" + gw.dataDir.path().toUtf8() + "\n";
     writeFile(ini, common + "port=" + QByteArray::number(first) + "\n");
     gw.launch({"--headless", "--config", ini});
     QCOMPARE(gw.waitListening(), first);
@@ -328,7 +341,8 @@ void TestCli::sighupReloadsAndKeepsSessions()
     // A new port: the new listener opens, the session stays.
     writeFile(ini, common + "port=" + QByteArray::number(second) + "\n[limits]\nmax-streams=5\n");
     ::kill(pid, SIGHUP);
-    QVERIFY2(QTest::qWaitFor([&] { return gw.err.contains("now listening on 127.0.0.1:" + QByteArray::number(second)); }, 10'000),
+    QVERIFY2(QTest::qWaitFor(
+                 [&] { return gw.err.contains("now listening on 127.0.0.1:" + QByteArray::number(second)); }, 10'000),
              gw.err.constData());
     QVERIFY2(gw.err.contains("SIGHUP: reloading the configuration from " + ini.toUtf8()), gw.err.constData());
     QVERIFY2(gw.err.contains("new sessions get the new max-streams; 1 session(s) kept"), gw.err.constData());
@@ -340,8 +354,10 @@ void TestCli::sighupReloadsAndKeepsSessions()
     // A broken file is refused with its line; the running config keeps serving.
     writeFile(ini, common + "port=" + QByteArray::number(second) + "\nport=1\n");
     ::kill(pid, SIGHUP);
-    QVERIFY2(QTest::qWaitFor([&] { return gw.err.contains("previous configuration keeps serving"); }, 10'000), gw.err.constData());
-    QVERIFY2(gw.err.contains("reload refused: " + ini.toUtf8() + ":6: [gateway] port is set again"), gw.err.constData());
+    QVERIFY2(QTest::qWaitFor([&] { return gw.err.contains("previous configuration keeps serving"); }, 10'000),
+             gw.err.constData());
+    QVERIFY2(gw.err.contains("reload refused: " + ini.toUtf8() + ":6: [gateway] port is set again"),
+             gw.err.constData());
     QVERIFY(client.pingRoundTrip(5));
     QVERIFY(newcomer.pingRoundTrip(3));
     QCOMPARE(gw.process.state(), QProcess::Running);
@@ -349,7 +365,8 @@ void TestCli::sighupReloadsAndKeepsSessions()
     // A name change needs a restart and says so.
     writeFile(ini, QByteArray(common).replace("gw.test", "other.test") + "port=" + QByteArray::number(second) + "\n");
     ::kill(pid, SIGHUP);
-    QVERIFY2(QTest::qWaitFor([&] { return gw.err.contains("name changed and apply only after a restart"); }, 10'000), gw.err.constData());
+    QVERIFY2(QTest::qWaitFor([&] { return gw.err.contains("name changed and apply only after a restart"); }, 10'000),
+             gw.err.constData());
     QVERIFY(client.pingRoundTrip(7));
     QCOMPARE(gw.process.state(), QProcess::Running);
     QCOMPARE(gw.out, QByteArray("listening on 127.0.0.1:" + QByteArray::number(first) + "\n"));

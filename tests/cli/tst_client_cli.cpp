@@ -38,7 +38,8 @@ void TestClientCli::initTestCase()
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write("[limits]\nbackend-response-timeout=0.5\n");
     file.close();
-    m_gw.launch(m_gw.defaultArgs() + QStringList{"--mode", "anonymous", "--backend", "app=" + m_backend.url(), "--config", ini});
+    m_gw.launch(m_gw.defaultArgs() +
+                QStringList{"--mode", "anonymous", "--backend", "app=" + m_backend.url(), "--config", ini});
     m_port = m_gw.waitListening();
     QVERIFY2(m_port, m_gw.err.constData());
 }
@@ -47,8 +48,9 @@ TestClientCli::Result TestClientCli::run(const QStringList &args, const QByteArr
 {
     QProcess client;
     client.start(QStringLiteral(SEACAT_CLIENT_BIN),
-                 QStringList{"--gateway", QStringLiteral("127.0.0.1:%1").arg(m_port), "--ca", m_gw.caFile(), "--name", "gw.test",
-                             "--timeout", "20"} + args);
+                 QStringList{"--gateway", QStringLiteral("127.0.0.1:%1").arg(m_port), "--ca", m_gw.caFile(), "--name",
+                             "gw.test", "--timeout", "20"} +
+                     args);
     client.write(stdinData);
     client.closeWriteChannel();
     // The backend lives in this thread: keep its event loop running while the client works.
@@ -62,7 +64,8 @@ void TestClientCli::ping()
     QCOMPARE(r.exitCode, 0);
     const QList<QByteArray> lines = r.out.trimmed().split('\n');
     QCOMPARE(lines.size(), 3);
-    QVERIFY2(lines[0].startsWith("PING 1 from 127.0.0.1:") && lines[0].contains(" time=") && lines[0].endsWith(" ms"), r.out.constData());
+    QVERIFY2(lines[0].startsWith("PING 1 from 127.0.0.1:") && lines[0].contains(" time=") && lines[0].endsWith(" ms"),
+             r.out.constData());
     QVERIFY(lines[2].startsWith("PING 5 "));
 }
 
@@ -80,7 +83,8 @@ void TestClientCli::includeHeaders()
 {
     const Result r = run({"request", "-i", "-H", "Accept: text/plain", "http://app.seacat/hello"});
     QCOMPARE(r.exitCode, 0);
-    QVERIFY2(r.out.startsWith("HTTP/1.1 200\r\n") && r.out.contains("X-Backend: yes\r\n") && r.out.endsWith("\r\n\r\nhello"),
+    QVERIFY2(r.out.startsWith("HTTP/1.1 200\r\n") && r.out.contains("X-Backend: yes\r\n") &&
+                 r.out.endsWith("\r\n\r\nhello"),
              r.out.constData());
 }
 
@@ -100,7 +104,8 @@ void TestClientCli::uploadFromFileAndStdin()
     const Result fromStdin = run({"request", "-X", "PUT", "--data", "-", "http://app.seacat/echo"}, body);
     QCOMPARE(fromStdin.exitCode, 0);
     QVERIFY(fromStdin.out == body);
-    QVERIFY(m_backend.lastRequestHead.startsWith("PUT /echo HTTP/1.1") && m_backend.lastRequestHead.contains("Transfer-Encoding: chunked"));
+    QVERIFY(m_backend.lastRequestHead.startsWith("PUT /echo HTTP/1.1") &&
+            m_backend.lastRequestHead.contains("Transfer-Encoding: chunked"));
 }
 
 void TestClientCli::resetStreamExitsNonZero()
@@ -108,7 +113,8 @@ void TestClientCli::resetStreamExitsNonZero()
     // The backend goes silent after the head: the gateway resets the stream (§5.4, RST 72).
     const Result r = run({"request", "http://app.seacat/stall"});
     QCOMPARE(r.exitCode, 1);
-    QVERIFY2(r.err.trimmed() == "seacat-client: the gateway reset the stream: RESPONSE_TIMEOUT (72)", r.err.constData());
+    QVERIFY2(r.err.trimmed() == "seacat-client: the gateway reset the stream: RESPONSE_TIMEOUT (72)",
+             r.err.constData());
     QCOMPARE(r.out, QByteArray("first"));
 }
 
@@ -123,7 +129,8 @@ void TestClientCli::transportErrorExitsNonZero()
 
     const Result wrongName = [&] {
         QProcess p;
-        p.start(QStringLiteral(SEACAT_CLIENT_BIN), {"--gateway", QStringLiteral("127.0.0.1:%1").arg(m_port), "--ca", m_gw.caFile(), "ping"});
+        p.start(QStringLiteral(SEACAT_CLIENT_BIN),
+                {"--gateway", QStringLiteral("127.0.0.1:%1").arg(m_port), "--ca", m_gw.caFile(), "ping"});
         p.waitForFinished(20'000);
         return Result{p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
     }();

@@ -74,10 +74,8 @@ void TestCodec::vectors_data()
     QTest::addColumn<QByteArray>("wire");
     QTest::addColumn<QStringList>("expected");
 
-    QTest::newRow("V1 client PING 1") << hex("80 03 00 06 00 00 00 04 00 00 00 01")
-                                      << QStringList{"PING id=1"};
-    QTest::newRow("V2 gateway PING 2") << hex("80 03 00 06 00 00 00 04 00 00 00 02")
-                                       << QStringList{"PING id=2"};
+    QTest::newRow("V1 client PING 1") << hex("80 03 00 06 00 00 00 04 00 00 00 01") << QStringList{"PING id=1"};
+    QTest::newRow("V2 gateway PING 2") << hex("80 03 00 06 00 00 00 04 00 00 00 02") << QStringList{"PING id=2"};
     QTest::newRow("V3 SYN_STREAM GET /hello")
         << hex("80 A1 00 01 01 00 00 19 00 00 00 01 00 00 00 00 20 00 03 61 70 70 03 47 45 54 06 2F 68 65 6C 6C 6F")
         << QStringList{"SYN_STREAM id=1 fin=1 pri=1 host=app method=GET path=/hello"};
@@ -100,10 +98,9 @@ void TestCodec::vectors_data()
                                        << QStringList{"RST_STREAM id=1 status=2"};
     QTest::newRow("V10 RST_STREAM 7/3") << hex("80 03 00 03 00 00 00 08 00 00 00 07 00 00 00 03")
                                         << QStringList{"RST_STREAM id=7 status=3"};
-    QTest::newRow("V11 CERT_QUERY authenticated") << hex("80 A1 00 C2 00 00 00 04 00 01 00 01")
-                                                  << QStringList{"CERT_QUERY id=1 type=1 key=0"};
-    QTest::newRow("V11 CERT_QUERY anonymous") << anonymousCertQuery()
-                                              << QStringList{"CERT_QUERY id=1 type=1 key=270"};
+    QTest::newRow("V11 CERT_QUERY authenticated")
+        << hex("80 A1 00 C2 00 00 00 04 00 01 00 01") << QStringList{"CERT_QUERY id=1 type=1 key=0"};
+    QTest::newRow("V11 CERT_QUERY anonymous") << anonymousCertQuery() << QStringList{"CERT_QUERY id=1 type=1 key=270"};
     QTest::newRow("V12 CERT pending") << hex("80 A1 00 C3 00 00 00 04 00 01 00 01")
                                       << QStringList{"CERT id=1 type=1 notfound=0 der=0"};
     QTest::newRow("V12 CERT not found") << hex("80 A1 00 C3 80 00 00 04 00 01 00 01")
@@ -119,8 +116,8 @@ void TestCodec::vectors_data()
                                          << QStringList{"SOCKETS_REQUEST id=2 cmd=1 atype=254 port=22"};
     QTest::newRow("V15 SOCKETS_REPLY") << hex("80 B2 00 02 00 00 00 08 00 00 00 02 00 01 00 00")
                                        << QStringList{"SOCKETS_REPLY id=2 code=0"};
-    QTest::newRow("TELEMETRY capabilities") << hex("80 B5 00 02 00 00 00 0A 00 00 00 07 61 1F 62 00 00 00")
-                                            << QStringList{"TELEMETRY serial=7 blob=6"};
+    QTest::newRow("TELEMETRY capabilities")
+        << hex("80 B5 00 02 00 00 00 0A 00 00 00 07 61 1F 62 00 00 00") << QStringList{"TELEMETRY serial=7 blob=6"};
     QTest::newRow("V5+V6 in one read")
         << hex("80 A1 00 01 00 00 00 2A 00 00 00 05 00 00 00 00 20 00 03 61 70 70 04 50 4F 53 54"
                " 05 2F 65 63 68 6F 0E 43 6F 6E 74 65 6E 74 2D 4C 65 6E 67 74 68 01 35"
@@ -142,7 +139,8 @@ void TestCodec::vectors()
     QCOMPARE(decode(wire, bytewise), expected);
 
     for (qsizetype split = 1; split < wire.size(); ++split)
-        QVERIFY2(decode(wire, {split, wire.size() - split}) == expected, qPrintable(QStringLiteral("split at %1").arg(split)));
+        QVERIFY2(decode(wire, {split, wire.size() - split}) == expected,
+                 qPrintable(QStringLiteral("split at %1").arg(split)));
 
     const quint32 seed = QRandomGenerator::global()->generate();
     QRandomGenerator random(seed);
@@ -164,12 +162,10 @@ void TestCodec::malformed_data()
     const QString ping = QStringLiteral("PING id=9");
     const QByteArray nextPing = hex("80 03 00 06 00 00 00 04 00 00 00 09");
 
-    QTest::newRow("PING with 5-byte payload, then resync")
-        << hex("80 03 00 06 00 00 00 05 00 00 00 01 FF") + nextPing
-        << QStringList{"ERROR payload size mismatch stream=0", ping};
-    QTest::newRow("RST_STREAM with 7-byte payload")
-        << hex("80 03 00 03 00 00 00 07 00 00 00 01 00 00 02") + nextPing
-        << QStringList{"ERROR payload size mismatch stream=0", ping};
+    QTest::newRow("PING with 5-byte payload, then resync") << hex("80 03 00 06 00 00 00 05 00 00 00 01 FF") + nextPing
+                                                           << QStringList{"ERROR payload size mismatch stream=0", ping};
+    QTest::newRow("RST_STREAM with 7-byte payload") << hex("80 03 00 03 00 00 00 07 00 00 00 01 00 00 02") + nextPing
+                                                    << QStringList{"ERROR payload size mismatch stream=0", ping};
     QTest::newRow("SYN_STREAM truncated VLE host")
         << hex("80 A1 00 01 01 00 00 0D 00 00 00 03 00 00 00 00 20 00 05 61 70") + nextPing
         << QStringList{"ERROR malformed header block stream=3", ping};
@@ -180,21 +176,19 @@ void TestCodec::malformed_data()
         << hex("80 A1 00 01 01 00 00 13 00 00 00 03 00 00 00 00 20 00 01 61 01 62 01 2F 02 61 62") + nextPing
         << QStringList{"ERROR malformed header block stream=3", ping};
     QTest::newRow("SYN_STREAM shorter than fixed fields")
-        << hex("80 A1 00 01 01 00 00 02 00 00") + nextPing
-        << QStringList{"ERROR payload size mismatch stream=0", ping};
+        << hex("80 A1 00 01 01 00 00 02 00 00") + nextPing << QStringList{"ERROR payload size mismatch stream=0", ping};
     QTest::newRow("SYN_REPLY truncated header block")
         << hex("80 A1 00 02 00 00 00 0A 00 00 00 01 00 C8 00 00 03 61") + nextPing
         << QStringList{"ERROR malformed header block stream=1", ping};
     QTest::newRow("CERT_QUERY too short")
-        << hex("80 A1 00 C2 00 00 00 02 00 01") + nextPing
-        << QStringList{"ERROR payload size mismatch stream=0", ping};
+        << hex("80 A1 00 C2 00 00 00 02 00 01") + nextPing << QStringList{"ERROR payload size mismatch stream=0", ping};
     QTest::newRow("empty CSR") << hex("80 A1 00 C1 01 00 00 00") + nextPing
                                << QStringList{"ERROR payload size mismatch stream=0", ping};
     QTest::newRow("unknown control frame is skipped")
         << hex("80 A1 00 A1 00 00 00 03 01 02 03") + nextPing
         << QStringList{"UNKNOWN version=80a1 type=a1 flags=0 len=3", ping};
-    QTest::newRow("unknown version is skipped") << hex("80 B1 00 66 00 00 00 00") + nextPing
-                                                << QStringList{"UNKNOWN version=80b1 type=66 flags=0 len=0", ping};
+    QTest::newRow("unknown version is skipped")
+        << hex("80 B1 00 66 00 00 00 00") + nextPing << QStringList{"UNKNOWN version=80b1 type=66 flags=0 len=0", ping};
     QTest::newRow("DATA on stream 0 loses the connection")
         << hex("00 00 00 00 00 00 00 01 41") + nextPing << QStringList{"ERROR invalid stream id stream=0"};
     QTest::newRow("SYN_STREAM with bit 31 set")
@@ -202,7 +196,8 @@ void TestCodec::malformed_data()
         << QStringList{"ERROR invalid stream id stream=0"};
     QTest::newRow("16 MiB length claim") << hex("80 03 00 06 00 FF FF FF 00 00 00 01") + nextPing
                                          << QStringList{"ERROR payload too large stream=0"};
-    QTest::newRow("65 536-byte DATA claim") << hex("00 00 00 01 00 01 00 00") << QStringList{"ERROR payload too large stream=0"};
+    QTest::newRow("65 536-byte DATA claim")
+        << hex("00 00 00 01 00 01 00 00") << QStringList{"ERROR payload too large stream=0"};
     QTest::newRow("truncated header") << hex("80 03 00") << QStringList{};
     QTest::newRow("truncated payload") << hex("80 03 00 06 00 00 00 04 00 00") << QStringList{};
 }

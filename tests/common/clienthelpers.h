@@ -36,21 +36,25 @@ inline bool connectClient(SeaCat::SeaCatClient &client, quint16 port, const QStr
 }
 
 // Starts a request; the response accumulates into `response` (the body only up to `keep` bytes).
-inline SeaCat::ClientStream *startRequest(SeaCat::SeaCatClient &client, ClientResponse &response, const QByteArray &method, const QString &url,
-                         const SeaCat::HeaderList &headers = {}, const QByteArray *body = nullptr, qsizetype keep = 1 << 20)
+inline SeaCat::ClientStream *startRequest(SeaCat::SeaCatClient &client, ClientResponse &response,
+                                          const QByteArray &method, const QString &url,
+                                          const SeaCat::HeaderList &headers = {}, const QByteArray *body = nullptr,
+                                          qsizetype keep = 1 << 20)
 {
     SeaCat::ClientStream *stream = client.request(method, QUrl(url), headers, body != nullptr);
-    QObject::connect(stream, &SeaCat::ClientStream::responseHead, stream, [&response](int status, const SeaCat::HeaderList &h) {
-        response.status = status;
-        response.headers = h;
-    });
+    QObject::connect(stream, &SeaCat::ClientStream::responseHead, stream,
+                     [&response](int status, const SeaCat::HeaderList &h) {
+                         response.status = status;
+                         response.headers = h;
+                     });
     QObject::connect(stream, &SeaCat::ClientStream::data, stream, [&response, keep](const QByteArray &bytes) {
         response.bodySize += bytes.size();
         if (response.body.size() < keep)
             response.body += bytes.left(keep - response.body.size());
     });
     QObject::connect(stream, &SeaCat::ClientStream::finished, stream, [&response] { response.finished = true; });
-    QObject::connect(stream, &SeaCat::ClientStream::reset, stream, [&response](quint32 status) { response.reset = status; });
+    QObject::connect(stream, &SeaCat::ClientStream::reset, stream,
+                     [&response](quint32 status) { response.reset = status; });
     if (body) {
         stream->write(*body);
         stream->finish();
@@ -59,7 +63,8 @@ inline SeaCat::ClientStream *startRequest(SeaCat::SeaCatClient &client, ClientRe
 }
 
 inline ClientResponse fetch(SeaCat::SeaCatClient &client, const QByteArray &method, const QString &url,
-                            const SeaCat::HeaderList &headers = {}, const QByteArray *body = nullptr, int timeoutMs = 20'000)
+                            const SeaCat::HeaderList &headers = {}, const QByteArray *body = nullptr,
+                            int timeoutMs = 20'000)
 {
     ClientResponse response;
     startRequest(client, response, method, url, headers, body);

@@ -15,8 +15,10 @@ struct GatewayProcess {
 
     GatewayProcess()
     {
-        QObject::connect(&process, &QProcess::readyReadStandardOutput, [this] { out += process.readAllStandardOutput(); });
-        QObject::connect(&process, &QProcess::readyReadStandardError, [this] { err += process.readAllStandardError(); });
+        QObject::connect(&process, &QProcess::readyReadStandardOutput,
+                         [this] { out += process.readAllStandardOutput(); });
+        QObject::connect(&process, &QProcess::readyReadStandardError,
+                         [this] { err += process.readAllStandardError(); });
     }
     ~GatewayProcess()
     {
@@ -33,14 +35,15 @@ struct GatewayProcess {
     }
     QStringList defaultArgs() const
     {
-        return {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dataDir.path(), QStringLiteral("--listen"),
-                QStringLiteral("127.0.0.1"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--name"),
-                QStringLiteral("gw.test")};
+        return {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dataDir.path(),
+                QStringLiteral("--listen"),   QStringLiteral("127.0.0.1"),  QStringLiteral("--port"),
+                QStringLiteral("0"),          QStringLiteral("--name"),     QStringLiteral("gw.test")};
     }
     // Returns the port of the "listening on ADDR:PORT" line, 0 if it did not come.
     quint16 waitListening(int timeoutMs = 20'000)
     {
-        (void)QTest::qWaitFor([this] { return out.contains('\n') || process.state() == QProcess::NotRunning; }, timeoutMs);
+        (void)QTest::qWaitFor([this] { return out.contains('\n') || process.state() == QProcess::NotRunning; },
+                              timeoutMs);
         const QByteArray line = out.left(out.indexOf('\n'));
         if (!line.startsWith("listening on "))
             return 0;
@@ -63,8 +66,14 @@ struct GatewayProcess {
 #endif
     }
     // Resident memory of the gateway process now, and its peak, in KiB (Linux /proc).
-    qint64 rssKiB() const { return statusField("VmRSS:"); }
-    qint64 peakRssKiB() const { return statusField("VmHWM:"); }
+    qint64 rssKiB() const
+    {
+        return statusField("VmRSS:");
+    }
+    qint64 peakRssKiB() const
+    {
+        return statusField("VmHWM:");
+    }
     qint64 statusField(const QByteArray &field) const
     {
         QFile status(QStringLiteral("/proc/%1/status").arg(process.processId()));

@@ -18,7 +18,9 @@ public:
     void onSynStream(const SeaCat::SynStream &f) override
     {
         events << QStringLiteral("SYN_STREAM id=%1 fin=%2 pri=%3 host=%4 method=%5 path=%6%7")
-                      .arg(f.streamId).arg(int(f.fin)).arg(f.priority)
+                      .arg(f.streamId)
+                      .arg(int(f.fin))
+                      .arg(f.priority)
                       .arg(QString::fromUtf8(f.host), QString::fromUtf8(f.method), QString::fromUtf8(f.path),
                            headers(f.headers));
         reencoded += SeaCat::serialize(f);
@@ -27,7 +29,10 @@ public:
     {
         replies << f;
         events << QStringLiteral("SYN_REPLY id=%1 fin=%2 status=%3%4")
-                      .arg(f.streamId).arg(int(f.fin)).arg(f.status).arg(headers(f.headers));
+                      .arg(f.streamId)
+                      .arg(int(f.fin))
+                      .arg(f.status)
+                      .arg(headers(f.headers));
         reencoded += SeaCat::serialize(f);
     }
     void onData(const SeaCat::DataFrame &f) override
@@ -52,13 +57,19 @@ public:
     }
     void onCertQuery(const SeaCat::CertQuery &f) override
     {
-        events << QStringLiteral("CERT_QUERY id=%1 type=%2 key=%3").arg(f.queryId).arg(f.queryType).arg(f.publicKey.size());
+        events << QStringLiteral("CERT_QUERY id=%1 type=%2 key=%3")
+                      .arg(f.queryId)
+                      .arg(f.queryType)
+                      .arg(f.publicKey.size());
         reencoded += SeaCat::serialize(f);
     }
     void onCert(const SeaCat::Cert &f) override
     {
         events << QStringLiteral("CERT id=%1 type=%2 notfound=%3 der=%4")
-                      .arg(f.queryId).arg(f.queryType).arg(int(f.notFound)).arg(f.der.size());
+                      .arg(f.queryId)
+                      .arg(f.queryType)
+                      .arg(int(f.notFound))
+                      .arg(f.der.size());
         reencoded += SeaCat::serialize(f);
     }
     void onCsrReply(const SeaCat::CsrReply &f) override
@@ -69,7 +80,10 @@ public:
     void onSocketsRequest(const SeaCat::SocketsRequest &f) override
     {
         events << QStringLiteral("SOCKETS_REQUEST id=%1 cmd=%2 atype=%3 port=%4")
-                      .arg(f.streamId).arg(f.command).arg(f.addressType).arg(f.port);
+                      .arg(f.streamId)
+                      .arg(f.command)
+                      .arg(f.addressType)
+                      .arg(f.port);
         reencoded += SeaCat::serialize(f);
     }
     void onSocketsReply(const SeaCat::SocketsReply &f) override
@@ -90,7 +104,10 @@ public:
     void onUnknownFrame(quint16 version, quint16 type, quint8 flags, quint32 length) override
     {
         events << QStringLiteral("UNKNOWN version=%1 type=%2 flags=%3 len=%4")
-                      .arg(version, 0, 16).arg(type, 0, 16).arg(flags).arg(length);
+                      .arg(version, 0, 16)
+                      .arg(type, 0, 16)
+                      .arg(flags)
+                      .arg(length);
     }
     void onError(SeaCat::FrameError error, quint32 streamId, const QString &) override
     {

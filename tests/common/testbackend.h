@@ -128,20 +128,27 @@ private:
             const QUrlQuery query(url);
             const QString path = url.path();
             if (path == u"/hello") {
-                reply("200 OK", "Content-Type: text/plain\r\nContent-Length: 5\r\nX-Backend: yes\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5", "hello");
+                reply("200 OK",
+                      "Content-Type: text/plain\r\nContent-Length: 5\r\nX-Backend: yes\r\nConnection: "
+                      "keep-alive\r\nKeep-Alive: timeout=5",
+                      "hello");
             } else if (path == u"/headers") {
-                reply("200 OK", "Content-Type: text/plain\r\nContent-Length: " + QByteArray::number(m_backend->lastRequestHead.size()),
+                reply("200 OK",
+                      "Content-Type: text/plain\r\nContent-Length: " +
+                          QByteArray::number(m_backend->lastRequestHead.size()),
                       m_backend->lastRequestHead);
             } else if (path == u"/echo") {
                 m_echo = true; // the body goes back as it comes, chunked
-                m_socket->write("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+                m_socket->write(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
             } else if (path == u"/big" || path == u"/chunked") {
                 m_generateLeft = query.queryItemValue(QStringLiteral("bytes")).toLongLong();
                 m_generated = 0;
                 m_chunked = path == u"/chunked";
-                m_socket->write("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                                + (m_chunked ? QByteArray("Transfer-Encoding: chunked") : "Content-Length: " + QByteArray::number(m_generateLeft))
-                                + "\r\n\r\n");
+                m_socket->write("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n" +
+                                (m_chunked ? QByteArray("Transfer-Encoding: chunked")
+                                           : "Content-Length: " + QByteArray::number(m_generateLeft)) +
+                                "\r\n\r\n");
                 pump();
             } else if (path == u"/stall") {
                 // a head and a first piece, then silence
@@ -165,7 +172,8 @@ private:
                 const int gap = query.queryItemValue(QStringLiteral("gap")).toInt();
                 const qsizetype strayBytes = qMax(1, query.queryItemValue(QStringLiteral("stray")).toInt());
                 const QByteArray first = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
-                const QByteArray stray = "HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(strayBytes) + "\r\n\r\n" + QByteArray(strayBytes, 'x');
+                const QByteArray stray = "HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(strayBytes) +
+                                         "\r\n\r\n" + QByteArray(strayBytes, 'x');
                 QTimer::singleShot(query.queryItemValue(QStringLiteral("ms")).toInt(), this, [this, gap, first, stray] {
                     m_socket->write(gap > 0 ? first : first + stray);
                     QTimer::singleShot(gap, this, [this, gap, stray] {

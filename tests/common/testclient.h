@@ -18,9 +18,9 @@ class TestClient : public QObject
 {
 public:
     RecordingVisitor received;
-    QByteArray raw;                 // every byte received, for exact comparisons
+    QByteArray raw; // every byte received, for exact comparisons
     QSslSocket socket;
-    QSslCertificate certificate;       // presented when set (an authenticated client)
+    QSslCertificate certificate; // presented when set (an authenticated client)
     QSslKey privateKey;
 
     // The CA file is read at connectTo(), so it may be created after this constructor.
@@ -42,8 +42,10 @@ public:
     bool connectTo(quint16 port, int timeoutMs = 10'000)
     {
         startConnect(port);
-        return QTest::qWaitFor([this] { return socket.isEncrypted() || socket.state() == QAbstractSocket::UnconnectedState; }, timeoutMs)
-            && socket.isEncrypted();
+        return QTest::qWaitFor(
+                   [this] { return socket.isEncrypted() || socket.state() == QAbstractSocket::UnconnectedState; },
+                   timeoutMs) &&
+               socket.isEncrypted();
     }
 
     // Starts the connection and returns at once; what is sent meanwhile goes out after the handshake.
@@ -76,7 +78,8 @@ public:
     {
         const int before = int(received.events.size());
         send(SeaCat::serialize(SeaCat::Ping{id}));
-        return waitForEvents(before + 1, timeoutMs) && received.events.at(before) == QStringLiteral("PING id=%1").arg(id);
+        return waitForEvents(before + 1, timeoutMs) &&
+               received.events.at(before) == QStringLiteral("PING id=%1").arg(id);
     }
 
     QStringList sslErrors;

@@ -44,24 +44,30 @@ void TestGatewayConfig::editIni_data()
                                              << QByteArray(hand).replace("name = old.example", "name=new.example");
     QTest::newRow("missing key after its section's last key")
         << hand << QList<IniEdit>{{"gateway", "port", "8443"}, {"limits", "max-sessions", "9"}}
-        << QByteArray(hand).replace("ping-interval=25\n", "ping-interval=25\nport=8443\n")
+        << QByteArray(hand)
+               .replace("ping-interval=25\n", "ping-interval=25\nport=8443\n")
                .replace("max-streams=50\n", "max-streams=50\nmax-sessions=9\n");
-    QTest::newRow("missing section at the end") << hand << QList<IniEdit>{{"pki", "approval", "auto"}}
-                                                << hand + "\n[pki]\napproval=auto\n";
+    QTest::newRow("missing section at the end")
+        << hand << QList<IniEdit>{{"pki", "approval", "auto"}} << hand + "\n[pki]\napproval=auto\n";
     QTest::newRow("section removed with its lines")
         << QByteArray("[gateway]\nport=1\n\n[host:old]\nuri=http://old/\n\n[host:app]\nuri=http://app/\n")
         << QList<IniEdit>{{"host:old", {}, {}, true}}
         << QByteArray("[gateway]\nport=1\n\n[host:app]\nuri=http://app/\n");
-    QTest::newRow("sections match without case") << QByteArray("[host:App]\nuri=http://a/\n[host:Old]\nuri=http://o/\n")
-                                                 << QList<IniEdit>{{"host:app", "uri", "http://b/"}, {"host:old", {}, {}, true}}
-                                                 << QByteArray("[host:App]\nuri=http://b/\n");
+    QTest::newRow("sections match without case")
+        << QByteArray("[host:App]\nuri=http://a/\n[host:Old]\nuri=http://o/\n")
+        << QList<IniEdit>{{"host:app", "uri", "http://b/"}, {"host:old", {}, {}, true}}
+        << QByteArray("[host:App]\nuri=http://b/\n");
     QTest::newRow("key removed") << QByteArray("[gateway]\nport=1\nmode=anonymous\n")
-                                 << QList<IniEdit>{{"gateway", "port", {}, true}} << QByteArray("[gateway]\nmode=anonymous\n");
-    QTest::newRow("CRLF kept") << QByteArray("[gateway]\r\nport=1\r\n; c\r\n") << QList<IniEdit>{{"gateway", "port", "2"}}
+                                 << QList<IniEdit>{{"gateway", "port", {}, true}}
+                                 << QByteArray("[gateway]\nmode=anonymous\n");
+    QTest::newRow("CRLF kept") << QByteArray("[gateway]\r\nport=1\r\n; c\r\n")
+                               << QList<IniEdit>{{"gateway", "port", "2"}}
                                << QByteArray("[gateway]\r\nport=2\r\n; c\r\n");
-    QTest::newRow("no final newline") << QByteArray("[gateway]\nport=1") << QList<IniEdit>{{"gateway", "mode", "combined"}}
+    QTest::newRow("no final newline") << QByteArray("[gateway]\nport=1")
+                                      << QList<IniEdit>{{"gateway", "mode", "combined"}}
                                       << QByteArray("[gateway]\nport=1\nmode=combined\n");
-    QTest::newRow("empty file") << QByteArray() << QList<IniEdit>{{"gateway", "port", "443"}, {"gateway", "listen", "0.0.0.0"}}
+    QTest::newRow("empty file") << QByteArray()
+                                << QList<IniEdit>{{"gateway", "port", "443"}, {"gateway", "listen", "0.0.0.0"}}
                                 << QByteArray("[gateway]\nport=443\nlisten=0.0.0.0\n");
     QTest::newRow("nothing to do") << hand << QList<IniEdit>{} << hand;
 }
@@ -78,9 +84,9 @@ void TestGatewayConfig::quotedValuesReadBack()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("q.ini"));
-    const QStringList values{QStringLiteral("a,b"), QStringLiteral("semi;colon"), QStringLiteral("say \"hi\""),
-                             QStringLiteral("back\\slash"), QStringLiteral(" padded "), QStringLiteral("@at"),
-                             QStringLiteral("#hash"), QStringLiteral("Brno – café")};
+    const QStringList values{QStringLiteral("a,b"),         QStringLiteral("semi;colon"), QStringLiteral("say \"hi\""),
+                             QStringLiteral("back\\slash"), QStringLiteral(" padded "),   QStringLiteral("@at"),
+                             QStringLiteral("#hash"),       QStringLiteral("Brno – café")};
     QList<IniEdit> edits;
     for (int i = 0; i < values.size(); ++i)
         edits.append({QStringLiteral("s"), QStringLiteral("k%1").arg(i), values[i]});
@@ -98,7 +104,8 @@ void TestGatewayConfig::handWrittenFileSurvivesAnEdit()
     QFile file(path);
     QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
     QVERIFY(editIniFile(path, {{"gateway", "port", "9443"}, {"host:app", "uri", "http://127.0.0.1:8080/"}}).isEmpty());
-    QCOMPARE(file.permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup), QFileDevice::Permissions()); // still 0600
+    QCOMPARE(file.permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup),
+             QFileDevice::Permissions()); // still 0600
     QString error;
     const auto config = GatewayConfig::fromFile(path, &error);
     QVERIFY2(config, qPrintable(error));

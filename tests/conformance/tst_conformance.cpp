@@ -66,7 +66,8 @@ void TestConformance::reusedStreamIdCancelsTheOriginal()
     QCOMPARE(client.raw, hex("80 03 00 03 00 00 00 08 00 00 00 01 00 00 00 01"));
     QVERIFY(QTest::qWaitFor([&] { return m_backend->disconnects == 1; }, 10'000));
     QVERIFY(client.pingRoundTrip(1)); // nothing else was sent on stream 1 meanwhile
-    QCOMPARE(client.raw, hex("80 03 00 03 00 00 00 08 00 00 00 01 00 00 00 01") + hex("80 03 00 06 00 00 00 04 00 00 00 01"));
+    QCOMPARE(client.raw,
+             hex("80 03 00 03 00 00 00 08 00 00 00 01 00 00 00 01") + hex("80 03 00 06 00 00 00 04 00 00 00 01"));
 }
 
 void TestConformance::streamIdsMustIncrease()
@@ -81,12 +82,14 @@ void TestConformance::streamIdsMustIncrease()
     client.send(serialize(SynStream{3, true, 0, "app", "GET", "/hello", {}}));
     client.send(serialize(SynStream{5, true, 0, "app", "GET", "/hello", {}}));
     QVERIFY(QTest::qWaitFor([&] { return client.raw.size() >= 32; }, 10'000));
-    QCOMPARE(client.raw, hex("80 03 00 03 00 00 00 08 00 00 00 03 00 00 00 01") + hex("80 03 00 03 00 00 00 08 00 00 00 05 00 00 00 01"));
+    QCOMPARE(client.raw, hex("80 03 00 03 00 00 00 08 00 00 00 03 00 00 00 01") +
+                             hex("80 03 00 03 00 00 00 08 00 00 00 05 00 00 00 01"));
     QCOMPARE(m_backend->requests, 1);
     // The session goes on: the next higher id is served.
     client.send(serialize(SynStream{7, true, 0, "app", "GET", "/hello", {}}));
     QVERIFY(client.waitForEvents(3 + 2 + 3));
-    QVERIFY2(client.received.events.at(5).startsWith(QStringLiteral("SYN_REPLY id=7 fin=0 status=200")), qPrintable(client.received.events.join(u'|')));
+    QVERIFY2(client.received.events.at(5).startsWith(QStringLiteral("SYN_REPLY id=7 fin=0 status=200")),
+             qPrintable(client.received.events.join(u'|')));
     QCOMPARE(m_backend->requests, 2);
 }
 
@@ -114,7 +117,8 @@ void TestConformance::streamsInFlightKeepASessionAlive()
     // The backend answers after 1.2 s, three idle timeouts later: the answer still arrives.
     client.send(serialize(SynStream{1, true, 0, "app", "GET", "/slow?ms=1200", {}}));
     QVERIFY(client.waitForEvents(3, 5'000));
-    QVERIFY2(client.received.events.at(0).startsWith(QStringLiteral("SYN_REPLY id=1 fin=0 status=200")), qPrintable(client.received.events.at(0)));
+    QVERIFY2(client.received.events.at(0).startsWith(QStringLiteral("SYN_REPLY id=1 fin=0 status=200")),
+             qPrintable(client.received.events.at(0)));
     QCOMPARE(client.received.events.at(2), QStringLiteral("DATA id=1 fin=1 len=0"));
     QVERIFY(client.waitForDisconnected(5'000)); // idle once the stream is done
 }
@@ -139,7 +143,8 @@ void TestConformance::obsTextBecomesUtf8()
     QVERIFY(client.waitForEvents(2));
     QCOMPARE(client.received.replies.size(), 1);
     // ISO-8859-1 é (E9) arrives as UTF-8 (C3 A9): every SeaCat string is UTF-8 (§2.5).
-    const SynReply expected{1, false, 200, {{"Content-Length", "0"}, {"Content-Disposition", "attachment; filename=\"caf\xc3\xa9.txt\""}}};
+    const SynReply expected{
+        1, false, 200, {{"Content-Length", "0"}, {"Content-Disposition", "attachment; filename=\"caf\xc3\xa9.txt\""}}};
     QCOMPARE(client.received.replies.first().headers, expected.headers);
     QVERIFY(client.raw.startsWith(serialize(expected)));
     for (const auto &[name, value] : client.received.replies.first().headers)
@@ -156,11 +161,13 @@ void TestConformance::stalledUploadGets408()
     TestClient client(m_gw->caFile());
     QVERIFY(client.connectTo(start(config)));
     // Five of ten declared bytes, then nothing: the stream and its backend connection are freed.
-    client.send(serialize(SynStream{1, false, 0, "app", "POST", "/hang", {{"Content-Length", "10"}}}) + serialize(DataFrame{1, false, "Hello"}));
+    client.send(serialize(SynStream{1, false, 0, "app", "POST", "/hang", {{"Content-Length", "10"}}}) +
+                serialize(DataFrame{1, false, "Hello"}));
     QElapsedTimer clock;
     clock.start();
     QVERIFY(client.waitForEvents(2, 5'000));
-    QVERIFY2(client.received.events.at(0).startsWith(QStringLiteral("SYN_REPLY id=1 fin=0 status=408")), qPrintable(client.received.events.at(0)));
+    QVERIFY2(client.received.events.at(0).startsWith(QStringLiteral("SYN_REPLY id=1 fin=0 status=408")),
+             qPrintable(client.received.events.at(0)));
     QVERIFY(client.received.events.at(1).startsWith(QStringLiteral("DATA id=1 fin=1")));
     QVERIFY(clock.elapsed() < 3'000);
     QVERIFY(QTest::qWaitFor([&] { return m_backend->disconnects == 1; }, 5'000));

@@ -58,10 +58,10 @@ void TestEngine::firstStartCreatesIdentity()
     QVERIFY(gw.start());
     const QDir dir(gw.dataDir.path());
     for (const QString &key : {GatewayIdentity::CaKeyFile, GatewayIdentity::ServerKeyFile})
-        QCOMPARE(QFileInfo(dir.filePath(key)).permissions()
-                     & (QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner | QFileDevice::ReadGroup
-                        | QFileDevice::WriteGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther | QFileDevice::WriteOther
-                        | QFileDevice::ExeOther),
+        QCOMPARE(QFileInfo(dir.filePath(key)).permissions() &
+                     (QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
+                      QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup |
+                      QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther),
                  QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     const auto ca = QSslCertificate::fromPath(gw.caFile());
     const auto server = QSslCertificate::fromPath(dir.filePath(GatewayIdentity::ServerCertFile));
@@ -134,8 +134,8 @@ void TestEngine::ecServerKeyOption()
     QCOMPARE(config.set(QStringLiteral("server-key"), QStringLiteral("ec")), QString());
     const quint16 port = gw.start(config);
     QVERIFY(port);
-    QVERIFY(!gw.log.filter("cannot connect (use server-key=rsa)").isEmpty() || QTest::qWaitFor([&] {
-        return !gw.log.filter("cannot connect (use server-key=rsa)").isEmpty(); }, 5'000));
+    QVERIFY(!gw.log.filter("cannot connect (use server-key=rsa)").isEmpty() ||
+            QTest::qWaitFor([&] { return !gw.log.filter("cannot connect (use server-key=rsa)").isEmpty(); }, 5'000));
     // A TLS 1.3 client gets the EC certificate from the same CA; the RSA-only stock profile cannot.
     QSslSocket modern;
     QSslConfiguration tls = modern.sslConfiguration();
@@ -202,7 +202,8 @@ void TestEngine::answersToOneReadShareOneTlsRecord()
     // TLS 1.2 with the stock suite (AES-256-CBC, HMAC-SHA384) adds 69-85 bytes per record:
     // ten records would add at least 690; one or two records at most 170.
     const qint64 overhead = (fromGateway - wireBefore) - (client.raw.size() - plainBefore);
-    QVERIFY2(overhead <= 2 * 85, qPrintable(QStringLiteral("%1 bytes of TLS record overhead for ten frames").arg(overhead)));
+    QVERIFY2(overhead <= 2 * 85,
+             qPrintable(QStringLiteral("%1 bytes of TLS record overhead for ten frames").arg(overhead)));
 }
 
 void TestEngine::streamLimit()
@@ -218,7 +219,8 @@ void TestEngine::streamLimit()
         burst += synStream(id, false, "nowhere");
     client.send(burst);
     QVERIFY(client.waitForEvents(200));
-    QVERIFY(client.received.events.at(0).startsWith("SYN_REPLY id=1 fin=0 status=404 Content-Type:text/plain; charset=utf-8"));
+    QVERIFY(client.received.events.at(0).startsWith(
+        "SYN_REPLY id=1 fin=0 status=404 Content-Type:text/plain; charset=utf-8"));
     QVERIFY(client.received.events.at(1).startsWith("DATA id=1 fin=1"));
     // ... so the 101st is refused with RST_STREAM 3 (README "Limits").
     client.send(synStream(201, true));
@@ -265,10 +267,10 @@ void TestEngine::streamIdRules()
     GatewayFixture gw;
     TestClient client(gw.caFile());
     QVERIFY(client.connectTo(gw.start()));
-    client.send(serialize(DataFrame{9, false, "x"}));     // unknown stream → INVALID_STREAM
-    client.send(synStream(4, true));                      // even id → PROTOCOL_ERROR
-    client.send(synStream(11, false));                    // opens (403, half-open)
-    client.send(synStream(11, false));                    // reuse of an open id → PROTOCOL_ERROR
+    client.send(serialize(DataFrame{9, false, "x"})); // unknown stream → INVALID_STREAM
+    client.send(synStream(4, true));                  // even id → PROTOCOL_ERROR
+    client.send(synStream(11, false));                // opens (403, half-open)
+    client.send(synStream(11, false));                // reuse of an open id → PROTOCOL_ERROR
     QVERIFY(client.waitForEvents(5));
     QCOMPARE(client.received.events.at(0), QStringLiteral("RST_STREAM id=9 status=2"));
     QCOMPARE(client.received.events.at(1), QStringLiteral("RST_STREAM id=4 status=1"));
@@ -286,13 +288,15 @@ void TestEngine::unknownFramesAreCounted()
     client.send(hex("80 A1 00 A1 00 00 00 03 01 02 03")); // STATS_REQ: ignored (§3.10)
     client.send(hex("80 B1 00 66 00 00 00 00"));          // BUS version: ignored
     QVERIFY(client.pingRoundTrip(1));
-    QVERIFY(QTest::qWaitFor([&] {
-        for (const auto &args : updates)
-            for (const SessionInfo &info : args.at(0).value<QList<SessionInfo>>())
-                if (info.unknownFrames == 2 && info.pingsReceived == 1)
-                    return true;
-        return false;
-    }, 5'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            for (const auto &args : updates)
+                for (const SessionInfo &info : args.at(0).value<QList<SessionInfo>>())
+                    if (info.unknownFrames == 2 && info.pingsReceived == 1)
+                        return true;
+            return false;
+        },
+        5'000));
 }
 
 void TestEngine::floodClosesAreCounted()
@@ -314,21 +318,24 @@ void TestEngine::floodClosesAreCounted()
         pairs += serialize(SynStream{id, false, 0, "nohost", "GET", "/", {}}) + serialize(RstStream{id, 5});
     resetter.send(pairs);
     QVERIFY(resetter.waitForDisconnected());
-    QVERIFY(QTest::qWaitFor([&] {
-        for (const auto &args : stats) {
-            const GatewayStats s = args.at(0).value<GatewayStats>();
-            if (s.glitchFloodCloses == 1 && s.resetFloodCloses == 1)
-                return true;
-        }
-        return false;
-    }, 5'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            for (const auto &args : stats) {
+                const GatewayStats s = args.at(0).value<GatewayStats>();
+                if (s.glitchFloodCloses == 1 && s.resetFloodCloses == 1)
+                    return true;
+            }
+            return false;
+        },
+        5'000));
 }
 
 void TestEngine::modes_data()
 {
     QTest::addColumn<GatewayMode>("mode");
     QTest::addColumn<QString>("reply");
-    QTest::newRow("combined: anonymous requests are refused") << GatewayMode::Combined << "SYN_REPLY id=1 fin=0 status=403";
+    QTest::newRow("combined: anonymous requests are refused")
+        << GatewayMode::Combined << "SYN_REPLY id=1 fin=0 status=403";
     QTest::newRow("authorized: likewise") << GatewayMode::Authorized << "SYN_REPLY id=1 fin=0 status=403";
     QTest::newRow("anonymous: unknown host is 404") << GatewayMode::Anonymous << "SYN_REPLY id=1 fin=0 status=404";
 }
@@ -342,7 +349,8 @@ void TestEngine::modes()
     config.mode = mode;
     TestClient client(gw.caFile());
     QVERIFY(client.connectTo(gw.start(config)));
-    client.send(hex("80 A1 00 01 01 00 00 19 00 00 00 01 00 00 00 00 20 00 03 61 70 70 03 47 45 54 06 2F 68 65 6C 6C 6F"));
+    client.send(
+        hex("80 A1 00 01 01 00 00 19 00 00 00 01 00 00 00 00 20 00 03 61 70 70 03 47 45 54 06 2F 68 65 6C 6C 6F"));
     QVERIFY(client.waitForEvents(2));
     QVERIFY2(client.received.events.at(0).startsWith(reply), qPrintable(client.received.events.at(0)));
     QVERIFY(client.received.events.at(1).startsWith("DATA id=1 fin=1 len="));
@@ -353,14 +361,15 @@ void TestEngine::enrolmentFramesAreAnswered()
     GatewayFixture gw;
     TestClient client(gw.caFile());
     QVERIFY(client.connectTo(gw.start()));
-    client.send(hex("80 A1 00 C1 01 00 00 04 30 82 00 00"));            // CSR that is no PKCS#10
-    client.send(hex("80 A1 00 C2 00 00 00 04 00 01 00 01"));            // CERT_QUERY, nothing on record
+    client.send(hex("80 A1 00 C1 01 00 00 04 30 82 00 00"));             // CSR that is no PKCS#10
+    client.send(hex("80 A1 00 C2 00 00 00 04 00 01 00 01"));             // CERT_QUERY, nothing on record
     client.send(hex("80 B5 00 02 00 00 00 08 00 00 00 05 61 1F 62 00")); // TELEMETRY serial 5
     QVERIFY(client.waitForEvents(2));
     // Frames are answered in order. The client has no identity yet (no certificate, CSR or keyed
     // CERT_QUERY), so its telemetry cannot be stored and is not ACKed (issue 16 item 6).
     QVERIFY(client.pingRoundTrip(1));
-    QCOMPARE(client.received.events, (QStringList{"CSR_REPLY flags=4", "CERT id=1 type=1 notfound=0 der=0", "PING id=1"}));
+    QCOMPARE(client.received.events,
+             (QStringList{"CSR_REPLY flags=4", "CERT id=1 type=1 notfound=0 der=0", "PING id=1"}));
 }
 
 void TestEngine::authorizedModeClosesSilentConnections()
@@ -438,12 +447,12 @@ void TestEngine::changePortKeepsSessions()
     QVERIFY(portChanged.wait(5'000));
     const quint16 newPort = gw.controller->port();
     QVERIFY(newPort != oldPort);
-    QVERIFY(old.pingRoundTrip(1));               // the open session survives
+    QVERIFY(old.pingRoundTrip(1)); // the open session survives
     TestClient fresh(gw.caFile());
-    QVERIFY(fresh.connectTo(newPort));           // new clients reach the new port
+    QVERIFY(fresh.connectTo(newPort)); // new clients reach the new port
     QVERIFY(fresh.pingRoundTrip(1));
     TestClient late(gw.caFile());
-    QVERIFY(!late.connectTo(oldPort, 3'000));    // the old port is closed
+    QVERIFY(!late.connectTo(oldPort, 3'000)); // the old port is closed
 }
 
 void TestEngine::changePortToBusyPortKeepsOldPort()

@@ -10,21 +10,21 @@ namespace {
 class NullVisitor final : public SeaCat::FrameVisitor
 {
 public:
-    void onSynStream(const SeaCat::SynStream &) override {}
-    void onSynReply(const SeaCat::SynReply &) override {}
-    void onData(const SeaCat::DataFrame &) override {}
-    void onRstStream(const SeaCat::RstStream &) override {}
-    void onPing(const SeaCat::Ping &) override {}
-    void onCsr(const SeaCat::Csr &) override {}
-    void onCertQuery(const SeaCat::CertQuery &) override {}
-    void onCert(const SeaCat::Cert &) override {}
-    void onCsrReply(const SeaCat::CsrReply &) override {}
-    void onSocketsRequest(const SeaCat::SocketsRequest &) override {}
-    void onSocketsReply(const SeaCat::SocketsReply &) override {}
-    void onTelemetryCapabilities(const SeaCat::TelemetryCapabilities &) override {}
-    void onTelemetryAck(const SeaCat::TelemetryAck &) override {}
-    void onUnknownFrame(quint16, quint16, quint8, quint32) override {}
-    void onError(SeaCat::FrameError, quint32, const QString &) override {}
+    void onSynStream(const SeaCat::SynStream &) override { }
+    void onSynReply(const SeaCat::SynReply &) override { }
+    void onData(const SeaCat::DataFrame &) override { }
+    void onRstStream(const SeaCat::RstStream &) override { }
+    void onPing(const SeaCat::Ping &) override { }
+    void onCsr(const SeaCat::Csr &) override { }
+    void onCertQuery(const SeaCat::CertQuery &) override { }
+    void onCert(const SeaCat::Cert &) override { }
+    void onCsrReply(const SeaCat::CsrReply &) override { }
+    void onSocketsRequest(const SeaCat::SocketsRequest &) override { }
+    void onSocketsReply(const SeaCat::SocketsReply &) override { }
+    void onTelemetryCapabilities(const SeaCat::TelemetryCapabilities &) override { }
+    void onTelemetryAck(const SeaCat::TelemetryAck &) override { }
+    void onUnknownFrame(quint16, quint16, quint8, quint32) override { }
+    void onError(SeaCat::FrameError, quint32, const QString &) override { }
 };
 
 } // namespace

@@ -8,7 +8,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const bool head = size > 0 && (data[0] & 1);
-    SeaCat::HttpResponseParser parser({[](int, const SeaCat::HeaderList &) {}, [](const char *, qsizetype) {}, [] {}}, head);
+    SeaCat::HttpResponseParser parser({[](int, const SeaCat::HeaderList &) {}, [](const char *, qsizetype) {}, [] {}},
+                                      head);
     const char *bytes = reinterpret_cast<const char *>(data);
     const qsizetype chunk = size > 1 ? qsizetype(data[1] % 32) + 1 : 1;
     bool ok = true;

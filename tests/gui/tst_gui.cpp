@@ -200,7 +200,9 @@ void TestGui::sessionAppearsAndLeaves()
     QVERIFY(model->index(0, SessionTableModel::Tls).data().toString().contains("ECDHE-RSA-AES256-SHA384"));
     QVERIFY(QTest::qWaitFor([&] { return model->session(0).pingsReceived == 1; }, 5'000)); // batched updates arrive
     // The detail data: telemetry entries and the recent streams.
-    client->send(serialize(TelemetryCapabilities{3, QByteArray("osv\x1f" "14\0hwm\x1fPixel\0\0", 16)}));
+    client->send(serialize(TelemetryCapabilities{3, QByteArray("osv\x1f"
+                                                               "14\0hwm\x1fPixel\0\0",
+                                                               16)}));
     client->send(serialize(SynStream{1, true, 1, "app", "GET", "/x", {}}));
     QVERIFY(QTest::qWaitFor([&] { return model->session(0).recentStreams.size() == 2; }, 5'000));
     QCOMPARE(model->session(0).telemetry, (QStringList{"osv=14", "hwm=Pixel"}));
@@ -226,7 +228,8 @@ void TestGui::disconnectFromTheView()
     gui.yes = false; // asked, naming the client; "No" keeps it
     QTest::mouseClick(view->disconnectButton(), Qt::LeftButton);
     QCOMPARE(gui.questions.size(), 1);
-    QVERIFY2(gui.questions.first().contains(QStringLiteral("anonymous client at 127.0.0.1:%1").arg(client.socket.localPort())),
+    QVERIFY2(gui.questions.first().contains(
+                 QStringLiteral("anonymous client at 127.0.0.1:%1").arg(client.socket.localPort())),
              qPrintable(gui.questions.first()));
     QVERIFY(client.pingRoundTrip(1));
     TestClient other(gui.gw.caFile());
@@ -258,10 +261,12 @@ void TestGui::csrApprovedFromTheView()
     QCOMPARE(view->csrTable()->item(0, 6)->text(), QStringLiteral("CN=phone-1"));
     // The enrolling session says so, and the pending request names that session's peer.
     SessionTableModel *sessions = gui.window->sessionModel();
-    QVERIFY(QTest::qWaitFor([&] {
-        return sessions->rowCount() == 1
-            && sessions->index(0, SessionTableModel::Client).data().toString() == QStringLiteral("enrolling ") + id.tag;
-    }, 5'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return sessions->rowCount() == 1 && sessions->index(0, SessionTableModel::Client).data().toString() ==
+                                                    QStringLiteral("enrolling ") + id.tag;
+        },
+        5'000));
     const SessionInfo enrolling = sessions->session(0);
     const QString peer = formatEndpoint(enrolling.peerAddress, enrolling.peerPort);
     QCOMPARE(view->csrTable()->item(0, 5)->text(), peer);
@@ -272,22 +277,24 @@ void TestGui::csrApprovedFromTheView()
     // The admin sees who asks before approving.
     QCOMPARE(gui.questions.size(), 1);
     const QString question = gui.questions.first();
-    for (const QString &part : {QStringLiteral("Subject: CN=phone-1"), QStringLiteral("Client Tag: ") + id.tag,
-                                QStringLiteral("Client ID: ") + id.id.left(16), QStringLiteral("RSA"), QStringLiteral("2048"),
-                                QStringLiteral("Peer: %1 (session %2)").arg(peer).arg(enrolling.id),
-                                QStringLiteral("valid for 365 days")})
+    for (const QString &part :
+         {QStringLiteral("Subject: CN=phone-1"), QStringLiteral("Client Tag: ") + id.tag,
+          QStringLiteral("Client ID: ") + id.id.left(16), QStringLiteral("RSA"), QStringLiteral("2048"),
+          QStringLiteral("Peer: %1 (session %2)").arg(peer).arg(enrolling.id), QStringLiteral("valid for 365 days")})
         QVERIFY2(question.contains(part), qPrintable(part + QStringLiteral(" not in: ") + question));
     QVERIFY(QTest::qWaitFor([&] { return view->certificateTable()->rowCount() == 1; }, 5'000));
     QCOMPARE(view->csrTable()->rowCount(), 0);
     QCOMPARE(gui.window->tabs()->tabText(1), QStringLiteral("Certificates"));
     QByteArray der;
-    QObject::connect(&client, &SeaCatClient::certificateAnswer, &client, [&der](quint16, bool, const QByteArray &d) { der = d; });
+    QObject::connect(&client, &SeaCatClient::certificateAnswer, &client,
+                     [&der](quint16, bool, const QByteArray &d) { der = d; });
     client.queryCertificate(publicKeyBits(key.get()));
     QVERIFY(QTest::qWaitFor([&] { return !der.isEmpty(); }, 5'000)); // the client gets its certificate
     // Revoke from the view too.
     view->certificateTable()->selectRow(0);
     QTest::mouseClick(view->revokeButton(), Qt::LeftButton);
-    QVERIFY(QTest::qWaitFor([&] { return view->certificateTable()->item(0, 1)->text() == QStringLiteral("revoked"); }, 5'000));
+    QVERIFY(QTest::qWaitFor([&] { return view->certificateTable()->item(0, 1)->text() == QStringLiteral("revoked"); },
+                            5'000));
 }
 
 void TestGui::pkiStateIsPushedNotReadFromDisk()
@@ -347,7 +354,8 @@ void TestGui::defaultLayoutShowsEveryColumn()
     QFETCH(QString, language);
     QTranslator translator;
     if (!language.isEmpty()) {
-        QVERIFY(translator.load(QLocale(language), QStringLiteral("seacat"), QStringLiteral("_"), QStringLiteral(":/i18n")));
+        QVERIFY(translator.load(QLocale(language), QStringLiteral("seacat"), QStringLiteral("_"),
+                                QStringLiteral(":/i18n")));
         QCoreApplication::installTranslator(&translator);
         QLocale::setDefault(QLocale(language));
     }
@@ -370,12 +378,14 @@ void TestGui::defaultLayoutShowsEveryColumn()
     QVERIFY(anonymous.pingRoundTrip(1));
     const QString tag = clientKeyIdFromKeyBytes(publicKeyBits(key.get())).tag;
     QTableView *table = gui.window->sessionsView()->table();
-    QVERIFY(QTest::qWaitFor([&] {
-        for (int row = 0; row < table->model()->rowCount(); ++row)
-            if (table->model()->index(row, SessionTableModel::Client).data().toString().contains(tag))
-                return table->model()->rowCount() == 2;
-        return false;
-    }, 5'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            for (int row = 0; row < table->model()->rowCount(); ++row)
+                if (table->model()->index(row, SessionTableModel::Client).data().toString().contains(tag))
+                    return table->model()->rowCount() == 2;
+            return false;
+        },
+        5'000));
     CertificatesView *certs = gui.window->certificatesView();
     QVERIFY(QTest::qWaitFor([&] { return certs->csrTable()->rowCount() == 1; }, 5'000));
     QTest::qWait(100); // a layout pass
@@ -386,16 +396,24 @@ void TestGui::defaultLayoutShowsEveryColumn()
         for (int column = 0; column < header->count(); ++column) {
             const QString name = view->model()->headerData(column, Qt::Horizontal).toString();
             if (header->sectionViewportPosition(column) + header->sectionSize(column) > width)
-                return QStringLiteral("column %1 ends at %2, the view is %3 wide").arg(name)
-                    .arg(header->sectionViewportPosition(column) + header->sectionSize(column)).arg(width);
+                return QStringLiteral("column %1 ends at %2, the view is %3 wide")
+                    .arg(name)
+                    .arg(header->sectionViewportPosition(column) + header->sectionSize(column))
+                    .arg(width);
             if (std::find(mayElide.begin(), mayElide.end(), column) != mayElide.end())
                 continue;
             if (header->sectionSize(column) < header->sectionSizeHint(column))
-                return QStringLiteral("header %1 cut: %2 < %3").arg(name).arg(header->sectionSize(column)).arg(header->sectionSizeHint(column));
+                return QStringLiteral("header %1 cut: %2 < %3")
+                    .arg(name)
+                    .arg(header->sectionSize(column))
+                    .arg(header->sectionSizeHint(column));
             // What the rows need (QAbstractItemView's public face of QTableView's measure).
             const int needed = static_cast<QAbstractItemView *>(view)->sizeHintForColumn(column);
             if (header->sectionSize(column) < needed)
-                return QStringLiteral("values of %1 cut: %2 < %3").arg(name).arg(header->sectionSize(column)).arg(needed);
+                return QStringLiteral("values of %1 cut: %2 < %3")
+                    .arg(name)
+                    .arg(header->sectionSize(column))
+                    .arg(needed);
         }
         if (view->horizontalScrollBar()->isVisible())
             return QStringLiteral("a horizontal scroll bar");
@@ -407,7 +425,8 @@ void TestGui::defaultLayoutShowsEveryColumn()
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
     gui.window->tabs()->setCurrentIndex(1);
     QTest::qWait(50);
-    problem = everyColumnShown(certs->csrTable(), {certs->csrTable()->columnCount() - 1}); // the subject, last, may elide
+    problem =
+        everyColumnShown(certs->csrTable(), {certs->csrTable()->columnCount() - 1}); // the subject, last, may elide
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
 }
 
@@ -424,11 +443,13 @@ void TestGui::portChangeKeepsSessions()
     settings->addressEdit()->setText(QStringLiteral("127.0.0.1"));
     settings->portBox()->setValue(next);
     QTest::mouseClick(settings->applyPortButton(), Qt::LeftButton);
-    QVERIFY(QTest::qWaitFor([&] { return gui.window->listeningLabel()->text().contains(QString::number(next)); }, 5'000));
-    QVERIFY2(settings->portStatus()->text().contains(QString::number(next)), qPrintable(settings->portStatus()->text()));
-    QVERIFY(old.pingRoundTrip(1));           // the open session is kept
+    QVERIFY(
+        QTest::qWaitFor([&] { return gui.window->listeningLabel()->text().contains(QString::number(next)); }, 5'000));
+    QVERIFY2(settings->portStatus()->text().contains(QString::number(next)),
+             qPrintable(settings->portStatus()->text()));
+    QVERIFY(old.pingRoundTrip(1)); // the open session is kept
     TestClient fresh(gui.gw.caFile());
-    QVERIFY(fresh.connectTo(next));          // new clients reach the new port
+    QVERIFY(fresh.connectTo(next)); // new clients reach the new port
 }
 
 void TestGui::busyPortShowsErrorAndOldPortServes()
@@ -443,7 +464,7 @@ void TestGui::busyPortShowsErrorAndOldPortServes()
     QVERIFY(QTest::qWaitFor([&] { return settings->portStatus()->text().contains("in use"); }, 5'000));
     QVERIFY(settings->portStatus()->text().contains(QString::number(gui.port))); // "still serving on …"
     QCOMPARE(settings->portBox()->value(), int(gui.port)); // the field shows where it serves, not the refused port
-    QCOMPARE(settings->config().port, quint16(0));        // the next Start is unchanged
+    QCOMPARE(settings->config().port, quint16(0));         // the next Start is unchanged
     QVERIFY(!QFile::exists(gui.settings.filePath("gateway.ini"))); // nothing persisted
     TestClient client(gui.gw.caFile());
     QVERIFY(client.connectTo(gui.port));
@@ -578,9 +599,10 @@ void TestGui::saveKeepsWhatItDoesNotOwn()
     QFile in(file);
     QVERIFY(in.open(QIODevice::ReadOnly));
     const QByteArray text = in.readAll();
-    for (const char *kept : {"# hand-written, comments stay\n", "ping-interval=25   ; the carrier's NAT forgets after 30 s\n",
-                             "forward-headers=X-Forwarded-For\n", "\n[limits]\nmax-streams=50\n", "[pki]\ncert-validity=90\n",
-                             "listen=127.0.0.1\nport=0\n"})
+    for (const char *kept :
+         {"# hand-written, comments stay\n", "ping-interval=25   ; the carrier's NAT forgets after 30 s\n",
+          "forward-headers=X-Forwarded-For\n", "\n[limits]\nmax-streams=50\n", "[pki]\ncert-validity=90\n",
+          "listen=127.0.0.1\nport=0\n"})
         QVERIFY2(text.contains(kept), kept);
     QVERIFY(text.contains("name=renamed.example\n"));
     QVERIFY(!text.contains("data-dir")); // never a command-line value
@@ -612,8 +634,8 @@ void TestGui::modelStaysCheapWithThousandsOfSessions()
     for (quint64 id = 1; id <= 4'000; ++id)
         model.removeSession(id);
     QVERIFY(QTest::qWaitFor([&] { return model.rowCount() == 1'000; }, 5'000));
-    qInfo("5000 sessions in, 4000 out: %d resets, %d insert and %d remove signals, %lld ms", count.resets, count.inserts,
-          count.removes, timer.elapsed());
+    qInfo("5000 sessions in, 4000 out: %d resets, %d insert and %d remove signals, %lld ms", count.resets,
+          count.inserts, count.removes, timer.elapsed());
     // Opens arrive as one block per flush, the closes of sessions that opened together as one range.
     QCOMPARE(count.resets, 0);
     QVERIFY(count.inserts <= 2);
@@ -665,9 +687,9 @@ void TestGui::modelIsAThrottleNotADebounce()
     qInfo("first row after %lld ms; %d flushes in %lld ms of events every 20 ms; %d of %llu sessions shown",
           firstShownAfter, flushed, elapsed.elapsed(), shown, next - 1);
     QVERIFY2(firstShownAfter <= 2 * SessionTableModel::FlushIntervalMs, qPrintable(QString::number(firstShownAfter)));
-    QVERIFY(flushed >= 3);   // 1.0 s + the first interval at 250 ms: about 5
-    QVERIFY(flushed <= 7);   // never more than one per interval
-    QVERIFY(shown >= int(next - 1) - 20);   // at most one interval behind
+    QVERIFY(flushed >= 3);                // 1.0 s + the first interval at 250 ms: about 5
+    QVERIFY(flushed <= 7);                // never more than one per interval
+    QVERIFY(shown >= int(next - 1) - 20); // at most one interval behind
 }
 
 void TestGui::modelPendingStateIsBounded()
@@ -705,8 +727,9 @@ void TestGui::modelUpdatesAreDataChangedNeverReset()
     model.flush();
     ModelSignals count(&model);
     QList<QPair<int, int>> ranges;
-    connect(&model, &QAbstractItemModel::dataChanged, this,
-            [&](const QModelIndex &from, const QModelIndex &to) { ranges.append({from.row(), to.row()}); });
+    connect(&model, &QAbstractItemModel::dataChanged, this, [&](const QModelIndex &from, const QModelIndex &to) {
+        ranges.append({from.row(), to.row()});
+    });
     // A few rows: a signal per row (or run of rows).
     QList<SessionInfo> few{sessionInfo(3), sessionInfo(4), sessionInfo(50)};
     for (SessionInfo &s : few)
@@ -783,10 +806,12 @@ void TestGui::downloadOnlySessionShowsItsTraffic()
     client.send(serialize(SynStream{1, true, 1, "app", "GET", "/trickle", {}}));
     QVERIFY(QTest::qWaitFor([&] { return model->rowCount() == 1 && model->session(0).bytesOut > 0; }, 5'000));
     const SessionInfo before = model->session(0);
-    QVERIFY(QTest::qWaitFor([&] {
-        const SessionInfo now = model->session(0);
-        return now.bytesOut > before.bytesOut + 200 && now.lastActivity >= before.lastActivity.addMSecs(500);
-    }, 5'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            const SessionInfo now = model->session(0);
+            return now.bytesOut > before.bytesOut + 200 && now.lastActivity >= before.lastActivity.addMSecs(500);
+        },
+        5'000));
     QCOMPARE(model->session(0).bytesIn, before.bytesIn); // nothing more came from the client
 }
 
@@ -846,12 +871,14 @@ void TestGui::churnWhileALongSessionStreams()
     const quint16 longPort = longClient.socket.localPort();
     longClient.send(serialize(SynStream{1, true, 1, "app", "GET", "/trickle", {}}));
     int longRow = -1;
-    QVERIFY(QTest::qWaitFor([&] {
-        for (int row = 0; row < model->rowCount() && longRow < 0; ++row)
-            if (model->session(row).peerPort == longPort)
-                longRow = row;
-        return longRow >= 0;
-    }, 5'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            for (int row = 0; row < model->rowCount() && longRow < 0; ++row)
+                if (model->session(row).peerPort == longPort)
+                    longRow = row;
+            return longRow >= 0;
+        },
+        5'000));
     const qint64 shownAfter = sinceConnected.elapsed();
     const quint64 firstBytesOut = model->session(longRow).bytesOut;
     auto *proxy = qobject_cast<QSortFilterProxyModel *>(view->table()->model());
@@ -867,7 +894,8 @@ void TestGui::churnWhileALongSessionStreams()
     const quint64 lastBytesOut = model->session(model->rowOf(longId)).bytesOut;
     QVERIFY(QTest::qWaitFor([&] { return model->rowCount() == 1; }, 10'000)); // only the long one is left
     qInfo("churn: %d clients started, %d handshakes done, %d sessions reached the GUI in %lld ms; long session in the "
-          "model %lld ms after its handshake; its bytes out %llu -> %llu; selected after %d of %d flushes; largest update "
+          "model %lld ms after its handshake; its bytes out %llu -> %llu; selected after %d of %d flushes; largest "
+          "update "
           "%d rows, largest table %d rows; most pending %lld",
           churn.started.load(), churn.encrypted.load(), sessionsOpened, elapsed.elapsed(), shownAfter, firstBytesOut,
           lastBytesOut, flushesSelected, flushes, largestUpdate, largestTable, qlonglong(mostPending));
@@ -879,8 +907,10 @@ void TestGui::churnWhileALongSessionStreams()
     QVERIFY(view->details()->text().contains(QStringLiteral("Session %1").arg(longId)));
     // The churn must have reached the GUI for the rest to mean anything; a machine too busy to
     // finish 100 handshakes in 5 s fails here, saying so.
-    QVERIFY2(sessionsOpened >= 100, qPrintable(QStringLiteral("only %1 churn sessions reached the GUI").arg(sessionsOpened)));
-    QVERIFY2(largestUpdate >= 50, qPrintable(QStringLiteral("the largest update batch had only %1 rows").arg(largestUpdate)));
+    QVERIFY2(sessionsOpened >= 100,
+             qPrintable(QStringLiteral("only %1 churn sessions reached the GUI").arg(sessionsOpened)));
+    QVERIFY2(largestUpdate >= 50,
+             qPrintable(QStringLiteral("the largest update batch had only %1 rows").arg(largestUpdate)));
     QVERIFY(mostPending <= 2 * ChurningClients::PerTick * ChurningClients::LiveTicks + 1); // bounded by live sessions
 }
 
@@ -892,7 +922,8 @@ void TestGui::translationsAreComplete()
         const QByteArray text = ts.readAll();
         QVERIFY2(!text.contains("type=\"unfinished\""), lang);
         QTranslator translator;
-        QVERIFY(translator.load(QLocale(QLatin1String(lang)), QStringLiteral("seacat"), QStringLiteral("_"), QStringLiteral(":/i18n")));
+        QVERIFY(translator.load(QLocale(QLatin1String(lang)), QStringLiteral("seacat"), QStringLiteral("_"),
+                                QStringLiteral(":/i18n")));
         QVERIFY(!translator.translate("SessionTableModel", "Peer").isEmpty());
     }
 }
@@ -924,8 +955,9 @@ void TestGui::screenshots()
     std::vector<std::unique_ptr<QTemporaryDir>> ids;
     QList<QByteArray> keyBits;
     QString error;
-    for (const QString &subject : {QStringLiteral("CN=phone-17,O=Example"), QStringLiteral("CN=tablet-3,O=Example"),
-                                   QStringLiteral("CN=kiosk-1,O=Example"), QString(), QStringLiteral("CN=phone-22,O=Example")}) {
+    for (const QString &subject :
+         {QStringLiteral("CN=phone-17,O=Example"), QStringLiteral("CN=tablet-3,O=Example"),
+          QStringLiteral("CN=kiosk-1,O=Example"), QString(), QStringLiteral("CN=phone-22,O=Example")}) {
         ids.push_back(std::make_unique<QTemporaryDir>());
         const auto type = subject.contains(u"kiosk") || subject.isEmpty() ? KeyType::EcP256 : KeyType::Rsa2048;
         KeyPtr key = Enrolment::loadOrCreateKey(ids.back()->path(), type, &error);
@@ -949,7 +981,8 @@ void TestGui::screenshots()
     for (int i = 0; i < Approved; ++i) {
         der.clear();
         SeaCatClient &asking = *enrolling[size_t(i)];
-        QObject::connect(&asking, &SeaCatClient::certificateAnswer, &asking, [&der](quint16, bool, const QByteArray &d) { der = d; });
+        QObject::connect(&asking, &SeaCatClient::certificateAnswer, &asking,
+                         [&der](quint16, bool, const QByteArray &d) { der = d; });
         asking.queryCertificate(keyBits[i]);
         QVERIFY(QTest::qWaitFor([&] { return !der.isEmpty(); }, 5'000));
         QCOMPARE(Enrolment::saveCertificate(ids[size_t(i)]->path(), der), QString());
@@ -963,7 +996,9 @@ void TestGui::screenshots()
     }
     TestClient phone(gui.gw.caFile(), gatewayName); // anonymous, with telemetry
     QVERIFY(phone.connectTo(gui.port));
-    static const char blob[] = "osv\x1f" "14\0hwm\x1fPixel 8\0plv\x1f" "2.1\0";
+    static const char blob[] = "osv\x1f"
+                               "14\0hwm\x1fPixel 8\0plv\x1f"
+                               "2.1\0";
     QVERIFY(phone.pingRoundTrip(1));
     phone.send(serialize(TelemetryCapabilities{1, QByteArray(blob, sizeof blob)}));
 
@@ -977,7 +1012,8 @@ void TestGui::screenshots()
         ++ticks;
         const int perTick = 1 + int(3.0 + 3.0 * std::sin(ticks / 40.0));
         for (int r = 0; r < perTick; ++r)
-            startRequest(*devices[size_t(r) % devices.size()], responses.emplace_back(), "GET", QStringLiteral("http://app.seacat/hello"));
+            startRequest(*devices[size_t(r) % devices.size()], responses.emplace_back(), "GET",
+                         QStringLiteral("http://app.seacat/hello"));
         if (ticks % 100 == 0) {
             joining.push_back(std::make_unique<TestClient>(gui.gw.caFile(), gatewayName));
             joining.back()->startConnect(gui.port);
@@ -988,13 +1024,14 @@ void TestGui::screenshots()
     QTest::qWait(45'000); // the traffic goes on while the views are captured
     QTableView *table = gui.window->sessionsView()->table();
     for (int row = 0; row < table->model()->rowCount(); ++row) // an authenticated session with requests
-        if (table->model()->index(row, SessionTableModel::Client).data().toString().startsWith(u'[')
-            && table->model()->index(row, SessionTableModel::Requests).data().toInt() > 10) {
+        if (table->model()->index(row, SessionTableModel::Client).data().toString().startsWith(u'[') &&
+            table->model()->index(row, SessionTableModel::Requests).data().toInt() > 10) {
             table->selectRow(row);
             break;
         }
 
-    const QStringList names{QStringLiteral("sessions"), QStringLiteral("certificates"), QStringLiteral("settings"), QStringLiteral("log")};
+    const QStringList names{QStringLiteral("sessions"), QStringLiteral("certificates"), QStringLiteral("settings"),
+                            QStringLiteral("log")};
     certs->csrTable()->selectRow(0); // what Approve… would ask about
     for (int tab = 0; tab < names.size(); ++tab) {
         gui.window->tabs()->setCurrentIndex(tab);
@@ -1002,13 +1039,17 @@ void TestGui::screenshots()
         QVERIFY(gui.window->grab().save(QDir(dir).filePath(names[tab] + QStringLiteral(".png"))));
     }
     traffic.stop();
-    QVERIFY(QTest::qWaitFor([&] {
-        return std::all_of(responses.begin(), responses.end(), [](const ClientResponse &r) { return r.finished || r.reset; });
-    }, 10'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return std::all_of(responses.begin(), responses.end(),
+                               [](const ClientResponse &r) { return r.finished || r.reset; });
+        },
+        10'000));
     QVERIFY(std::all_of(responses.begin(), responses.end(), [](const ClientResponse &r) { return r.status == 200; }));
     // One in Czech: a window built with the translator installed.
     QTranslator czech;
-    QVERIFY(czech.load(QLocale(QStringLiteral("cs")), QStringLiteral("seacat"), QStringLiteral("_"), QStringLiteral(":/i18n")));
+    QVERIFY(czech.load(QLocale(QStringLiteral("cs")), QStringLiteral("seacat"), QStringLiteral("_"),
+                       QStringLiteral(":/i18n")));
     QCoreApplication::installTranslator(&czech);
     QLocale::setDefault(QLocale(QStringLiteral("cs")));
     MainWindow cs(gui.gw.controller.get(), config, gui.settings.filePath("gateway.ini"));
@@ -1024,10 +1065,12 @@ void TestGui::screenshots()
         QVERIFY(QTest::qWaitFor([&] { return enrolling[i]->isConnected(); }, 5'000));
         enrolling[i]->queryCertificate(keyBits[int(i)]);
     }
-    QVERIFY(QTest::qWaitFor([&] {
-        QTableWidget *csrs = cs.certificatesView()->csrTable();
-        return csrs->item(0, 5)->text().startsWith(u"127.") && csrs->item(1, 5)->text().startsWith(u"127.");
-    }, 5'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            QTableWidget *csrs = cs.certificatesView()->csrTable();
+            return csrs->item(0, 5)->text().startsWith(u"127.") && csrs->item(1, 5)->text().startsWith(u"127.");
+        },
+        5'000));
     cs.certificatesView()->csrTable()->selectRow(0);
     QVERIFY(cs.grab().save(QDir(dir).filePath(QStringLiteral("certificates-cs.png"))));
     QCoreApplication::removeTranslator(&czech);

@@ -23,7 +23,8 @@ struct Intake {
     QList<QSslSocket *> accepted;
 
     explicit Intake(const QSslConfiguration &tls)
-        : handshaker(tls, {16, 5'000, 10'000}), listener([this](qintptr descriptor) { handshaker.adopt(descriptor); }, 0)
+        : handshaker(tls, {16, 5'000, 10'000}),
+          listener([this](qintptr descriptor) { handshaker.adopt(descriptor); }, 0)
     {
         QObject::connect(&handshaker, &TlsHandshaker::connectionReady, &handshaker, [this](QSslSocket *socket) {
             socket->setParent(nullptr);

@@ -32,7 +32,7 @@ struct ClientCsr {
 };
 
 ClientCsr makeClientCsr(QTemporaryDir &dir, KeyType type = KeyType::Rsa2048, int version = 0,
-                  const char *digest = "SHA256")
+                        const char *digest = "SHA256")
 {
     QString error;
     ClientCsr csr;
@@ -63,9 +63,10 @@ struct CertAnswer {
 CertAnswer query(SeaCatClient &client, const QByteArray &bits)
 {
     CertAnswer answer;
-    auto c = QObject::connect(&client, &SeaCatClient::certificateAnswer, &client, [&answer](quint16, bool notFound, const QByteArray &der) {
-        answer = {true, notFound, der};
-    });
+    auto c = QObject::connect(&client, &SeaCatClient::certificateAnswer, &client,
+                              [&answer](quint16, bool notFound, const QByteArray &der) {
+                                  answer = {true, notFound, der};
+                              });
     client.queryCertificate(bits);
     (void)QTest::qWaitFor([&] { return answer.answered; }, 10'000);
     QObject::disconnect(c);
@@ -241,7 +242,7 @@ void TestPki::anonymousOnboardingWithAutoApprove()
     SeaCatClient anonymous;
     QVERIFY(connectClient(anonymous, port, gw.caFile()));
     QCOMPARE(fetch(anonymous, "GET", QStringLiteral("http://app.seacat/headers")).status, 403); // combined mode
-    QCOMPARE(submit(anonymous, csr.der), 0x03);                     // stored + approved
+    QCOMPARE(submit(anonymous, csr.der), 0x03);                                                 // stored + approved
     const CertAnswer answer = query(anonymous, csr.bits);
     QVERIFY(answer.answered && !answer.notFound && !answer.der.isEmpty());
     QCOMPARE(Enrolment::saveCertificate(identity.path(), answer.der), QString());
@@ -296,13 +297,15 @@ void TestPki::rejection()
     QVERIFY(connectClient(client, port, gw.caFile()));
     QCOMPARE(submit(client, csr.der), 0x01);
     QVERIFY(received.wait(5'000) || received.size() == 1);
-    const auto pending = [&] { return changed.isEmpty() ? -1 : int(changed.last().at(0).value<PkiState>().pendingCsrs.size()); };
+    const auto pending = [&] {
+        return changed.isEmpty() ? -1 : int(changed.last().at(0).value<PkiState>().pendingCsrs.size());
+    };
     QVERIFY(QTest::qWaitFor([&] { return pending() == 1; }, 5'000)); // the CSR's push
     gw.controller->rejectCsr(received.at(0).at(0).value<CsrInfo>().id);
     QVERIFY(QTest::qWaitFor([&] { return pending() == 0; }, 5'000)); // the rejection's push
     const CertAnswer answer = query(client, csr.bits);
-    QVERIFY(answer.notFound);                   // §3.8: 0x80, the client goes fatal
-    QCOMPARE(submit(client, csr.der), 0x04);    // a re-submitted CSR is rejected
+    QVERIFY(answer.notFound);                // §3.8: 0x80, the client goes fatal
+    QCOMPARE(submit(client, csr.der), 0x04); // a re-submitted CSR is rejected
 }
 
 void TestPki::revocationClosesLiveSessions()
@@ -389,8 +392,9 @@ void TestPki::malformedCsrs()
     KeyPtr weak(EVP_RSA_gen(1024));
     QString error;
     const QByteArray weakCsr = Enrolment::makeCsr(weak.get(), QString(), &error);
-    const QList<QByteArray> bad{hex("30 82 00 00"), good.der.left(good.der.size() / 2), good.der + "x", tampered, weakCsr,
-                                QByteArray(600, '\xFF')};
+    const QList<QByteArray> bad{
+        hex("30 82 00 00"),     good.der.left(good.der.size() / 2), good.der + "x", tampered, weakCsr,
+        QByteArray(600, '\xFF')};
     SeaCatClient client;
     QVERIFY(connectClient(client, port, gw.caFile()));
     for (const QByteArray &der : bad)
@@ -525,18 +529,21 @@ void TestPki::adminCliWhileGatewayRuns()
     // seacat-client enroll polls every 0.3 s while the admin approves from the CLI.
     QTemporaryDir identity;
     QProcess enroll;
-    enroll.start(QStringLiteral(SEACAT_CLIENT_BIN), {"--gateway", QStringLiteral("127.0.0.1:%1").arg(port), "--ca", gw.caFile(),
-                                                     "--name", "gw.test", "enroll", "--identity", identity.path(),
-                                                     "--poll-interval", "0.3", "--subject", "CN=device-7,O=Example"});
+    enroll.start(QStringLiteral(SEACAT_CLIENT_BIN),
+                 {"--gateway", QStringLiteral("127.0.0.1:%1").arg(port), "--ca", gw.caFile(), "--name", "gw.test",
+                  "enroll", "--identity", identity.path(), "--poll-interval", "0.3", "--subject",
+                  "CN=device-7,O=Example"});
     QVERIFY(QTest::qWaitFor([&] { return admin({"csr", "list"}).second.contains("pending"); }, 10'000));
     const auto list = admin({"csr", "list"});
-    QVERIFY2(list.second.contains("O=Example,CN=device-7") && list.second.contains("RSA 2048"), qPrintable(list.second));
+    QVERIFY2(list.second.contains("O=Example,CN=device-7") && list.second.contains("RSA 2048"),
+             qPrintable(list.second));
     const auto approved = admin({"csr", "approve", "1"});
     QVERIFY2(approved.first == 0 && approved.second.contains("certificate serial 1"), qPrintable(approved.second));
     QVERIFY(enroll.waitForFinished(10'000)); // the running gateway saw the approval
     QCOMPARE(enroll.exitCode(), 0);
     QVERIFY(QFile::exists(identity.filePath("cert.pem")));
-    QCOMPARE(QFileInfo(identity.filePath("key.pem")).permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup), QFileDevice::Permissions());
+    QCOMPARE(QFileInfo(identity.filePath("key.pem")).permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup),
+             QFileDevice::Permissions());
 
     // Authenticated request, then a CLI revocation closes the live session within a second.
     SeaCatClient client;
@@ -593,7 +600,8 @@ void TestPki::corruptStoreIsAClearError()
     gw.launch(gw.defaultArgs());
     QVERIFY(gw.waitFinished());
     QCOMPARE(gw.process.exitCode(), 1);
-    QVERIFY2(gw.err.contains("corrupt or not a SQLite database") && gw.err.contains("move it away"), gw.err.constData());
+    QVERIFY2(gw.err.contains("corrupt or not a SQLite database") && gw.err.contains("move it away"),
+             gw.err.constData());
 }
 
 void TestPki::csrFloodFromOneSessionGetsItsBudget()
@@ -627,7 +635,9 @@ void TestPki::csrFloodFromOneSessionGetsItsBudget()
     QCOMPARE(again.received.events.mid(3), QStringList(7, QStringLiteral("CSR_REPLY flags=0")));
     QCOMPARE(countRows(gw.dataDir.path(), QStringLiteral("SELECT COUNT(*) FROM certificates")), 2);
     // Counted where the engine and the GUI read them.
-    QVERIFY(QTest::qWaitFor([&] { return !stats.isEmpty() && stats.last().at(0).value<GatewayStats>().refusedCsrs == Flood - 1 + 7; }, 5'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] { return !stats.isEmpty() && stats.last().at(0).value<GatewayStats>().refusedCsrs == Flood - 1 + 7; },
+        5'000));
 }
 
 void TestPki::csrGlobalRateAndPendingCap()
@@ -688,7 +698,9 @@ void TestPki::sameCsrHundredTimesGivesOneCertificate()
     QVERIFY(waiting.waitForEvents(100));
     QCOMPARE(waiting.received.events, QStringList(100, QStringLiteral("CSR_REPLY flags=1")));
     QCOMPARE(countRows(manual.dataDir.path(), QStringLiteral("SELECT COUNT(*) FROM csrs")), 1);
-    QCOMPARE(countRows(manual.dataDir.path(), QStringLiteral("SELECT COUNT(*) FROM audit WHERE action = 'csr-received'")), 1);
+    QCOMPARE(
+        countRows(manual.dataDir.path(), QStringLiteral("SELECT COUNT(*) FROM audit WHERE action = 'csr-received'")),
+        1);
 }
 
 void TestPki::oversizeCsrIsRefused()
@@ -712,7 +724,8 @@ void TestPki::oversizeCsrIsRefused()
     QCOMPARE(wireAfter(client, 0, 8), hex("80 A1 00 C4 04 00 00 00"));
     QVERIFY(!gw.log.filter(QStringLiteral("more than max-csr-bytes")).isEmpty());
     QCOMPARE(countRows(gw.dataDir.path(), QStringLiteral("SELECT COUNT(*) FROM csrs")), 0);
-    QVERIFY(QTest::qWaitFor([&] { return !stats.isEmpty() && stats.last().at(0).value<GatewayStats>().refusedCsrs == 1; }, 5'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] { return !stats.isEmpty() && stats.last().at(0).value<GatewayStats>().refusedCsrs == 1; }, 5'000));
     // Below the cap the same kind of CSR is fine.
     TestClient small(gw.caFile());
     QVERIFY(small.connectTo(port));
@@ -818,8 +831,10 @@ void TestPki::telemetryIsAckedOnlyOnceStored()
         client.send(serialize(CertQuery{1, 1, csr.bits}));
         QCOMPARE(wireAfter(client, 12, 24), hex("80 A1 00 C3 00 00 00 04 00 01 00 01") + ack);
     }
-    QCOMPARE(countRows(gw.dataDir.path(), QStringLiteral("SELECT COUNT(*) FROM telemetry WHERE client_id = '%1' AND serial = 7")
-                                              .arg(csr.id.id)), 1);
+    QCOMPARE(countRows(
+                 gw.dataDir.path(),
+                 QStringLiteral("SELECT COUNT(*) FROM telemetry WHERE client_id = '%1' AND serial = 7").arg(csr.id.id)),
+             1);
     // With the identity known, the next set is stored and ACKed at once.
     const qsizetype from = client.raw.size();
     client.send(hex("80 B5 00 02 00 00 00 11 00 00 00 08") + blob);

@@ -72,23 +72,35 @@ void TestProxy::responseParser_data()
     QTest::addColumn<QByteArray>("wire");
     QTest::addColumn<bool>("head");
     QTest::addColumn<QByteArray>("expected"); // "status|body|complete" or "error"
-    QTest::newRow("content-length") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello") << false << QByteArray("200|hello|1");
+    QTest::newRow("content-length") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello") << false
+                                    << QByteArray("200|hello|1");
     QTest::newRow("chunked with extension and trailer")
-        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nhel\r\n2\r\nlo\r\n0\r\nT: v\r\n\r\n") << false << QByteArray("200|hello|1");
-    QTest::newRow("interim 100 skipped") << QByteArray("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
-                                         << false << QByteArray("201||1");
+        << QByteArray(
+               "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nhel\r\n2\r\nlo\r\n0\r\nT: v\r\n\r\n")
+        << false << QByteArray("200|hello|1");
+    QTest::newRow("interim 100 skipped")
+        << QByteArray("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n") << false
+        << QByteArray("201||1");
     QTest::newRow("204 has no body") << QByteArray("HTTP/1.1 204 No Content\r\n\r\n") << false << QByteArray("204||1");
-    QTest::newRow("HEAD has no body") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n") << true << QByteArray("200||1");
-    QTest::newRow("close-delimited is open") << QByteArray("HTTP/1.0 200 OK\r\n\r\nabc") << false << QByteArray("200|abc|0");
+    QTest::newRow("HEAD has no body") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n") << true
+                                      << QByteArray("200||1");
+    QTest::newRow("close-delimited is open")
+        << QByteArray("HTTP/1.0 200 OK\r\n\r\nabc") << false << QByteArray("200|abc|0");
     QTest::newRow("bad status line") << QByteArray("HTTP/2 200\r\n\r\n") << false << QByteArray("error");
-    QTest::newRow("conflicting lengths") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
+    QTest::newRow("conflicting lengths") << QByteArray(
+                                                "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
                                          << false << QByteArray("error");
-    QTest::newRow("bad chunk size") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") << false << QByteArray("error");
-    QTest::newRow("bare CR in a value") << QByteArray("HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 0\r\n\r\n") << false << QByteArray("error");
-    QTest::newRow("space before the colon") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nhi") << false << QByteArray("error");
+    QTest::newRow("bad chunk size") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+                                    << false << QByteArray("error");
+    QTest::newRow("bare CR in a value") << QByteArray("HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 0\r\n\r\n")
+                                        << false << QByteArray("error");
+    QTest::newRow("space before the colon")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nhi") << false << QByteArray("error");
     QTest::newRow("five-digit status") << QByteArray("HTTP/1.1 99999 OK\r\n\r\n") << false << QByteArray("error");
-    QTest::newRow("101 never asked for") << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n") << false << QByteArray("error");
-    QTest::newRow("head too large") << QByteArray("HTTP/1.1 200 OK\r\nX: ") + QByteArray(70'000, 'a') << false << QByteArray("error");
+    QTest::newRow("101 never asked for") << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n")
+                                         << false << QByteArray("error");
+    QTest::newRow("head too large") << QByteArray("HTTP/1.1 200 OK\r\nX: ") + QByteArray(70'000, 'a') << false
+                                    << QByteArray("error");
 }
 
 void TestProxy::responseParser()
@@ -101,18 +113,20 @@ void TestProxy::responseParser()
         QByteArray body;
         bool complete = false;
         HttpResponseParser parser({[&](int s, const HeaderList &) { status = s; },
-                                   [&](const char *d, qsizetype n) { body.append(d, n); }, [&] { complete = true; }}, head);
+                                   [&](const char *d, qsizetype n) { body.append(d, n); }, [&] { complete = true; }},
+                                  head);
         bool ok = true;
         for (qsizetype pos = 0; pos < wire.size() && ok; pos += chunk)
             ok = parser.feed(wire.constData() + pos, qMin(chunk, wire.size() - pos));
-        const QByteArray got = ok ? QByteArray::number(status) + '|' + body + '|' + QByteArray::number(int(complete)) : "error";
+        const QByteArray got =
+            ok ? QByteArray::number(status) + '|' + body + '|' + QByteArray::number(int(complete)) : "error";
         QCOMPARE(got, expected);
     }
 }
 
 // Routes and maps a SYN_STREAM as a session does; a refusal as "STATUS".
-static QByteArray mapped(const SynStream &syn, const QUrl &base = QUrl("http://h/"), const ForwardedIdentity &client = {},
-                         const QSet<QByteArray> &forward = {})
+static QByteArray mapped(const SynStream &syn, const QUrl &base = QUrl("http://h/"),
+                         const ForwardedIdentity &client = {}, const QSet<QByteArray> &forward = {})
 {
     const auto route = routeRequest(syn);
     if (const auto *error = std::get_if<MappingError>(&route))
@@ -160,15 +174,27 @@ void TestProxy::requestHost()
 
 void TestProxy::requestMapping()
 {
-    const SynStream syn{5, false, 1, "app.seacat", "POST", "/x?y=1#frag",
-                        {{"Host", "evil"}, {"Connection", "close, X-Drop"}, {"X-Drop", "1"}, {"Keep-Alive", "1"},
-                         {"X-Forwarded-For", "6.6.6.6"}, {"Content-Length", "003"}, {"content-length", "3"}, {"Accept", "*/*"}}};
+    const SynStream syn{5,
+                        false,
+                        1,
+                        "app.seacat",
+                        "POST",
+                        "/x?y=1#frag",
+                        {{"Host", "evil"},
+                         {"Connection", "close, X-Drop"},
+                         {"X-Drop", "1"},
+                         {"Keep-Alive", "1"},
+                         {"X-Forwarded-For", "6.6.6.6"},
+                         {"Content-Length", "003"},
+                         {"content-length", "3"},
+                         {"Accept", "*/*"}}};
     QCOMPARE(mapped(syn, QUrl("http://10.0.0.1:8080/api/"), {"192.0.2.1", "abc", "[TAG]"}, ForwardHeader::all()),
              QByteArray("POST /api/x?y=1 HTTP/1.1\r\nHost: 10.0.0.1:8080\r\nContent-Length: 3\r\nAccept: */*\r\n"
                         "X-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Host: app.seacat\r\nX-SeaCat-Client-Id: abc\r\n"
                         "X-SeaCat-Client-Tag: [TAG]\r\nConnection: keep-alive\r\n\r\n"));
     // Refusals: 400 for what breaks the grammar, 431 for what breaks the limits.
-    QCOMPARE(mapped({7, false, 1, "app", "POST", "/", {{"Content-Length", "3"}, {"Content-Length", "4"}}}), QByteArray("400"));
+    QCOMPARE(mapped({7, false, 1, "app", "POST", "/", {{"Content-Length", "3"}, {"Content-Length", "4"}}}),
+             QByteArray("400"));
     QCOMPARE(mapped({7, false, 1, "app", "POST", "/", {{"Content-Length", "+5"}}}), QByteArray("400"));
     QCOMPARE(mapped({7, false, 1, "app", "POST", "/", {{"Content-Length", "0x5"}}}), QByteArray("400"));
     QCOMPARE(mapped({9, true, 1, "app", "GET", "http://elsewhere/", {}}), QByteArray("400"));
@@ -190,9 +216,12 @@ void TestProxy::requestMapping()
     QVERIFY(!writeRequestHead("G T", "/", {}));
     // Responses: hop-by-hop and framing headers never reach the client.
     QCOMPARE(mapResponseHeaders(204, {{"Content-Length", "4"}, {"X", "1"}}), (HeaderList{{"X", "1"}}));
-    const HeaderList response = mapResponseHeaders(200, {{"Transfer-Encoding", "chunked"}, {"Content-Length", "10"},
-                                                    {"Connection", "X-Hop"}, {"X-Hop", "1"}, {"Set-Cookie", "a=1"},
-                                                    {"Set-Cookie", "b=2"}});
+    const HeaderList response = mapResponseHeaders(200, {{"Transfer-Encoding", "chunked"},
+                                                         {"Content-Length", "10"},
+                                                         {"Connection", "X-Hop"},
+                                                         {"X-Hop", "1"},
+                                                         {"Set-Cookie", "a=1"},
+                                                         {"Set-Cookie", "b=2"}});
     QCOMPARE(response, (HeaderList{{"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}}));
 }
 
@@ -219,7 +248,8 @@ void TestProxy::postEcho()
     SeaCatClient client;
     QVERIFY(connectClient(client, startGateway(), m_gw->caFile()));
     const QByteArray body = "Hello";
-    const ClientResponse r = fetch(client, "POST", QStringLiteral("http://app.seacat/echo"), {{"Content-Length", "5"}}, &body);
+    const ClientResponse r =
+        fetch(client, "POST", QStringLiteral("http://app.seacat/echo"), {{"Content-Length", "5"}}, &body);
     QVERIFY(r.finished);
     QCOMPARE(r.status, 200);
     QCOMPARE(r.body, body);
@@ -242,8 +272,9 @@ void TestProxy::forwardedHeaders()
 {
     SeaCatClient client;
     QVERIFY(connectClient(client, startGateway(), m_gw->caFile()));
-    const ClientResponse r = fetch(client, "GET", QStringLiteral("http://APP.seacat/headers"),
-                                   {{"X-Forwarded-For", "6.6.6.6"}, {"X-SeaCat-Client-Id", "forged"}, {"Accept", "text/plain"}});
+    const ClientResponse r =
+        fetch(client, "GET", QStringLiteral("http://APP.seacat/headers"),
+              {{"X-Forwarded-For", "6.6.6.6"}, {"X-SeaCat-Client-Id", "forged"}, {"Accept", "text/plain"}});
     QCOMPARE(r.status, 200);
     QVERIFY2(r.body.startsWith("GET /headers HTTP/1.1\r\nHost: 127.0.0.1:"), r.body.constData());
     QVERIFY(r.body.contains("X-Forwarded-For: 127.0.0.1\r\n"));
@@ -258,7 +289,8 @@ void TestProxy::forwardHeadersCanBeSwitchedOff()
     QCOMPARE(config.set(QStringLiteral("forward-headers"), QStringLiteral("X-Forwarded-Host")), QString());
     SeaCatClient client;
     QVERIFY(connectClient(client, startGateway(config), m_gw->caFile()));
-    const ClientResponse r = fetch(client, "GET", QStringLiteral("http://app.seacat/headers"), {{"X-Forwarded-For", "6.6.6.6"}});
+    const ClientResponse r =
+        fetch(client, "GET", QStringLiteral("http://app.seacat/headers"), {{"X-Forwarded-For", "6.6.6.6"}});
     QVERIFY(!r.body.contains("X-Forwarded-For"));
     QVERIFY(r.body.contains("X-Forwarded-Host: app\r\n"));
 }
@@ -352,9 +384,12 @@ void TestProxy::concurrentStreams()
     for (int i = 0; i < 200; ++i)
         startRequest(*clients[size_t(i % 4)], responses[size_t(i)], "GET",
                      QStringLiteral("http://app.seacat/%1?bytes=%2").arg(i % 2 ? "big" : "chunked").arg(1000 + 97 * i));
-    QVERIFY(QTest::qWaitFor([&] {
-        return std::all_of(responses.begin(), responses.end(), [](const ClientResponse &r) { return r.finished || r.reset; });
-    }, 60'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return std::all_of(responses.begin(), responses.end(),
+                               [](const ClientResponse &r) { return r.finished || r.reset; });
+        },
+        60'000));
     for (int i = 0; i < 200; ++i) {
         const ClientResponse &r = responses[size_t(i)];
         QCOMPARE(r.status, 200);
@@ -376,8 +411,8 @@ void TestProxy::largeBodiesBothWays()
     QVERIFY(connectClient(client, port, gw.caFile()));
     constexpr qint64 Total = 64LL * 1024 * 1024;
     ClientResponse r;
-    ClientStream *stream = client.request("POST", QUrl("http://app.seacat/echo"),
-                                          {{"Content-Length", QByteArray::number(Total)}}, true);
+    ClientStream *stream =
+        client.request("POST", QUrl("http://app.seacat/echo"), {{"Content-Length", QByteArray::number(Total)}}, true);
     QObject::connect(stream, &ClientStream::responseHead, stream, [&r](int s, const HeaderList &) { r.status = s; });
     qint64 received = 0;
     bool contentOk = true;
@@ -407,7 +442,8 @@ void TestProxy::largeBodiesBothWays()
     QVERIFY(contentOk);
     const qint64 peak = gw.peakRssKiB();
     qInfo("64 MiB echoed both ways; gateway peak RSS %lld KiB", peak);
-    QVERIFY2(peak < 64 * 1024 || !GatewayProcess::rssIsMeaningful(), qPrintable(QStringLiteral("peak RSS %1 KiB").arg(peak)));
+    QVERIFY2(peak < 64 * 1024 || !GatewayProcess::rssIsMeaningful(),
+             qPrintable(QStringLiteral("peak RSS %1 KiB").arg(peak)));
 }
 
 void TestProxy::slowClientFastLargeResponse()
@@ -427,7 +463,8 @@ void TestProxy::slowClientFastLargeResponse()
     QTest::qWait(3'000);
     const qint64 growth = gw.rssKiB() - before;
     qInfo("slow client: gateway RSS grew by %lld KiB while a 100 MB response waited", growth);
-    QVERIFY2(growth < 32 * 1024 || !GatewayProcess::rssIsMeaningful(), qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(growth)));
+    QVERIFY2(growth < 32 * 1024 || !GatewayProcess::rssIsMeaningful(),
+             qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(growth)));
 
     SeaCatClient other; // another session is served meanwhile
     QVERIFY(connectClient(other, port, gw.caFile()));
@@ -437,10 +474,19 @@ void TestProxy::slowClientFastLargeResponse()
     struct Counter : RecordingVisitor {
         qint64 bytes = 0;
         bool fin = false;
-        void onData(const DataFrame &f) override { bytes += f.payload.size(); fin = fin || f.fin; }
+        void onData(const DataFrame &f) override
+        {
+            bytes += f.payload.size();
+            fin = fin || f.fin;
+        }
     } counter;
     SeaCat::FrameReader reader(&counter);
-    QVERIFY(QTest::qWaitFor([&] { reader.feed(slow.socket.readAll()); return counter.fin; }, 120'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            reader.feed(slow.socket.readAll());
+            return counter.fin;
+        },
+        120'000));
     QCOMPARE(counter.bytes, 104857600LL);
 }
 
@@ -451,13 +497,15 @@ void TestProxy::countersReachObservers()
     QVERIFY(connectClient(client, startGateway(), m_gw->caFile()));
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://nowhere.seacat/")).status, 404);
-    QVERIFY(QTest::qWaitFor([&] {
-        if (stats.isEmpty())
-            return false;
-        const GatewayStats s = stats.last().at(0).value<GatewayStats>();
-        return s.requests == 2 && s.responsesByClass[2] == 1 && s.responsesByClass[4] == 1 && s.backendResponses == 1
-            && s.sessionsNow == 1;
-    }, 5'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            if (stats.isEmpty())
+                return false;
+            const GatewayStats s = stats.last().at(0).value<GatewayStats>();
+            return s.requests == 2 && s.responsesByClass[2] == 1 && s.responsesByClass[4] == 1 &&
+                   s.backendResponses == 1 && s.sessionsNow == 1;
+        },
+        5'000));
 }
 
 QTEST_GUILESS_MAIN(TestProxy)

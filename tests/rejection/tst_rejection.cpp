@@ -76,8 +76,12 @@ void TestRejection::curl_data()
     QTest::addColumn<QString>("flag");
     QTest::addColumn<QString>("version");
     QTest::addColumn<QString>("logged");
-    QTest::newRow("HTTP/1.1") << "--http1.1" << "1.1" << "rejected HTTP/1.x client";
-    QTest::newRow("HTTP/2 (ALPN h2, nghttp2)") << "--http2" << "2" << "rejected HTTP/2 client";
+    QTest::newRow("HTTP/1.1") << "--http1.1"
+                              << "1.1"
+                              << "rejected HTTP/1.x client";
+    QTest::newRow("HTTP/2 (ALPN h2, nghttp2)") << "--http2"
+                                               << "2"
+                                               << "rejected HTTP/2 client";
 }
 
 void TestRejection::curl()
@@ -94,9 +98,10 @@ void TestRejection::curl()
     QSignalSpy rejected(gw.controller.get(), &GatewayController::connectionRejected);
 
     QProcess curl;
-    curl.start(m_curl, {QStringLiteral("-sS"), QStringLiteral("-k"), flag, QStringLiteral("--max-time"), QStringLiteral("20"),
-                        QStringLiteral("-w"), QStringLiteral("\nstatus=%{http_code} version=%{http_version}"),
-                        QStringLiteral("https://127.0.0.1:%1/index.html").arg(port)});
+    curl.start(m_curl,
+               {QStringLiteral("-sS"), QStringLiteral("-k"), flag, QStringLiteral("--max-time"), QStringLiteral("20"),
+                QStringLiteral("-w"), QStringLiteral("\nstatus=%{http_code} version=%{http_version}"),
+                QStringLiteral("https://127.0.0.1:%1/index.html").arg(port)});
     QVERIFY(QTest::qWaitFor([&] { return curl.state() == QProcess::NotRunning; }, 30'000));
     const QString out = QString::fromUtf8(curl.readAllStandardOutput());
     const QString err = QString::fromUtf8(curl.readAllStandardError());
@@ -108,7 +113,8 @@ void TestRejection::curl()
     QVERIFY(rejected.wait(5'000) || rejected.size() == 1);
     QCOMPARE(rejected.size(), 1);
     const QString summary = rejected.at(0).at(0).toString();
-    QVERIFY2(summary.startsWith(logged) && summary.contains("/index.html") && summary.endsWith("403"), qPrintable(summary));
+    QVERIFY2(summary.startsWith(logged) && summary.contains("/index.html") && summary.endsWith("403"),
+             qPrintable(summary));
     QCOMPARE(gw.log.filter(logged).size(), 1); // one log line per rejection
 
     QVERIFY(seacat.pingRoundTrip(3)); // the SeaCat session is untouched
@@ -136,12 +142,15 @@ void TestRejection::malformedHttp1Gets400()
     QVERIFY(connectRaw(socket, port));
     socket.write("GET /\r\n\r\n");
     QByteArray response;
-    QVERIFY(QTest::qWaitFor([&] {
-        response += socket.readAll();
-        return socket.state() == QAbstractSocket::UnconnectedState;
-    }, 10'000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            response += socket.readAll();
+            return socket.state() == QAbstractSocket::UnconnectedState;
+        },
+        10'000));
     response += socket.readAll();
-    QVERIFY2(response.startsWith("HTTP/1.1 400 Bad Request\r\n") && response.contains("Connection: close"), response.constData());
+    QVERIFY2(response.startsWith("HTTP/1.1 400 Bad Request\r\n") && response.contains("Connection: close"),
+             response.constData());
 }
 
 void TestRejection::garbageIsClosed()

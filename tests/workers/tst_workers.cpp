@@ -36,18 +36,22 @@ struct ModelFixture : GatewayFixture {
     ModelFixture()
     {
         QObject::connect(controller.get(), &GatewayController::sessionOpened, &model, &SessionTableModel::addSession);
-        QObject::connect(controller.get(), &GatewayController::sessionClosed, &model, &SessionTableModel::removeSession);
-        QObject::connect(controller.get(), &GatewayController::sessionsUpdated, &model, &SessionTableModel::updateSessions);
+        QObject::connect(controller.get(), &GatewayController::sessionClosed, &model,
+                         &SessionTableModel::removeSession);
+        QObject::connect(controller.get(), &GatewayController::sessionsUpdated, &model,
+                         &SessionTableModel::updateSessions);
     }
 
     // Waits until the model lists `count` sessions; returns them by the client's local port.
     std::map<quint16, SessionInfo> waitForRows(int count)
     {
         std::map<quint16, SessionInfo> rows;
-        (void)QTest::qWaitFor([&] {
-            model.flush();
-            return model.rowCount() == count;
-        }, 10'000);
+        (void)QTest::qWaitFor(
+            [&] {
+                model.flush();
+                return model.rowCount() == count;
+            },
+            10'000);
         for (int row = 0; row < model.rowCount(); ++row)
             rows[model.session(row).peerPort] = model.session(row);
         return rows;
@@ -102,7 +106,8 @@ void TestWorkers::oneGatewayOverTwoWorkers()
     QCOMPARE(perWorker[1], Clients / 2);
     for (int i = 0; i < Clients; ++i)
         QVERIFY(clients[size_t(i)]->pingRoundTrip(quint32(2 * i + 1)));
-    QTRY_VERIFY_WITH_TIMEOUT(!stats.isEmpty() && stats.last().at(0).value<GatewayStats>().sessionsNow == Clients, 5'000);
+    QTRY_VERIFY_WITH_TIMEOUT(!stats.isEmpty() && stats.last().at(0).value<GatewayStats>().sessionsNow == Clients,
+                             5'000);
     QCOMPARE(stats.last().at(0).value<GatewayStats>().sessionsTotal, quint64(Clients));
 
     // Enrolment from a session on each worker: the one PKI owner answers both (auto approval).
@@ -129,7 +134,9 @@ void TestWorkers::oneGatewayOverTwoWorkers()
     }
     rows = gw.waitForRows(Clients + 2);
     QCOMPARE(int(rows.size()), Clients + 2);
-    QCOMPARE(rows.at(clients[Clients]->socket.localPort()).worker + rows.at(clients[Clients + 1]->socket.localPort()).worker, 1);
+    QCOMPARE(rows.at(clients[Clients]->socket.localPort()).worker +
+                 rows.at(clients[Clients + 1]->socket.localPort()).worker,
+             1);
 
     // Disconnect from the admin side reaches the worker serving the session, whichever it is.
     for (int worker : {0, 1}) {
@@ -210,12 +217,13 @@ void TestWorkers::checkConfigReportsWorkers()
     file.write("[gateway]\nport=8443\nworkers=3\ndata-dir=" + dir.filePath(QStringLiteral("data")).toUtf8() + "\n");
     file.close();
     QProcess check;
-    check.start(QStringLiteral(SEACAT_GATEWAY_BIN), {QStringLiteral("--check-config"), QStringLiteral("--config"), ini});
+    check.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+                {QStringLiteral("--check-config"), QStringLiteral("--config"), ini});
     QVERIFY(check.waitForFinished(20'000));
     QCOMPARE(check.exitCode(), 0);
     QVERIFY2(check.readAllStandardOutput().contains("3 worker(s)"), qPrintable(check.readAllStandardError()));
     check.start(QStringLiteral(SEACAT_GATEWAY_BIN), {QStringLiteral("--check-config"), QStringLiteral("--config"), ini,
-                                                    QStringLiteral("--workers"), QStringLiteral("0")});
+                                                     QStringLiteral("--workers"), QStringLiteral("0")});
     QVERIFY(check.waitForFinished(20'000));
     QCOMPARE(check.exitCode(), 2);
     const QByteArray err = check.readAllStandardError();
