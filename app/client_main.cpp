@@ -2,6 +2,7 @@
 //   seacat-client --gateway HOST:PORT --ca FILE [--name CN] [--cert F --key F] ping [--count N]
 //   seacat-client ... request [-X METHOD] [-H 'K: V']... [--data @file|-|TEXT] [-i] URL
 //   seacat-client ... enroll --identity DIR [--key-type rsa|ec] [--subject 'CN=..,O=..'] [--poll-interval S]
+//                   [--wait S]
 #include "client/enrolment.h"
 #include "pki/x509codec.h"
 #include "client/seacatclient.h"
@@ -10,13 +11,19 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
+#include <QElapsedTimer>
 #include <QTimer>
 
 #include <cstdio>
+#include <unistd.h>
 
 using namespace SeaCat;
 
 namespace {
+
+// Exit codes of `enroll` (README "Enrolling with seacat-client"): 1 rejected or revoked,
+// 2 bad usage, 3 no decision in time (--wait) or no answer at all (--timeout).
+constexpr int ExitTimedOut = 3;
 
 [[noreturn]] void die(const QString &message, int code = 1)
 {
@@ -100,6 +107,10 @@ int main(int argc, char *argv[])
          QStringLiteral("enroll: CSR subject, e.g. 'CN=device-1,O=Example' (default empty)."), QStringLiteral("dn")},
         {QStringLiteral("poll-interval"), QStringLiteral("enroll: seconds between certificate queries (default 10)."),
          QStringLiteral("seconds"), QStringLiteral("10")},
+        {QStringLiteral("wait"),
+         QStringLiteral("enroll: give up when the CSR is not decided within this many seconds (default 0: wait until "
+                        "it is; --timeout covers only the gateway's first answer)."),
+         QStringLiteral("seconds"), QStringLiteral("0")},
     });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("ping | request URL | enroll"));
     parser.process(app);
@@ -146,7 +157,13 @@ int main(int argc, char *argv[])
             die(QStringLiteral("the gateway closed the connection"));
     });
     const int timeout = parser.value(QStringLiteral("timeout")).toInt();
-    QTimer::singleShot(timeout * 1000, &app, [timeout] { die(QStringLiteral("no answer within %1 s").arg(timeout)); });
+    const int timeoutExit = command == u"enroll" ? ExitTimedOut : 1;
+    auto *answerTimer = new QTimer(&app);
+    answerTimer->setSingleShot(true);
+    QObject::connect(answerTimer, &QTimer::timeout, &app, [timeout, timeoutExit] {
+        die(QStringLiteral("no answer within %1 s").arg(timeout), timeoutExit);
+    });
+    answerTimer->start(timeout * 1000);
 
     QFile body;
     if (command == u"ping") {
@@ -183,21 +200,38 @@ int main(int argc, char *argv[])
         QObject::connect(pollTimer, &QTimer::timeout, &client,
                          [&client, keyBits] { client.queryCertificate(keyBits); });
         QObject::connect(&client, &SeaCatClient::connected, &app, [&client, csr] { client.sendCsr(csr); });
+        // Under manual approval an admin may take hours: once the gateway has answered, only
+        // --wait limits the wait, and each poll says so on a terminal.
+        const double waitSeconds = parser.value(QStringLiteral("wait")).toDouble();
+        const bool tty = isatty(STDERR_FILENO);
+        QElapsedTimer waiting;
         QObject::connect(&client, &SeaCatClient::csrReply, &app, [&, pollTimer](quint8 flags) {
             if (flags & 0x04)
                 die(QStringLiteral("the gateway rejected the CSR of %1").arg(id.tag));
+            answerTimer->stop();
             if (flags & 0x02) {
                 client.queryCertificate(keyBits); // approved at once
-            } else {
-                fprintf(stderr, "CSR of %s stored, waiting for approval\n", qPrintable(id.tag));
-                pollTimer->start(pollMs);
+                return;
             }
+            fprintf(stderr, "CSR of %s stored, waiting for approval\n", qPrintable(id.tag));
+            waiting.start();
+            if (waitSeconds > 0)
+                QTimer::singleShot(int(waitSeconds * 1000), &app, [&] {
+                    die(QStringLiteral("the CSR of %1 is still waiting for approval after %2 s (--wait)")
+                            .arg(id.tag)
+                            .arg(waitSeconds),
+                        ExitTimedOut);
+                });
+            pollTimer->start(pollMs);
         });
         QObject::connect(&client, &SeaCatClient::certificateAnswer, &app,
                          [&, pollTimer](quint16, bool notFound, const QByteArray &der) {
                              if (notFound)
                                  die(QStringLiteral("the gateway rejected or revoked %1").arg(id.tag));
                              if (der.isEmpty()) {
+                                 if (tty)
+                                     fprintf(stderr, "still waiting for approval of %s (%lld s)\n", qPrintable(id.tag),
+                                             waiting.elapsed() / 1000);
                                  pollTimer->start(pollMs);
                                  return;
                              }

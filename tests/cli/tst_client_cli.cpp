@@ -2,6 +2,8 @@
 #include "common/gatewayprocess.h"
 #include "common/testbackend.h"
 
+#include <QElapsedTimer>
+#include <QTemporaryDir>
 #include <QTemporaryFile>
 
 class TestClientCli : public QObject
@@ -16,6 +18,7 @@ private slots:
     void uploadFromFileAndStdin();
     void resetStreamExitsNonZero();
     void transportErrorExitsNonZero();
+    void enrollWaitsForApprovalPastTheTimeout();
 
 private:
     struct Result {
@@ -139,4 +142,21 @@ void TestClientCli::transportErrorExitsNonZero()
 }
 
 QTEST_GUILESS_MAIN(TestClientCli)
+// Manual approval (the default): a pending CSR is no timeout; --timeout covers only the
+// gateway's first answer, --wait the approval, and running out of it is exit 3, not "rejected".
+void TestClientCli::enrollWaitsForApprovalPastTheTimeout()
+{
+    QTemporaryDir identity;
+    QVERIFY(identity.isValid());
+    QElapsedTimer clock;
+    clock.start();
+    const Result r =
+        run({"--timeout", "1", "enroll", "--identity", identity.path(), "--poll-interval", "0.2", "--wait", "2.5"});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(clock.elapsed() >= 2'500, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY2(r.err.contains("stored, waiting for approval"), r.err.constData());
+    QVERIFY2(r.err.contains("still waiting for approval after 2.5 s (--wait)"), r.err.constData());
+    QVERIFY2(!r.err.contains("no answer"), r.err.constData());
+}
+
 #include "tst_client_cli.moc"
