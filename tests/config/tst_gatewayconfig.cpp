@@ -21,6 +21,7 @@ private slots:
     void editIni();
     void quotedValuesReadBack();
     void handWrittenFileSurvivesAnEdit();
+    void sampleConfigKeepsThePortFallback();
 };
 
 void TestGatewayConfig::editIni_data()
@@ -115,4 +116,15 @@ void TestGatewayConfig::handWrittenFileSurvivesAnEdit()
 }
 
 QTEST_GUILESS_MAIN(TestGatewayConfig)
+// The shipped sample must read cleanly and leave the port to the built-in default, so that a
+// first start without privilege still serves on 8443 (README "Choosing the port").
+void TestGatewayConfig::sampleConfigKeepsThePortFallback()
+{
+    QString error;
+    const auto config = GatewayConfig::fromFile(QStringLiteral(SEACAT_SAMPLE_CONFIG), &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->port, GatewayConfig().port);
+    QVERIFY(!config->portExplicit);
+}
+
 #include "tst_gatewayconfig.moc"
