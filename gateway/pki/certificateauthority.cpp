@@ -39,6 +39,10 @@ QByteArray CertificateAuthority::caCertificatePem() const
 std::optional<CertificateAuthority> CertificateAuthority::load(const QString &dataDir, QString *error)
 {
     clearOpenSslErrors();
+    if (QString problem = GatewayIdentity::accessProblem(dataDir); !problem.isEmpty()) {
+        *error = problem;
+        return std::nullopt;
+    }
     KeyPtr key = keyFromPemFile(dataDir + u'/' + GatewayIdentity::CaKeyFile);
     CertPtr cert = certFromPemFile(dataDir + u'/' + GatewayIdentity::CaCertFile);
     if (!key || !cert || X509_check_private_key(cert.get(), key.get()) != 1) {

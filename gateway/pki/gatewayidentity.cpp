@@ -5,8 +5,10 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 
 #include <openssl/x509v3.h>
+#include <unistd.h>
 
 namespace SeaCat {
 
@@ -50,10 +52,26 @@ QString writeKeyAndCert(const QString &dir, const QString &keyFile, EVP_PKEY *ke
 
 } // namespace
 
+QString GatewayIdentity::accessProblem(const QString &dataDir)
+{
+    const QFileInfo info(dataDir);
+    if (!info.exists() || !info.isDir() || (info.isReadable() && info.isWritable() && info.isExecutable()))
+        return {};
+    return QStringLiteral("data directory %1 belongs to %2 and this user (uid %3) cannot read and write it: run as %2 "
+                          "(e.g. sudo -u %2 ...) or pass another --data-dir")
+        .arg(info.absoluteFilePath(),
+             info.owner().isEmpty() ? QStringLiteral("uid %1").arg(info.ownerId()) : info.owner())
+        .arg(::geteuid());
+}
+
 std::optional<GatewayIdentity> GatewayIdentity::loadOrCreate(const QString &dataDir, const QString &gatewayName,
                                                              QString *error, KeyType keyType)
 {
     clearOpenSslErrors();
+    if (QString problem = accessProblem(dataDir); !problem.isEmpty()) {
+        *error = problem;
+        return std::nullopt;
+    }
     QDir dir(dataDir);
     if (!dir.exists()) {
         if (!QDir().mkpath(dataDir)) {

@@ -26,6 +26,11 @@ struct GatewayIdentity {
     static inline const QString ServerCertFile = QStringLiteral("server.pem");
     static inline const QString ServerKeyFile = QStringLiteral("server-key.pem");
 
+    // Empty when this process may read and write `dataDir` (or it does not exist yet); else the
+    // permission problem, naming the owner: a directory of another user (a service's, say) must
+    // not look like one without a CA, which would invite creating a second one.
+    static QString accessProblem(const QString &dataDir);
+
     // `error` receives a message naming the file and the fix when nullopt is returned.
     static std::optional<GatewayIdentity> loadOrCreate(const QString &dataDir, const QString &gatewayName,
                                                        QString *error, KeyType keyType = KeyType::Rsa2048);

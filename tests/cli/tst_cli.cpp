@@ -27,6 +27,7 @@ private slots:
     void checkConfigAcceptsAGoodFile();
     void checkConfigReportsEveryProblemWithItsLine();
     void checkConfigFindsDataDirectoryProblems();
+    void dataDirectoryOfAnotherUserIsAPermissionProblem();
     void duplicateKeyRefusedAtStart();
     void sighupReloadsAndKeepsSessions();
 };
@@ -306,6 +307,48 @@ void TestCli::checkConfigFindsDataDirectoryProblems()
     QVERIFY(notDir.waitFinished());
     QCOMPARE(notDir.process.exitCode(), 2);
     QVERIFY2(notDir.err.contains("is not a directory"), notDir.err.constData());
+}
+
+// A service's data directory (0700, its user's) used from another account: the gateway and the
+// pki commands name the permission problem, never "start the gateway once" or a second CA.
+void TestCli::dataDirectoryOfAnotherUserIsAPermissionProblem()
+{
+    if (::geteuid() != 0)
+        QSKIP("needs root, to run the gateway as another user (nobody) against root's data directory");
+    const QString setpriv = QStandardPaths::findExecutable(QStringLiteral("setpriv"));
+    if (setpriv.isEmpty())
+        QSKIP("running as root without setpriv: cannot run as another user");
+    GatewayProcess owner;
+    QVERIFY(QFile::setPermissions(owner.dataDir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                                            QFileDevice::ExeOwner | QFileDevice::ReadOther |
+                                                            QFileDevice::ExeOther));
+    const QString data = owner.dataDir.filePath("data");
+    owner.launch({"--headless", "--data-dir", data, "--listen", "127.0.0.1", "--port", "0", "--name", "gw.test"});
+    QVERIFY(owner.waitListening());
+    owner.process.terminate();
+    QVERIFY(owner.waitFinished());
+    const QByteArray caBefore = [&] {
+        QFile ca(data + "/ca.pem");
+        return ca.open(QIODevice::ReadOnly) ? ca.readAll() : QByteArray();
+    }();
+    QVERIFY(!caBefore.isEmpty());
+
+    const QStringList asNobody{"--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                               QStringLiteral(SEACAT_GATEWAY_BIN)};
+    for (const QStringList &args :
+         {QStringList{"--headless", "--data-dir", data, "--listen", "127.0.0.1", "--port", "0", "--name", "gw.test"},
+          QStringList{"--data-dir", data, "pki", "csr", "list"}}) {
+        GatewayProcess other;
+        other.launch(asNobody + args, setpriv);
+        QVERIFY(other.waitFinished());
+        QCOMPARE(other.process.exitCode(), 1);
+        QVERIFY2(other.err.contains("belongs to root and this user") && other.err.contains("sudo -u root"),
+                 other.err.constData());
+        QVERIFY2(!other.err.contains("start the gateway once"), other.err.constData());
+    }
+    QFile ca(data + "/ca.pem");
+    QVERIFY(ca.open(QIODevice::ReadOnly));
+    QCOMPARE(ca.readAll(), caBefore);
 }
 
 void TestCli::duplicateKeyRefusedAtStart()
