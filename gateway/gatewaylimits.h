@@ -82,6 +82,10 @@ inline constexpr int ResetsPerSecond = 33;
 // from a client that does not read. nghttp2 and HAProxy close such sessions; so do we.
 inline constexpr int GlitchBurst = 1'000;
 inline constexpr int GlitchesPerSecond = 33;
+// Our own: a client "does not read" when our output has waited this long without the kernel
+// taking a byte of it. Not merely "output is queued": the answers to the very read that
+// carried a PING are queued too, and a reading client takes them within a round trip.
+inline constexpr int UnreadOutputGraceMs = 1'000;
 // Our own: descriptors the listener leaves free for live sessions' backends, the store and the
 // admin listener: a tenth of the limit, at least this many.
 inline constexpr int ReservedDescriptorsMin = 64;

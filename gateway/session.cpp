@@ -216,6 +216,7 @@ void Session::readFromSocket()
 
 void Session::onBytesWritten()
 {
+    m_outputMovedMs = m_clock.elapsed();
     updateFlowControl();
 }
 
@@ -249,6 +250,12 @@ void Session::updateFlowControl()
 qint64 Session::pendingOutputBytes() const
 {
     return m_output.size() + m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite();
+}
+
+bool Session::clientDoesNotRead() const
+{
+    return pendingOutputBytes() > Limits::MaxQueuedOutboundBytes / 4 &&
+           m_clock.elapsed() - m_outputMovedMs > Limits::UnreadOutputGraceMs;
 }
 
 template<typename Frame> bool Session::send(const Frame &frame)
@@ -298,6 +305,8 @@ void Session::flushOutput()
     // Qt keeps a buffer of 256 bytes and more as it is (no copy); the next frame starts a new
     // one. Not flush(): QSslSocket may emit readyRead from inside it, and this is called from
     // frame handlers that must not be re-entered.
+    if (m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite() == 0)
+        m_outputMovedMs = m_clock.elapsed(); // nothing was waiting: the client is not behind yet
     m_socket->write(std::exchange(m_output, QByteArray()));
     // Our own frames (gateway PINGs, responses) are activity, but they keep no session alive.
     m_lastActivityMs = m_clock.elapsed();
@@ -609,8 +618,7 @@ void Session::onPing(const Ping &frame)
     ++m_info.framesIn;
     ++m_info.pingsReceived;
     // A client that pings while it leaves our answers unread spends the glitch budget.
-    if (pendingOutputBytes() > Limits::MaxQueuedOutboundBytes / 4 &&
-        !spendGlitch("PING from a client that does not read"))
+    if (clientDoesNotRead() && !spendGlitch("PING from a client that does not read"))
         return;
     // §3.5: echo odd (client) ids at once; even ids answer our own pings and need nothing.
     if (frame.id % 2 == 1)

@@ -51,6 +51,9 @@ public:
     // Bytes on their way to the client: frames not yet handed to TLS, plaintext and encrypted
     // bytes Qt still holds. What back-pressure and the PING budget look at.
     qint64 pendingOutputBytes() const;
+    // The client has left our output waiting for UnreadOutputGraceMs. What the PING budget
+    // looks at.
+    bool clientDoesNotRead() const;
 
 signals:
     void closed(quint64 id, const QString &reason);
@@ -175,6 +178,7 @@ private:
     QElapsedTimer m_clock;       // since the session opened
     qint64 m_lastClientMs = 0;   // a frame from the client
     qint64 m_lastActivityMs = 0; // either direction
+    qint64 m_outputMovedMs = 0;  // the kernel last took output, or output began to wait
     quint32 m_nextPingId = 2;
     bool m_reading = false; // in readFromSocket(): it flushes at its end
     bool m_flushQueued = false;

@@ -39,6 +39,7 @@ private slots:
     void http2PingFloodFromANonReaderIsBounded();
     void floodsEndWithACountedClose_data();
     void floodsEndWithACountedClose();
+    void pingsOfAReaderAreNoGlitches();
     void tls12SuitesAreExact();
     void http1SlowlorisGets408_data();
     void http1SlowlorisGets408();
@@ -492,6 +493,26 @@ void TestAttack::floodsEndWithACountedClose()
     QVERIFY2(m_gw->err.contains(reason.toUtf8()), m_gw->err.right(500).constData());
     // A reset stream never cost a backend connection (the one stream of the setup may have).
     QVERIFY(m_backend->connectionsAccepted <= (setup.isEmpty() ? 0 : 1));
+}
+
+// A client that reads everything may send many PINGs at once: their echoes, gathered while that
+// one read is handled, are not output the client left unread, so they spend no glitch budget
+// (they did while the session counted its own unsent answers to that read).
+void TestAttack::pingsOfAReaderAreNoGlitches()
+{
+    QVERIFY2(startGateway("glitch-burst=100\nglitch-rate=10\n"), m_gw->err.constData());
+    TestClient client(m_gw->caFile());
+    QVERIFY(client.connectTo(m_port));
+    constexpr int Pings = 1'000; // 12 KiB of echoes to one 12 KiB write: one TLS record, one read
+    QByteArray pings;
+    for (quint32 id = 1; id < 2 * Pings; id += 2)
+        pings += serialize(Ping{id});
+    client.send(pings);
+    QVERIFY2(client.waitForEvents(Pings, 10'000), qPrintable(QStringLiteral("%1 echoes; gateway: %2")
+                                                                 .arg(client.received.events.size())
+                                                                 .arg(QString::fromUtf8(m_gw->err.right(300)))));
+    QCOMPARE(client.socket.state(), QAbstractSocket::ConnectedState);
+    QVERIFY(!m_gw->err.contains("PING from a client that does not read"));
 }
 
 // Issue 8 item 9: one client per TLS 1.2 suite this OpenSSL knows, each offering only that suite;
