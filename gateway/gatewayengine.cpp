@@ -25,6 +25,10 @@ constexpr int PkiPushDelayMs = 100; // changes within this long make one PKI pus
 // Free heap beyond this goes back to the system at the next publish tick (heaprelease.h):
 // 200 rejected HTTPS clients handshaking at once left ~3 MiB of holes (issue 8 item 10).
 constexpr qint64 FreeHeapReleaseBytes = 2 * 1024 * 1024;
+// After a quiet tick (no new connection, no request) free heap beyond this goes back too:
+// sessions that went leave their holes, and no churn pays for the trim (a trim per tick during
+// connection churn cost handshakes).
+constexpr qint64 QuietFreeHeapReleaseBytes = 128 * 1024;
 
 // An accepted descriptor on its way to a worker: closed if its event is dropped undelivered
 // (the worker gone first), so none leaks.
@@ -481,7 +485,6 @@ void GatewayEngine::publishPkiMetrics(const PkiState &state)
 
 void GatewayEngine::publishStats()
 {
-    releaseFreeHeap(FreeHeapReleaseBytes);
     GatewayStats stats;
     for (const Worker &worker : std::as_const(m_workers)) {
         addCounters(stats, worker.stats);
@@ -490,6 +493,9 @@ void GatewayEngine::publishStats()
         stats.rejectedHttpsClients += worker.stats.rejectedHttpsClients;
         stats.strayBackendConnections += worker.stats.strayBackendConnections;
     }
+    const quint64 traffic = stats.sessionsTotal + stats.rejectedHttpsClients + stats.requests;
+    releaseFreeHeap(traffic == m_trafficAtLastPublish ? QuietFreeHeapReleaseBytes : FreeHeapReleaseBytes);
+    m_trafficAtLastPublish = traffic;
     emit statsUpdated(stats);
     if (m_accessLog && ++m_publishesSinceDropReport >= DropReportEvery) {
         m_publishesSinceDropReport = 0;

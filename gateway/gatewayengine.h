@@ -117,6 +117,7 @@ private:
     int m_nextWorker = 0;
     AccessLog *m_accessLog = nullptr;
     int m_publishesSinceDropReport = 0;
+    quint64 m_trafficAtLastPublish = 0; // connections and requests, for a trim after a quiet tick
     QHash<quint64, SessionRoute> m_sessions;
     // Shared with the workers (EngineWorker::Shared); they outlive every worker.
     std::atomic<quint64> m_nextSessionId{1};

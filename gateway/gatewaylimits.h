@@ -32,9 +32,9 @@ inline constexpr int AuthorizedEnrolmentGraceMs = 30'000;
 // session pauses its backends and stops reading from the peer; it resumes below half. The
 // kernel's send buffer (megabytes, autotuned) keeps a fast client fed, so this only needs to
 // cover one turn of the event loop: one frame. Every byte of it also passes OpenSSL's memory
-// BIO, which keeps its largest size. Issue 8 item 3 aims at 256 KiB for a session that never
-// reads, whatever its stream count (281-291 KiB measured with 15, 1.4-2.2 MiB with 256 KiB
-// here). A peer that sends but never reads (PING flood) stalls on TCP, not in our memory.
+// BIO, which keeps its largest size. Issue 8 item 3: at most 256 KiB for a session that never
+// reads (165-208 KiB measured with 15 streams, 1.4-2.2 MiB with 256 KiB here). A peer that
+// sends but never reads (PING flood) stalls on TCP, not in our memory.
 inline constexpr qint64 MaxQueuedOutboundBytes = 16 * 1024;
 // Our own: request body bytes waiting for one backend before we stop reading from the client.
 inline constexpr qint64 MaxQueuedUploadBytes = 256 * 1024;

@@ -569,37 +569,69 @@ static void connectRawTls(QSslSocket &socket, quint16 port, const QList<QByteArr
 }
 
 // Issue 8 item 3: sessions that ask for large responses on many streams and never read cost a
-// bounded amount each, whatever their stream count, and give it back when they go.
+// bounded amount each, and give it back when they go.
 void TestAttack::nonReadingSessionsStayWithinBudget()
 {
     QVERIFY2(startGateway(), m_gw->err.constData());
+    // The first session of each engine thread pays once for that thread (OpenSSL's and Qt's
+    // per-thread state, its malloc arena, its backend pool): ~600 KiB over two threads, which
+    // is no session's cost. One reading session per thread (round-robin, at most four) first.
+    for (int warm = 0; warm < 4; ++warm) {
+        TestClient client(m_gw->caFile());
+        QVERIFY(client.connectTo(m_port));
+        client.send(serialize(SynStream{1, true, 0, "app", "GET", "/big?bytes=2000000", {}}));
+        QVERIFY(
+            QTest::qWaitFor([&] { return eventsOf(client, 1).contains(QStringLiteral("DATA id=1 fin=1")); }, 20'000));
+    }
+    QTest::qWait(1'500); // their sessions are gone, the heap trimmed
     constexpr int Sessions = 4;
     constexpr int Streams = 15; // 60 in all: under the pool's 64 connections per origin
     const qint64 before = m_gw->rssKiB();
-    std::vector<std::unique_ptr<TestClient>> clients;
-    for (int i = 0; i < Sessions; ++i) {
-        clients.push_back(std::make_unique<TestClient>(m_gw->caFile()));
-        TestClient &client = *clients.back();
-        QVERIFY(client.connectTo(m_port));
-        client.socket.setReadBufferSize(4'096);
-        client.socket.disconnect(&client.socket, &QSslSocket::readyRead, nullptr, nullptr); // never read
-        for (quint32 id = 1; id < 2 * Streams; id += 2)
-            client.send(serialize(SynStream{id, true, 0, "app", "GET", "/big?bytes=20000000", {}}));
-    }
-    QTest::qWait(4'000); // every backend has filled what it may
-    const qint64 growth = m_gw->rssKiB() - before;
-    qInfo("%d non-reading sessions x %d streams: gateway RSS grew by %lld KiB, %lld KiB per session", Sessions, Streams,
-          growth, growth / Sessions);
-    // The issue's target is 256 KiB per session. Measured here 281-291 KiB (1.4-2.2 MiB before
-    // the 16 KiB output budget, frame-sized backend reads and trimmed socket buffers; see
-    // docs/performance.md "Memory per connection"): its TLS connection, 15 backend connections
-    // and their objects, and the output queue with OpenSSL's memory BIO. The bound leaves room
-    // for the shared machine's noise and fails on any return of per-stream buffering.
-    QVERIFY2(growth / Sessions <= 384 || !GatewayProcess::rssIsMeaningful(),
+    // Returns the RSS growth while they are connected; `left` what stays after they went.
+    auto wave = [&](qint64 &left) {
+        std::vector<std::unique_ptr<TestClient>> clients;
+        for (int i = 0; i < Sessions; ++i) {
+            clients.push_back(std::make_unique<TestClient>(m_gw->caFile()));
+            TestClient &client = *clients.back();
+            if (!client.connectTo(m_port))
+                return qint64(-1);
+            client.socket.setReadBufferSize(4'096);
+            client.socket.disconnect(&client.socket, &QSslSocket::readyRead, nullptr, nullptr); // never read
+            for (quint32 id = 1; id < 2 * Streams; id += 2)
+                client.send(serialize(SynStream{id, true, 0, "app", "GET", "/big?bytes=20000000", {}}));
+        }
+        QTest::qWait(4'000); // every backend has filled what it may
+        const qint64 growth = m_gw->rssKiB() - before;
+        clients.clear();
+        QTest::qWait(2'000); // the next quiet tick gives the freed heap back
+        left = m_gw->rssKiB() - before;
+        qInfo("%d non-reading sessions x %d streams: gateway RSS grew by %lld KiB, %lld KiB per session; "
+              "after they left %lld KiB above the start",
+              Sessions, Streams, growth, growth / Sessions, left);
+        return growth;
+    };
+    qint64 left = 0;
+    qint64 leftAgain = 0;
+    const qint64 growth = wave(left);
+    QVERIFY(growth >= 0);
+    // The issue's target: 256 KiB per session. Measured 165-186 KiB: its TLS connection and
+    // output (one 16 KiB budget for all its streams, with OpenSSL's buffers), and ~7 KiB of
+    // state per stream in flight (its backend socket, proxy and parser; a reading session's
+    // streams cost the same). It was 1.4-2.2 MiB before the shared output budget, frame-sized
+    // backend reads and trimmed socket buffers (docs/performance.md "Memory per connection").
+    QVERIFY2(growth / Sessions <= 256 || !GatewayProcess::rssIsMeaningful(),
              qPrintable(QStringLiteral("%1 KiB per session").arg(growth / Sessions)));
-    clients.clear();
-    QTest::qWait(1'000);
-    qInfo("after they left: %lld KiB above the start", m_gw->rssKiB() - before);
+    // What they used is given back or reused: the heap in use returns to where it was (massif
+    // shows it), the trim after a quiet tick gives back a third of the pages (without it all
+    // stayed; the rest are pages shared with live allocations), and a second wave adds little.
+    const qint64 growthAgain = wave(leftAgain);
+    QVERIFY(growthAgain >= 0);
+    QVERIFY2(growthAgain <= growth + growth / 4 || !GatewayProcess::rssIsMeaningful(),
+             qPrintable(QStringLiteral("%1 KiB, then %2 KiB").arg(growth).arg(growthAgain)));
+    QVERIFY2(leftAgain <= left + growth / 4 || !GatewayProcess::rssIsMeaningful(),
+             qPrintable(QStringLiteral("%1 KiB stayed, then %2 KiB").arg(left).arg(leftAgain)));
+    QVERIFY2(left < growth || !GatewayProcess::rssIsMeaningful(),
+             qPrintable(QStringLiteral("%1 of %2 KiB stayed").arg(left).arg(growth)));
 }
 
 // A rejected HTTP/2 client that sends PINGs and never reads the ACKs: the answers stay bounded
