@@ -634,7 +634,12 @@ void Session::sendPing()
 void Session::onCsr(const Csr &frame)
 {
     ++m_info.framesIn;
+    const quint64 refusedBefore = m_enrolment->refusedCsrs();
     m_enrolment->onCsr(frame, peer());
+    // Answered, counted, and a glitch too: a client that goes on after its CSR budget is spent
+    // is flooding, and its session goes the way of every other flood.
+    if (m_enrolment->refusedCsrs() != refusedBefore)
+        spendGlitch("CSR refused by a budget");
 }
 
 void Session::onCertQuery(const CertQuery &frame)

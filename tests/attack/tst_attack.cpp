@@ -457,6 +457,10 @@ void TestAttack::floodsEndWithACountedClose_data()
                                               << QStringLiteral("last: RST_STREAM for no open stream");
     QTest::newRow("gateway-only frames") << QByteArray() << serialize(CsrReply{1}).repeated(400)
                                          << QStringLiteral("last: CSR_REPLY");
+    // Each answered 0x00 once the session's CSR rate is spent, before it costs a parse.
+    QTest::newRow("CSRs past their budget")
+        << QByteArray() << serialize(Csr{0x01, QByteArray(2'000, 'x')}).repeated(400)
+        << QStringLiteral("last: CSR refused by a budget");
 }
 
 void TestAttack::floodsEndWithACountedClose()
