@@ -196,6 +196,8 @@ run_gateway() { # URL [seacat-bench args...]
 run_nghttpx() { # path [h2load args...]
     local path=$1 before after
     shift
+    rm -f "$WORK/h2load.log" # h2load appends to its --log-file: without this, every run's
+                             # percentiles would include all the runs before it
     before=$(cpu_ticks "$NGHTTPX_PID")
     # h2load 1.52 sometimes hangs after "Stopped all clients" on a loaded machine: bounded.
     timeout $((DURATION + 60)) taskset -c "$LOAD_CPU" h2load --ciphers="$CIPHER" --log-file="$WORK/h2load.log" "$@" \
@@ -209,12 +211,13 @@ run_nghttpx() { # path [h2load args...]
           i50 = int(NR * 0.50); i99 = int(NR * 0.99); if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1
           printf "%.3f %.3f\n", v[i50] / 1000, v[i99] / 1000 }')
     awk -v ticks=$((after - before)) -v hz="$TICK" -v p50="$p50" -v p99="$p99" '
-        /^requests:/ { done = $6; failed = $10; errored = $12 }
-        /^status codes:/ { ok = $3 }
+        # "requests: T total, S started, D done, N succeeded, F failed (errored included), …":
+        # a -D run stops with streams whose status came but not their end; they are not counted.
+        /^requests:/ { ok = $8; failed = $10 }
         /^finished in/ { rps = $4 }
         /^traffic:/ { for (i = 2; i <= NF; i++) if ($i == "data") { body = $(i - 1); gsub(/[()]/, "", body) } }
         END { cpu = ok > 0 ? ticks / hz * 1e6 / ok : 0
-              printf "%s %.1f %s %s %d %d %.2f %d\n", rps + 0, cpu, p50, p99, failed + errored + (done - ok), ok, ticks / hz, body }' \
+              printf "%s %.1f %s %s %d %d %.2f %d\n", rps + 0, cpu, p50, p99, failed, ok, ticks / hz, body }' \
         "$WORK/h2load.out"
 }
 
@@ -322,7 +325,7 @@ big_scenario() {
 # Handshake lines: "handshakes_per_cpu_s handshakes_per_wall_s errors handshakes cpu_s".
 gateway_handshakes() {
     run_gateway http://app.seacat/small.txt -c 8 -m 1 -D "$DURATION" --handshakes |
-        awk '{ printf "%.0f %s %d %d %s\n", $7 > 0 ? $6 / $7 : 0, $1, $5, $6, $7 }'
+        awk '{ printf "%.0f %s %d %d %s\n", ($7 > 0 ? $6 / $7 : 0), $1, $5, $6, $7 }'
 }
 nghttpx_handshakes() {
     # h2load has no connection-per-request mode: -c N -n N gives each of N fresh connections
@@ -339,7 +342,7 @@ nghttpx_handshakes() {
     done
     after=$(cpu_ticks "$NGHTTPX_PID")
     awk -v t=$((after - before)) -v hz="$TICK" -v ok="$ok" -v total="$total" -v s="$started" -v e="$(date +%s.%N)" \
-        'BEGIN { sec = t / hz; printf "%.0f %.1f %d %d %.2f\n", sec > 0 ? ok / sec : 0, ok / (e - s), total - ok, ok, sec }'
+        'BEGIN { sec = t / hz; printf "%.0f %.1f %d %d %.2f\n", (sec > 0 ? ok / sec : 0), ok / (e - s), total - ok, ok, sec }'
 }
 handshake_scenario() {
     pair_runs gateway_handshakes nghttpx_handshakes
