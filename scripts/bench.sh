@@ -7,7 +7,7 @@
 # processes), so the speed of the load generators does not enter µs per request.
 #
 # Loopback only, non-standard ports, everything under one /tmp directory, bounded in time
-# (about 6 minutes with the defaults). Every scenario but idle runs BENCH_RUNS times per server,
+# (about 4 minutes with the defaults). Every scenario but idle runs BENCH_RUNS times per server,
 # gateway and nghttpx interleaved so both share the machine's noise; the tables give medians.
 # Environment:
 #   BENCH_RUNS=3            runs per scenario and server (the median is reported)
