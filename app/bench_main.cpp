@@ -811,9 +811,9 @@ void Bench::report(double wallS, double cpuS) const
     std::printf("bench CPU: %.3f s, %.1f us per request\n", cpuS, cpuS * 1e6 / double(work));
     // One line for scripts.
     std::printf("summary: responses=%" PRId64 " errors=%" PRId64
-                " rps=%.1f hps=%.1f p50_ms=%.3f p99_ms=%.3f bench_cpu_us_per_req=%.1f\n",
+                " rps=%.1f hps=%.1f p50_ms=%.3f p99_ms=%.3f body_bytes=%" PRId64 " bench_cpu_us_per_req=%.1f\n",
                 stats.responses, stats.errors() + stats.byStatusClass[0], rps, hps, percentile(latency, 50),
-                percentile(latency, 99), cpuS * 1e6 / double(work));
+                percentile(latency, 99), stats.bodyBytes, cpuS * 1e6 / double(work));
 }
 
 } // namespace
