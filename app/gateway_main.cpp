@@ -5,6 +5,7 @@
 #include "admin/adminserver.h"
 #include "admin/gatewaymirror.h"
 #include "configcheck.h"
+#include "ctlcommand.h"
 #include "gatewaycontroller.h"
 #include "mainwindow.h"
 #include "pkiadmin.h"
@@ -190,6 +191,11 @@ int main(int argc, char *argv[])
         headlessFlag = headlessFlag || qstrcmp(argv[i], "--headless") == 0;
         pkiCommand = pkiCommand || qstrcmp(argv[i], "pki") == 0;
     }
+    // `ctl` talks to a running gateway over its admin API and has options of its own.
+    if (argc > 1 && qstrcmp(argv[1], "ctl") == 0) {
+        QCoreApplication ctlApplication(argc, argv);
+        return runCtl(QCoreApplication::arguments().mid(2));
+    }
     const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
                          qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
     const bool gui = !headlessFlag && !pkiCommand && display;
@@ -255,10 +261,15 @@ int main(int argc, char *argv[])
         {QStringLiteral("lang"), QStringLiteral("GUI language, e.g. cs or de (default: the system's)."),
          QStringLiteral("lang")},
     });
-    parser.addPositionalArgument(QStringLiteral("pki"),
-                                 QStringLiteral("Admin commands: pki csr list|approve ID|reject ID, "
-                                                "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
-                                 QStringLiteral("[pki ...]"));
+    parser.addPositionalArgument(
+        QStringLiteral("pki"),
+        QStringLiteral("Admin commands on the data directory: pki csr list|approve ID|reject ID, "
+                       "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
+        QStringLiteral("[pki ...]"));
+    parser.addPositionalArgument(QStringLiteral("ctl"),
+                                 QStringLiteral("A running gateway through its admin API (first argument): ctl status, "
+                                                "ctl sessions, ctl port N, ctl reload, ctl pki ... (ctl --help)"),
+                                 QStringLiteral("[ctl ...]"));
     // README "Running": a bad option exits 2 like a bad config (QCommandLineParser::process() exits 1).
     if (!parser.parse(QCoreApplication::arguments())) {
         printLine(stderr, QStringLiteral("seacat-gateway: %1 (see --help)").arg(parser.errorText()));
