@@ -123,6 +123,7 @@ private slots:
     void portChangeKeepsSessions();
     void approvalRevocationAndExport();
     void eventStreamThroughChurn();
+    void reloadThroughTheApi();
     void hostileRequests();
     void ctlRoundTripsEveryVerb();
 
@@ -400,6 +401,45 @@ void TestAdminApi::eventStreamThroughChurn()
     QVERIFY(stats && updates); // the engine's batched refreshes ride along
     QVERIFY(reader.isOpen());
     QVERIFY(steady->pingRoundTrip(5));
+}
+
+// POST reload takes SIGHUP's path: a good file applies (and moves the listener), a bad one
+// is refused with its FILE:LINE and the running configuration serves on.
+void TestAdminApi::reloadThroughTheApi()
+{
+    GatewayProcess gw;
+    const QString ini = gw.dataDir.filePath(QStringLiteral("gw.ini"));
+    const auto write = [&ini](const QByteArray &text) {
+        QFile file(ini);
+        return file.open(QIODevice::WriteOnly) && file.write(text) == text.size();
+    };
+    const QByteArray common = "[gateway]\nname=gw.test\nlisten=127.0.0.1\nadmin-listen=0\nmode=anonymous\n";
+    QVERIFY(write(common + "port=" + freePort().toUtf8() + "\n"));
+    gw.launch({"--headless", "--config", ini, "--data-dir", gw.dataDir.path()});
+    QVERIFY2(gw.waitListening(), gw.err.constData());
+    const QString admin = gw.adminEndpoint();
+    auto session = openSession(quint16(call(admin, "GET", "port").json().value("port").toInt()), gw.caFile());
+    QVERIFY(session);
+
+    const QString next = freePort();
+    QVERIFY(write(common + "port=" + next.toUtf8() + "\n[limits]\nmax-streams=5\n"));
+    const ApiAnswer applied = call(admin, "POST", "reload");
+    QCOMPARE(applied.status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(call(admin, "GET", "port").json().value("port").toInt(), next.toInt(), 10'000);
+    QCOMPARE(call(admin, "GET", "settings").json().value("limits").toObject().value("maxStreams").toInt(), 5);
+    QVERIFY2(gw.err.contains("admin api: reloading the configuration from " + ini.toUtf8()), gw.err.constData());
+    QVERIFY(session->pingRoundTrip(3));
+
+    QVERIFY(write(common + "port=" + next.toUtf8() + "\nport=1\n"));
+    const ApiAnswer refused = call(admin, "POST", "reload");
+    QCOMPARE(refused.status, 422);
+    const QJsonArray problems = refused.json().value("problems").toArray();
+    QVERIFY2(!problems.isEmpty() &&
+                 problems.at(0).toString().startsWith(ini + QStringLiteral(":7: [gateway] port is set again")),
+             refused.body.constData());
+    QCOMPARE(call(admin, "GET", "port").json().value("port").toInt(), next.toInt());
+    QCOMPARE(call(admin, "GET", "settings").json().value("limits").toObject().value("maxStreams").toInt(), 5);
+    QVERIFY(session->pingRoundTrip(5));
 }
 
 void TestAdminApi::hostileRequests()
