@@ -1,8 +1,11 @@
 // seacat-gateway: the SeaCat gateway with its admin GUI; `--headless` (or no display) serves
 // without it (servers, scripts).
 #include "accesslog/accesslog.h"
+#include "admin/adminapi.h"
 #include "admin/adminserver.h"
+#include "admin/gatewaymirror.h"
 #include "configcheck.h"
+#include "ctlcommand.h"
 #include "gatewaycontroller.h"
 #include "mainwindow.h"
 #include "pkiadmin.h"
@@ -124,7 +127,7 @@ bool openAdminListener(AdminServer &admin, const GatewayConfig &config, const Lo
         return true;
     QString error;
     if (admin.listen(config.adminAddress, config.adminPort, &error)) {
-        log(LogLevel::Info, QStringLiteral("admin listener on %1: /metrics")
+        log(LogLevel::Info, QStringLiteral("admin listener on %1: /metrics, /api/v1/")
                                 .arg(formatEndpoint(admin.serverAddress(), admin.serverPort())));
         return true;
     }
@@ -188,6 +191,11 @@ int main(int argc, char *argv[])
         headlessFlag = headlessFlag || qstrcmp(argv[i], "--headless") == 0;
         pkiCommand = pkiCommand || qstrcmp(argv[i], "pki") == 0;
     }
+    // `ctl` talks to a running gateway over its admin API and has options of its own.
+    if (argc > 1 && qstrcmp(argv[1], "ctl") == 0) {
+        QCoreApplication ctlApplication(argc, argv);
+        return runCtl(QCoreApplication::arguments().mid(2));
+    }
     const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
                          qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
     const bool gui = !headlessFlag && !pkiCommand && display;
@@ -238,7 +246,7 @@ int main(int argc, char *argv[])
          QStringLiteral("Engine threads, each with its own sessions (default: the number of cores)."),
          QStringLiteral("N")},
         {QStringLiteral("admin-listen"),
-         QStringLiteral("Serve /metrics on ADDRESS:PORT, [IPv6]:PORT or PORT (127.0.0.1), "
+         QStringLiteral("Serve /metrics and the admin API on ADDRESS:PORT, [IPv6]:PORT or PORT (127.0.0.1), "
                         "or off (default 127.0.0.1:%1).")
              .arg(DefaultAdminPort),
          QStringLiteral("address")},
@@ -253,10 +261,15 @@ int main(int argc, char *argv[])
         {QStringLiteral("lang"), QStringLiteral("GUI language, e.g. cs or de (default: the system's)."),
          QStringLiteral("lang")},
     });
-    parser.addPositionalArgument(QStringLiteral("pki"),
-                                 QStringLiteral("Admin commands: pki csr list|approve ID|reject ID, "
-                                                "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
-                                 QStringLiteral("[pki ...]"));
+    parser.addPositionalArgument(
+        QStringLiteral("pki"),
+        QStringLiteral("Admin commands on the data directory: pki csr list|approve ID|reject ID, "
+                       "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
+        QStringLiteral("[pki ...]"));
+    parser.addPositionalArgument(QStringLiteral("ctl"),
+                                 QStringLiteral("A running gateway through its admin API (first argument): ctl status, "
+                                                "ctl sessions, ctl port N, ctl reload, ctl pki ... (ctl --help)"),
+                                 QStringLiteral("[ctl ...]"));
     // README "Running": a bad option exits 2 like a bad config (QCommandLineParser::process() exits 1).
     if (!parser.parse(QCoreApplication::arguments())) {
         printLine(stderr, QStringLiteral("seacat-gateway: %1 (see --help)").arg(parser.errorText()));
@@ -341,10 +354,16 @@ int main(int argc, char *argv[])
             if (terminating)
                 QCoreApplication::exit(0);
         });
+        const auto guiLog = [](LogLevel, const QString &line) {
+            printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(line));
+        };
         AdminServer admin(QByteArrayLiteral(PROJECT_VERSION_STRING));
-        if (!openAdminListener(admin, config, [](LogLevel, const QString &line) {
-                printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(line));
-            }))
+        // README "The admin API": the same API; settings are applied in the window, not reloaded.
+        GatewayMirror mirror(&controller);
+        AdminApi api(&controller, &mirror, QByteArrayLiteral(PROJECT_VERSION_STRING), guiLog);
+        api.setSettings(config);
+        admin.setApi(&api);
+        if (!openAdminListener(admin, config, guiLog))
             return 1;
         controller.start(config);
         return app.exec();
@@ -363,6 +382,10 @@ int main(int argc, char *argv[])
     };
     QObject::connect(&controller, &GatewayController::logMessage, &app, log);
     AdminServer admin(QByteArrayLiteral(PROJECT_VERSION_STRING));
+    GatewayMirror mirror(&controller); // before start(): it sees every session
+    AdminApi api(&controller, &mirror, QByteArrayLiteral(PROJECT_VERSION_STRING), log);
+    api.setSettings(config);
+    admin.setApi(&api);
     if (!openAdminListener(admin, config, log))
         return 1;
 
@@ -416,22 +439,27 @@ int main(int argc, char *argv[])
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &controller, &GatewayController::stop);
     QObject::connect(&signalWatcher, &SignalWatcher::reopenLogsRequested, &controller,
                      [&reopenAccessLog, log] { reopenAccessLog(log); });
-    // SIGHUP: the same file and flags again, checked in full first; a bad file is refused and
-    // the running config keeps serving (README "Reloading the configuration").
-    QObject::connect(&signalWatcher, &SignalWatcher::reloadRequested, &controller, [&, log] {
+    // SIGHUP and POST /api/v1/reload: the same file and flags again, checked in full first; a
+    // bad file is refused (its problems returned) and the running config keeps serving
+    // (README "Reloading the configuration").
+    const auto reloadConfiguration = [&, log](const QString &cause) -> QStringList {
         systemd.notifyReloading();
         // READY=1 again once the file was checked and handed to the engine, or refused.
         const auto ready = qScopeGuard([&] { systemd.notify(QByteArrayLiteral("READY=1\n") + status()); });
         const QString path = configFilePath(parser);
-        log(LogLevel::Info, QStringLiteral("SIGHUP: reloading the configuration from %1")
-                                .arg(path.isEmpty() ? QStringLiteral("the command line (no config file)") : path));
+        log(LogLevel::Info,
+            QStringLiteral("%1: reloading the configuration from %2")
+                .arg(cause, path.isEmpty() ? QStringLiteral("the command line (no config file)") : path));
         GatewayConfig next;
         const QList<ConfigProblem> problems = buildConfig(parser, &next);
         if (!problems.isEmpty()) {
-            for (const ConfigProblem &problem : problems)
-                log(LogLevel::Error, QStringLiteral("reload refused: %1").arg(formatProblem(problem)));
+            QStringList lines;
+            for (const ConfigProblem &problem : problems) {
+                lines.append(formatProblem(problem));
+                log(LogLevel::Error, QStringLiteral("reload refused: %1").arg(lines.last()));
+            }
             log(LogLevel::Error, QStringLiteral("reload refused: the previous configuration keeps serving"));
-            return;
+            return lines;
         }
         // The logs are main()'s, not the engine's: they change here, at once.
         eventFormat = next.logFormat;
@@ -448,7 +476,12 @@ int main(int argc, char *argv[])
         }
         controller.reload(next);
         reloadAdminListener(admin, config, next, log);
-    });
+        api.setSettings(next);
+        return {};
+    };
+    QObject::connect(&signalWatcher, &SignalWatcher::reloadRequested, &controller,
+                     [&reloadConfiguration] { reloadConfiguration(QStringLiteral("SIGHUP")); });
+    api.setReload([&reloadConfiguration] { return reloadConfiguration(QStringLiteral("admin api")); });
     QObject::connect(&controller, &GatewayController::portChangeFailed, &app, [log](const QString &reason) {
         log(LogLevel::Error, QStringLiteral("reload: cannot move the listener: %1").arg(reason));
     });

@@ -112,19 +112,19 @@ void GatewayController::disconnectSession(quint64 id)
     invoke([id](GatewayEngine *engine) { engine->disconnectSession(id); });
 }
 
-void GatewayController::approveCsr(qint64 id)
+void GatewayController::approveCsr(qint64 id, const QString &actor)
 {
-    invoke([id](GatewayEngine *engine) { engine->approveCsr(id); });
+    invoke([id, actor](GatewayEngine *engine) { engine->approveCsr(id, actor); });
 }
 
-void GatewayController::rejectCsr(qint64 id)
+void GatewayController::rejectCsr(qint64 id, const QString &actor)
 {
-    invoke([id](GatewayEngine *engine) { engine->rejectCsr(id); });
+    invoke([id, actor](GatewayEngine *engine) { engine->rejectCsr(id, actor); });
 }
 
-void GatewayController::revokeCertificate(quint64 serial)
+void GatewayController::revokeCertificate(quint64 serial, const QString &actor)
 {
-    invoke([serial](GatewayEngine *engine) { engine->revokeCertificate(serial); });
+    invoke([serial, actor](GatewayEngine *engine) { engine->revokeCertificate(serial, actor); });
 }
 
 } // namespace SeaCat

@@ -45,9 +45,10 @@ public slots:
     void changePort(const QHostAddress &address, quint16 port, bool allowReserved);
     void reload(const SeaCat::GatewayConfig &config);
     void disconnectSession(quint64 id);
-    void approveCsr(qint64 id);
-    void rejectCsr(qint64 id);
-    void revokeCertificate(quint64 serial);
+    // `actor` goes into the store's audit log with the decision ("gui", "admin-api 10.0.0.5").
+    void approveCsr(qint64 id, const QString &actor = QStringLiteral("gui"));
+    void rejectCsr(qint64 id, const QString &actor = QStringLiteral("gui"));
+    void revokeCertificate(quint64 serial, const QString &actor = QStringLiteral("gui"));
 
 signals:
     void stateChanged(SeaCat::GatewayController::State state);

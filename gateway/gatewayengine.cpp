@@ -387,28 +387,28 @@ void GatewayEngine::runPkiAction(const std::function<QString(PkiService &)> &act
     schedulePkiPush();
 }
 
-void GatewayEngine::approveCsr(qint64 id)
+void GatewayEngine::approveCsr(qint64 id, const QString &actor)
 {
     auto issued = std::make_shared<CertificateInfo>();
-    runPkiAction([=](PkiService &pki) { return pki.approve(id, QStringLiteral("gui"), issued.get()); },
+    runPkiAction([=](PkiService &pki) { return pki.approve(id, actor, issued.get()); },
                  [=] {
-                     return QStringLiteral("approved CSR %1: certificate serial %2 for %3")
+                     return QStringLiteral("approved CSR %1: certificate serial %2 for %3 (by %4)")
                          .arg(id)
                          .arg(issued->serial)
-                         .arg(issued->clientTag);
+                         .arg(issued->clientTag, actor);
                  });
 }
 
-void GatewayEngine::rejectCsr(qint64 id)
+void GatewayEngine::rejectCsr(qint64 id, const QString &actor)
 {
-    runPkiAction([=](PkiService &pki) { return pki.reject(id, QStringLiteral("gui")); },
-                 [=] { return QStringLiteral("rejected CSR %1").arg(id); });
+    runPkiAction([=](PkiService &pki) { return pki.reject(id, actor); },
+                 [=] { return QStringLiteral("rejected CSR %1 (by %2)").arg(id).arg(actor); });
 }
 
-void GatewayEngine::revokeCertificate(quint64 serial)
+void GatewayEngine::revokeCertificate(quint64 serial, const QString &actor)
 {
-    runPkiAction([=](PkiService &pki) { return pki.revoke(serial, QStringLiteral("gui")); },
-                 [=] { return QStringLiteral("revoked certificate %1").arg(serial); });
+    runPkiAction([=](PkiService &pki) { return pki.revoke(serial, actor); },
+                 [=] { return QStringLiteral("revoked certificate %1 (by %2)").arg(serial).arg(actor); });
 }
 
 void GatewayEngine::schedulePkiPush()

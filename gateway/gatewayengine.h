@@ -61,9 +61,10 @@ public slots:
     // Closes every session with close_notify, ends the worker threads, then emits stopped().
     void stop();
     void disconnectSession(quint64 id);
-    void approveCsr(qint64 id);
-    void rejectCsr(qint64 id);
-    void revokeCertificate(quint64 serial);
+    // `actor` is recorded with the decision in the store's audit log.
+    void approveCsr(qint64 id, const QString &actor);
+    void rejectCsr(qint64 id, const QString &actor);
+    void revokeCertificate(quint64 serial, const QString &actor);
 
 signals:
     // The engine's life cycle; GatewayController turns these into its state. Everything else

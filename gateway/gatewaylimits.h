@@ -138,5 +138,19 @@ inline constexpr int AdminIdleTimeoutMs = 30'000;
 // Request bytes an admin connection may send before it is answered: a scrape request is a
 // few hundred bytes, nothing the admin listener serves takes a body this large.
 inline constexpr qint64 MaxAdminRequestBytes = 64 * 1024;
+// Admin API event streams at once (a GUI or two, an admin's curl): each holds one of the
+// MaxAdminConnections, and each costs a copy of every update.
+inline constexpr int MaxAdminEventStreams = 4;
+// Bytes an event stream may have unsent: a reader this far behind (a stalled workstation)
+// is closed instead of buffered without end; it reconnects and starts from a fresh snapshot.
+// A snapshot of 10 000 sessions is about 3 MiB.
+inline constexpr qint64 MaxAdminEventBacklogBytes = 8 * 1024 * 1024;
+// Events are written at most this often, several in one write (the engine publishes every 500 ms).
+inline constexpr int AdminEventFlushMs = 100;
+// A comment line this often keeps an idle stream under AdminIdleTimeoutMs (and proxies awake).
+inline constexpr int AdminEventKeepAliveMs = 10'000;
+// How long a mutation waits for the engine's answer (a port bound, a session closed, a
+// decision stored) before the API answers 504; the engine answers in milliseconds.
+inline constexpr int AdminCommandTimeoutMs = 10'000;
 
 } // namespace SeaCat::Limits

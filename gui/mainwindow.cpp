@@ -95,9 +95,12 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
     connect(m_certificatesView, &CertificatesView::pendingCountChanged, this, &MainWindow::showPendingCount);
     m_certificatesView->showPkiState(controller->pkiState()); // a window opened on a running engine
     m_certificatesView->setValidityDays(config.certificateValidityDays);
-    connect(m_certificatesView, &CertificatesView::approveRequested, controller, &GatewayController::approveCsr);
-    connect(m_certificatesView, &CertificatesView::rejectRequested, controller, &GatewayController::rejectCsr);
-    connect(m_certificatesView, &CertificatesView::revokeRequested, controller, &GatewayController::revokeCertificate);
+    connect(m_certificatesView, &CertificatesView::approveRequested, controller,
+            [controller](qint64 id) { controller->approveCsr(id); });
+    connect(m_certificatesView, &CertificatesView::rejectRequested, controller,
+            [controller](qint64 id) { controller->rejectCsr(id); });
+    connect(m_certificatesView, &CertificatesView::revokeRequested, controller,
+            [controller](quint64 serial) { controller->revokeCertificate(serial); });
 
     auto *clock = new QTimer(this);
     connect(clock, &QTimer::timeout, this, &MainWindow::tick);

@@ -1,5 +1,6 @@
 #include "adminserver.h"
 #include "../portpolicy.h"
+#include "adminapi.h"
 #include "metricsexposition.h"
 
 #include <QHttpServerResponse>
@@ -69,11 +70,25 @@ AdminServer::AdminServer(const QByteArray &version, Budget budget, QObject *pare
 
 AdminServer::~AdminServer() = default;
 
+void AdminServer::setApi(AdminApi *api)
+{
+    m_api = api;
+}
+
 void AdminServer::registerRoutes()
 {
     m_http.route(QStringLiteral("/metrics"), QHttpServerRequest::Method::Get, [this] {
         return QHttpServerResponse(QByteArray(PrometheusContentType),
                                    formatMetrics(Metrics::snapshot(), m_version, QDateTime::currentDateTimeUtc()));
+    });
+    m_http.setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+        const QString path = request.url().path();
+        if (m_api && path.startsWith(QStringLiteral("/api/")))
+            return m_api->handle(request, std::move(responder));
+        if (path == u"/metrics")
+            return responder.write("/metrics takes GET only\n", {{"Content-Type", "text/plain"}, {"Allow", "GET"}},
+                                   QHttpServerResponder::StatusCode::MethodNotAllowed);
+        responder.write("not found\n", "text/plain", QHttpServerResponder::StatusCode::NotFound);
     });
 }
 

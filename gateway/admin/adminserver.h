@@ -1,8 +1,7 @@
 // The admin listener (README "Metrics"): HTTP on Qt's HTTP server, on 127.0.0.1 by default.
-// Serves /metrics now; the admin API (issue 13) registers its routes in the same place,
-// registerRoutes(). Lives in the thread that creates it (the main thread), never the engine's:
-// a scrape reads the metrics registry and never waits for an engine, and an engine never
-// waits for a scrape.
+// Serves /metrics, and hands everything under /api/ to the AdminApi (setApi()). Lives in the thread that creates it
+// (the main thread), never the engine's: a scrape reads the metrics registry and never waits for an engine, and an
+// engine never waits for a scrape.
 //
 // Qt 6.4's HTTP server has no limits of its own, so the TCP side has them (gatewaylimits.h):
 // at most MaxAdminConnections at once (the oldest goes at the cap), AdminIdleTimeoutMs without
@@ -18,6 +17,7 @@
 
 namespace SeaCat {
 
+class AdminApi;
 class AdminTcpServer;
 
 class AdminServer final : public QObject
@@ -48,6 +48,8 @@ public:
     quint16 serverPort() const;
     // Connections open now (for tests of the budget).
     int connectionCount() const;
+    // Requests under /api/ go to `api` (not owned; null: 404).
+    void setApi(AdminApi *api);
 
 private:
     void registerRoutes();
@@ -56,6 +58,7 @@ private:
     QByteArray m_version;
     Budget m_budget;
     QPointer<AdminTcpServer> m_server;
+    QPointer<AdminApi> m_api;
 };
 
 } // namespace SeaCat
