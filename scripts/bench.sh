@@ -13,6 +13,8 @@
 #   BENCH_RUNS=3            runs per scenario and server (the median is reported)
 #   BENCH_DURATION=5        seconds per load scenario
 #   BENCH_IDLE_SESSIONS=1000   idle sessions for the memory scenario
+#   BENCH_GUI_SESSIONS=5000    idle sessions the gui scenario holds (not in the default list:
+#                              BENCH_SCENARIOS=gui runs it; it needs xvfb-run)
 #   BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1   cores for the servers and for load + nginx
 #   BENCH_PORT_BASE=28400   nginx +0, gateway +43, nghttpx +44
 #   BENCH_SCENARIOS="idle big 1x1 1x10 10x10 100x10 post handshakes"
@@ -29,6 +31,7 @@ ROOT=$PWD
 RUNS=${BENCH_RUNS:-3}
 DURATION=${BENCH_DURATION:-5}
 IDLE_SESSIONS=${BENCH_IDLE_SESSIONS:-1000}
+GUI_SESSIONS=${BENCH_GUI_SESSIONS:-5000}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 LOAD_CPU=${BENCH_LOAD_CPU:-1}
 PORT_BASE=${BENCH_PORT_BASE:-28400}
@@ -38,6 +41,7 @@ WORKERS_ARGS=()
 NGINX_PORT=$PORT_BASE
 GATEWAY_PORT=$((PORT_BASE + 43))
 NGHTTPX_PORT=$((PORT_BASE + 44))
+GUI_PORT=$((PORT_BASE + 45))
 NAME=bench.local
 CIPHER=ECDHE-RSA-AES256-SHA384
 BIG_MIB=100               # the big scenario's response
@@ -397,6 +401,52 @@ idle_scenario() {
     out "| seconds to open all (64 handshakes at once) | $go | $no | $(ratio "$go" "$no") |"
 }
 
+# What the admin GUI costs the engine: the gateway with its window (xcb on Xvfb, in its own
+# process as on a workstation) against the same gateway headless, each holding GUI_SESSIONS idle
+# sessions (its table lists them all, updated twice a second) while 10 × 10 small GETs run.
+# One after the other, not interleaved: a GUI left beside the other run would still repaint on
+# the server core. Server CPU is the gateway's process alone (not Xvfb's).
+gui_scenario() {
+    local hold=$((RUNS * (DURATION + 4) + 30 + GUI_SESSIONS / 50))
+    gui_one() { # pid port → BENCH_RUNS lines of gateway_load, with the sessions held
+        local GATEWAY_PID=$1 GATEWAY_PORT=$2 bench i
+        taskset -c "$LOAD_CPU" "$BENCH" --gateway "127.0.0.1:$GATEWAY_PORT" --ca "$WORK/gw/ca.pem" --name "$NAME" \
+            -c "$GUI_SESSIONS" --hold "$hold" --timeout "$((30 + GUI_SESSIONS / 50))" > "$WORK/gui-hold.out" 2>&1 &
+        bench=$!
+        for _ in $(seq $((hold * 10))); do grep -q '^ready' "$WORK/gui-hold.out" && break; sleep 0.1; done
+        sleep 2
+        C=10 M=10
+        for ((i = 0; i < RUNS; i++)); do gateway_load; done
+        awk '/^ready/ { print $2 }' "$WORK/gui-hold.out" >> "$WORK/gui-held.txt"
+        kill "$bench" 2>/dev/null || true
+        wait "$bench" 2>/dev/null || true
+    }
+    gui_one "$GATEWAY_PID" "$GATEWAY_PORT" > "$WORK/headless.runs"
+    cp -a "$WORK/gw" "$WORK/gw-gui" # the same CA and keys, a store of its own
+    taskset -c "$SERVER_CPU" xvfb-run -a -s "-screen 0 1280x800x24" env -u QT_QPA_PLATFORM "$GATEWAY" \
+        --data-dir "$WORK/gw-gui" --name="$NAME" --listen 127.0.0.1 --port "$GUI_PORT" --mode anonymous \
+        --backend "app=http://127.0.0.1:$NGINX_PORT" --admin-listen off "${WORKERS_ARGS[@]}" \
+        >"$WORK/gui.out" 2>"$WORK/gui.err" &
+    PIDS+=($!)
+    wait_port "$GUI_PORT" 30
+    local gui_pid
+    gui_pid=$(pgrep -n -f -- "--port $GUI_PORT --mode") || { echo "bench: the GUI gateway did not start" >&2; cat "$WORK/gui.err" >&2; return 1; }
+    gui_one "$gui_pid" "$GUI_PORT" > "$WORK/gui.runs"
+    kill "$gui_pid" 2>/dev/null || true
+    read -r hrps hcpu hp50 hp99 herr hok _ <<<"$(medians "$WORK/headless.runs" "5 6 8" 6)"
+    read -r urps ucpu up50 up99 uerr uok _ <<<"$(medians "$WORK/gui.runs" "5 6 8" 6)"
+    out ""
+    out "### The admin GUI: 10 × 10 small GETs with $GUI_SESSIONS idle sessions held, headless against with its window (Xvfb, xcb), median of $RUNS"
+    out ""
+    out "| | headless | with the GUI | GUI / headless |"
+    out "|---|---|---|---|"
+    out "| requests/s | $hrps | $urps | $(ratio "$urps" "$hrps") |"
+    out "| server CPU µs per request | $hcpu | $ucpu | $(ratio "$ucpu" "$hcpu") |"
+    out "| latency p50 / p99 ms | $hp50 / $hp99 | $up50 / $up99 | |"
+    out "| answered (errors), all runs | $hok ($herr) | $uok ($uerr) | |"
+    out "| sessions held | $(sed -n 1p "$WORK/gui-held.txt") | $(sed -n 2p "$WORK/gui-held.txt") | |"
+}
+
 out "## seacat-gateway vs nghttpx $(nghttpx --version | awk '{ print $2; exit }'), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
 out ""
 out "Servers on core $SERVER_CPU; nginx, seacat-bench and h2load on core $LOAD_CPU. Backend: nginx, 1 worker. Gateway: $GATEWAY, $(grep -o '[0-9]* worker thread(s)' "$WORK/gateway.err" | head -1). Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -406,6 +456,7 @@ for scenario in $SCENARIOS; do
     big) big_scenario ;;
     post) post_scenario ;;
     handshakes) handshake_scenario ;;
+    gui) gui_scenario ;;
     *x*) load_scenario "$scenario" "${scenario%x*}" "${scenario#*x}" ;;
     *) echo "bench: unknown scenario $scenario" >&2; exit 2 ;;
     esac
