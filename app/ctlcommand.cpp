@@ -52,8 +52,11 @@ public:
     {
         if (response.status == 0)
             return fail(QStringLiteral("cannot reach the gateway's admin API at %1: %2 (is the gateway running, "
-                                       "with admin-listen there?)")
-                            .arg(m_admin.toString(), response.failure));
+                                       "with admin-listen there?%3)")
+                            .arg(m_admin.toString(), response.failure,
+                                 m_admin.scheme() == u"https"
+                                     ? QStringLiteral(" is this workstation's certificate issued, not revoked?")
+                                     : QString()));
         if (!response.isSuccess())
             return fail(response.errorMessage());
         if (m_json && !response.body.startsWith("-----BEGIN")) {
