@@ -114,7 +114,10 @@ int checkConfig(const QCommandLineParser &parser)
                  formatEndpoint(config.listenAddress, config.port), config.dataDir, toString(config.mode))
             .arg(config.hosts.size())
             .arg(config.workers)
-            .arg(config.adminEnabled ? formatEndpoint(config.adminAddress, config.adminPort) : QStringLiteral("off")));
+            .arg(!config.adminEnabled ? QStringLiteral("off")
+                 : config.adminNeedsTls()
+                     ? formatEndpoint(config.adminAddress, config.adminPort) + QStringLiteral(" with mutual TLS")
+                     : formatEndpoint(config.adminAddress, config.adminPort)));
     return 0;
 }
 

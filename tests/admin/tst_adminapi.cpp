@@ -327,15 +327,7 @@ void TestAdminApi::approvalRevocationAndExport()
     // certificate closes it within a second.
     SeaCatClient anonymous, client;
     QVERIFY(connectClient(anonymous, port, gw.caFile()));
-    SeaCatClient::Options options;
-    options.host = QStringLiteral("127.0.0.1");
-    options.port = port;
-    options.caFile = gw.caFile();
-    options.gatewayName = QStringLiteral("gw.test");
-    options.certFile = identity.filePath(Enrolment::CertFile);
-    options.keyFile = identity.filePath(Enrolment::KeyFile);
-    QCOMPARE(client.connectToGateway(options), QString());
-    QVERIFY(QTest::qWaitFor([&] { return client.isConnected(); }, 10'000));
+    QVERIFY(connectWithIdentity(client, port, gw.caFile(), identity.path()));
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
     QSignalSpy pong(&anonymous, &SeaCatClient::pong);
     anonymous.ping(); // a session once its first frame came
