@@ -753,6 +753,10 @@ void TestAdminApi::adminTlsAdmitsOnlyIssuedWorkstations()
     };
     const auto status = ctl({"status"});
     QCOMPARE(status.first, 0);
+    QCOMPARE(ctl({"port", freePort()}).first, 0); // a mutation: audited with the workstation's name
+    QTRY_VERIFY2_WITH_TIMEOUT(gw.err.contains("admin api: POST /api/v1/port from 127.0.0.1:") &&
+                                  gw.err.contains(" (workstation laptop): 200 now listening on"),
+                              gw.err.constData(), 5'000);
     QCOMPARE(status.second.value("listening").toObject().value("port").toInt(), int(port));
     QSslSocket stream;
     stream.setSslConfiguration(tls);
