@@ -4,6 +4,7 @@
 
 #include <QJsonObject>
 #include <QNetworkAccessManager>
+#include <QSslConfiguration>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -20,8 +21,12 @@ struct AdminResponse {
 class AdminClient final
 {
 public:
-    // `base`: http://HOST:PORT of the admin listener.
+    // `base`: http://HOST:PORT of the admin listener, or https:// with an identity.
     AdminClient(const QUrl &base, int timeoutMs);
+    // README "Admin over the network": mutual TLS with a workstation identity directory (from
+    // `seacat-gateway admin issue`): its key and certificate, the admin CA as the only trust
+    // anchor, the admin server's name checked. "" or what is missing.
+    QString setIdentity(const QString &directory);
 
     AdminResponse get(const QString &path, const QUrlQuery &query = {});
     AdminResponse post(const QString &path, const QJsonObject &body = {});
@@ -33,5 +38,7 @@ private:
 
     QUrl m_base;
     int m_timeoutMs;
+    QSslConfiguration m_tls;
+    QString m_serverName; // empty: no TLS
     QNetworkAccessManager m_manager;
 };

@@ -15,7 +15,8 @@ constexpr char DefaultAdminUrl[] = "http://127.0.0.1:9543";
 constexpr int RequestTimeoutMs = 20'000;
 
 const char Usage[] =
-    "usage: seacat-gateway ctl [--admin URL] [--json] status | sessions [--filter TEXT] [--offset N] [--limit N]"
+    "usage: seacat-gateway ctl [--admin URL [--identity DIR]] [--json] status | sessions [--filter TEXT] [--offset N] "
+    "[--limit N]"
     " | sessions show ID | sessions close ID | port [N [--address A] [--allow-reserved-port]] | settings | reload"
     " | pki csrs | pki approve ID | pki reject ID | pki certs | pki revoke SERIAL | pki export SERIAL | pki ca";
 
@@ -51,8 +52,11 @@ public:
     {
         if (response.status == 0)
             return fail(QStringLiteral("cannot reach the gateway's admin API at %1: %2 (is the gateway running, "
-                                       "with admin-listen there?)")
-                            .arg(m_admin.toString(), response.failure));
+                                       "with admin-listen there?%3)")
+                            .arg(m_admin.toString(), response.failure,
+                                 m_admin.scheme() == u"https"
+                                     ? QStringLiteral(" is this workstation's certificate issued, not revoked?")
+                                     : QString()));
         if (!response.isSuccess())
             return fail(response.errorMessage());
         if (m_json && !response.body.startsWith("-----BEGIN")) {
@@ -183,6 +187,10 @@ int runCtl(const QStringList &arguments)
         {QStringLiteral("admin"),
          QStringLiteral("The gateway's admin listener (default %1).").arg(QLatin1String(DefaultAdminUrl)),
          QStringLiteral("URL")},
+        {QStringLiteral("identity"),
+         QStringLiteral("Mutual TLS with this workstation identity (seacat-gateway admin issue NAME DIR); "
+                        "--admin https://HOST:PORT."),
+         QStringLiteral("DIR")},
         {QStringLiteral("json"), QStringLiteral("Print the API's JSON instead of a table.")},
         {QStringLiteral("filter"),
          QStringLiteral("sessions: only those whose address, client id, tag or subject contains TEXT."),
@@ -206,10 +214,19 @@ int runCtl(const QStringList &arguments)
     const QStringList words = parser.positionalArguments();
     const QUrl admin(parser.isSet(QStringLiteral("admin")) ? parser.value(QStringLiteral("admin"))
                                                            : QLatin1String(DefaultAdminUrl));
-    if (!admin.isValid() || admin.scheme() != u"http" || admin.host().isEmpty())
-        return fail(QStringLiteral("--admin takes http://HOST:PORT, not '%1'").arg(admin.toString()), 2);
+    const bool identity = parser.isSet(QStringLiteral("identity"));
+    if (!admin.isValid() || admin.scheme() != (identity ? u"https" : u"http") || admin.host().isEmpty())
+        return fail(
+            identity
+                ? QStringLiteral("with --identity, --admin takes https://HOST:PORT, not '%1'").arg(admin.toString())
+                : QStringLiteral("--admin takes http://HOST:PORT (https:// with --identity), not '%1'")
+                      .arg(admin.toString()),
+            2);
     Ctl ctl(admin, parser.isSet(QStringLiteral("json")));
     AdminClient &api = ctl.client();
+    if (identity)
+        if (QString e = api.setIdentity(parser.value(QStringLiteral("identity"))); !e.isEmpty())
+            return fail(e, 2);
     const QString verb = words.value(0);
     const QString what = words.value(1);
     const quint64 id = idArgument(words.value(2));

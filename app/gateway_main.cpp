@@ -4,9 +4,11 @@
 #include "admin/adminapi.h"
 #include "admin/adminserver.h"
 #include "admin/gatewaymirror.h"
+#include "admincommand.h"
 #include "configcheck.h"
 #include "ctlcommand.h"
 #include "gatewaycontroller.h"
+#include "pki/adminauthority.h"
 #include "mainwindow.h"
 #include "pkiadmin.h"
 #include "signalwatcher.h"
@@ -66,7 +68,7 @@ QList<ConfigProblem> buildConfig(const QCommandLineParser &parser, GatewayConfig
             *file = std::move(fromFile);
     }
     for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval", "workers", "access-log",
-                             "log-format", "admin-listen"}) {
+                             "log-format", "admin-listen", "admin-tls"}) {
         const QString key = QLatin1String(flag);
         if (parser.isSet(key))
             if (QString e = config->set(key, parser.value(key)); !e.isEmpty())
@@ -112,7 +114,10 @@ int checkConfig(const QCommandLineParser &parser)
                  formatEndpoint(config.listenAddress, config.port), config.dataDir, toString(config.mode))
             .arg(config.hosts.size())
             .arg(config.workers)
-            .arg(config.adminEnabled ? formatEndpoint(config.adminAddress, config.adminPort) : QStringLiteral("off")));
+            .arg(!config.adminEnabled ? QStringLiteral("off")
+                 : config.adminNeedsTls()
+                     ? formatEndpoint(config.adminAddress, config.adminPort) + QStringLiteral(" with mutual TLS")
+                     : formatEndpoint(config.adminAddress, config.adminPort)));
     return 0;
 }
 
@@ -121,10 +126,38 @@ using Log = std::function<void(LogLevel, const QString &)>;
 // README "Metrics": the admin listener opens before the gateway port. An address the admin
 // chose must work (false: exit 1); the default one only warns, so a second gateway on the
 // machine still serves.
+// README "Admin over the network": off loopback (or with admin-tls=on) the admin listener takes
+// mutual TLS with the admin CA and admits the workstations of its registry. False: it cannot.
+bool secureAdminListener(AdminServer &admin, const GatewayConfig &config, const Log &log)
+{
+    if (!config.adminEnabled || !config.adminNeedsTls() || admin.hasTls())
+        return true;
+    QString error;
+    const auto identity = AdminAuthority::loadOrCreate(config.dataDir, config.name, &error);
+    if (!identity) {
+        log(LogLevel::Error, QStringLiteral("admin listener: %1").arg(error));
+        return false;
+    }
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setProtocol(QSsl::TlsV1_2OrLater);
+    tls.setLocalCertificate(identity->server);
+    tls.setPrivateKey(identity->serverKey);
+    tls.setCaCertificates({identity->ca});
+    tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    admin.setTls(tls, [dataDir = config.dataDir](const QSslCertificate &peer) {
+        return AdminAuthority::isAdmitted(dataDir, peer);
+    });
+    log(LogLevel::Info, QStringLiteral("admin listener: mutual TLS with the admin CA %1/%2/ca.pem")
+                            .arg(config.dataDir, AdminAuthority::Directory));
+    return true;
+}
+
 bool openAdminListener(AdminServer &admin, const GatewayConfig &config, const Log &log)
 {
     if (!config.adminEnabled)
         return true;
+    if (!secureAdminListener(admin, config, log))
+        return false;
     QString error;
     if (admin.listen(config.adminAddress, config.adminPort, &error)) {
         log(LogLevel::Info, QStringLiteral("admin listener on %1: /metrics, /api/v1/")
@@ -146,6 +179,10 @@ void reloadAdminListener(AdminServer &admin, GatewayConfig &running, const Gatew
     if (next.adminEnabled == running.adminEnabled && next.adminAddress == running.adminAddress &&
         next.adminPort == running.adminPort)
         return;
+    if (!secureAdminListener(admin, next, log)) {
+        log(LogLevel::Error, QStringLiteral("reload: the admin listener stays where it was"));
+        return;
+    }
     if (!next.adminEnabled) {
         admin.close();
         log(LogLevel::Info, QStringLiteral("admin listener closed (admin-listen=off)"));
@@ -189,7 +226,7 @@ int main(int argc, char *argv[])
     bool headlessFlag = false, pkiCommand = false;
     for (int i = 1; i < argc; ++i) {
         headlessFlag = headlessFlag || qstrcmp(argv[i], "--headless") == 0;
-        pkiCommand = pkiCommand || qstrcmp(argv[i], "pki") == 0;
+        pkiCommand = pkiCommand || qstrcmp(argv[i], "pki") == 0 || qstrcmp(argv[i], "admin") == 0;
     }
     // `ctl` talks to a running gateway over its admin API and has options of its own.
     if (argc > 1 && qstrcmp(argv[1], "ctl") == 0) {
@@ -250,6 +287,9 @@ int main(int argc, char *argv[])
                         "or off (default 127.0.0.1:%1).")
              .arg(DefaultAdminPort),
          QStringLiteral("address")},
+        {QStringLiteral("admin-tls"),
+         QStringLiteral("auto (default: mutual TLS with an admin certificate unless admin-listen is loopback) or on."),
+         QStringLiteral("mode")},
         {QStringLiteral("verbose"), QStringLiteral("Log debug lines too.")},
         {QStringLiteral("access-log"),
          QStringLiteral("Write the access log to <file> (default: stderr); SIGUSR1 reopens it."),
@@ -266,6 +306,10 @@ int main(int argc, char *argv[])
         QStringLiteral("Admin commands on the data directory: pki csr list|approve ID|reject ID, "
                        "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
         QStringLiteral("[pki ...]"));
+    parser.addPositionalArgument(QStringLiteral("admin"),
+                                 QStringLiteral("Workstation certificates for the admin API over the network: "
+                                                "admin issue NAME DIR, admin revoke NAME, admin list"),
+                                 QStringLiteral("[admin ...]"));
     parser.addPositionalArgument(QStringLiteral("ctl"),
                                  QStringLiteral("A running gateway through its admin API (first argument): ctl status, "
                                                 "ctl sessions, ctl port N, ctl reload, ctl pki ... (ctl --help)"),
@@ -290,6 +334,8 @@ int main(int argc, char *argv[])
     }
     const QStringList positional = parser.positionalArguments();
     if (!positional.isEmpty()) {
+        if (positional.first() == u"admin")
+            return runAdminCommand(positional.mid(1), config);
         if (positional.first() != u"pki") {
             printLine(stderr,
                       QStringLiteral("seacat-gateway: unknown command '%1' (see --help)").arg(positional.first()));

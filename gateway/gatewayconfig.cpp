@@ -134,6 +134,10 @@ QString GatewayConfig::set(const QString &key, const QString &value)
                    QStringLiteral(" (ADDRESS:PORT such as 127.0.0.1:9543 or [::1]:9543, a PORT on 127.0.0.1, or off)");
         adminAddress = address;
         adminPort = quint16(*port);
+    } else if (key == u"admin-tls") {
+        if (value != u"auto" && value != u"on")
+            return bad + QStringLiteral(" (auto: mutual TLS unless admin-listen is a loopback address; on: always)");
+        adminTlsForced = value == u"on";
     } else if (key == u"port") {
         portExplicit = true;
         return setInteger(port, 0, 65535);

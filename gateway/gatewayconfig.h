@@ -36,7 +36,11 @@ struct GatewayConfig {
     QHostAddress adminAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 adminPort = DefaultAdminPort;
     bool adminListenExplicit = false; // chosen by the admin: a failed bind is fatal
-    int workers;                      // engine threads; default: the number of cores
+    // [gateway] admin-tls=auto|on (README "Admin over the network"): off loopback the admin
+    // listener always takes mutual TLS with an admin certificate; `on` asks for it on loopback too.
+    bool adminTlsForced = false;
+    bool adminNeedsTls() const { return adminTlsForced || !adminAddress.isLoopback(); }
+    int workers; // engine threads; default: the number of cores
 
     int maxConcurrentStreams = Limits::MaxConcurrentStreams;
     quint32 maxInboundPayload = Limits::MaxInboundPayload;

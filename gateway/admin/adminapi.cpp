@@ -10,6 +10,7 @@
 #include <QMetaEnum>
 #include <QPointer>
 #include <QSslCertificate>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
 #include <QUrlQuery>
@@ -28,16 +29,20 @@ public:
         : m_responder(std::move(responder)), m_socket(m_responder.socket()), m_what(std::move(what)),
           m_mutation(mutation), m_log(log)
     {
-        if (m_socket)
-            m_peer = formatEndpoint(m_socket->peerAddress(), m_socket->peerPort());
+        if (!m_socket)
+            return;
+        m_peer = formatEndpoint(m_socket->peerAddress(), m_socket->peerPort());
+        m_actor = QStringLiteral("admin-api %1").arg(m_socket->peerAddress().toString());
+        // Over mutual TLS the workstation is named by its admin certificate (README "Admin over the network").
+        if (const auto *tls = qobject_cast<const QSslSocket *>(m_socket.data()); tls && tls->isEncrypted()) {
+            const QString workstation = tls->peerCertificate().subjectInfo(QSslCertificate::CommonName).value(0);
+            m_peer += QStringLiteral(" (workstation %1)").arg(workstation);
+            m_actor = QStringLiteral("admin-api %1@%2").arg(workstation, m_socket->peerAddress().toString());
+        }
     }
 
-    bool isSent() const { return m_sent; }
-    QString peer() const { return m_peer; }
-    QString actor() const
-    {
-        return QStringLiteral("admin-api %1").arg(m_socket ? m_socket->peerAddress().toString() : m_peer);
-    }
+    // For the store's audit log: "admin-api ADDRESS", "admin-api WORKSTATION@ADDRESS".
+    QString actor() const { return m_actor; }
 
     void json(Status status, const QJsonObject &body, const QString &outcome = QString())
     {
@@ -74,6 +79,7 @@ private:
     QPointer<QTcpSocket> m_socket;
     QString m_what;
     QString m_peer;
+    QString m_actor;
     bool m_mutation;
     bool m_sent = false;
     AdminApi::Log m_log;

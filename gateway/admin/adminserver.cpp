@@ -4,6 +4,7 @@
 #include "metricsexposition.h"
 
 #include <QHttpServerResponse>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -19,13 +20,23 @@ namespace SeaCat {
 class AdminTcpServer final : public QTcpServer
 {
 public:
-    AdminTcpServer(AdminServer::Budget budget, QObject *parent) : QTcpServer(parent), m_budget(budget) { }
+    AdminTcpServer(AdminServer::Budget budget, std::optional<AdminServer::Tls> tls, QObject *parent)
+        : QTcpServer(parent), m_budget(budget), m_tls(std::move(tls))
+    { }
     int connectionCount() const { return int(m_connections.size()); }
+    // Closes the TLS connections whose certificate is no longer admitted.
+    void recheckAdmissions()
+    {
+        for (QTcpSocket *socket : m_connections)
+            if (auto *tls = qobject_cast<QSslSocket *>(socket);
+                tls && tls->isEncrypted() && !m_tls->isAdmitted(tls->peerCertificate()))
+                tls->abort();
+    }
 
 protected:
     void incomingConnection(qintptr descriptor) override
     {
-        auto *socket = new QTcpSocket(this);
+        QTcpSocket *socket = m_tls ? new QSslSocket(this) : new QTcpSocket(this);
         if (!socket->setSocketDescriptor(descriptor)) {
             delete socket;
             ::close(int(descriptor));
@@ -40,6 +51,16 @@ protected:
         auto unanswered = std::make_shared<qint64>(0);
         connect(socket, &QTcpSocket::readyRead, socket, [this, socket, idle, unanswered] {
             idle->start();
+            // A request starts with its method (RFC 9112 §3: a token, upper case for every one
+            // this listener serves). Anything else, SeaCat framing say, is refused at its first
+            // byte: Qt's HTTP server 6.4 waits for more of a binary preamble until the idle timeout.
+            char first = 0;
+            if (*unanswered == 0 && socket->peek(&first, 1) == 1 && !(first >= 'A' && first <= 'Z')) {
+                socket->write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                socket->disconnectFromHost();
+                socket->readAll(); // Qt's HTTP server sees none of it
+                return;
+            }
             *unanswered += socket->bytesAvailable();
             if (*unanswered >= m_budget.maxRequestBytes) // queued: Qt's HTTP server still has its readyRead to run
                 QMetaObject::invokeMethod(socket, &QTcpSocket::abort, Qt::QueuedConnection);
@@ -54,11 +75,25 @@ protected:
         m_connections.push_back(socket);
         if (int(m_connections.size()) > m_budget.maxConnections)
             m_connections.front()->abort(); // the oldest: idle scrapers and slow clients go first
-        addPendingConnection(socket);       // Qt's HTTP server takes it from here
+        if (!m_tls)
+            return addPendingConnection(socket); // Qt's HTTP server takes it from here
+        // Mutual TLS first; the idle timer bounds the handshake. A peer without a certificate
+        // of the admin CA fails the handshake (VerifyPeer); one the registry does not list is
+        // closed right after it.
+        auto *tls = static_cast<QSslSocket *>(socket);
+        tls->setSslConfiguration(m_tls->configuration);
+        connect(tls, &QSslSocket::encrypted, this, [this, tls] {
+            if (m_tls->isAdmitted(tls->peerCertificate()))
+                addPendingConnection(tls);
+            else
+                tls->abort();
+        });
+        tls->startServerEncryption();
     }
 
 private:
     AdminServer::Budget m_budget;
+    std::optional<AdminServer::Tls> m_tls;
     std::deque<QTcpSocket *> m_connections; // oldest first
 };
 
@@ -73,6 +108,17 @@ AdminServer::~AdminServer() = default;
 void AdminServer::setApi(AdminApi *api)
 {
     m_api = api;
+}
+
+void AdminServer::setTls(const QSslConfiguration &tls, Admission isAdmitted)
+{
+    m_tls = Tls{tls, std::move(isAdmitted)};
+    m_recheckTimer.setInterval(AdmittedRecheckMs);
+    connect(&m_recheckTimer, &QTimer::timeout, this, [this] {
+        if (m_server)
+            m_server->recheckAdmissions();
+    });
+    m_recheckTimer.start();
 }
 
 void AdminServer::registerRoutes()
@@ -94,7 +140,7 @@ void AdminServer::registerRoutes()
 
 bool AdminServer::listen(const QHostAddress &address, quint16 port, QString *error)
 {
-    auto *server = new AdminTcpServer(m_budget, this);
+    auto *server = new AdminTcpServer(m_budget, m_tls, this);
     if (!server->listen(address, port)) {
         *error = QStringLiteral("admin listener: %1")
                      .arg(explainBindFailure(address, port, server->serverError(), server->errorString()));

@@ -14,6 +14,10 @@
 #include <QHttpServer>
 #include <QObject>
 #include <QPointer>
+#include <QSslConfiguration>
+#include <QTimer>
+#include <functional>
+#include <optional>
 
 namespace SeaCat {
 
@@ -26,6 +30,11 @@ class AdminServer final : public QObject
     Q_DISABLE_COPY_MOVE(AdminServer)
 
 public:
+    using Admission = std::function<bool(const QSslCertificate &)>;
+    struct Tls {
+        QSslConfiguration configuration;
+        Admission isAdmitted;
+    };
     struct Budget {
         int maxConnections = Limits::MaxAdminConnections;
         int idleTimeoutMs = Limits::AdminIdleTimeoutMs;
@@ -51,6 +60,14 @@ public:
     // Requests under /api/ go to `api` (not owned; null: 404).
     void setApi(AdminApi *api);
 
+    // README "Admin over the network": every connection accepted from now on must complete
+    // mutual TLS with `tls` (its CA list: the admin CA only, VerifyPeer) and present a
+    // certificate `isAdmitted` accepts; connections whose certificate it stops accepting (a
+    // workstation revoked) are closed within AdmittedRecheckMs. Call before listen().
+    void setTls(const QSslConfiguration &tls, Admission isAdmitted);
+    static constexpr int AdmittedRecheckMs = 1'000;
+    bool hasTls() const { return m_tls.has_value(); }
+
 private:
     void registerRoutes();
 
@@ -59,6 +76,8 @@ private:
     Budget m_budget;
     QPointer<AdminTcpServer> m_server;
     QPointer<AdminApi> m_api;
+    std::optional<Tls> m_tls;
+    QTimer m_recheckTimer;
 };
 
 } // namespace SeaCat

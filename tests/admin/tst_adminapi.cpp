@@ -9,6 +9,9 @@
 #include "common/gatewayprocess.h"
 #include "common/testbackend.h"
 #include "common/testclient.h"
+#include "gatewayconfig.h"
+#include "pki/certificatebuilder.h"
+#include "pki/x509codec.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -16,6 +19,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSignalSpy>
+#include <QSslKey>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
@@ -111,6 +115,41 @@ private:
     QByteArray m_buffer;
 };
 
+// A request over mutual TLS with `identity` (null certificate: none); the status, 0 when the
+// connection was refused.
+int tlsStatus(quint16 port, const QSslCertificate &certificate, const QSslKey &key, const QSslCertificate &adminCa,
+              const QString &serverName)
+{
+    QNetworkAccessManager manager;
+    QNetworkRequest request(QUrl(QStringLiteral("https://127.0.0.1:%1/api/v1/status").arg(port)));
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setCaCertificates({adminCa});
+    if (!certificate.isNull()) {
+        tls.setLocalCertificate(certificate);
+        tls.setPrivateKey(key);
+    }
+    request.setSslConfiguration(tls);
+    request.setPeerVerifyName(serverName);
+    QNetworkReply *reply = manager.get(request);
+    if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 20'000))
+        return -1;
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    delete reply;
+    return status;
+}
+
+// waitForFinished() is false for a process that finished while the test's event loop ran.
+bool finished(QProcess &process, int timeoutMs = 15'000)
+{
+    return process.state() == QProcess::NotRunning || process.waitForFinished(timeoutMs);
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
 } // namespace
 
 class TestAdminApi : public QObject
@@ -126,6 +165,8 @@ private slots:
     void reloadThroughTheApi();
     void hostileRequests();
     void ctlRoundTripsEveryVerb();
+    void adminTlsAdmitsOnlyIssuedWorkstations();
+    void adminListenOffLoopbackTakesTls();
 
 private:
     // Starts `gw` with its admin listener on a free loopback port; returns the SeaCat port.
@@ -266,7 +307,8 @@ void TestAdminApi::approvalRevocationAndExport()
     const quint64 serial = quint64(issued.value("serial").toDouble());
     QVERIFY2(serial > 0, approved.body.constData());
     QCOMPARE(issued.value("status").toString(), QStringLiteral("valid"));
-    QVERIFY(enroll.waitForFinished(15'000)); // the polling client received it
+    QVERIFY2(finished(enroll), // the polling client received it
+             (enroll.readAllStandardError() + enroll.readAllStandardOutput() + gw.err).constData());
     QCOMPARE(enroll.exitCode(), 0);
     QCOMPARE(call(admin, "POST", QStringLiteral("pki/csrs/%1/approve").arg(csrId)).status, 404); // decided
     QVERIFY(call(admin, "GET", "pki/csrs").json().value("csrs").toArray().isEmpty());
@@ -285,15 +327,7 @@ void TestAdminApi::approvalRevocationAndExport()
     // certificate closes it within a second.
     SeaCatClient anonymous, client;
     QVERIFY(connectClient(anonymous, port, gw.caFile()));
-    SeaCatClient::Options options;
-    options.host = QStringLiteral("127.0.0.1");
-    options.port = port;
-    options.caFile = gw.caFile();
-    options.gatewayName = QStringLiteral("gw.test");
-    options.certFile = identity.filePath(Enrolment::CertFile);
-    options.keyFile = identity.filePath(Enrolment::KeyFile);
-    QCOMPARE(client.connectToGateway(options), QString());
-    QVERIFY(QTest::qWaitFor([&] { return client.isConnected(); }, 10'000));
+    QVERIFY(connectWithIdentity(client, port, gw.caFile(), identity.path()));
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
     QSignalSpy pong(&anonymous, &SeaCatClient::pong);
     anonymous.ping(); // a session once its first frame came
@@ -326,7 +360,7 @@ void TestAdminApi::approvalRevocationAndExport()
     const qint64 next =
         qint64(call(admin, "GET", "pki/csrs").json().value("csrs").toArray().at(0).toObject().value("id").toDouble());
     QCOMPARE(call(admin, "POST", QStringLiteral("pki/csrs/%1/reject").arg(next)).status, 200);
-    QVERIFY2(refused.waitForFinished(15'000), (refused.readAllStandardError() + gw.err).constData());
+    QVERIFY2(finished(refused), (refused.readAllStandardError() + gw.err).constData());
     QCOMPARE(refused.exitCode(), 1);
 }
 
@@ -499,6 +533,11 @@ void TestAdminApi::hostileRequests()
     };
     QVERIFY(rawRequest("GET /api/v1/status HTTP/1.1\r\nHost: evil.example:9543\r\n\r\n").startsWith("HTTP/1.1 403"));
     QVERIFY(rawRequest("GET /api/v1/status HTTP/1.1\r\nHost: localhost:9543\r\n\r\n").startsWith("HTTP/1.1 200"));
+    // SeaCat framing (a PING) is not HTTP: refused at its first byte, not left to the idle timeout.
+    QElapsedTimer framing;
+    framing.start();
+    QVERIFY(rawRequest(serialize(Ping{1})).startsWith("HTTP/1.1 400"));
+    QVERIFY(framing.elapsed() < 5'000);
     // Oversized: a body over the admin listener's 64 KiB is cut unanswered.
     const QByteArray big = "POST /api/v1/port HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                            "Content-Length: 200000\r\n\r\n{\"port\": 9999, \"pad\": \"" +
@@ -618,6 +657,160 @@ void TestAdminApi::ctlRoundTripsEveryVerb()
     table.start(QStringLiteral(SEACAT_GATEWAY_BIN), {"ctl", "--admin", admin, "sessions"});
     QVERIFY(table.waitForFinished(30'000));
     QVERIFY(table.readAllStandardOutput().contains("PEER"));
+}
+
+// README "Admin over the network", on loopback with admin-tls=on (tests stay on loopback): only
+// a certificate of the admin CA that its registry lists is admitted; none, a mobile client's
+// (the clients' CA) and one of an unknown CA are refused; a revoked workstation is refused and
+// its open connection closed; SeaCat framing gets nowhere.
+void TestAdminApi::adminTlsAdmitsOnlyIssuedWorkstations()
+{
+    GatewayProcess gw;
+    const QString adminPort = freePort();
+    const QString identity = gw.dataDir.filePath(QStringLiteral("laptop"));
+    const QString dataDir = gw.dataDir.filePath(QStringLiteral("data"));
+    QProcess issue;
+    issue.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+                {"--data-dir", dataDir, "--name", "gw.test", "admin", "issue", "laptop", identity});
+    QVERIFY(issue.waitForFinished(20'000));
+    QVERIFY2(issue.exitCode() == 0, issue.readAllStandardError().constData());
+    QVERIFY(issue.readAllStandardOutput().startsWith("issued workstation laptop"));
+    QCOMPARE(QFileInfo(identity + QStringLiteral("/key.pem")).permissions() &
+                 (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+             QFileDevice::Permissions());
+
+    QStringList args = gw.defaultArgs();
+    args[args.indexOf(gw.dataDir.path())] = dataDir;
+    gw.launch(args +
+              QStringList{"--admin-listen", "127.0.0.1:" + adminPort, "--admin-tls", "on", "--approval", "auto"});
+    const quint16 port = gw.waitListening();
+    QVERIFY2(port, gw.err.constData());
+    QVERIFY2(gw.err.contains("admin listener: mutual TLS with the admin CA"), gw.err.constData());
+    const QSslCertificate adminCa(readFile(identity + QStringLiteral("/ca.pem")));
+    const QString serverName = QString::fromUtf8(readFile(identity + QStringLiteral("/server-name")).trimmed());
+    QCOMPARE(serverName, QStringLiteral("admin-server.gw.test"));
+    const QSslCertificate laptop(readFile(identity + QStringLiteral("/cert.pem")));
+    const QSslKey laptopKey(readFile(identity + QStringLiteral("/key.pem")), QSsl::Ec);
+    const quint16 admin = quint16(adminPort.toUInt());
+    QCOMPARE(tlsStatus(admin, laptop, laptopKey, adminCa, serverName), 200);
+
+    // No certificate; plain HTTP.
+    QCOMPARE(tlsStatus(admin, QSslCertificate(), QSslKey(), adminCa, serverName), 0);
+    QCOMPARE(call(QStringLiteral("127.0.0.1:") + adminPort, "GET", "status").status, 0);
+    // A mobile client's certificate, enrolled (auto-approved) from the gateway's own CA.
+    QTemporaryDir mobile;
+    QProcess enroll;
+    enroll.start(QStringLiteral(SEACAT_CLIENT_BIN),
+                 {"--gateway", QStringLiteral("127.0.0.1:%1").arg(port), "--ca", dataDir + "/ca.pem", "--name",
+                  "gw.test", "enroll", "--identity", mobile.path(), "--key-type", "ec"});
+    QVERIFY(finished(enroll, 20'000));
+    QVERIFY2(enroll.exitCode() == 0, enroll.readAllStandardError().constData());
+    QCOMPARE(tlsStatus(admin, QSslCertificate(readFile(mobile.filePath("cert.pem"))),
+                       QSslKey(readFile(mobile.filePath("key.pem")), QSsl::Ec), adminCa, serverName),
+             0);
+    // A certificate of an unknown CA, with the workstation's very name.
+    QString error;
+    KeyPtr caKey = generateKey(KeyType::EcP256), key = generateKey(KeyType::EcP256);
+    CertificateOrder caOrder;
+    caOrder.role = CertificateRole::Ca;
+    caOrder.subjectKey = caKey.get();
+    caOrder.commonName = QStringLiteral("admin-server.gw.test SeaCat CA");
+    CertPtr foreignCa = buildCertificate(caOrder, &error);
+    QVERIFY2(foreignCa, qPrintable(error));
+    CertificateOrder order;
+    order.subjectKey = key.get();
+    order.commonName = QStringLiteral("laptop");
+    order.issuer = foreignCa.get();
+    order.issuerKey = caKey.get();
+    CertPtr foreign = buildCertificate(order, &error);
+    QVERIFY2(foreign, qPrintable(error));
+    QCOMPARE(tlsStatus(admin, QSslCertificate(certToPem(foreign.get())), QSslKey(keyToPem(key.get()), QSsl::Ec),
+                       adminCa, serverName),
+             0);
+
+    // SeaCat framing over the admin TLS: no PING echo, the connection closed.
+    QSslSocket seacat;
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setCaCertificates({adminCa});
+    tls.setLocalCertificate(laptop);
+    tls.setPrivateKey(laptopKey);
+    seacat.setSslConfiguration(tls);
+    seacat.setPeerVerifyName(serverName);
+    seacat.connectToHostEncrypted(QStringLiteral("127.0.0.1"), admin);
+    QVERIFY(seacat.waitForEncrypted(10'000));
+    seacat.write(serialize(Ping{1}));
+    QTRY_COMPARE_WITH_TIMEOUT(seacat.state(), QAbstractSocket::UnconnectedState, 10'000);
+    QVERIFY(!seacat.readAll().contains(serialize(Ping{1})));
+
+    // ctl with the identity; then revoked: refused, and its open connection goes within a second.
+    const auto ctl = [&](const QStringList &verb) {
+        QProcess p;
+        p.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+                QStringList{"ctl", "--admin", "https://127.0.0.1:" + adminPort, "--identity", identity, "--json"} +
+                    verb);
+        p.waitForFinished(30'000);
+        return std::make_pair(p.exitCode(), QJsonDocument::fromJson(p.readAllStandardOutput()).object());
+    };
+    const auto status = ctl({"status"});
+    QCOMPARE(status.first, 0);
+    QCOMPARE(ctl({"port", freePort()}).first, 0); // a mutation: audited with the workstation's name
+    QTRY_VERIFY2_WITH_TIMEOUT(gw.err.contains("admin api: POST /api/v1/port from 127.0.0.1:") &&
+                                  gw.err.contains(" (workstation laptop): 200 now listening on"),
+                              gw.err.constData(), 5'000);
+    QCOMPARE(status.second.value("listening").toObject().value("port").toInt(), int(port));
+    QSslSocket stream;
+    stream.setSslConfiguration(tls);
+    stream.setPeerVerifyName(serverName);
+    stream.connectToHostEncrypted(QStringLiteral("127.0.0.1"), admin);
+    QVERIFY(stream.waitForEncrypted(10'000));
+    stream.write("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(stream.bytesAvailable() > 0, 10'000);
+    QProcess revoke;
+    revoke.start(QStringLiteral(SEACAT_GATEWAY_BIN), {"--data-dir", dataDir, "admin", "revoke", "laptop"});
+    QVERIFY(revoke.waitForFinished(20'000));
+    QCOMPARE(revoke.exitCode(), 0);
+    QElapsedTimer timer;
+    timer.start();
+    QTRY_COMPARE_WITH_TIMEOUT(stream.state(), QAbstractSocket::UnconnectedState, 5'000);
+    qInfo("the revoked workstation's event stream closed after %lld ms", timer.elapsed());
+    QCOMPARE(tlsStatus(admin, laptop, laptopKey, adminCa, serverName), 0);
+    QCOMPARE(ctl({"status"}).first, 1);
+    // A new identity for the same name works again; names are checked.
+    QProcess again;
+    again.start(QStringLiteral(SEACAT_GATEWAY_BIN), {"--data-dir", dataDir, "--name", "gw.test", "admin", "issue",
+                                                     "laptop", gw.dataDir.filePath("laptop2")});
+    QVERIFY(again.waitForFinished(20'000));
+    QCOMPARE(again.exitCode(), 0);
+    QCOMPARE(tlsStatus(admin, QSslCertificate(readFile(gw.dataDir.filePath("laptop2/cert.pem"))),
+                       QSslKey(readFile(gw.dataDir.filePath("laptop2/key.pem")), QSsl::Ec), adminCa, serverName),
+             200);
+    QProcess bad;
+    bad.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+              {"--data-dir", dataDir, "admin", "issue", "admin-server.x", gw.dataDir.filePath("bad")});
+    QVERIFY(bad.waitForFinished(20'000));
+    QCOMPARE(bad.exitCode(), 1);
+}
+
+// admin-tls=auto: a non-loopback admin-listen takes mutual TLS without being asked. The
+// listener binds the wildcard address; the test only connects through 127.0.0.1.
+void TestAdminApi::adminListenOffLoopbackTakesTls()
+{
+    GatewayConfig config;
+    QCOMPARE(config.set(QStringLiteral("admin-listen"), QStringLiteral("0.0.0.0:9543")), QString());
+    QVERIFY(config.adminNeedsTls());
+    QCOMPARE(config.set(QStringLiteral("admin-listen"), QStringLiteral("[::1]:9543")), QString());
+    QVERIFY(!config.adminNeedsTls());
+    QCOMPARE(config.set(QStringLiteral("admin-tls"), QStringLiteral("on")), QString());
+    QVERIFY(config.adminNeedsTls());
+    QVERIFY(!config.set(QStringLiteral("admin-tls"), QStringLiteral("off")).isEmpty()); // no such thing
+
+    GatewayProcess gw;
+    const QString adminPort = freePort();
+    gw.launch(gw.defaultArgs() + QStringList{"--admin-listen", "0.0.0.0:" + adminPort});
+    QVERIFY2(gw.waitListening(), gw.err.constData());
+    QVERIFY2(gw.err.contains("admin listener: mutual TLS with the admin CA"), gw.err.constData());
+    QCOMPARE(call(QStringLiteral("127.0.0.1:") + adminPort, "GET", "status").status, 0);
+    QVERIFY(QFile::exists(gw.dataDir.filePath(QStringLiteral("admin/ca.pem"))));
 }
 
 QTEST_GUILESS_MAIN(TestAdminApi)

@@ -35,6 +35,20 @@ inline bool connectClient(SeaCat::SeaCatClient &client, quint16 port, const QStr
     return QTest::qWaitFor([&] { return client.isConnected(); }, 10'000);
 }
 
+// Connects with the identity of `seacat-client enroll` (cert.pem, key.pem in `identityDir`).
+inline bool connectWithIdentity(SeaCat::SeaCatClient &client, quint16 port, const QString &caFile,
+                                const QString &identityDir)
+{
+    SeaCat::SeaCatClient::Options options;
+    options.host = QStringLiteral("127.0.0.1");
+    options.port = port;
+    options.caFile = caFile;
+    options.gatewayName = QStringLiteral("gw.test");
+    options.certFile = identityDir + QStringLiteral("/cert.pem");
+    options.keyFile = identityDir + QStringLiteral("/key.pem");
+    return client.connectToGateway(options).isEmpty() && QTest::qWaitFor([&] { return client.isConnected(); }, 10'000);
+}
+
 // Starts a request; the response accumulates into `response` (the body only up to `keep` bytes).
 inline SeaCat::ClientStream *startRequest(SeaCat::SeaCatClient &client, ClientResponse &response,
                                           const QByteArray &method, const QString &url,

@@ -73,18 +73,6 @@ CertAnswer query(SeaCatClient &client, const QByteArray &bits)
     return answer;
 }
 
-bool connectWithIdentity(SeaCatClient &client, quint16 port, const QString &caFile, const QTemporaryDir &identity)
-{
-    SeaCatClient::Options options;
-    options.host = QStringLiteral("127.0.0.1");
-    options.port = port;
-    options.caFile = caFile;
-    options.gatewayName = QStringLiteral("gw.test");
-    options.certFile = identity.filePath(Enrolment::CertFile);
-    options.keyFile = identity.filePath(Enrolment::KeyFile);
-    return client.connectToGateway(options).isEmpty() && QTest::qWaitFor([&] { return client.isConnected(); }, 10'000);
-}
-
 // An EC P-256 CSR for a fresh in-memory key: cheap enough for floods.
 QByteArray freshEcCsr()
 {
@@ -249,7 +237,7 @@ void TestPki::anonymousOnboardingWithAutoApprove()
 
     // §6.6: the client reconnects presenting the certificate; now it is served, with its identity.
     SeaCatClient authenticated;
-    QVERIFY(connectWithIdentity(authenticated, port, gw.caFile(), identity));
+    QVERIFY(connectWithIdentity(authenticated, port, gw.caFile(), identity.path()));
     const ClientResponse r = fetch(authenticated, "GET", QStringLiteral("http://app.seacat/headers"));
     QCOMPARE(r.status, 200);
     QVERIFY2(r.body.contains("X-SeaCat-Client-Id: " + csr.id.id.toLatin1() + "\r\n"), r.body.constData());
@@ -321,7 +309,7 @@ void TestPki::revocationClosesLiveSessions()
     QCOMPARE(Enrolment::saveCertificate(identity.path(), query(anonymous, csr.bits).der), QString());
 
     SeaCatClient authenticated;
-    QVERIFY(connectWithIdentity(authenticated, port, gw.caFile(), identity));
+    QVERIFY(connectWithIdentity(authenticated, port, gw.caFile(), identity.path()));
     QVERIFY(QTest::qWaitFor([&] { return opened.size() == 2; }, 5'000));
     const SessionInfo info = opened.at(1).at(0).value<SessionInfo>();
     QCOMPARE(info.clientId, csr.id.id);
@@ -333,7 +321,7 @@ void TestPki::revocationClosesLiveSessions()
 
     // A revoked certificate counts as none: the connection is anonymous, requests get 403.
     SeaCatClient again;
-    QVERIFY(connectWithIdentity(again, port, gw.caFile(), identity));
+    QVERIFY(connectWithIdentity(again, port, gw.caFile(), identity.path()));
     QCOMPARE(fetch(again, "GET", QStringLiteral("http://app.seacat/hello")).status, 403);
     QVERIFY(query(again, csr.bits).notFound);
     QCOMPARE(submit(again, csr.der), 0x04); // and the key cannot enrol again
@@ -354,7 +342,7 @@ void TestPki::foreignCaCertificateIsAnonymous()
     QVERIFY(cert);
     QCOMPARE(Enrolment::saveCertificate(identity.path(), cert->der), QString());
     SeaCatClient client;
-    QVERIFY(connectWithIdentity(client, port, gw.caFile(), identity));
+    QVERIFY(connectWithIdentity(client, port, gw.caFile(), identity.path()));
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello")).status, 403);
     QVERIFY(opened.size() >= 1);
     QVERIFY(opened.last().at(0).value<SessionInfo>().clientId.isEmpty());
@@ -547,7 +535,7 @@ void TestPki::adminCliWhileGatewayRuns()
 
     // Authenticated request, then a CLI revocation closes the live session within a second.
     SeaCatClient client;
-    QVERIFY(connectWithIdentity(client, port, gw.caFile(), identity));
+    QVERIFY(connectWithIdentity(client, port, gw.caFile(), identity.path()));
     QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
     QSignalSpy disconnected(&client, &SeaCatClient::disconnected);
     QElapsedTimer timer;
