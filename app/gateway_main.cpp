@@ -6,6 +6,7 @@
 #include "gatewaycontroller.h"
 #include "mainwindow.h"
 #include "pkiadmin.h"
+#include "pki/pkiservice.h"
 #include "signalwatcher.h"
 #include "systemdnotifier.h"
 
@@ -62,7 +63,7 @@ QList<ConfigProblem> buildConfig(const QCommandLineParser &parser, GatewayConfig
         if (file)
             *file = std::move(fromFile);
     }
-    for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval", "workers", "access-log",
+    for (const char *flag : {"data-dir", "store", "listen", "port", "mode", "name", "approval", "workers", "access-log",
                              "log-format", "admin-listen"}) {
         const QString key = QLatin1String(flag);
         if (parser.isSet(key))
@@ -104,12 +105,14 @@ int checkConfig(const QCommandLineParser &parser)
     }
     printLine(
         stdout,
-        QStringLiteral("%1: OK (listen %2, data directory %3, mode %4, %5 backend(s), %6 worker(s), admin listener %7)")
+        QStringLiteral(
+            "%1: OK (listen %2, data directory %3, mode %4, %5 backend(s), %6 worker(s), admin listener %7, store %8)")
             .arg(path.isEmpty() ? QStringLiteral("no config file, defaults and flags") : path,
                  formatEndpoint(config.listenAddress, config.port), config.dataDir, toString(config.mode))
             .arg(config.hosts.size())
             .arg(config.workers)
-            .arg(config.adminEnabled ? formatEndpoint(config.adminAddress, config.adminPort) : QStringLiteral("off")));
+            .arg(config.adminEnabled ? formatEndpoint(config.adminAddress, config.adminPort) : QStringLiteral("off"),
+                 PkiService::storeName(config.store)));
     return 0;
 }
 
@@ -221,6 +224,10 @@ int main(int argc, char *argv[])
          QStringLiteral("file")},
         {QStringLiteral("data-dir"), QStringLiteral("Keep the CA, keys and certificates in <dir>."),
          QStringLiteral("dir")},
+        {QStringLiteral("store"),
+         QStringLiteral("Certificate store: sqlite (default, in the data directory) or a postgresql:// URL "
+                        "shared by several gateways."),
+         QStringLiteral("url")},
         {QStringLiteral("listen"), QStringLiteral("Listen on <address> (default 0.0.0.0)."), QStringLiteral("address")},
         {QStringLiteral("port"), QStringLiteral("TCP <port>: 443 recommended, else above 1024; 0 picks a free one."),
          QStringLiteral("port")},

@@ -3,6 +3,7 @@
 #include "backend/requestmapping.h"
 #include "atomicfile.h"
 #include "pki/pkiservice.h"
+#include "pki/postgrespkistore.h"
 
 #include <QDir>
 #include <QFile>
@@ -109,6 +110,17 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         name = value.trimmed();
     } else if (key == u"data-dir") {
         dataDir = value;
+    } else if (key == u"store") {
+        const QString text = value.trimmed();
+        if (text.isEmpty() || text == u"sqlite") {
+            store.clear();
+            return {};
+        }
+        if (!PostgresPkiStore::isPostgresUrl(text))
+            return QStringLiteral("bad value for store (sqlite, or postgresql://[USER@]HOST[:PORT]/DATABASE)");
+        if (const QString e = PostgresPkiStore::checkUrl(text); !e.isEmpty())
+            return QStringLiteral("bad value for store: %1").arg(e); // the value itself may hold a password
+        store = text;
     } else if (key == u"listen") {
         QHostAddress address;
         if (!address.setAddress(value))

@@ -25,6 +25,9 @@ std::optional<GatewayMode> gatewayModeFromString(const QString &text);
 struct GatewayConfig {
     QString name;    // CN of the server certificate; default: host name
     QString dataDir; // CA, server key and certificate live here
+    // [gateway] store (README "Several gateways"): a postgresql:// URL shared by an array of
+    // gateways; empty: pki.sqlite in the data directory.
+    QString store;
     QHostAddress listenAddress = QHostAddress(QHostAddress::AnyIPv4);
     quint16 port = DefaultPort;
     bool portExplicit = false; // chosen by the admin: never changed silently

@@ -109,7 +109,7 @@ void GatewayEngine::start(const GatewayConfig &config)
             QStringLiteral("server-key=ec: the server certificate has an EC P-256 key; stock SeaCat "
                            "clients offer only ECDHE-RSA-AES256-SHA384 and cannot connect (use server-key=rsa)"));
     if (!m_pki) {
-        m_pki = PkiService::open(*identity->authority, config.dataDir, config.pkiPolicy(), &error,
+        m_pki = PkiService::open(*identity->authority, config.store, config.dataDir, config.pkiPolicy(), &error,
                                  Limits::PkiStoreBusyTimeoutMs);
         if (!m_pki) {
             emit failed(error);
@@ -129,14 +129,18 @@ void GatewayEngine::start(const GatewayConfig &config)
             closeInvalidatedSessions(); // README "Revoking a certificate closes that client's live sessions at once"
             schedulePkiPush();
         });
+        // Another gateway's approval, rejection or revocation (README "Several gateways"): at
+        // once, not at the next poll.
+        connect(m_pki.get(), &PkiService::externalChange, this, &GatewayEngine::pollPkiStore);
         connect(m_pki.get(), &PkiService::log, this,
                 [this](const QString &line) { emit logMessage(LogLevel::Warning, line); });
     }
     m_pkiChangeCounter = m_pki->externalChangeCounter();
     pushPkiState(); // observers have the CA and the lists before the gateway listens
     emit logMessage(LogLevel::Info,
-                    QStringLiteral("data directory %1; clients trust %1/%2; gateway name %3; mode %4")
-                        .arg(config.dataDir, GatewayIdentity::CaCertFile, config.name, toString(config.mode)));
+                    QStringLiteral("data directory %1; clients trust %1/%2; gateway name %3; mode %4; store %5")
+                        .arg(config.dataDir, GatewayIdentity::CaCertFile, config.name, toString(config.mode),
+                             PkiService::storeName(config.store)));
 
     int socketError = -1;
     TlsListener *server = listen(config.listenAddress, config.port, &error, &socketError);
@@ -302,6 +306,7 @@ void GatewayEngine::reload(const GatewayConfig &config)
     const GatewayConfig &old = m_config;
     compare(needRestart, config.name != old.name, "name");
     compare(needRestart, config.dataDir != old.dataDir, "data-dir");
+    compare(needRestart, config.store != old.store, "store");
     compare(needRestart, config.ecServerKey != old.ecServerKey, "server-key");
     compare(needRestart, config.autoApprove != old.autoApprove, "approval");
     compare(needRestart, config.certificateValidityDays != old.certificateValidityDays, "cert-validity");
@@ -334,6 +339,7 @@ void GatewayEngine::reload(const GatewayConfig &config)
     // What needs a restart stays as it serves; the listener moves through changePort() below.
     next.name = old.name;
     next.dataDir = old.dataDir;
+    next.store = old.store;
     next.ecServerKey = old.ecServerKey;
     next.autoApprove = old.autoApprove;
     next.certificateValidityDays = old.certificateValidityDays;

@@ -1,4 +1,5 @@
 #include "pkiservice.h"
+#include "postgrespkistore.h"
 #include "sqlitepkistore.h"
 #include "x509codec.h"
 
@@ -12,19 +13,29 @@ PkiService::PkiService(CertificateAuthority ca, std::unique_ptr<PkiStore> store,
     // would be "due" the moment its certificate was issued (issue 8: the same CSR approved
     // 1 000 times with a window as long as the validity).
     m_policy.renewalWindowDays = qMin(policy.renewalWindowDays, policy.validityDays / 2);
+    m_store->setExternalChangeHandler([this] { emit externalChange(); });
 }
 
 PkiService::~PkiService() = default;
 
-std::unique_ptr<PkiService> PkiService::open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy,
-                                             QString *error, int busyTimeoutMs)
+std::unique_ptr<PkiService> PkiService::open(CertificateAuthority ca, const QString &store, const QString &dataDir,
+                                             PkiPolicy policy, QString *error, int busyTimeoutMs)
 {
-    auto store = std::make_unique<SqlitePkiStore>(dataDir + u'/' + SqlitePkiStore::FileName, busyTimeoutMs);
-    if (QString e = store->open(); !e.isEmpty()) {
+    std::unique_ptr<PkiStore> opened;
+    if (PostgresPkiStore::isPostgresUrl(store))
+        opened = std::make_unique<PostgresPkiStore>(store, busyTimeoutMs);
+    else
+        opened = std::make_unique<SqlitePkiStore>(dataDir + u'/' + SqlitePkiStore::FileName, busyTimeoutMs);
+    if (QString e = opened->open(); !e.isEmpty()) {
         *error = e;
         return nullptr;
     }
-    return std::make_unique<PkiService>(std::move(ca), std::move(store), policy);
+    return std::make_unique<PkiService>(std::move(ca), std::move(opened), policy);
+}
+
+QString PkiService::storeName(const QString &store)
+{
+    return PostgresPkiStore::isPostgresUrl(store) ? PostgresPkiStore::displayUrl(store) : SqlitePkiStore::FileName;
 }
 
 bool PkiService::issueFor(const CsrDetails &csr, qint64 csrId, CertificateInfo *issued, QString *error)

@@ -33,14 +33,19 @@ public:
     PkiService(CertificateAuthority ca, std::unique_ptr<PkiStore> store, PkiPolicy policy, QObject *parent = nullptr);
     ~PkiService() override;
 
-    // Opens the store, the data directory's pki.sqlite, for `ca`. `busyTimeoutMs`: how long a
-    // write may wait for another process (Limits::PkiStoreBusyTimeoutMs in the engine).
-    static std::unique_ptr<PkiService> open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy,
-                                            QString *error, int busyTimeoutMs = Limits::PkiStoreAdminBusyTimeoutMs);
+    // Opens the store for `ca`: `store` is a postgresql:// URL (README "Several gateways"), or
+    // empty for the data directory's pki.sqlite. `busyTimeoutMs`: how long a write may wait
+    // for another process (Limits::PkiStoreBusyTimeoutMs in the engine).
+    static std::unique_ptr<PkiService> open(CertificateAuthority ca, const QString &store, const QString &dataDir,
+                                            PkiPolicy policy, QString *error,
+                                            int busyTimeoutMs = Limits::PkiStoreAdminBusyTimeoutMs);
 
     // What a CSR gets (README "Enrolment", §3.9): Approved 0x03, Stored 0x01, Rejected 0x04
     // (never acceptable: malformed, too large, a rejected or revoked key), Refused 0x00 (a
     // budget said no; the client polls), Unavailable: the store failed, answer nothing yet.
+    // `store` as logs show it: pki.sqlite, or the URL without its password.
+    static QString storeName(const QString &store);
+
     enum class CsrOutcome { Approved, Stored, Rejected, Refused, Unavailable };
     // Which budget refused it; None for everything that is not a refusal by a limit.
     enum class CsrLimit { None, Size, GlobalRate, OneKeyPerSession, PendingCap };
@@ -90,6 +95,9 @@ signals:
     void csrReceived(const SeaCat::CsrInfo &csr);
     void certificateIssued(const SeaCat::CertificateInfo &certificate);
     void certificateRevoked(quint64 serial, const QString &clientId);
+    // Another process committed a change and the store heard of it at once (PostgreSQL's
+    // NOTIFY): pollers of externalChangeCounter() need not wait for their next tick.
+    void externalChange();
     void log(const QString &message);
 
 private:

@@ -1,5 +1,5 @@
-// Where CSRs, certificates, revocations, telemetry and the admin audit log live. One interface,
-// so a networked database can serve several gateways later; SqlitePkiStore is the default.
+// Where CSRs, certificates, revocations, telemetry and the admin audit log live. One interface:
+// SqlitePkiStore is the embedded default, PostgresPkiStore serves a gateway array.
 #pragma once
 
 #include "pkitypes.h"
@@ -26,6 +26,10 @@ public:
     virtual quint64 failures() const = 0;
     // Changes when another process commits: pollers compare it to notice admin actions.
     virtual qint64 externalChangeCounter() = 0;
+    // Called from the store's thread's event loop as soon as another process's commit is
+    // announced, where the store hears of it (PostgreSQL's NOTIFY); externalChangeCounter() has
+    // changed by then. A store that cannot tell (SQLite) is only polled.
+    virtual void setExternalChangeHandler(std::function<void()> handler) { (void)handler; }
 
     virtual std::optional<CsrInfo> csr(qint64 id) = 0;
     virtual std::optional<CsrInfo> latestCsrFor(const QString &clientId) = 0;

@@ -1,0 +1,339 @@
+// A gateway array (README "Several gateways"): two real gateway binaries on one real
+// PostgreSQL 15 started by the test (a Unix socket in a temporary directory, nothing on the
+// network), real SeaCat clients enrolling through one gateway and served by the other.
+#include "common/clienthelpers.h"
+#include "common/enrolhelpers.h"
+#include "common/gatewayprocess.h"
+#include "common/postgresserver.h"
+#include "common/testbackend.h"
+#include "pki/gatewayidentity.h"
+#include "pki/postgrespkistore.h"
+
+#include <QSignalSpy>
+
+#include <csignal>
+
+using namespace SeaCat;
+
+class TestArray : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void migrationsOnEmptyDatabaseAndRestart();
+    void approvalThroughOneIsAcceptedByTheOther();
+    void revocationThroughOneClosesSessionsOnTheOther();
+    void serialsAreUniqueAcrossGateways();
+    void storeErrorMidCsrIsTemporary();
+
+private:
+    // Starts `gw` on this test's database; "" or why it did not listen.
+    QString launch(GatewayProcess &gw, const QStringList &extra = {});
+    // Starts A, then B with A's CA (copied as `array import-ca` would); "" or what failed.
+    QString launchPair(GatewayProcess &a, const QStringList &extraA, GatewayProcess &b, const QStringList &extraB);
+    // One value of a query on this test's database, through a connection of the test's own.
+    QVariant scalar(const QString &sql);
+    // `seacat-gateway pki ARGS` for the data directory of `gw` on the shared store.
+    std::pair<int, QString> admin(const GatewayProcess &gw, const QStringList &args);
+    // Enrols a fresh key through `port` (auto approval there) and saves its certificate.
+    static bool enrolAt(quint16 port, const QString &caFile, QTemporaryDir &identity, ClientCsr *csr);
+
+    std::unique_ptr<PostgresServer> m_postgres;
+    std::unique_ptr<TestBackend> m_backend;
+    int m_databases = 0;
+    QString m_database;
+};
+
+void TestArray::initTestCase()
+{
+    if (!PostgresServer::isInstalled())
+        QSKIP("PostgreSQL 15 is not installed (/usr/lib/postgresql/15/bin): apt-get install postgresql-15 "
+              "(scripts/install-deps.sh does)");
+    m_postgres = std::make_unique<PostgresServer>();
+    const QString error = m_postgres->start();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    m_backend = std::make_unique<TestBackend>();
+    QVERIFY(m_backend->listen());
+}
+
+void TestArray::init()
+{
+    // A database of its own for every test: each starts from an empty schema.
+    m_database = QStringLiteral("array_%1").arg(++m_databases);
+    const QString error = m_postgres->createDatabase(m_database);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+QString TestArray::launch(GatewayProcess &gw, const QStringList &extra)
+{
+    gw.out.clear();
+    gw.err.clear();
+    gw.launch(gw.defaultArgs() +
+              QStringList{"--store", m_postgres->url(m_database), "--backend", "app=" + m_backend->url(),
+                          "--admin-listen", "off"} +
+              extra);
+    return gw.waitListening() ? QString() : QString::fromUtf8(gw.err);
+}
+
+QString TestArray::launchPair(GatewayProcess &a, const QStringList &extraA, GatewayProcess &b,
+                              const QStringList &extraB)
+{
+    if (QString error = launch(a, extraA); !error.isEmpty())
+        return error;
+    for (const QString &file : {GatewayIdentity::CaCertFile, GatewayIdentity::CaKeyFile})
+        if (!QFile::copy(a.dataDir.filePath(file), b.dataDir.filePath(file)))
+            return QStringLiteral("cannot copy %1").arg(file);
+    return launch(b, extraB);
+}
+
+QVariant TestArray::scalar(const QString &sql)
+{
+    QVariant value;
+    {
+        QSqlDatabase db = m_postgres->connect(QStringLiteral("scalar"), m_database);
+        QSqlQuery query(db);
+        if (query.exec(sql) && query.next())
+            value = query.value(0);
+        else
+            qWarning("%s: %s", qPrintable(sql), qPrintable(query.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("scalar"));
+    return value;
+}
+
+std::pair<int, QString> TestArray::admin(const GatewayProcess &gw, const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+            QStringList{"--data-dir", gw.dataDir.path(), "--store", m_postgres->url(m_database), "pki"} + args);
+    p.waitForFinished(20'000);
+    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError())};
+}
+
+bool TestArray::enrolAt(quint16 port, const QString &caFile, QTemporaryDir &identity, ClientCsr *csr)
+{
+    *csr = makeClientCsr(identity, KeyType::EcP256);
+    SeaCatClient anonymous;
+    if (!connectClient(anonymous, port, caFile) || submit(anonymous, csr->der) != 0x03)
+        return false;
+    const CertAnswer answer = query(anonymous, csr->bits);
+    return answer.answered && !answer.der.isEmpty() &&
+           Enrolment::saveCertificate(identity.path(), answer.der).isEmpty();
+}
+
+void TestArray::migrationsOnEmptyDatabaseAndRestart()
+{
+    // Two gateways started at the same moment on an empty database: one applies the
+    // migrations, the other waits for it and finds them applied.
+    GatewayProcess a, b;
+    for (GatewayProcess *gw : {&a, &b})
+        gw->launch(gw->defaultArgs() + QStringList{"--store", m_postgres->url(m_database), "--admin-listen", "off"});
+    QVERIFY2(a.waitListening(), a.err.constData());
+    QVERIFY2(b.waitListening(), b.err.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM schema_version")).toInt(), 1);
+    QCOMPARE(scalar(QStringLiteral("SELECT version FROM schema_version")).toInt(), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM information_schema.tables WHERE table_name IN "
+                                   "('csrs', 'certificates', 'telemetry', 'audit')"))
+                 .toInt(),
+             4);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE '%_notify'")).toInt(), 2);
+
+    // A CSR stored through A, then A restarted: nothing applied twice, nothing lost.
+    QTemporaryDir identity;
+    const ClientCsr csr = makeClientCsr(identity, KeyType::EcP256);
+    {
+        SeaCatClient client;
+        QVERIFY(connectClient(client, a.waitListening(), a.caFile()));
+        QCOMPARE(submit(client, csr.der), 0x01);
+    }
+    a.process.terminate();
+    QVERIFY(a.waitFinished());
+    QCOMPARE(a.process.exitCode(), 0);
+    const QString error = launch(a);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM schema_version")).toInt(), 1);
+    QCOMPARE(scalar(QStringLiteral("SELECT version FROM schema_version")).toInt(), 2);
+    QVERIFY(admin(a, {"csr", "list"}).second.contains(csr.id.tag));
+
+    // A schema newer than the binary knows is refused with the fix, never "migrated" down.
+    a.process.terminate();
+    QVERIFY(a.waitFinished());
+    QVERIFY(scalar(QStringLiteral("UPDATE schema_version SET version = 99 RETURNING version")).isValid());
+    a.launch(a.defaultArgs() + QStringList{"--store", m_postgres->url(m_database), "--admin-listen", "off"});
+    QVERIFY(a.waitFinished());
+    QCOMPARE(a.process.exitCode(), 1);
+    QVERIFY2(a.err.contains("schema is version 99") && a.err.contains("upgrade the gateway"), a.err.constData());
+}
+
+void TestArray::approvalThroughOneIsAcceptedByTheOther()
+{
+    GatewayProcess a, b;
+    const QString error = launchPair(a, {"--approval", "auto"}, b, {});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const quint16 portA = a.waitListening(), portB = b.waitListening();
+
+    // Approved by A's policy; B serves the certificate at the next connection.
+    QTemporaryDir identity;
+    ClientCsr csr;
+    QVERIFY(enrolAt(portA, a.caFile(), identity, &csr));
+    QElapsedTimer sinceApproval;
+    sinceApproval.start();
+    {
+        SeaCatClient client;
+        QVERIFY(connectWithIdentity(client, portB, b.caFile(), identity));
+        const ClientResponse r = fetch(client, "GET", QStringLiteral("http://app.seacat/headers"));
+        QCOMPARE(r.status, 200); // anonymous would be 403 (combined mode)
+        QVERIFY2(r.body.contains("X-SeaCat-Client-Id: " + csr.id.id.toLatin1()), r.body.constData());
+    }
+    qInfo("approved through A, served authenticated by B %lld ms later", sinceApproval.elapsed());
+    QVERIFY(sinceApproval.elapsed() < 1'000);
+
+    // Manual approval at B, given by the admin on A's host: the client polling B gets it.
+    QTemporaryDir second;
+    const ClientCsr manual = makeClientCsr(second, KeyType::EcP256);
+    SeaCatClient polling;
+    QVERIFY(connectClient(polling, portB, b.caFile()));
+    QCOMPARE(submit(polling, manual.der), 0x01);
+    QVERIFY(query(polling, manual.bits).der.isEmpty());
+    const QString id = scalar(QStringLiteral("SELECT MAX(id) FROM csrs")).toString();
+    const auto approved = admin(a, {"csr", "approve", id});
+    QVERIFY2(approved.first == 0, qPrintable(approved.second));
+    sinceApproval.restart();
+    QByteArray der;
+    while (der.isEmpty() && sinceApproval.elapsed() < 5'000)
+        der = query(polling, manual.bits).der;
+    qInfo("approved on A's CLI, the certificate answered by B %lld ms later", sinceApproval.elapsed());
+    QCOMPARE(CertificateAuthority::clientOfCertificate(der).id, manual.id.id);
+    QVERIFY(sinceApproval.elapsed() < 1'000);
+}
+
+void TestArray::revocationThroughOneClosesSessionsOnTheOther()
+{
+    GatewayProcess a, b;
+    const QString error = launchPair(a, {"--approval", "auto"}, b, {});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const quint16 portA = a.waitListening();
+
+    QTemporaryDir identity;
+    ClientCsr csr;
+    QVERIFY(enrolAt(portA, a.caFile(), identity, &csr));
+    SeaCatClient client;
+    QVERIFY(connectWithIdentity(client, portA, a.caFile(), identity));
+    QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
+    QDateTime closedAt;
+    connect(&client, &SeaCatClient::disconnected, this, [&closedAt] { closedAt = QDateTime::currentDateTimeUtc(); });
+    const QString serial = scalar(QStringLiteral("SELECT MAX(serial) FROM certificates")).toString();
+    // The CLI runs while this thread watches the session: the time is the store's own record
+    // of the revocation (taken just before its commit) to the moment the session closed.
+    QProcess cli;
+    cli.start(QStringLiteral(SEACAT_GATEWAY_BIN), {"--data-dir", b.dataDir.path(), "--store",
+                                                   m_postgres->url(m_database), "pki", "cert", "revoke", serial});
+    QVERIFY(QTest::qWaitFor([&] { return cli.state() == QProcess::NotRunning && closedAt.isValid(); }, 10'000));
+    QCOMPARE(cli.exitCode(), 0);
+    const QDateTime revokedAt = QDateTime::fromString(
+        scalar(QStringLiteral("SELECT revoked FROM certificates WHERE serial = %1").arg(serial)).toString(),
+        Qt::ISODateWithMs);
+    const qint64 latency = revokedAt.msecsTo(closedAt);
+    qInfo("revoked through B, the session on A closed %lld ms after the revocation was written", latency);
+    QVERIFY(latency >= 0 && latency < 1'000);
+    QVERIFY2(a.err.contains("revoked or expired"), a.err.constData());
+}
+
+void TestArray::serialsAreUniqueAcrossGateways()
+{
+    GatewayProcess a, b;
+    const QString error = launchPair(a, {"--approval", "auto"}, b, {"--approval", "auto"});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    // 2 × 15 CSRs sent at once, half to each gateway: every one approved, no serial twice.
+    constexpr int PerGateway = 15;
+    std::vector<std::unique_ptr<QTemporaryDir>> dirs;
+    std::vector<std::unique_ptr<SeaCatClient>> clients;
+    std::vector<ClientCsr> csrs;
+    QList<int> replies;
+    for (int i = 0; i < 2 * PerGateway; ++i) {
+        GatewayProcess &gw = i % 2 ? b : a;
+        dirs.push_back(std::make_unique<QTemporaryDir>());
+        csrs.push_back(makeClientCsr(*dirs.back(), KeyType::EcP256));
+        clients.push_back(std::make_unique<SeaCatClient>());
+        QVERIFY(connectClient(*clients.back(), gw.waitListening(), gw.caFile()));
+        replies.append(-1);
+        QObject::connect(clients.back().get(), &SeaCatClient::csrReply, this,
+                         [&replies, i](quint8 flags) { replies[i] = flags; });
+    }
+    for (int i = 0; i < 2 * PerGateway; ++i)
+        clients[i]->sendCsr(csrs[i].der);
+    QVERIFY(QTest::qWaitFor([&] { return !replies.contains(-1); }, 20'000));
+    QCOMPARE(replies, QList<int>(2 * PerGateway, 0x03));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM certificates")).toInt(), 2 * PerGateway);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(DISTINCT serial) FROM certificates")).toInt(), 2 * PerGateway);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(DISTINCT client_id) FROM certificates")).toInt(), 2 * PerGateway);
+    // Each certificate's own serial is the one stored for its key.
+    for (int i = 0; i < 2 * PerGateway; ++i) {
+        const QByteArray der = query(*clients[i], csrs[i].bits).der;
+        QVERIFY(!der.isEmpty());
+        const QSslCertificate cert(der, QSsl::Der);
+        const qulonglong serial = cert.serialNumber().replace(':', "").toULongLong(nullptr, 16);
+        QCOMPARE(scalar(QStringLiteral("SELECT client_id FROM certificates WHERE serial = %1").arg(serial)).toString(),
+                 csrs[i].id.id);
+    }
+}
+
+void TestArray::storeErrorMidCsrIsTemporary()
+{
+    GatewayProcess a;
+    const QString error = launch(a);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const quint16 port = a.waitListening();
+
+    // Another writer holds the store: the CSR waits unanswered (never 0x04) and is stored and
+    // answered once the writer is done.
+    QTemporaryDir first;
+    const ClientCsr held = makeClientCsr(first, KeyType::EcP256);
+    SeaCatClient client;
+    QVERIFY(connectClient(client, port, a.caFile()));
+    int flags = -1;
+    connect(&client, &SeaCatClient::csrReply, this, [&flags](quint8 f) { flags = f; });
+    {
+        QSqlDatabase db = m_postgres->connect(QStringLiteral("locker"), m_database);
+        QSqlQuery lock(db);
+        QVERIFY(lock.exec(QStringLiteral("BEGIN")));
+        QVERIFY(lock.exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(PostgresPkiStore::WriterLockKey)));
+        client.sendCsr(held.der);
+        QTest::qWait(1'500);
+        QCOMPARE(flags, -1);
+        QVERIFY(client.isConnected());
+        QVERIFY(lock.exec(QStringLiteral("ROLLBACK")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("locker"));
+    QVERIFY(QTest::qWaitFor([&] { return flags >= 0; }, 5'000));
+    QCOMPARE(flags, 0x01);
+    QVERIFY2(a.err.contains("deferred"), a.err.constData());
+
+    // The database stopped: sessions stay, the CSR waits unanswered; started again, the
+    // gateway reconnects on its own and answers.
+    QTemporaryDir second;
+    const ClientCsr outage = makeClientCsr(second, KeyType::EcP256);
+    SeaCatClient other;
+    QVERIFY(connectClient(other, port, a.caFile()));
+    int otherFlags = -1;
+    connect(&other, &SeaCatClient::csrReply, this, [&otherFlags](quint8 f) { otherFlags = f; });
+    QVERIFY(m_postgres->stop());
+    other.sendCsr(outage.der);
+    QTest::qWait(1'500);
+    QCOMPARE(otherFlags, -1);
+    QVERIFY(other.isConnected() && client.isConnected());
+    const QString resumed = m_postgres->resume();
+    QVERIFY2(resumed.isEmpty(), qPrintable(resumed));
+    QElapsedTimer back;
+    back.start();
+    QVERIFY(QTest::qWaitFor([&] { return otherFlags >= 0; }, 10'000));
+    qInfo("database back: the deferred CSR answered %lld ms later", back.elapsed());
+    QCOMPARE(otherFlags, 0x01);
+    QVERIFY(admin(a, {"csr", "list"}).second.contains(outage.id.tag));
+}
+
+QTEST_GUILESS_MAIN(TestArray)
+#include "tst_array.moc"
