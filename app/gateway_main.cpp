@@ -2,6 +2,7 @@
 // without it (servers, scripts).
 #include "accesslog/accesslog.h"
 #include "admin/adminserver.h"
+#include "arrayadmin.h"
 #include "configcheck.h"
 #include "gatewaycontroller.h"
 #include "mainwindow.h"
@@ -262,8 +263,9 @@ int main(int argc, char *argv[])
     });
     parser.addPositionalArgument(QStringLiteral("pki"),
                                  QStringLiteral("Admin commands: pki csr list|approve ID|reject ID, "
-                                                "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
-                                 QStringLiteral("[pki ...]"));
+                                                "pki cert list|revoke SERIAL|export SERIAL, pki ca export, "
+                                                "array export-ca FILE|import-ca FILE"),
+                                 QStringLiteral("[pki|array ...]"));
     // README "Running": a bad option exits 2 like a bad config (QCommandLineParser::process() exits 1).
     if (!parser.parse(QCoreApplication::arguments())) {
         printLine(stderr, QStringLiteral("seacat-gateway: %1 (see --help)").arg(parser.errorText()));
@@ -284,6 +286,8 @@ int main(int argc, char *argv[])
     }
     const QStringList positional = parser.positionalArguments();
     if (!positional.isEmpty()) {
+        if (positional.first() == u"array")
+            return runArrayAdmin(positional.mid(1), config);
         if (positional.first() != u"pki") {
             printLine(stderr,
                       QStringLiteral("seacat-gateway: unknown command '%1' (see --help)").arg(positional.first()));

@@ -12,8 +12,17 @@
 #include <QSignalSpy>
 
 #include <csignal>
+#include <sys/stat.h>
 
 using namespace SeaCat;
+
+namespace {
+int unixMode(const QString &path)
+{
+    struct stat info { };
+    return ::stat(QFile::encodeName(path).constData(), &info) == 0 ? int(info.st_mode & 0777) : -1;
+}
+} // namespace
 
 class TestArray : public QObject
 {
@@ -27,16 +36,23 @@ private slots:
     void revocationThroughOneClosesSessionsOnTheOther();
     void serialsAreUniqueAcrossGateways();
     void storeErrorMidCsrIsTemporary();
+    void oneCaForTheArray();
 
 private:
     // Starts `gw` on this test's database; "" or why it did not listen.
     QString launch(GatewayProcess &gw, const QStringList &extra = {});
-    // Starts A, then B with A's CA (copied as `array import-ca` would); "" or what failed.
+    // Starts A, then B with A's CA (array export-ca, array import-ca); "" or what failed.
     QString launchPair(GatewayProcess &a, const QStringList &extraA, GatewayProcess &b, const QStringList &extraB);
     // One value of a query on this test's database, through a connection of the test's own.
     QVariant scalar(const QString &sql);
     // `seacat-gateway pki ARGS` for the data directory of `gw` on the shared store.
     std::pair<int, QString> admin(const GatewayProcess &gw, const QStringList &args);
+    // `seacat-gateway array ARGS` for the data directory `dir`: exit code, stdout and stderr.
+    static std::pair<int, QString> array(const QString &dir, const QStringList &args);
+    static std::pair<int, QString> array(const GatewayProcess &gw, const QStringList &args)
+    {
+        return array(gw.dataDir.path(), args);
+    }
     // Enrols a fresh key through `port` (auto approval there) and saves its certificate.
     static bool enrolAt(quint16 port, const QString &caFile, QTemporaryDir &identity, ClientCsr *csr);
 
@@ -82,9 +98,11 @@ QString TestArray::launchPair(GatewayProcess &a, const QStringList &extraA, Gate
 {
     if (QString error = launch(a, extraA); !error.isEmpty())
         return error;
-    for (const QString &file : {GatewayIdentity::CaCertFile, GatewayIdentity::CaKeyFile})
-        if (!QFile::copy(a.dataDir.filePath(file), b.dataDir.filePath(file)))
-            return QStringLiteral("cannot copy %1").arg(file);
+    const QString bundle = a.dataDir.filePath(QStringLiteral("array-ca.pem"));
+    if (const auto exported = array(a, {"export-ca", bundle}); exported.first != 0)
+        return exported.second;
+    if (const auto imported = array(b, {"import-ca", bundle}); imported.first != 0)
+        return imported.second;
     return launch(b, extraB);
 }
 
@@ -108,6 +126,14 @@ std::pair<int, QString> TestArray::admin(const GatewayProcess &gw, const QString
     QProcess p;
     p.start(QStringLiteral(SEACAT_GATEWAY_BIN),
             QStringList{"--data-dir", gw.dataDir.path(), "--store", m_postgres->url(m_database), "pki"} + args);
+    p.waitForFinished(20'000);
+    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError())};
+}
+
+std::pair<int, QString> TestArray::array(const QString &dir, const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(SEACAT_GATEWAY_BIN), QStringList{"--data-dir", dir, "array"} + args);
     p.waitForFinished(20'000);
     return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError())};
 }
@@ -333,6 +359,68 @@ void TestArray::storeErrorMidCsrIsTemporary()
     qInfo("database back: the deferred CSR answered %lld ms later", back.elapsed());
     QCOMPARE(otherFlags, 0x01);
     QVERIFY(admin(a, {"csr", "list"}).second.contains(outage.id.tag));
+}
+
+void TestArray::oneCaForTheArray()
+{
+    GatewayProcess a, b, other;
+    QString error = launch(a);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString bundle = a.dataDir.filePath(QStringLiteral("ca-bundle.pem"));
+    const auto exported = array(a, {"export-ca", bundle});
+    QVERIFY2(exported.first == 0 && exported.second.contains("PRIVATE KEY") && exported.second.contains("shred"),
+             qPrintable(exported.second));
+    QCOMPARE(unixMode(bundle), 0600);
+    QFile file(bundle);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray text = file.readAll();
+    QVERIFY(text.startsWith("# seacat-gateway CA bundle") && text.contains("-----BEGIN CERTIFICATE-----") &&
+            text.contains("PRIVATE KEY-----"));
+    const auto again = array(a, {"export-ca", bundle});
+    QVERIFY2(again.first == 1 && again.second.contains("never overwritten"), qPrintable(again.second));
+
+    // Into a data directory that does not exist yet: created 0700, the key 0600, then served.
+    const QString dir = b.dataDir.filePath(QStringLiteral("gw-b"));
+    const auto imported = array(dir, {"import-ca", bundle});
+    QVERIFY2(imported.first == 0 && imported.second.contains("imported the CA"), qPrintable(imported.second));
+    QCOMPARE(unixMode(dir), 0700);
+    QCOMPARE(unixMode(dir + "/ca-key.pem"), 0600);
+    const auto twice = array(dir, {"import-ca", bundle});
+    QVERIFY2(twice.first == 0 && twice.second.contains("has this CA already"), qPrintable(twice.second));
+    b.launch({"--headless", "--data-dir", dir, "--listen", "127.0.0.1", "--port", "0", "--name", "gw-b.test", "--store",
+              m_postgres->url(m_database), "--admin-listen", "off"});
+    const quint16 portB = b.waitListening();
+    QVERIFY2(portB, b.err.constData());
+
+    // One CA, two server certificates, each with its own name and key.
+    const auto caA = QSslCertificate::fromPath(a.caFile()), caB = QSslCertificate::fromPath(dir + "/ca.pem");
+    QVERIFY(!caA.isEmpty() && caA == caB);
+    const auto serverA = QSslCertificate::fromPath(a.dataDir.filePath("server.pem")).value(0);
+    const auto serverB = QSslCertificate::fromPath(dir + "/server.pem").value(0);
+    QCOMPARE(serverA.subjectInfo(QSslCertificate::CommonName).value(0), QStringLiteral("gw.test"));
+    QCOMPARE(serverB.subjectInfo(QSslCertificate::CommonName).value(0), QStringLiteral("gw-b.test"));
+    QCOMPARE(serverB.issuerInfo(QSslCertificate::CommonName), caA.first().subjectInfo(QSslCertificate::CommonName));
+    QVERIFY(serverA.publicKey() != serverB.publicKey());
+    // A client that trusts A's ca.pem reaches B under B's name.
+    SeaCatClient client;
+    SeaCatClient::Options options;
+    options.host = QStringLiteral("127.0.0.1");
+    options.port = portB;
+    options.caFile = a.caFile();
+    options.gatewayName = QStringLiteral("gw-b.test");
+    QVERIFY(client.connectToGateway(options).isEmpty());
+    QVERIFY(QTest::qWaitFor([&] { return client.isConnected(); }, 10'000));
+
+    // A gateway with a CA of its own keeps it; a bundle without its key is refused.
+    error = launch(other);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const auto refused = array(other, {"import-ca", bundle});
+    QVERIFY2(refused.first == 1 && refused.second.contains("another CA"), qPrintable(refused.second));
+    QCOMPARE(QSslCertificate::fromPath(other.caFile()).value(0) == caA.first(), false);
+    const QString certOnly = a.dataDir.filePath(QStringLiteral("cert-only.pem"));
+    QVERIFY(QFile::copy(a.caFile(), certOnly));
+    const auto noKey = array(b.dataDir.filePath(QStringLiteral("gw-c")), {"import-ca", certOnly});
+    QVERIFY2(noKey.first == 1 && noKey.second.contains("not a CA bundle"), qPrintable(noKey.second));
 }
 
 QTEST_GUILESS_MAIN(TestArray)
