@@ -1,5 +1,6 @@
 #include "cabundle.h"
 #include "../atomicfile.h"
+#include "certificateauthority.h"
 #include "gatewayidentity.h"
 #include "x509codec.h"
 
@@ -33,20 +34,12 @@ QString fingerprint(X509 *cert)
 
 std::optional<QByteArray> exportFrom(const QString &dataDir, QString *error)
 {
-    clearOpenSslErrors();
-    if (QString problem = GatewayIdentity::accessProblem(dataDir); !problem.isEmpty()) {
-        *error = problem;
+    const auto ca = CertificateAuthority::load(dataDir, error);
+    if (!ca)
         return std::nullopt;
-    }
-    KeyPtr key = keyFromPemFile(dataDir + u'/' + GatewayIdentity::CaKeyFile);
-    CertPtr cert = certFromPemFile(dataDir + u'/' + GatewayIdentity::CaCertFile);
-    if (!key || !cert || X509_check_private_key(cert.get(), key.get()) != 1) {
-        *error = QStringLiteral("no usable CA in %1 (%2 with %3): start the gateway once to create it")
-                     .arg(dataDir, GatewayIdentity::CaCertFile, GatewayIdentity::CaKeyFile);
-        return std::nullopt;
-    }
-    const QByteArray certPem = certToPem(cert.get()), keyPem = keyToPem(key.get());
-    if (certPem.isEmpty() || keyPem.isEmpty()) {
+    const QByteArray certPem = ca->caCertificatePem(), keyPem = ca->privateKeyPem();
+    CertPtr cert = certFromPem(certPem);
+    if (!cert || keyPem.isEmpty()) {
         *error = openSslFailure(QStringLiteral("OpenSSL could not write the CA as PEM"));
         return std::nullopt;
     }
