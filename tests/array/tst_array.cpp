@@ -37,6 +37,7 @@ private slots:
     void serialsAreUniqueAcrossGateways();
     void storeErrorMidCsrIsTemporary();
     void oneCaForTheArray();
+    void killedGatewayLosesNoAcknowledgedCsr();
 
 private:
     // Starts `gw` on this test's database; "" or why it did not listen.
@@ -421,6 +422,36 @@ void TestArray::oneCaForTheArray()
     QVERIFY(QFile::copy(a.caFile(), certOnly));
     const auto noKey = array(b.dataDir.filePath(QStringLiteral("gw-c")), {"import-ca", certOnly});
     QVERIFY2(noKey.first == 1 && noKey.second.contains("not a CA bundle"), qPrintable(noKey.second));
+}
+
+void TestArray::killedGatewayLosesNoAcknowledgedCsr()
+{
+    // Every CSR_REPLY a client saw was committed to PostgreSQL first: kill -9 loses none.
+    GatewayProcess a;
+    const QString error = launch(a);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const quint16 port = a.waitListening();
+    constexpr int Count = 100;
+    std::vector<std::unique_ptr<SeaCatClient>> clients; // one key per connection (README "Enrolment")
+    QStringList tags;
+    int acknowledged = 0;
+    for (int i = 0; i < Count; ++i) {
+        QTemporaryDir dir;
+        const ClientCsr csr = makeClientCsr(dir, KeyType::EcP256);
+        clients.push_back(std::make_unique<SeaCatClient>());
+        QVERIFY(connectClient(*clients.back(), port, a.caFile()));
+        if (submit(*clients.back(), csr.der) == 0x01) {
+            ++acknowledged;
+            tags << csr.id.tag;
+        }
+    }
+    ::kill(pid_t(a.process.processId()), SIGKILL);
+    QVERIFY(a.waitFinished());
+    QCOMPARE(acknowledged, Count);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM csrs WHERE state = 'pending'")).toInt(), Count);
+    const QString list = admin(a, {"csr", "list"}).second;
+    for (const QString &tag : std::as_const(tags))
+        QVERIFY2(list.contains(tag), qPrintable(tag));
 }
 
 QTEST_GUILESS_MAIN(TestArray)
