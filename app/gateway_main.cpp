@@ -107,13 +107,13 @@ int checkConfig(const QCommandLineParser &parser)
     printLine(
         stdout,
         QStringLiteral(
-            "%1: OK (listen %2, data directory %3, mode %4, %5 backend(s), %6 worker(s), admin listener %7, store %8)")
+            "%1: OK (listen %2, data directory %3, store %4, mode %5, %6 backend(s), %7 worker(s), admin listener %8)")
             .arg(path.isEmpty() ? QStringLiteral("no config file, defaults and flags") : path,
-                 formatEndpoint(config.listenAddress, config.port), config.dataDir, toString(config.mode))
+                 formatEndpoint(config.listenAddress, config.port), config.dataDir, PkiService::storeName(config.store),
+                 toString(config.mode))
             .arg(config.hosts.size())
             .arg(config.workers)
-            .arg(config.adminEnabled ? formatEndpoint(config.adminAddress, config.adminPort) : QStringLiteral("off"),
-                 PkiService::storeName(config.store)));
+            .arg(config.adminEnabled ? formatEndpoint(config.adminAddress, config.adminPort) : QStringLiteral("off")));
     return 0;
 }
 

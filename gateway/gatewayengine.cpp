@@ -439,15 +439,20 @@ void GatewayEngine::pushPkiState()
 
 void GatewayEngine::closeInvalidatedSessions()
 {
+    const quint64 failuresBefore = m_pki->storeFailures();
     QHash<quint64, bool> valid; // one store look-up per certificate, however many sessions use it
+    for (const SessionRoute &route : std::as_const(m_sessions))
+        if (route.certificateSerial != 0 && !valid.contains(route.certificateSerial))
+            valid.insert(route.certificateSerial, m_pki->certificateIfValid(route.certificateSerial).has_value());
+    // A store that did not answer says nothing about a certificate: no session is closed on its
+    // silence, and the next poll looks again.
+    if (m_pki->storeFailures() != failuresBefore) {
+        m_pkiChangeCounter = -1;
+        return;
+    }
     for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
         const quint64 serial = it->certificateSerial;
-        if (serial == 0 || it->worker >= m_workers.size())
-            continue;
-        auto known = valid.find(serial);
-        if (known == valid.end())
-            known = valid.insert(serial, m_pki->certificateIfValid(serial).has_value());
-        if (!*known)
+        if (serial != 0 && it->worker < m_workers.size() && !valid.value(serial, true))
             post(m_workers.at(it->worker), [id = it.key(), serial](EngineWorker *w) {
                 w->closeSession(id, QStringLiteral("client certificate %1 revoked or expired").arg(serial));
             });
@@ -456,13 +461,38 @@ void GatewayEngine::closeInvalidatedSessions()
 
 void GatewayEngine::pollPkiStore()
 {
+    const quint64 failuresBefore = m_pki->storeFailures();
     const qint64 counter = m_pki->externalChangeCounter();
+    noteStoreAvailability(m_pki->storeFailures() == failuresBefore ? QString() : m_pki->storeError());
     if (counter == m_pkiChangeCounter)
         return;
     // Another process (the admin CLI) committed: its revocations apply now.
     m_pkiChangeCounter = counter;
     closeInvalidatedSessions();
     schedulePkiPush();
+}
+
+void GatewayEngine::noteStoreAvailability(const QString &error)
+{
+    const bool up = error.isEmpty();
+    if (up == m_pkiGauges.storeUp)
+        return;
+    m_pkiGauges.storeUp = up;
+    Metrics::setPkiGauges(m_pkiGauges);
+    if (up) {
+        emit logMessage(LogLevel::Info, QStringLiteral("the certificate store answers again after %1 s; changes made "
+                                                       "meanwhile apply now")
+                                            .arg(m_storeDownSince.elapsed() / 1000.0, 0, 'f', 1));
+        m_storeDownSince.invalidate();
+    } else {
+        m_storeDownSince.start();
+        emit logMessage(LogLevel::Error,
+                        QStringLiteral("the certificate store does not answer (%1): sessions go on, clients with "
+                                       "known certificates authenticate from memory, CSRs wait unanswered until "
+                                       "it is back")
+                            .arg(error));
+    }
+    emit pkiStoreAvailabilityChanged(up, error);
 }
 
 void GatewayEngine::warnAboutExpiringCertificates()

@@ -13,6 +13,7 @@
 #include "sessioninfo.h"
 #include "pki/gatewayidentity.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -105,6 +106,9 @@ private:
     // An admin action from the GUI: logged and announced when it works, reported when not.
     void runPkiAction(const std::function<QString(PkiService &)> &action, const std::function<QString()> &done);
     void pollPkiStore();
+    // The poll's verdict on the store (`error` empty: it answered): logged, published and
+    // announced when it changes.
+    void noteStoreAvailability(const QString &error);
     // Pushes pkiStateChanged() shortly, once for however many changes come meanwhile.
     void schedulePkiPush();
     void pushPkiState();
@@ -126,6 +130,7 @@ private:
     qint64 m_pkiChangeCounter = -1;
     QSet<quint64> m_expiryWarned;
     PkiGauges m_pkiGauges;
+    QElapsedTimer m_storeDownSince; // valid while the store does not answer
     // Parented so that moveToThread() takes them along.
     QTimer m_publishTimer{this};
     QTimer m_pkiPollTimer{this}; // notices admin CLI changes within a second

@@ -62,8 +62,21 @@ bool PkiService::issueFor(const CsrDetails &csr, qint64 csrId, CertificateInfo *
     }
     if (issued)
         *issued = info;
+    m_knownCertificates.insert(info.serial, info);
     emit certificateIssued(info);
     return true;
+}
+
+QList<CertificateInfo> PkiService::certificates()
+{
+    const quint64 failuresBefore = m_store->failures();
+    QList<CertificateInfo> list = m_store->certificates();
+    if (m_store->failures() == failuresBefore) {
+        m_knownCertificates.clear();
+        for (const CertificateInfo &certificate : std::as_const(list))
+            m_knownCertificates.insert(certificate.serial, certificate);
+    }
+    return list;
 }
 
 bool PkiService::storeFailedSince(quint64 failuresBefore)
@@ -277,7 +290,19 @@ std::optional<CertificateInfo> PkiService::authenticate(const QByteArray &der, Q
         *why = QStringLiteral("unreadable serial number");
         return std::nullopt;
     }
-    const auto stored = m_store->certificate(value);
+    const bool resting = isStoreResting();
+    const quint64 failuresBefore = m_store->failures();
+    auto stored = resting ? std::nullopt : m_store->certificate(value);
+    if (resting || storeFailedSince(failuresBefore)) {
+        // The store does not answer: a certificate known from its last answer still counts,
+        // so clients of an array keep authenticating through a database outage.
+        const auto known = m_knownCertificates.constFind(value);
+        if (known == m_knownCertificates.cend()) {
+            *why = QStringLiteral("serial %1 cannot be checked: the certificate store does not answer").arg(value);
+            return std::nullopt;
+        }
+        stored = *known;
+    }
     if (!stored || stored->der != der) {
         *why = QStringLiteral("serial %1 is not in the certificate store").arg(value);
         return std::nullopt;
@@ -340,6 +365,8 @@ QString PkiService::revoke(quint64 serial, const QString &actor)
                    m_store->audit(actor, QStringLiteral("revoked"), QString::number(serial), cert->clientTag);
         }))
         return QStringLiteral("cannot revoke %1: %2").arg(serial).arg(m_store->lastError());
+    if (auto known = m_knownCertificates.find(serial); known != m_knownCertificates.end())
+        known->revoked = QDateTime::currentDateTimeUtc();
     emit certificateRevoked(serial, cert->clientId);
     return {};
 }

@@ -9,6 +9,7 @@
 #include "../tokenbucket.h"
 
 #include <QDeadlineTimer>
+#include <QHash>
 #include <QObject>
 #include <memory>
 
@@ -83,13 +84,15 @@ public:
     // attempt, so no new busy wait on the engine thread.
     bool isStoreResting() const { return !m_storeRest.hasExpired(); }
     QList<CsrInfo> csrs() { return m_store->csrs(); }
-    QList<CertificateInfo> certificates() { return m_store->certificates(); }
+    // Also what authenticate() falls back to while the store does not answer.
+    QList<CertificateInfo> certificates();
     std::optional<CertificateInfo> certificate(quint64 serial) { return m_store->certificate(serial); }
     std::optional<CertificateInfo> certificateIfValid(quint64 serial);
     QByteArray caCertificatePem() const { return m_ca.caCertificatePem(); }
     qint64 externalChangeCounter() { return m_store->externalChangeCounter(); }
     // Failed store calls so far: compare before and after reads to tell empty from unanswered.
     quint64 storeFailures() const { return m_store->failures(); }
+    QString storeError() const { return m_store->lastError(); }
 
 signals:
     void csrReceived(const SeaCat::CsrInfo &csr);
@@ -112,6 +115,10 @@ private:
     PkiPolicy m_policy;
     TokenBucket m_csrBudget;
     QDeadlineTimer m_storeRest{0};
+    // README "Several gateways", store outage: the certificates as last read in full (every PKI
+    // push reads them) and as issued or revoked here since. A client presenting one of these
+    // still authenticates while the store does not answer; the next full read reconciles.
+    QHash<quint64, CertificateInfo> m_knownCertificates;
 };
 
 } // namespace SeaCat

@@ -259,15 +259,6 @@ private:
     qsizetype m_seen = 0;
 };
 
-// The admin listener's line on stderr: "admin listener on ADDR:PORT: /metrics".
-QString adminEndpoint(GatewayProcess &gw)
-{
-    static const QRegularExpression line(QStringLiteral("admin listener on (\\S+):(\\d+): /metrics"));
-    QRegularExpressionMatch match;
-    (void)QTest::qWaitFor([&] { return (match = line.match(QString::fromUtf8(gw.err))).hasMatch(); }, 20'000);
-    return match.hasMatch() ? match.captured(1) + u':' + match.captured(2) : QString();
-}
-
 } // namespace
 
 class TestMetrics : public QObject
@@ -430,7 +421,7 @@ void TestMetrics::metricsMoveWithTraffic()
                                              down, "--admin-listen", "0"});
     const quint16 port = gw.waitListening();
     QVERIFY2(port, gw.err.constData());
-    const QString admin = adminEndpoint(gw);
+    const QString admin = gw.adminEndpoint();
     QVERIFY2(admin.startsWith(QStringLiteral("127.0.0.1:")), gw.err.constData());
     const QString url = QStringLiteral("http://%1/metrics").arg(admin);
 
@@ -551,7 +542,7 @@ void TestMetrics::adminListenerIsLoopbackOnly()
     GatewayProcess v6;
     v6.launch(v6.defaultArgs() + QStringList{"--admin-listen", "[::1]:0"});
     QVERIFY2(v6.waitListening(), v6.err.constData());
-    const QString endpoint = adminEndpoint(v6);
+    const QString endpoint = v6.adminEndpoint();
     QVERIFY2(endpoint.startsWith(QStringLiteral("[::1]:")), v6.err.constData());
     QCOMPARE(scrape(QStringLiteral("http://%1/metrics").arg(endpoint)).status, 200);
 }

@@ -38,6 +38,7 @@ private slots:
     void storeErrorMidCsrIsTemporary();
     void oneCaForTheArray();
     void killedGatewayLosesNoAcknowledgedCsr();
+    void databaseOutageKeepsSessionsAndKnownClients();
 
 private:
     // Starts `gw` on this test's database; "" or why it did not listen.
@@ -452,6 +453,69 @@ void TestArray::killedGatewayLosesNoAcknowledgedCsr()
     const QString list = admin(a, {"csr", "list"}).second;
     for (const QString &tag : std::as_const(tags))
         QVERIFY2(list.contains(tag), qPrintable(tag));
+}
+
+void TestArray::databaseOutageKeepsSessionsAndKnownClients()
+{
+    GatewayProcess a;
+    const QString error = launch(a, {"--approval", "auto", "--admin-listen", "127.0.0.1:0"});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const quint16 port = a.waitListening();
+    const QString metricsUrl = QStringLiteral("http://%1/metrics").arg(a.adminEndpoint());
+    const auto storeUp = [&metricsUrl] {
+        QProcess curl;
+        curl.start(QStringLiteral("curl"), {"-s", "--max-time", "5", metricsUrl});
+        curl.waitForFinished(10'000);
+        const QByteArray text = curl.readAllStandardOutput();
+        const qsizetype at = text.indexOf("\nseacat_pki_store_up ");
+        return at < 0 ? -1 : text.mid(at + 21, 1).toInt();
+    };
+    QCOMPARE(storeUp(), 1);
+    QTemporaryDir connectedId, laterId, newId;
+    ClientCsr connectedCsr, laterCsr;
+    QVERIFY(enrolAt(port, a.caFile(), connectedId, &connectedCsr));
+    QVERIFY(enrolAt(port, a.caFile(), laterId, &laterCsr));
+    SeaCatClient connected;
+    QVERIFY(connectWithIdentity(connected, port, a.caFile(), connectedId));
+    QCOMPARE(fetch(connected, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
+    QSignalSpy dropped(&connected, &SeaCatClient::disconnected);
+
+    QVERIFY(m_postgres->stop());
+    QElapsedTimer outage;
+    outage.start();
+    QVERIFY(QTest::qWaitFor([&] { return a.err.contains("certificate store does not answer"); }, 5'000));
+    qInfo("outage noticed by the gateway %lld ms after the database stopped", outage.elapsed());
+    QCOMPARE(storeUp(), 0);
+    // The established session goes on; a known client authenticates from memory (200, not the
+    // 403 of an anonymous one); a new key's CSR waits unanswered, never 0x04.
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(fetch(connected, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
+    {
+        SeaCatClient later;
+        QVERIFY(connectWithIdentity(later, port, a.caFile(), laterId));
+        QCOMPARE(fetch(later, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
+    }
+    const ClientCsr fresh = makeClientCsr(newId, KeyType::EcP256);
+    SeaCatClient enrolling;
+    QVERIFY(connectClient(enrolling, port, a.caFile()));
+    int flags = -1;
+    connect(&enrolling, &SeaCatClient::csrReply, this, [&flags](quint8 f) { flags = f; });
+    enrolling.sendCsr(fresh.der);
+    QTest::qWait(1'500);
+    QCOMPARE(flags, -1);
+
+    // Back: the deferred CSR is processed, the outage is over in the log and /metrics.
+    const QString resumed = m_postgres->resume();
+    QVERIFY2(resumed.isEmpty(), qPrintable(resumed));
+    QElapsedTimer back;
+    back.start();
+    QVERIFY(QTest::qWaitFor([&] { return flags >= 0; }, 10'000));
+    qInfo("database back: the waiting CSR approved %lld ms later", back.elapsed());
+    QCOMPARE(flags, 0x03);
+    QVERIFY(QTest::qWaitFor([&] { return a.err.contains("certificate store answers again"); }, 5'000));
+    QCOMPARE(storeUp(), 1);
+    QCOMPARE(fetch(connected, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
+    QVERIFY(dropped.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestArray)

@@ -4,6 +4,7 @@
 
 #include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -54,6 +55,14 @@ struct GatewayProcess {
         return QTest::qWaitFor([this] { return process.state() == QProcess::NotRunning; }, timeoutMs);
     }
     QString caFile() const { return dataDir.filePath(QStringLiteral("ca.pem")); }
+    // ADDR:PORT of the admin listener's line on stderr, "admin listener on ADDR:PORT: /metrics".
+    QString adminEndpoint(int timeoutMs = 20'000)
+    {
+        static const QRegularExpression line(QStringLiteral("admin listener on (\\S+):(\\d+): /metrics"));
+        QRegularExpressionMatch match;
+        (void)QTest::qWaitFor([&] { return (match = line.match(QString::fromUtf8(err))).hasMatch(); }, timeoutMs);
+        return match.hasMatch() ? match.captured(1) + u':' + match.captured(2) : QString();
+    }
 
     // Under ASan freed memory sits in quarantine, so RSS says nothing about our own buffers:
     // sanitizer builds check behaviour (the gateway stops reading), normal builds also memory.
