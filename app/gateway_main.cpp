@@ -258,13 +258,15 @@ int main(int argc, char *argv[])
          QStringLiteral("format")},
         {QStringLiteral("check-config"), QStringLiteral("Check the config file, flags, data directory, keys and store; "
                                                         "print every problem; exit 0 (OK) or 2.")},
+        {QStringLiteral("domain"), QStringLiteral("array srv-zone: the DNS domain the SRV records are for."),
+         QStringLiteral("domain")},
         {QStringLiteral("lang"), QStringLiteral("GUI language, e.g. cs or de (default: the system's)."),
          QStringLiteral("lang")},
     });
     parser.addPositionalArgument(QStringLiteral("pki"),
                                  QStringLiteral("Admin commands: pki csr list|approve ID|reject ID, "
                                                 "pki cert list|revoke SERIAL|export SERIAL, pki ca export, "
-                                                "array export-ca FILE|import-ca FILE"),
+                                                "array export-ca FILE|import-ca FILE|srv-zone --domain D"),
                                  QStringLiteral("[pki|array ...]"));
     // README "Running": a bad option exits 2 like a bad config (QCommandLineParser::process() exits 1).
     if (!parser.parse(QCoreApplication::arguments())) {
@@ -287,7 +289,7 @@ int main(int argc, char *argv[])
     const QStringList positional = parser.positionalArguments();
     if (!positional.isEmpty()) {
         if (positional.first() == u"array")
-            return runArrayAdmin(positional.mid(1), config);
+            return runArrayAdmin(positional.mid(1), config, parser.value(QStringLiteral("domain")));
         if (positional.first() != u"pki") {
             printLine(stderr,
                       QStringLiteral("seacat-gateway: unknown command '%1' (see --help)").arg(positional.first()));

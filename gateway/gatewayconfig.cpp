@@ -121,6 +121,12 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         if (const QString e = PostgresPkiStore::checkUrl(text); !e.isEmpty())
             return QStringLiteral("bad value for store: %1").arg(e); // the value itself may hold a password
         store = text;
+    } else if (key == u"srv-priority") {
+        return setInteger(srvPriority, 0, 65535);
+    } else if (key == u"srv-weight") {
+        return setInteger(srvWeight, 0, 65535);
+    } else if (key == u"public-port") {
+        return setInteger(publicPort, 0, 65535);
     } else if (key == u"listen") {
         QHostAddress address;
         if (!address.setAddress(value))

@@ -28,6 +28,11 @@ struct GatewayConfig {
     // [gateway] store (README "Several gateways"): a postgresql:// URL shared by an array of
     // gateways; empty: pki.sqlite in the data directory.
     QString store;
+    // [gateway] srv-priority, srv-weight, public-port: this gateway's DNS SRV record, registered
+    // in the store (README "Several gateways", `array srv-zone`); public-port 0: the port it serves on.
+    int srvPriority = 10;
+    int srvWeight = 100;
+    quint16 publicPort = 0;
     QHostAddress listenAddress = QHostAddress(QHostAddress::AnyIPv4);
     quint16 port = DefaultPort;
     bool portExplicit = false; // chosen by the admin: never changed silently

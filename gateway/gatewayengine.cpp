@@ -164,7 +164,24 @@ void GatewayEngine::start(const GatewayConfig &config)
     m_pkiPollTimer.start();
     m_expiryTimer.start();
     warnAboutExpiringCertificates();
+    registerInArray();
     emit listening(server->serverAddress(), server->serverPort());
+}
+
+void GatewayEngine::registerInArray()
+{
+    GatewayRecord record;
+    record.name = m_config.name;
+    record.port = m_config.publicPort != 0 ? m_config.publicPort : m_server->serverPort();
+    record.priority = m_config.srvPriority;
+    record.weight = m_config.srvWeight;
+    m_registered = m_pki->registerGateway(record);
+    if (!m_registered)
+        emit logMessage(LogLevel::Warning, QStringLiteral("cannot register %1:%2 in the certificate store (%3); trying "
+                                                          "again every second")
+                                               .arg(record.name)
+                                               .arg(record.port)
+                                               .arg(m_pki->storeError()));
 }
 
 TlsListener *GatewayEngine::listen(const QHostAddress &address, quint16 port, QString *error, int *socketError)
@@ -284,6 +301,7 @@ void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool a
     m_config.port = port;
     m_config.portExplicit = true;
     m_config.allowReservedPort = allowReserved;
+    registerInArray(); // the record names the port clients reach
     emit logMessage(LogLevel::Info, QStringLiteral("now listening on %1; %2 session(s) kept")
                                         .arg(formatEndpoint(next->serverAddress(), next->serverPort()))
                                         .arg(m_sessions.size()));
@@ -307,6 +325,10 @@ void GatewayEngine::reload(const GatewayConfig &config)
     compare(needRestart, config.name != old.name, "name");
     compare(needRestart, config.dataDir != old.dataDir, "data-dir");
     compare(needRestart, config.store != old.store, "store");
+    compare(needRestart,
+            config.srvPriority != old.srvPriority || config.srvWeight != old.srvWeight ||
+                config.publicPort != old.publicPort,
+            "srv-priority/srv-weight/public-port");
     compare(needRestart, config.ecServerKey != old.ecServerKey, "server-key");
     compare(needRestart, config.autoApprove != old.autoApprove, "approval");
     compare(needRestart, config.certificateValidityDays != old.certificateValidityDays, "cert-validity");
@@ -340,6 +362,9 @@ void GatewayEngine::reload(const GatewayConfig &config)
     next.name = old.name;
     next.dataDir = old.dataDir;
     next.store = old.store;
+    next.srvPriority = old.srvPriority;
+    next.srvWeight = old.srvWeight;
+    next.publicPort = old.publicPort;
     next.ecServerKey = old.ecServerKey;
     next.autoApprove = old.autoApprove;
     next.certificateValidityDays = old.certificateValidityDays;
@@ -464,6 +489,8 @@ void GatewayEngine::pollPkiStore()
     const quint64 failuresBefore = m_pki->storeFailures();
     const qint64 counter = m_pki->externalChangeCounter();
     noteStoreAvailability(m_pki->storeFailures() == failuresBefore ? QString() : m_pki->storeError());
+    if (!m_registered && m_server)
+        registerInArray();
     if (counter == m_pkiChangeCounter)
         return;
     // Another process (the admin CLI) committed: its revocations apply now.

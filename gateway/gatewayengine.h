@@ -106,6 +106,9 @@ private:
     // An admin action from the GUI: logged and announced when it works, reported when not.
     void runPkiAction(const std::function<QString(PkiService &)> &action, const std::function<QString()> &done);
     void pollPkiStore();
+    // Writes this gateway's SRV record (name, port, priority, weight) to the store; retried at
+    // every poll until it works.
+    void registerInArray();
     // The poll's verdict on the store (`error` empty: it answered): logged, published and
     // announced when it changes.
     void noteStoreAvailability(const QString &error);
@@ -131,6 +134,7 @@ private:
     QSet<quint64> m_expiryWarned;
     PkiGauges m_pkiGauges;
     QElapsedTimer m_storeDownSince; // valid while the store does not answer
+    bool m_registered = false;      // this gateway's record is in the store
     // Parented so that moveToThread() takes them along.
     QTimer m_publishTimer{this};
     QTimer m_pkiPollTimer{this}; // notices admin CLI changes within a second

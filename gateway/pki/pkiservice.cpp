@@ -18,8 +18,8 @@ PkiService::PkiService(CertificateAuthority ca, std::unique_ptr<PkiStore> store,
 
 PkiService::~PkiService() = default;
 
-std::unique_ptr<PkiService> PkiService::open(CertificateAuthority ca, const QString &store, const QString &dataDir,
-                                             PkiPolicy policy, QString *error, int busyTimeoutMs)
+std::unique_ptr<PkiStore> PkiService::openStore(const QString &store, const QString &dataDir, QString *error,
+                                                int busyTimeoutMs)
 {
     std::unique_ptr<PkiStore> opened;
     if (PostgresPkiStore::isPostgresUrl(store))
@@ -30,7 +30,14 @@ std::unique_ptr<PkiService> PkiService::open(CertificateAuthority ca, const QStr
         *error = e;
         return nullptr;
     }
-    return std::make_unique<PkiService>(std::move(ca), std::move(opened), policy);
+    return opened;
+}
+
+std::unique_ptr<PkiService> PkiService::open(CertificateAuthority ca, const QString &store, const QString &dataDir,
+                                             PkiPolicy policy, QString *error, int busyTimeoutMs)
+{
+    auto opened = openStore(store, dataDir, error, busyTimeoutMs);
+    return opened ? std::make_unique<PkiService>(std::move(ca), std::move(opened), policy) : nullptr;
 }
 
 QString PkiService::storeName(const QString &store)

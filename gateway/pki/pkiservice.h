@@ -44,6 +44,9 @@ public:
     // What a CSR gets (README "Enrolment", §3.9): Approved 0x03, Stored 0x01, Rejected 0x04
     // (never acceptable: malformed, too large, a rejected or revoked key), Refused 0x00 (a
     // budget said no; the client polls), Unavailable: the store failed, answer nothing yet.
+    // The store alone, for admin commands that need no CA (`array srv-zone`); null with `error`.
+    static std::unique_ptr<PkiStore> openStore(const QString &store, const QString &dataDir, QString *error,
+                                               int busyTimeoutMs = Limits::PkiStoreAdminBusyTimeoutMs);
     // `store` as logs show it: pki.sqlite, or the URL without its password.
     static QString storeName(const QString &store);
 
@@ -84,6 +87,8 @@ public:
     // attempt, so no new busy wait on the engine thread.
     bool isStoreResting() const { return !m_storeRest.hasExpired(); }
     QList<CsrInfo> csrs() { return m_store->csrs(); }
+    bool registerGateway(const GatewayRecord &gateway) { return m_store->registerGateway(gateway); }
+    QList<GatewayRecord> gateways() { return m_store->gateways(); }
     // Also what authenticate() falls back to while the store does not answer.
     QList<CertificateInfo> certificates();
     std::optional<CertificateInfo> certificate(quint64 serial) { return m_store->certificate(serial); }

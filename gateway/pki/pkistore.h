@@ -46,6 +46,10 @@ public:
     virtual QList<CertificateInfo> certificates() = 0;
     virtual bool revoke(quint64 serial) = 0;
 
+    // The gateways of an array (README "Several gateways"): each registers itself at start.
+    virtual bool registerGateway(const GatewayRecord &gateway) = 0;
+    virtual QList<GatewayRecord> gateways() = 0;
+
     virtual bool putTelemetry(const QString &clientId, quint32 serial, const QByteArray &blob) = 0;
     virtual bool audit(const QString &actor, const QString &action, const QString &target, const QString &detail) = 0;
 };

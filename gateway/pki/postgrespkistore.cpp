@@ -26,6 +26,8 @@ const QList<QStringList> &PostgresPkiStore::migrations()
             QStringLiteral("CREATE TRIGGER certificates_notify AFTER INSERT OR UPDATE ON certificates FOR EACH "
                            "STATEMENT EXECUTE FUNCTION seacat_pki_notify()"),
         },
+        // 3: the gateways of the array, each registered at its start, for `array srv-zone`.
+        {gatewayTable()},
     };
     return list;
 }
@@ -150,12 +152,17 @@ QString PostgresPkiStore::connect()
     // The engine thread waits for each statement: a held lock or a slow server costs it at
     // most lock_timeout + PkiStatementWorkMs, then the call fails and is retried (never a
     // rejection, README "Store errors are never rejections").
-    if (!exec(QStringLiteral("SET lock_timeout = %1").arg(m_lockTimeoutMs)) ||
-        !exec(QStringLiteral("SET statement_timeout = %1").arg(m_lockTimeoutMs + Limits::PkiStatementWorkMs)))
+    if (!setWaits(m_lockTimeoutMs))
         return lastError();
     if (!db.driver()->subscribeToNotification(Channel))
         return db.driver()->lastError().text();
     return {};
+}
+
+bool PostgresPkiStore::setWaits(int lockTimeoutMs)
+{
+    return exec(QStringLiteral("SET lock_timeout = %1").arg(lockTimeoutMs)) &&
+           exec(QStringLiteral("SET statement_timeout = %1").arg(lockTimeoutMs + Limits::PkiStatementWorkMs));
 }
 
 QString PostgresPkiStore::open()
@@ -177,7 +184,11 @@ QString PostgresPkiStore::open()
         });
     if (const QString e = connect(); !e.isEmpty())
         return QStringLiteral("cannot connect to the certificate store %1: %2").arg(displayUrl(m_url), e);
-    if (const QString e = migrate(migrations()); !e.isEmpty())
+    // Before it serves, a gateway may wait for another that is migrating the same database.
+    QString e = setWaits(Limits::PkiStoreAdminBusyTimeoutMs) ? migrate(migrations()) : lastError();
+    if (e.isEmpty() && !setWaits(m_lockTimeoutMs))
+        e = lastError();
+    if (!e.isEmpty())
         return QStringLiteral("cannot bring the certificate store %1 to schema version %2: %3")
             .arg(displayUrl(m_url))
             .arg(migrations().size())

@@ -48,6 +48,8 @@ private:
     void noteFailure(const QSqlError &error) override;
     // Opens the connection with its time limits and LISTENs; "" or the error.
     QString connect();
+    // lock_timeout, and statement_timeout that much and Limits::PkiStatementWorkMs longer.
+    bool setWaits(int lockTimeoutMs);
 
     QString m_url;
     int m_lockTimeoutMs;

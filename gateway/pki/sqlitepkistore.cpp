@@ -12,6 +12,7 @@ const QList<QStringList> &SqlitePkiStore::migrations()
     static const QList<QStringList> list = {
         pkiTables({"INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB", "INTEGER"}) +
             QStringList{QStringLiteral("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER)")},
+        {gatewayTable()}, // 2: the gateways of an array (README "Several gateways")
     };
     return list;
 }

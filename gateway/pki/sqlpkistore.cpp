@@ -133,6 +133,12 @@ QStringList SqlPkiStore::pkiTables(const ColumnTypes &types)
     };
 }
 
+QString SqlPkiStore::gatewayTable()
+{
+    return QStringLiteral("CREATE TABLE IF NOT EXISTS gateways(name TEXT PRIMARY KEY, port INTEGER NOT NULL, priority "
+                          "INTEGER NOT NULL, weight INTEGER NOT NULL, seen TEXT NOT NULL)");
+}
+
 QString SqlPkiStore::migrate(const QList<QStringList> &migrations)
 {
     QString problem;
@@ -302,6 +308,25 @@ bool SqlPkiStore::revoke(quint64 serial)
     return updateOne(QStringLiteral("UPDATE certificates SET revoked = ? WHERE serial = ? AND revoked IS NULL"),
                      {now(), qint64(serial)},
                      QStringLiteral("no certificate %1, or it is revoked already").arg(serial));
+}
+
+bool SqlPkiStore::registerGateway(const GatewayRecord &gateway)
+{
+    return run(QStringLiteral("INSERT INTO gateways(name, port, priority, weight, seen) VALUES(?, ?, ?, ?, ?)"
+                              " ON CONFLICT(name) DO UPDATE SET port = excluded.port, priority = excluded.priority,"
+                              " weight = excluded.weight, seen = excluded.seen"),
+               {gateway.name, int(gateway.port), gateway.priority, gateway.weight, now()})
+        .has_value();
+}
+
+QList<GatewayRecord> SqlPkiStore::gateways()
+{
+    QList<GatewayRecord> out;
+    auto query = run(QStringLiteral("SELECT name, port, priority, weight, seen FROM gateways ORDER BY priority, name"));
+    while (query && query->next())
+        out.append({query->value(0).toString(), quint16(query->value(1).toUInt()), query->value(2).toInt(),
+                    query->value(3).toInt(), fromText(query->value(4))});
+    return out;
 }
 
 bool SqlPkiStore::putTelemetry(const QString &clientId, quint32 serial, const QByteArray &blob)

@@ -34,6 +34,9 @@ public:
     QList<CertificateInfo> certificates() final;
     bool revoke(quint64 serial) final;
 
+    bool registerGateway(const GatewayRecord &gateway) final;
+    QList<GatewayRecord> gateways() final;
+
     bool putTelemetry(const QString &clientId, quint32 serial, const QByteArray &blob) final;
     bool audit(const QString &actor, const QString &action, const QString &target, const QString &detail) final;
 
@@ -59,6 +62,8 @@ protected:
     // Those tables (csrs, certificates, telemetry, audit) with their indexes, IF NOT EXISTS:
     // the first migration of both stores.
     static QStringList pkiTables(const ColumnTypes &types);
+    // The array's gateways (registerGateway()), the same in both dialects.
+    static QString gatewayTable();
     // Migration i takes the schema from version i to i + 1; every one not yet applied runs, in
     // order, in one transaction with the new version number. Returns "" or the error.
     QString migrate(const QList<QStringList> &migrations);

@@ -10,6 +10,7 @@
 #include "pki/postgrespkistore.h"
 
 #include <QSignalSpy>
+#include <QStandardPaths>
 
 #include <csignal>
 #include <sys/stat.h>
@@ -39,6 +40,7 @@ private slots:
     void oneCaForTheArray();
     void killedGatewayLosesNoAcknowledgedCsr();
     void databaseOutageKeepsSessionsAndKnownClients();
+    void srvZoneOfThreeGateways();
 
 private:
     // Starts `gw` on this test's database; "" or why it did not listen.
@@ -161,7 +163,7 @@ void TestArray::migrationsOnEmptyDatabaseAndRestart()
     QVERIFY2(a.waitListening(), a.err.constData());
     QVERIFY2(b.waitListening(), b.err.constData());
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM schema_version")).toInt(), 1);
-    QCOMPARE(scalar(QStringLiteral("SELECT version FROM schema_version")).toInt(), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT version FROM schema_version")).toInt(), 3);
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM information_schema.tables WHERE table_name IN "
                                    "('csrs', 'certificates', 'telemetry', 'audit')"))
                  .toInt(),
@@ -182,7 +184,7 @@ void TestArray::migrationsOnEmptyDatabaseAndRestart()
     const QString error = launch(a);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM schema_version")).toInt(), 1);
-    QCOMPARE(scalar(QStringLiteral("SELECT version FROM schema_version")).toInt(), 2);
+    QCOMPARE(scalar(QStringLiteral("SELECT version FROM schema_version")).toInt(), 3);
     QVERIFY(admin(a, {"csr", "list"}).second.contains(csr.id.tag));
 
     // A schema newer than the binary knows is refused with the fix, never "migrated" down.
@@ -516,6 +518,65 @@ void TestArray::databaseOutageKeepsSessionsAndKnownClients()
     QCOMPARE(storeUp(), 1);
     QCOMPARE(fetch(connected, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
     QVERIFY(dropped.isEmpty());
+}
+
+void TestArray::srvZoneOfThreeGateways()
+{
+    // Each gateway registers its name, port, priority and weight at start; the zone lists them.
+    const QString checkzone = QStandardPaths::findExecutable(QStringLiteral("named-checkzone"));
+    GatewayProcess gateways[3];
+    QStringList expected;
+    for (int i = 0; i < 3; ++i) {
+        GatewayProcess &gw = gateways[i];
+        const QString ini = gw.dataDir.filePath(QStringLiteral("gw.ini"));
+        QFile file(ini);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QStringLiteral("[gateway]\nsrv-priority=%1\nsrv-weight=%2\n")
+                       .arg(i < 2 ? 10 : 20)
+                       .arg(60 - 20 * i)
+                       .toUtf8());
+        file.close();
+        gw.launch({"--headless", "--config", ini, "--data-dir", gw.dataDir.path(), "--listen", "127.0.0.1", "--port",
+                   "0", "--name", QStringLiteral("gw%1.example.test").arg(i + 1), "--store",
+                   m_postgres->url(m_database), "--admin-listen", "off"});
+        const quint16 port = gw.waitListening();
+        QVERIFY2(port, gw.err.constData());
+        expected << QStringLiteral("_seacat._tcp.example.test. 300 IN SRV %1 %2 %3 gw%4.example.test.")
+                        .arg(i < 2 ? 10 : 20)
+                        .arg(60 - 20 * i)
+                        .arg(port)
+                        .arg(i + 1);
+    }
+    QProcess srv;
+    srv.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+              {"--store", m_postgres->url(m_database), "array", "srv-zone", "--domain", "example.test"});
+    QVERIFY(srv.waitForFinished(20'000));
+    const QString zone = QString::fromUtf8(srv.readAllStandardOutput());
+    QVERIFY2(srv.exitCode() == 0, srv.readAllStandardError().constData());
+    for (const QString &record : std::as_const(expected))
+        QVERIFY2(zone.contains(record + u'\n'), qPrintable(zone));
+    QCOMPARE(zone.count(QStringLiteral(" IN SRV ")), 3);
+    QProcess bad;
+    bad.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+              {"--store", m_postgres->url(m_database), "array", "srv-zone", "--domain", "not a domain"});
+    QVERIFY(bad.waitForFinished(20'000));
+    QCOMPARE(bad.exitCode(), 2);
+
+    if (checkzone.isEmpty())
+        QSKIP("named-checkzone is not installed: apt-get install bind9-utils (scripts/install-deps.sh does)");
+    // Pasted into a zone as an admin would: named-checkzone accepts it.
+    QTemporaryDir dir;
+    QFile file(dir.filePath(QStringLiteral("example.test.zone")));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("$ORIGIN example.test.\n$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 604800 300\n@ IN NS ns\n"
+               "ns IN A 127.0.0.1\n" +
+               zone.toUtf8());
+    file.close();
+    QProcess check;
+    check.start(checkzone, {"example.test", file.fileName()});
+    QVERIFY(check.waitForFinished(20'000));
+    const QByteArray verdict = check.readAllStandardOutput() + check.readAllStandardError();
+    QVERIFY2(check.exitCode() == 0 && verdict.contains("OK"), verdict.constData());
 }
 
 QTEST_GUILESS_MAIN(TestArray)
