@@ -9,6 +9,7 @@
 #include "pki/gatewayidentity.h"
 #include "pki/postgrespkistore.h"
 
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 
@@ -41,6 +42,7 @@ private slots:
     void killedGatewayLosesNoAcknowledgedCsr();
     void databaseOutageKeepsSessionsAndKnownClients();
     void srvZoneOfThreeGateways();
+    void discoverReachesTheFirstLiveGateway();
 
 private:
     // Starts `gw` on this test's database; "" or why it did not listen.
@@ -57,6 +59,10 @@ private:
     {
         return array(gw.dataDir.path(), args);
     }
+    // Starts `gw` named gwN.example.test with that SRV priority and weight; its port, 0 if none.
+    quint16 launchNamed(GatewayProcess &gw, int n, int priority, int weight);
+    // `seacat-gateway array srv-zone --domain example.test` on this test's store.
+    QString srvZone();
     // Enrols a fresh key through `port` (auto approval there) and saves its certificate.
     static bool enrolAt(quint16 port, const QString &caFile, QTemporaryDir &identity, ClientCsr *csr);
 
@@ -140,6 +146,29 @@ std::pair<int, QString> TestArray::array(const QString &dir, const QStringList &
     p.start(QStringLiteral(SEACAT_GATEWAY_BIN), QStringList{"--data-dir", dir, "array"} + args);
     p.waitForFinished(20'000);
     return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError())};
+}
+
+quint16 TestArray::launchNamed(GatewayProcess &gw, int n, int priority, int weight)
+{
+    const QString ini = gw.dataDir.filePath(QStringLiteral("gw.ini"));
+    QFile file(ini);
+    if (!file.open(QIODevice::WriteOnly))
+        return 0;
+    file.write(QStringLiteral("[gateway]\nsrv-priority=%1\nsrv-weight=%2\n").arg(priority).arg(weight).toUtf8());
+    file.close();
+    gw.launch({"--headless", "--config", ini, "--data-dir", gw.dataDir.path(), "--listen", "127.0.0.1", "--port", "0",
+               "--name", QStringLiteral("gw%1.example.test").arg(n), "--store", m_postgres->url(m_database),
+               "--admin-listen", "off"});
+    return gw.waitListening();
+}
+
+QString TestArray::srvZone()
+{
+    QProcess srv;
+    srv.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+              {"--store", m_postgres->url(m_database), "array", "srv-zone", "--domain", "example.test"});
+    srv.waitForFinished(20'000);
+    return QString::fromUtf8(srv.readAllStandardOutput());
 }
 
 bool TestArray::enrolAt(quint16 port, const QString &caFile, QTemporaryDir &identity, ClientCsr *csr)
@@ -527,32 +556,15 @@ void TestArray::srvZoneOfThreeGateways()
     GatewayProcess gateways[3];
     QStringList expected;
     for (int i = 0; i < 3; ++i) {
-        GatewayProcess &gw = gateways[i];
-        const QString ini = gw.dataDir.filePath(QStringLiteral("gw.ini"));
-        QFile file(ini);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(QStringLiteral("[gateway]\nsrv-priority=%1\nsrv-weight=%2\n")
-                       .arg(i < 2 ? 10 : 20)
-                       .arg(60 - 20 * i)
-                       .toUtf8());
-        file.close();
-        gw.launch({"--headless", "--config", ini, "--data-dir", gw.dataDir.path(), "--listen", "127.0.0.1", "--port",
-                   "0", "--name", QStringLiteral("gw%1.example.test").arg(i + 1), "--store",
-                   m_postgres->url(m_database), "--admin-listen", "off"});
-        const quint16 port = gw.waitListening();
-        QVERIFY2(port, gw.err.constData());
+        const quint16 port = launchNamed(gateways[i], i + 1, i < 2 ? 10 : 20, 60 - 20 * i);
+        QVERIFY2(port, gateways[i].err.constData());
         expected << QStringLiteral("_seacat._tcp.example.test. 300 IN SRV %1 %2 %3 gw%4.example.test.")
                         .arg(i < 2 ? 10 : 20)
                         .arg(60 - 20 * i)
                         .arg(port)
                         .arg(i + 1);
     }
-    QProcess srv;
-    srv.start(QStringLiteral(SEACAT_GATEWAY_BIN),
-              {"--store", m_postgres->url(m_database), "array", "srv-zone", "--domain", "example.test"});
-    QVERIFY(srv.waitForFinished(20'000));
-    const QString zone = QString::fromUtf8(srv.readAllStandardOutput());
-    QVERIFY2(srv.exitCode() == 0, srv.readAllStandardError().constData());
+    const QString zone = srvZone();
     for (const QString &record : std::as_const(expected))
         QVERIFY2(zone.contains(record + u'\n'), qPrintable(zone));
     QCOMPARE(zone.count(QStringLiteral(" IN SRV ")), 3);
@@ -577,6 +589,75 @@ void TestArray::srvZoneOfThreeGateways()
     QVERIFY(check.waitForFinished(20'000));
     const QByteArray verdict = check.readAllStandardOutput() + check.readAllStandardError();
     QVERIFY2(check.exitCode() == 0 && verdict.contains("OK"), verdict.constData());
+}
+
+void TestArray::discoverReachesTheFirstLiveGateway()
+{
+    // A local DNS server (dnsmasq on a loopback address, nothing forwarded) serves the zone that
+    // `array srv-zone` printed; seacat-client --discover reaches the first live gateway in
+    // priority order and fails over as they stop.
+    const QString dnsmasq = QStandardPaths::findExecutable(QStringLiteral("dnsmasq"), {"/usr/sbin", "/usr/bin"});
+    if (dnsmasq.isEmpty())
+        QSKIP("dnsmasq is not installed: apt-get install dnsmasq-base (scripts/install-deps.sh does)");
+    if (::geteuid() != 0)
+        QSKIP("dnsmasq must bind port 53 (QDnsLookup asks no other port): run as root, as CI does");
+    GatewayProcess gateways[3];
+    quint16 ports[3];
+    const QString bundle = gateways[0].dataDir.filePath(QStringLiteral("ca-bundle.pem"));
+    for (int i = 0; i < 3; ++i) {
+        // The first creates the CA, the others import it before their first start.
+        if (i == 1)
+            QCOMPARE(array(gateways[0], {"export-ca", bundle}).first, 0);
+        if (i > 0)
+            QCOMPARE(array(gateways[i], {"import-ca", bundle}).first, 0);
+        ports[i] = launchNamed(gateways[i], i + 1, 10 * (i + 1), 100);
+        QVERIFY2(ports[i], gateways[i].err.constData());
+    }
+    QStringList args = {"-k",         "-C",          "/dev/null",         "--no-resolv",
+                        "--no-hosts", "--no-poll",   "--bind-interfaces", "--listen-address=127.53.0.1",
+                        "--port=53",  "--pid-file=", "--log-facility=-"};
+    static const QRegularExpression record(
+        QStringLiteral("^(_seacat\\._tcp\\.example\\.test)\\. 300 IN SRV (\\d+) (\\d+) (\\d+) (\\S+)\\.$"),
+        QRegularExpression::MultilineOption);
+    for (auto it = record.globalMatch(srvZone()); it.hasNext();) {
+        const auto m = it.next();
+        args << QStringLiteral("--srv-host=%1,%2,%3,%4,%5")
+                    .arg(m.captured(1), m.captured(5), m.captured(4), m.captured(2), m.captured(3))
+             << QStringLiteral("--host-record=%1,127.0.0.1").arg(m.captured(5));
+    }
+    QCOMPARE(args.filter(QStringLiteral("--srv-host=")).size(), 3);
+    QProcess dns;
+    dns.setProcessChannelMode(QProcess::MergedChannels);
+    dns.start(dnsmasq, args);
+    QByteArray dnsLog;
+    QVERIFY2(QTest::qWaitFor(
+                 [&] {
+                     dnsLog += dns.readAll();
+                     return dnsLog.contains("started") || dns.state() == QProcess::NotRunning;
+                 },
+                 10'000) &&
+                 dns.state() == QProcess::Running,
+             dnsLog.constData());
+    const auto ping = [&] {
+        QProcess client;
+        client.start(QStringLiteral(SEACAT_CLIENT_BIN), {"--discover", "example.test", "--dns-server", "127.53.0.1",
+                                                         "--ca", gateways[0].caFile(), "--timeout", "10", "ping"});
+        client.waitForFinished(30'000);
+        return std::make_pair(client.exitCode(),
+                              QString::fromUtf8(client.readAllStandardOutput() + client.readAllStandardError()));
+    };
+    for (int i = 0; i < 3; ++i) {
+        const auto [code, output] = ping();
+        QVERIFY2(code == 0 && output.contains(QStringLiteral("from gw%1.example.test:%2").arg(i + 1).arg(ports[i])),
+                 qPrintable(output));
+        QCOMPARE(output.count(QStringLiteral("trying the next gateway")), i);
+        gateways[i].process.terminate(); // the next round finds the next one
+        QVERIFY(gateways[i].waitFinished());
+    }
+    const auto [code, output] = ping();
+    QVERIFY2(code == 1 && output.contains("trying the next gateway"), qPrintable(output));
+    dns.terminate();
+    dns.waitForFinished(5'000);
 }
 
 QTEST_GUILESS_MAIN(TestArray)
