@@ -40,6 +40,7 @@ private slots:
     void storeErrorMidCsrIsTemporary();
     void oneCaForTheArray();
     void killedGatewayLosesNoAcknowledgedCsr();
+    void killedDatabaseLosesNoAcknowledgedCsr();
     void databaseOutageKeepsSessionsAndKnownClients();
     void srvZoneOfThreeGateways();
     void discoverReachesTheFirstLiveGateway();
@@ -484,6 +485,39 @@ void TestArray::killedGatewayLosesNoAcknowledgedCsr()
     const QString list = admin(a, {"csr", "list"}).second;
     for (const QString &tag : std::as_const(tags))
         QVERIFY2(list.contains(tag), qPrintable(tag));
+}
+
+void TestArray::killedDatabaseLosesNoAcknowledgedCsr()
+{
+    // kill -9 of PostgreSQL itself: what was acknowledged was committed, the WAL brings it back,
+    // and the gateway reconnects on its own.
+    GatewayProcess a;
+    const QString error = launch(a);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const quint16 port = a.waitListening();
+    constexpr int Count = 20;
+    std::vector<std::unique_ptr<SeaCatClient>> clients;
+    for (int i = 0; i < Count; ++i) {
+        QTemporaryDir dir;
+        clients.push_back(std::make_unique<SeaCatClient>());
+        QVERIFY(connectClient(*clients.back(), port, a.caFile()));
+        QCOMPARE(submit(*clients.back(), makeClientCsr(dir, KeyType::EcP256).der), 0x01);
+    }
+    QVERIFY(m_postgres->kill());
+    // Orphaned backends hold the shared memory a moment: the restart is tried until they are gone.
+    QString resumed;
+    QVERIFY(QTest::qWaitFor([&] { return (resumed = m_postgres->resume()).isEmpty(); }, 30'000));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM csrs WHERE state = 'pending'")).toInt(), Count);
+    // The gateway works on after its reconnect: one more CSR stored and answered.
+    QTemporaryDir dir;
+    SeaCatClient after;
+    QVERIFY(connectClient(after, port, a.caFile()));
+    int flags = -1;
+    connect(&after, &SeaCatClient::csrReply, this, [&flags](quint8 f) { flags = f; });
+    after.sendCsr(makeClientCsr(dir, KeyType::EcP256).der);
+    QVERIFY(QTest::qWaitFor([&] { return flags >= 0; }, 10'000));
+    QCOMPARE(flags, 0x01);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM csrs")).toInt(), Count + 1);
 }
 
 void TestArray::databaseOutageKeepsSessionsAndKnownClients()

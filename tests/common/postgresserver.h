@@ -11,6 +11,9 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
 
 #include <pwd.h>
 #include <unistd.h>
@@ -51,7 +54,7 @@ public:
             return QStringLiteral("initdb failed: %1").arg(output);
         return resume();
     }
-    // pg_ctl start on the existing cluster (after stop()).
+    // pg_ctl start on the existing cluster (after stop() or kill()).
     QString resume()
     {
         QString output;
@@ -73,6 +76,17 @@ public:
                           QStringLiteral("-w"), QStringLiteral("stop")},
                          &output);
         return !m_running;
+    }
+
+    // kill -9 of the postmaster, as a crash would; resume() then recovers from the WAL.
+    bool kill()
+    {
+        QFile pidFile(dataDir() + QStringLiteral("/postmaster.pid"));
+        const qint64 pid = pidFile.open(QIODevice::ReadOnly) ? pidFile.readLine().trimmed().toLongLong() : 0;
+        if (pid <= 0 || ::kill(pid_t(pid), SIGKILL) != 0)
+            return false;
+        m_running = false;
+        return QTest::qWaitFor([pid] { return ::kill(pid_t(pid), 0) != 0; }, 10'000);
     }
 
     QString socketDir() const { return m_dir.path(); }
