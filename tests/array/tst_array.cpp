@@ -42,6 +42,7 @@ private slots:
     void killedGatewayLosesNoAcknowledgedCsr();
     void killedDatabaseLosesNoAcknowledgedCsr();
     void databaseOutageKeepsSessionsAndKnownClients();
+    void revocationMadeWhileCutOffAppliesOnReconnect();
     void srvZoneOfThreeGateways();
     void discoverReachesTheFirstLiveGateway();
 
@@ -52,6 +53,8 @@ private:
     QString launchPair(GatewayProcess &a, const QStringList &extraA, GatewayProcess &b, const QStringList &extraB);
     // One value of a query on this test's database, through a connection of the test's own.
     QVariant scalar(const QString &sql);
+    // Runs `sql` there; with `value`, its first row's first column. False (and a warning) when it failed.
+    bool execute(const QString &sql, QVariant *value = nullptr);
     // `seacat-gateway pki ARGS` for the data directory of `gw` on the shared store.
     std::pair<int, QString> admin(const GatewayProcess &gw, const QStringList &args);
     // `seacat-gateway array ARGS` for the data directory `dir`: exit code, stdout and stderr.
@@ -117,18 +120,26 @@ QString TestArray::launchPair(GatewayProcess &a, const QStringList &extraA, Gate
     return launch(b, extraB);
 }
 
+bool TestArray::execute(const QString &sql, QVariant *value)
+{
+    bool ok = false;
+    {
+        QSqlDatabase db = m_postgres->connect(QStringLiteral("test-sql"), m_database);
+        QSqlQuery query(db);
+        ok = query.exec(sql) && (!value || query.next());
+        if (ok && value)
+            *value = query.value(0);
+        if (!ok)
+            qWarning("%s: %s", qPrintable(sql), qPrintable(query.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("test-sql"));
+    return ok;
+}
+
 QVariant TestArray::scalar(const QString &sql)
 {
     QVariant value;
-    {
-        QSqlDatabase db = m_postgres->connect(QStringLiteral("scalar"), m_database);
-        QSqlQuery query(db);
-        if (query.exec(sql) && query.next())
-            value = query.value(0);
-        else
-            qWarning("%s: %s", qPrintable(sql), qPrintable(query.lastError().text()));
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("scalar"));
+    execute(sql, &value);
     return value;
 }
 
@@ -581,6 +592,48 @@ void TestArray::databaseOutageKeepsSessionsAndKnownClients()
     QCOMPARE(storeUp(), 1);
     QCOMPARE(fetch(connected, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
     QVERIFY(dropped.isEmpty());
+}
+
+void TestArray::revocationMadeWhileCutOffAppliesOnReconnect()
+{
+    // Only A loses the database (its role may not log in, its connection is cut) while B goes on:
+    // a revocation through B cannot reach A then, and applies the moment A is back.
+    QVERIFY(execute(QStringLiteral("CREATE ROLE gw_a LOGIN SUPERUSER")));
+    GatewayProcess a, b;
+    QString error = launch(a, {"--approval", "auto", "--store", m_postgres->url(m_database, "gw_a")});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString bundle = a.dataDir.filePath(QStringLiteral("ca-bundle.pem"));
+    QCOMPARE(array(a, {"export-ca", bundle}).first, 0);
+    QCOMPARE(array(b, {"import-ca", bundle}).first, 0);
+    error = launch(b);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const quint16 portA = a.waitListening();
+    QTemporaryDir identity;
+    ClientCsr csr;
+    QVERIFY(enrolAt(portA, a.caFile(), identity, &csr));
+    SeaCatClient client;
+    QVERIFY(connectWithIdentity(client, portA, a.caFile(), identity));
+    QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
+    QDateTime closedAt;
+    connect(&client, &SeaCatClient::disconnected, this, [&closedAt] { closedAt = QDateTime::currentDateTimeUtc(); });
+
+    QVERIFY(execute(QStringLiteral("ALTER ROLE gw_a NOLOGIN")));
+    QVERIFY(scalar(QStringLiteral("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = "
+                                  "'gw_a'"))
+                .toInt() >= 1);
+    QVERIFY(QTest::qWaitFor([&] { return a.err.contains("certificate store does not answer"); }, 5'000));
+    const QString serial = scalar(QStringLiteral("SELECT MAX(serial) FROM certificates")).toString();
+    const auto revoked = admin(b, {"cert", "revoke", serial});
+    QVERIFY2(revoked.first == 0, qPrintable(revoked.second));
+    QTest::qWait(1'500); // A cannot know
+    QVERIFY(!closedAt.isValid());
+    QCOMPARE(fetch(client, "GET", QStringLiteral("http://app.seacat/hello")).status, 200);
+
+    QVERIFY(execute(QStringLiteral("ALTER ROLE gw_a LOGIN")));
+    const QDateTime back = QDateTime::currentDateTimeUtc();
+    QVERIFY(QTest::qWaitFor([&] { return closedAt.isValid(); }, 10'000));
+    qInfo("A back on the database: the session revoked meanwhile closed %lld ms later", back.msecsTo(closedAt));
+    QVERIFY(back.msecsTo(closedAt) < 3'000);
 }
 
 void TestArray::srvZoneOfThreeGateways()

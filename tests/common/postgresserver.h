@@ -90,9 +90,9 @@ public:
     }
 
     QString socketDir() const { return m_dir.path(); }
-    QString url(const QString &database) const
+    QString url(const QString &database, const QString &user = QLatin1String(User)) const
     {
-        return QStringLiteral("postgresql:///%1?host=%2&user=%3").arg(database, socketDir(), QLatin1String(User));
+        return QStringLiteral("postgresql:///%1?host=%2&user=%3").arg(database, socketDir(), user);
     }
     QString log() const
     {
