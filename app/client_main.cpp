@@ -1,5 +1,6 @@
 // seacat-client: talks to a SeaCat gateway the way a mobile SeaCat client does.
 //   seacat-client --gateway HOST:PORT --ca FILE [--name CN] [--cert F --key F] ping [--count N]
+//   seacat-client --discover DOMAIN [--dns-server ADDR] --ca FILE ...: the gateways of an array by DNS SRV
 //   seacat-client ... request [-X METHOD] [-H 'K: V']... [--data @file|-|TEXT] [-i] URL
 //   seacat-client ... enroll --identity DIR [--key-type rsa|ec] [--subject 'CN=..,O=..'] [--poll-interval S]
 //                   [--wait S]
@@ -10,6 +11,8 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDnsLookup>
+#include <QEventLoop>
 #include <QFile>
 #include <QElapsedTimer>
 #include <QTimer>
@@ -68,6 +71,64 @@ private:
     bool m_done = false;
 };
 
+// A gateway to try: where to connect, and the name its certificate must carry.
+struct Target {
+    QString host;
+    quint16 port = 0;
+    QString name;
+};
+
+// Runs `lookup` to its end, at most `timeoutMs`.
+bool resolve(QDnsLookup &lookup, int timeoutMs)
+{
+    QEventLoop loop;
+    QObject::connect(&lookup, &QDnsLookup::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    lookup.lookup();
+    loop.exec();
+    return lookup.isFinished() && lookup.error() == QDnsLookup::NoError;
+}
+
+// --discover (README "Several gateways"): the _seacat._tcp SRV records of `domain`, in the order
+// RFC 2782 tries them (QDnsLookup sorts by priority and orders each priority by weight). With a
+// `server`, the targets' addresses are asked of it too; without, the system resolves them.
+QList<Target> discover(const QString &domain, const QString &server, int timeoutMs, QString *error)
+{
+    QHostAddress nameserver;
+    if (!server.isEmpty() && !nameserver.setAddress(server)) {
+        *error = QStringLiteral("--dns-server '%1' is not an IP address").arg(server);
+        return {};
+    }
+    QDnsLookup srv(QDnsLookup::SRV, QStringLiteral("_seacat._tcp.") + domain);
+    if (!server.isEmpty())
+        srv.setNameserver(nameserver);
+    if (!resolve(srv, timeoutMs) || srv.serviceRecords().isEmpty()) {
+        *error = QStringLiteral("no _seacat._tcp SRV records for %1: %2")
+                     .arg(domain, srv.isFinished() ? srv.errorString() : QStringLiteral("no answer"));
+        return {};
+    }
+    QList<Target> targets;
+    for (const QDnsServiceRecord &record : srv.serviceRecords()) {
+        Target target{record.target(), record.port(), record.target()};
+        if (target.name.endsWith(u'.'))
+            target.name.chop(1);
+        target.host = target.name;
+        if (!server.isEmpty()) {
+            QDnsLookup address(QDnsLookup::A, target.name, nameserver);
+            if (!resolve(address, timeoutMs) || address.hostAddressRecords().isEmpty()) {
+                fprintf(stderr, "seacat-client: %s has no address at %s, skipped\n", qPrintable(target.name),
+                        qPrintable(server));
+                continue;
+            }
+            target.host = address.hostAddressRecords().first().value().toString();
+        }
+        targets.append(target);
+    }
+    if (targets.isEmpty())
+        *error = QStringLiteral("no SRV target of %1 has an address").arg(domain);
+    return targets;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -80,6 +141,12 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addOptions({
         {QStringLiteral("gateway"), QStringLiteral("Gateway HOST:PORT."), QStringLiteral("host:port")},
+        {QStringLiteral("discover"),
+         QStringLiteral("Find the gateways of DOMAIN by its _seacat._tcp SRV records and use the first that answers "
+                        "(instead of --gateway)."),
+         QStringLiteral("domain")},
+        {QStringLiteral("dns-server"), QStringLiteral("--discover: ask this DNS server (default: the system's)."),
+         QStringLiteral("address")},
         {QStringLiteral("ca"), QStringLiteral("The gateway's CA certificate (ca.pem)."), QStringLiteral("file")},
         {QStringLiteral("name"), QStringLiteral("Expected gateway certificate CN (default: HOST)."),
          QStringLiteral("cn")},
@@ -124,19 +191,28 @@ int main(int argc, char *argv[])
                            "[--data D] [-i] URL"
                            " | enroll --identity DIR"),
             2);
-    const QString gateway = parser.value(QStringLiteral("gateway"));
-    const qsizetype colon = gateway.lastIndexOf(u':');
-    bool portOk = false;
-    const quint16 port = colon > 0 ? gateway.mid(colon + 1).toUShort(&portOk) : 0;
-    if (!portOk || !parser.isSet(QStringLiteral("ca")))
-        die(QStringLiteral("--gateway HOST:PORT and --ca FILE are required"), 2);
+    const int timeout = parser.value(QStringLiteral("timeout")).toInt();
+    QList<Target> targets;
+    if (parser.isSet(QStringLiteral("discover"))) {
+        QString error;
+        targets = discover(parser.value(QStringLiteral("discover")), parser.value(QStringLiteral("dns-server")),
+                           qMax(1, timeout) * 1000, &error);
+        if (targets.isEmpty())
+            die(error);
+    } else {
+        const QString gateway = parser.value(QStringLiteral("gateway"));
+        const qsizetype colon = gateway.lastIndexOf(u':');
+        bool portOk = false;
+        const quint16 port = colon > 0 ? gateway.mid(colon + 1).toUShort(&portOk) : 0;
+        if (portOk)
+            targets.append({gateway.left(colon), port, QString()});
+    }
+    if (targets.isEmpty() || !parser.isSet(QStringLiteral("ca")))
+        die(QStringLiteral("--gateway HOST:PORT (or --discover DOMAIN) and --ca FILE are required"), 2);
 
     SeaCatClient client;
     SeaCatClient::Options options;
-    options.host = gateway.left(colon);
-    options.port = port;
     options.caFile = parser.value(QStringLiteral("ca"));
-    options.gatewayName = parser.value(QStringLiteral("name"));
     options.certFile = parser.value(QStringLiteral("cert"));
     options.keyFile = parser.value(QStringLiteral("key"));
     const QString identityDir = parser.value(QStringLiteral("identity"));
@@ -144,19 +220,37 @@ int main(int argc, char *argv[])
         options.certFile = identityDir + u'/' + Enrolment::CertFile;
         options.keyFile = identityDir + u'/' + Enrolment::KeyFile;
     }
-    if (const QString e = client.connectToGateway(options); !e.isEmpty())
-        die(e, 2);
+    // The targets in order until one answers (SeaCat clients fail over the same way); once a
+    // gateway has answered, an error is the end.
+    qsizetype nextTarget = 0;
+    bool answered = false;
+    QString gateway; // HOST:PORT of the target being tried, for the output
+    const auto connectNext = [&] {
+        const Target &target = targets.at(nextTarget++);
+        options.host = target.host;
+        options.port = target.port;
+        options.gatewayName = parser.isSet(QStringLiteral("name")) ? parser.value(QStringLiteral("name")) : target.name;
+        gateway = QStringLiteral("%1:%2").arg(target.name.isEmpty() ? target.host : target.name).arg(target.port);
+        if (const QString e = client.connectToGateway(options); !e.isEmpty())
+            die(e, 2);
+    };
+    connectNext();
 
     bool done = false;
-    QObject::connect(&client, &SeaCatClient::errorOccurred, &app, [&done](const QString &message) {
-        if (!done)
+    QObject::connect(&client, &SeaCatClient::connected, &app, [&answered] { answered = true; });
+    QObject::connect(&client, &SeaCatClient::errorOccurred, &app, [&](const QString &message) {
+        if (done)
+            return;
+        if (answered || nextTarget >= targets.size())
             die(message);
+        fprintf(stderr, "seacat-client: %s: %s; trying the next gateway\n", qPrintable(gateway), qPrintable(message));
+        QTimer::singleShot(0, &app, connectNext); // not from inside the socket's own signal
     });
-    QObject::connect(&client, &SeaCatClient::disconnected, &app, [&done] {
-        if (!done)
+    QObject::connect(&client, &SeaCatClient::disconnected, &app, [&] {
+        // Before it answered, the error that came with it decides (the next target, or the end).
+        if (!done && answered)
             die(QStringLiteral("the gateway closed the connection"));
     });
-    const int timeout = parser.value(QStringLiteral("timeout")).toInt();
     const int timeoutExit = command == u"enroll" ? ExitTimedOut : 1;
     auto *answerTimer = new QTimer(&app);
     answerTimer->setSingleShot(true);

@@ -5,12 +5,14 @@
 #include "admin/adminserver.h"
 #include "admin/gatewaymirror.h"
 #include "admincommand.h"
+#include "arrayadmin.h"
 #include "configcheck.h"
 #include "ctlcommand.h"
 #include "gatewaycontroller.h"
 #include "pki/adminauthority.h"
 #include "mainwindow.h"
 #include "pkiadmin.h"
+#include "pki/pkiservice.h"
 #include "signalwatcher.h"
 #include "systemdnotifier.h"
 
@@ -67,7 +69,7 @@ QList<ConfigProblem> buildConfig(const QCommandLineParser &parser, GatewayConfig
         if (file)
             *file = std::move(fromFile);
     }
-    for (const char *flag : {"data-dir", "listen", "port", "mode", "name", "approval", "workers", "access-log",
+    for (const char *flag : {"data-dir", "store", "listen", "port", "mode", "name", "approval", "workers", "access-log",
                              "log-format", "admin-listen", "admin-tls"}) {
         const QString key = QLatin1String(flag);
         if (parser.isSet(key))
@@ -109,9 +111,11 @@ int checkConfig(const QCommandLineParser &parser)
     }
     printLine(
         stdout,
-        QStringLiteral("%1: OK (listen %2, data directory %3, mode %4, %5 backend(s), %6 worker(s), admin listener %7)")
+        QStringLiteral(
+            "%1: OK (listen %2, data directory %3, store %4, mode %5, %6 backend(s), %7 worker(s), admin listener %8)")
             .arg(path.isEmpty() ? QStringLiteral("no config file, defaults and flags") : path,
-                 formatEndpoint(config.listenAddress, config.port), config.dataDir, toString(config.mode))
+                 formatEndpoint(config.listenAddress, config.port), config.dataDir, PkiService::storeName(config.store),
+                 toString(config.mode))
             .arg(config.hosts.size())
             .arg(config.workers)
             .arg(!config.adminEnabled ? QStringLiteral("off")
@@ -266,6 +270,10 @@ int main(int argc, char *argv[])
          QStringLiteral("file")},
         {QStringLiteral("data-dir"), QStringLiteral("Keep the CA, keys and certificates in <dir>."),
          QStringLiteral("dir")},
+        {QStringLiteral("store"),
+         QStringLiteral("Certificate store: sqlite (default, in the data directory) or a postgresql:// URL "
+                        "shared by several gateways."),
+         QStringLiteral("url")},
         {QStringLiteral("listen"), QStringLiteral("Listen on <address> (default 0.0.0.0)."), QStringLiteral("address")},
         {QStringLiteral("port"), QStringLiteral("TCP <port>: 443 recommended, else above 1024; 0 picks a free one."),
          QStringLiteral("port")},
@@ -298,6 +306,8 @@ int main(int argc, char *argv[])
          QStringLiteral("format")},
         {QStringLiteral("check-config"), QStringLiteral("Check the config file, flags, data directory, keys and store; "
                                                         "print every problem; exit 0 (OK) or 2.")},
+        {QStringLiteral("domain"), QStringLiteral("array srv-zone: the DNS domain the SRV records are for."),
+         QStringLiteral("domain")},
         {QStringLiteral("lang"), QStringLiteral("GUI language, e.g. cs or de (default: the system's)."),
          QStringLiteral("lang")},
     });
@@ -306,6 +316,10 @@ int main(int argc, char *argv[])
         QStringLiteral("Admin commands on the data directory: pki csr list|approve ID|reject ID, "
                        "pki cert list|revoke SERIAL|export SERIAL, pki ca export"),
         QStringLiteral("[pki ...]"));
+    parser.addPositionalArgument(QStringLiteral("array"),
+                                 QStringLiteral("A gateway array's CA and DNS: array export-ca FILE, "
+                                                "array import-ca FILE, array srv-zone --domain D"),
+                                 QStringLiteral("[array ...]"));
     parser.addPositionalArgument(QStringLiteral("admin"),
                                  QStringLiteral("Workstation certificates for the admin API over the network: "
                                                 "admin issue NAME DIR, admin revoke NAME, admin list"),
@@ -336,6 +350,8 @@ int main(int argc, char *argv[])
     if (!positional.isEmpty()) {
         if (positional.first() == u"admin")
             return runAdminCommand(positional.mid(1), config);
+        if (positional.first() == u"array")
+            return runArrayAdmin(positional.mid(1), config, parser.value(QStringLiteral("domain")));
         if (positional.first() != u"pki") {
             printLine(stderr,
                       QStringLiteral("seacat-gateway: unknown command '%1' (see --help)").arg(positional.first()));

@@ -42,7 +42,8 @@ int runPkiAdmin(const QStringList &args, const GatewayConfig &config)
     const QString what = args.value(0) + u' ' + args.value(1);
     QString error;
     auto ca = CertificateAuthority::load(config.dataDir, &error);
-    auto pki = ca ? PkiService::open(std::move(*ca), config.dataDir, config.pkiPolicy(), &error) : nullptr;
+    auto pki =
+        ca ? PkiService::open(std::move(*ca), config.store, config.dataDir, config.pkiPolicy(), &error) : nullptr;
     if (!pki)
         return fail(error);
     bool ok = false;

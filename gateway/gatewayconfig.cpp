@@ -3,6 +3,7 @@
 #include "backend/requestmapping.h"
 #include "atomicfile.h"
 #include "pki/pkiservice.h"
+#include "pki/postgrespkistore.h"
 
 #include <QDir>
 #include <QFile>
@@ -109,6 +110,23 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         name = value.trimmed();
     } else if (key == u"data-dir") {
         dataDir = value;
+    } else if (key == u"store") {
+        const QString text = value.trimmed();
+        if (text.isEmpty() || text == u"sqlite") {
+            store.clear();
+            return {};
+        }
+        if (!PostgresPkiStore::isPostgresUrl(text))
+            return QStringLiteral("bad value for store (sqlite, or postgresql://[USER@]HOST[:PORT]/DATABASE)");
+        if (const QString e = PostgresPkiStore::checkUrl(text); !e.isEmpty())
+            return QStringLiteral("bad value for store: %1").arg(e); // the value itself may hold a password
+        store = text;
+    } else if (key == u"srv-priority") {
+        return setInteger(srvPriority, 0, 65535);
+    } else if (key == u"srv-weight") {
+        return setInteger(srvWeight, 0, 65535);
+    } else if (key == u"public-port") {
+        return setInteger(publicPort, 0, 65535);
     } else if (key == u"listen") {
         QHostAddress address;
         if (!address.setAddress(value))

@@ -25,6 +25,14 @@ std::optional<GatewayMode> gatewayModeFromString(const QString &text);
 struct GatewayConfig {
     QString name;    // CN of the server certificate; default: host name
     QString dataDir; // CA, server key and certificate live here
+    // [gateway] store (README "Several gateways"): a postgresql:// URL shared by an array of
+    // gateways; empty: pki.sqlite in the data directory.
+    QString store;
+    // [gateway] srv-priority, srv-weight, public-port: this gateway's DNS SRV record, registered
+    // in the store (README "Several gateways", `array srv-zone`); public-port 0: the port it serves on.
+    int srvPriority = 10;
+    int srvWeight = 100;
+    quint16 publicPort = 0;
     QHostAddress listenAddress = QHostAddress(QHostAddress::AnyIPv4);
     quint16 port = DefaultPort;
     bool portExplicit = false; // chosen by the admin: never changed silently

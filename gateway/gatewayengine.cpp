@@ -113,7 +113,7 @@ void GatewayEngine::start(const GatewayConfig &config)
             QStringLiteral("server-key=ec: the server certificate has an EC P-256 key; stock SeaCat "
                            "clients offer only ECDHE-RSA-AES256-SHA384 and cannot connect (use server-key=rsa)"));
     if (!m_pki) {
-        m_pki = PkiService::open(*identity->authority, config.dataDir, config.pkiPolicy(), &error,
+        m_pki = PkiService::open(*identity->authority, config.store, config.dataDir, config.pkiPolicy(), &error,
                                  Limits::PkiStoreBusyTimeoutMs);
         if (!m_pki) {
             emit failed(error);
@@ -133,14 +133,18 @@ void GatewayEngine::start(const GatewayConfig &config)
             closeInvalidatedSessions(); // README "Revoking a certificate closes that client's live sessions at once"
             schedulePkiPush();
         });
+        // Another gateway's approval, rejection or revocation (README "Several gateways"): at
+        // once, not at the next poll.
+        connect(m_pki.get(), &PkiService::externalChange, this, &GatewayEngine::pollPkiStore);
         connect(m_pki.get(), &PkiService::log, this,
                 [this](const QString &line) { emit logMessage(LogLevel::Warning, line); });
     }
     m_pkiChangeCounter = m_pki->externalChangeCounter();
     pushPkiState(); // observers have the CA and the lists before the gateway listens
     emit logMessage(LogLevel::Info,
-                    QStringLiteral("data directory %1; clients trust %1/%2; gateway name %3; mode %4")
-                        .arg(config.dataDir, GatewayIdentity::CaCertFile, config.name, toString(config.mode)));
+                    QStringLiteral("data directory %1; clients trust %1/%2; gateway name %3; mode %4; store %5")
+                        .arg(config.dataDir, GatewayIdentity::CaCertFile, config.name, toString(config.mode),
+                             PkiService::storeName(config.store)));
 
     int socketError = -1;
     TlsListener *server = listen(config.listenAddress, config.port, &error, &socketError);
@@ -164,7 +168,24 @@ void GatewayEngine::start(const GatewayConfig &config)
     m_pkiPollTimer.start();
     m_expiryTimer.start();
     warnAboutExpiringCertificates();
+    registerInArray();
     emit listening(server->serverAddress(), server->serverPort());
+}
+
+void GatewayEngine::registerInArray()
+{
+    GatewayRecord record;
+    record.name = m_config.name;
+    record.port = m_config.publicPort != 0 ? m_config.publicPort : m_server->serverPort();
+    record.priority = m_config.srvPriority;
+    record.weight = m_config.srvWeight;
+    m_registered = m_pki->registerGateway(record);
+    if (!m_registered)
+        emit logMessage(LogLevel::Warning, QStringLiteral("cannot register %1:%2 in the certificate store (%3); trying "
+                                                          "again every second")
+                                               .arg(record.name)
+                                               .arg(record.port)
+                                               .arg(m_pki->storeError()));
 }
 
 TlsListener *GatewayEngine::listen(const QHostAddress &address, quint16 port, QString *error, int *socketError)
@@ -284,6 +305,7 @@ void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool a
     m_config.port = port;
     m_config.portExplicit = true;
     m_config.allowReservedPort = allowReserved;
+    registerInArray(); // the record names the port clients reach
     emit logMessage(LogLevel::Info, QStringLiteral("now listening on %1; %2 session(s) kept")
                                         .arg(formatEndpoint(next->serverAddress(), next->serverPort()))
                                         .arg(m_sessions.size()));
@@ -306,6 +328,11 @@ void GatewayEngine::reload(const GatewayConfig &config)
     const GatewayConfig &old = m_config;
     compare(needRestart, config.name != old.name, "name");
     compare(needRestart, config.dataDir != old.dataDir, "data-dir");
+    compare(needRestart, config.store != old.store, "store");
+    compare(needRestart,
+            config.srvPriority != old.srvPriority || config.srvWeight != old.srvWeight ||
+                config.publicPort != old.publicPort,
+            "srv-priority/srv-weight/public-port");
     compare(needRestart, config.ecServerKey != old.ecServerKey, "server-key");
     compare(needRestart, config.autoApprove != old.autoApprove, "approval");
     compare(needRestart, config.certificateValidityDays != old.certificateValidityDays, "cert-validity");
@@ -338,6 +365,10 @@ void GatewayEngine::reload(const GatewayConfig &config)
     // What needs a restart stays as it serves; the listener moves through changePort() below.
     next.name = old.name;
     next.dataDir = old.dataDir;
+    next.store = old.store;
+    next.srvPriority = old.srvPriority;
+    next.srvWeight = old.srvWeight;
+    next.publicPort = old.publicPort;
     next.ecServerKey = old.ecServerKey;
     next.autoApprove = old.autoApprove;
     next.certificateValidityDays = old.certificateValidityDays;
@@ -437,15 +468,20 @@ void GatewayEngine::pushPkiState()
 
 void GatewayEngine::closeInvalidatedSessions()
 {
+    const quint64 failuresBefore = m_pki->storeFailures();
     QHash<quint64, bool> valid; // one store look-up per certificate, however many sessions use it
+    for (const SessionRoute &route : std::as_const(m_sessions))
+        if (route.certificateSerial != 0 && !valid.contains(route.certificateSerial))
+            valid.insert(route.certificateSerial, m_pki->certificateIfValid(route.certificateSerial).has_value());
+    // A store that did not answer says nothing about a certificate: no session is closed on its
+    // silence, and the next poll looks again.
+    if (m_pki->storeFailures() != failuresBefore) {
+        m_pkiChangeCounter = -1;
+        return;
+    }
     for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
         const quint64 serial = it->certificateSerial;
-        if (serial == 0 || it->worker >= m_workers.size())
-            continue;
-        auto known = valid.find(serial);
-        if (known == valid.end())
-            known = valid.insert(serial, m_pki->certificateIfValid(serial).has_value());
-        if (!*known)
+        if (serial != 0 && it->worker < m_workers.size() && !valid.value(serial, true))
             post(m_workers.at(it->worker), [id = it.key(), serial](EngineWorker *w) {
                 w->closeSession(id, QStringLiteral("client certificate %1 revoked or expired").arg(serial));
             });
@@ -454,13 +490,40 @@ void GatewayEngine::closeInvalidatedSessions()
 
 void GatewayEngine::pollPkiStore()
 {
+    const quint64 failuresBefore = m_pki->storeFailures();
     const qint64 counter = m_pki->externalChangeCounter();
+    noteStoreAvailability(m_pki->storeFailures() == failuresBefore ? QString() : m_pki->storeError());
+    if (!m_registered && m_server)
+        registerInArray();
     if (counter == m_pkiChangeCounter)
         return;
     // Another process (the admin CLI) committed: its revocations apply now.
     m_pkiChangeCounter = counter;
     closeInvalidatedSessions();
     schedulePkiPush();
+}
+
+void GatewayEngine::noteStoreAvailability(const QString &error)
+{
+    const bool up = error.isEmpty();
+    if (up == m_pkiGauges.storeUp)
+        return;
+    m_pkiGauges.storeUp = up;
+    Metrics::setPkiGauges(m_pkiGauges);
+    if (up) {
+        emit logMessage(LogLevel::Info, QStringLiteral("the certificate store answers again after %1 s; changes made "
+                                                       "meanwhile apply now")
+                                            .arg(m_storeDownSince.elapsed() / 1000.0, 0, 'f', 1));
+        m_storeDownSince.invalidate();
+    } else {
+        m_storeDownSince.start();
+        emit logMessage(LogLevel::Error,
+                        QStringLiteral("the certificate store does not answer (%1): sessions go on, clients with "
+                                       "known certificates authenticate from memory, CSRs wait unanswered until "
+                                       "it is back")
+                            .arg(error));
+    }
+    emit pkiStoreAvailabilityChanged(up, error);
 }
 
 void GatewayEngine::warnAboutExpiringCertificates()

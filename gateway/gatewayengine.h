@@ -13,6 +13,7 @@
 #include "sessioninfo.h"
 #include "pki/gatewayidentity.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -106,6 +107,12 @@ private:
     // An admin action from the GUI: logged and announced when it works, reported when not.
     void runPkiAction(const std::function<QString(PkiService &)> &action, const std::function<QString()> &done);
     void pollPkiStore();
+    // Writes this gateway's SRV record (name, port, priority, weight) to the store; retried at
+    // every poll until it works.
+    void registerInArray();
+    // The poll's verdict on the store (`error` empty: it answered): logged, published and
+    // announced when it changes.
+    void noteStoreAvailability(const QString &error);
     // Pushes pkiStateChanged() shortly, once for however many changes come meanwhile.
     void schedulePkiPush();
     void pushPkiState();
@@ -128,6 +135,8 @@ private:
     qint64 m_pkiChangeCounter = -1;
     QSet<quint64> m_expiryWarned;
     PkiGauges m_pkiGauges;
+    QElapsedTimer m_storeDownSince; // valid while the store does not answer
+    bool m_registered = false;      // this gateway's record is in the store
     // Parented so that moveToThread() takes them along.
     QTimer m_publishTimer{this};
     QTimer m_pkiPollTimer{this}; // notices admin CLI changes within a second

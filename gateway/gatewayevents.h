@@ -36,6 +36,9 @@ signals:
     // approval, a revocation, the admin CLI), coalesced so that a burst of changes is one push.
     void pkiStateChanged(const SeaCat::PkiState &state);
     void pkiActionFailed(const QString &reason);
+    // README "Several gateways": the certificate store stopped answering (`reason`) or answers
+    // again (available, no reason).
+    void pkiStoreAvailabilityChanged(bool available, const QString &reason);
 };
 
 } // namespace SeaCat

@@ -124,6 +124,15 @@ inline constexpr int MaxPendingCsrs = 1'000;
 inline constexpr int PkiStoreBusyTimeoutMs = 10;
 // The admin CLI is a one-shot process: it may wait for the gateway's writes.
 inline constexpr int PkiStoreAdminBusyTimeoutMs = 5'000;
+// PostgreSQL (README "Several gateways"): a statement may take the lock wait above plus this
+// long (statement_timeout); PKI statements take well under a millisecond on a LAN, so this
+// bounds what a slow database costs the engine thread per statement.
+inline constexpr int PkiStatementWorkMs = 100;
+// libpq's connect_timeout, in seconds: its minimum (1 is read as 2).
+inline constexpr int PkiConnectTimeoutSeconds = 2;
+// A broken database connection is reopened at most this often, so an outage costs the engine
+// thread one connect attempt a second, not one per call.
+inline constexpr int PkiReconnectIntervalMs = 1'000;
 // After a failed store write the engine leaves the store alone this long (no new attempt, so
 // no new wait) and sessions retry their deferred CSR or telemetry at this pace.
 inline constexpr int PkiStoreRetryMs = 250;

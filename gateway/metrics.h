@@ -80,6 +80,7 @@ struct PkiGauges {
     quint64 certificatesRevoked = 0;
     QDateTime caNotAfter;
     QDateTime serverNotAfter;
+    bool storeUp = true; // README "Several gateways": false while the store does not answer
 };
 
 struct MetricsSnapshot {

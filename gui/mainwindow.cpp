@@ -25,7 +25,7 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
       m_sessions(new SessionTableModel(this)), m_sessionsView(new SessionsView(m_sessions)),
       m_certificatesView(new CertificatesView(m_sessions)), m_settingsView(new SettingsView(config, settingsFile)),
       m_logView(new LogView), m_chart(new ActivityChart), m_tabs(new QTabWidget), m_listening(new QLabel),
-      m_mode(new QLabel), m_sessionCount(new QLabel), m_rates(new QLabel), m_uptime(new QLabel)
+      m_mode(new QLabel), m_sessionCount(new QLabel), m_rates(new QLabel), m_uptime(new QLabel), m_store(new QLabel)
 {
     setWindowTitle(tr("SeaCat Gateway — %1").arg(config.name));
     setWindowIcon(QIcon(QStringLiteral(":/icons/seacat-gateway.svg")));
@@ -54,6 +54,11 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
 
     for (QLabel *label : {m_listening, m_mode, m_sessionCount, m_rates, m_uptime})
         statusBar()->addWidget(label);
+    // README "Several gateways": an outage of the store is in view, not only in the log.
+    statusBar()->addPermanentWidget(m_store);
+    m_store->setText(tr("certificate store unreachable"));
+    m_store->setStyleSheet(QStringLiteral("color: #b00020"));
+    m_store->hide();
     m_mode->setText(tr("mode: %1").arg(toString(config.mode)));
     m_listening->setText(tr("starting…"));
 
@@ -92,6 +97,11 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
         m_logView->append(LogLevel::Error, reason);
         statusBar()->showMessage(reason, 10'000);
     });
+    connect(controller, &GatewayController::pkiStoreAvailabilityChanged, this,
+            [this](bool available, const QString &reason) {
+                m_store->setVisible(!available);
+                m_store->setToolTip(reason);
+            });
     connect(m_certificatesView, &CertificatesView::pendingCountChanged, this, &MainWindow::showPendingCount);
     m_certificatesView->showPkiState(controller->pkiState()); // a window opened on a running engine
     m_certificatesView->setValidityDays(config.certificateValidityDays);

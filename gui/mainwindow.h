@@ -44,6 +44,7 @@ public:
     QLabel *listeningLabel() const { return m_listening; }
     QLabel *sessionCountLabel() const { return m_sessionCount; }
     QLabel *ratesLabel() const { return m_rates; }
+    QLabel *storeLabel() const { return m_store; }
     QAction *startAction() const { return m_startAction; }
     QAction *stopAction() const { return m_stopAction; }
 
@@ -74,6 +75,7 @@ private:
     QLabel *m_sessionCount;
     QLabel *m_rates;
     QLabel *m_uptime;
+    QLabel *m_store; // shown only while the certificate store does not answer
     QAction *m_startAction;
     QAction *m_stopAction;
     QElapsedTimer m_upSince;

@@ -4,10 +4,10 @@
 set -euo pipefail
 packages=(
     cmake ninja-build g++ pkg-config
-    qt6-base-dev qt6-base-private-dev qt6-tools-dev qt6-l10n-tools qt6-tools-dev-tools libqt6sql6-sqlite libqt6svg6
+    qt6-base-dev qt6-base-private-dev qt6-tools-dev qt6-l10n-tools qt6-tools-dev-tools libqt6sql6-sqlite libqt6sql6-psql libqt6svg6
     qt6-httpserver-dev qt6-websockets-dev
     libssl-dev libnghttp2-dev
-    curl openssl xvfb xauth python3
+    curl openssl xvfb xauth python3 postgresql-15 bind9-utils dnsmasq-base
     clang-format-14
 )
 missing=()

@@ -4,7 +4,7 @@ update_translations`; a source without an entry fails, so no string ships untran
 import html, re, sys, pathlib
 
 CS = {
- 'requests/s': 'požadavků/s', 'sessions': 'relace',
+ 'requests/s': 'požadavků/s', 'sessions': 'relace', 'certificate store unreachable': 'úložiště certifikátů nedostupné',
  'Export CA certificate…': 'Exportovat certifikát CA…', 'ID': 'ID', 'Received': 'Přijato', 'Client tag': 'Značka klienta',
  'Key': 'Klíč', 'Subject': 'Subjekt', 'Serial': 'Sériové číslo', 'Status': 'Stav', 'Expires': 'Platí do',
  'Approve…': 'Schválit…', 'Reject…': 'Zamítnout…', 'Revoke…': 'Odvolat…', 'Export…': 'Exportovat…',
@@ -73,7 +73,7 @@ CS = {
  'Disconnect %1? Its open streams are cut off.': 'Odpojit %1? Jeho otevřené proudy budou přerušeny.',
 }
 DE = {
- 'requests/s': 'Anfragen/s', 'sessions': 'Sitzungen',
+ 'requests/s': 'Anfragen/s', 'sessions': 'Sitzungen', 'certificate store unreachable': 'Zertifikatsspeicher nicht erreichbar',
  'Export CA certificate…': 'CA-Zertifikat exportieren…', 'ID': 'ID', 'Received': 'Empfangen', 'Client tag': 'Client-Tag',
  'Key': 'Schlüssel', 'Subject': 'Subjekt', 'Serial': 'Seriennummer', 'Status': 'Status', 'Expires': 'Läuft ab',
  'Approve…': 'Genehmigen…', 'Reject…': 'Ablehnen…', 'Revoke…': 'Widerrufen…', 'Export…': 'Exportieren…',

@@ -283,6 +283,10 @@ Certifikát platný %7 dní, do %8</translation>
         <source>Certificates (%1 pending)</source>
         <translation>Certifikáty (čekající: %1)</translation>
     </message>
+    <message>
+        <source>certificate store unreachable</source>
+        <translation>úložiště certifikátů nedostupné</translation>
+    </message>
 </context>
 <context>
     <name>SessionTableModel</name>

@@ -283,6 +283,10 @@ Zertifikat gültig für %7 Tage, bis %8</translation>
         <source>Certificates (%1 pending)</source>
         <translation>Zertifikate (%1 offen)</translation>
     </message>
+    <message>
+        <source>certificate store unreachable</source>
+        <translation>Zertifikatsspeicher nicht erreichbar</translation>
+    </message>
 </context>
 <context>
     <name>SessionTableModel</name>

@@ -124,6 +124,10 @@ QByteArray formatMetrics(const MetricsSnapshot &s, const QByteArray &version, co
 
     if (!s.hasPki)
         return out.text();
+    out.family("seacat_pki_store_up", "gauge",
+               "1 while the certificate store answers, 0 while it does not (CSRs wait, known clients authenticate "
+               "from memory).");
+    out.sample({}, s.pki.storeUp ? 1 : 0);
     out.family("seacat_csrs_pending", "gauge", "Certificate signing requests waiting for approval.");
     out.sample({}, s.pki.pendingCsrs);
     out.family("seacat_certificates_issued_total", "counter", "Client certificates in the store (issued by this CA).");

@@ -36,6 +36,11 @@ QByteArray CertificateAuthority::caCertificatePem() const
     return certToPem(m_cert.get());
 }
 
+QByteArray CertificateAuthority::privateKeyPem() const
+{
+    return keyToPem(m_key.get());
+}
+
 std::optional<CertificateAuthority> CertificateAuthority::load(const QString &dataDir, QString *error)
 {
     clearOpenSslErrors();

@@ -49,6 +49,8 @@ public:
     // Signed by this CA's key and within its validity period now.
     bool verify(const QByteArray &certificateDer) const;
     QByteArray caCertificatePem() const;
+    // The CA's private key: only for `array export-ca` (CaBundle), which moves it to another gateway.
+    QByteArray privateKeyPem() const;
 
 private:
     std::shared_ptr<evp_pkey_st> m_key;

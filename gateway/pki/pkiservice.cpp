@@ -1,4 +1,5 @@
 #include "pkiservice.h"
+#include "postgrespkistore.h"
 #include "sqlitepkistore.h"
 #include "x509codec.h"
 
@@ -12,19 +13,36 @@ PkiService::PkiService(CertificateAuthority ca, std::unique_ptr<PkiStore> store,
     // would be "due" the moment its certificate was issued (issue 8: the same CSR approved
     // 1 000 times with a window as long as the validity).
     m_policy.renewalWindowDays = qMin(policy.renewalWindowDays, policy.validityDays / 2);
+    m_store->setExternalChangeHandler([this] { emit externalChange(); });
 }
 
 PkiService::~PkiService() = default;
 
-std::unique_ptr<PkiService> PkiService::open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy,
-                                             QString *error, int busyTimeoutMs)
+std::unique_ptr<PkiStore> PkiService::openStore(const QString &store, const QString &dataDir, QString *error,
+                                                int busyTimeoutMs)
 {
-    auto store = std::make_unique<SqlitePkiStore>(dataDir + u'/' + SqlitePkiStore::FileName, busyTimeoutMs);
-    if (QString e = store->open(); !e.isEmpty()) {
+    std::unique_ptr<PkiStore> opened;
+    if (PostgresPkiStore::isPostgresUrl(store))
+        opened = std::make_unique<PostgresPkiStore>(store, busyTimeoutMs);
+    else
+        opened = std::make_unique<SqlitePkiStore>(dataDir + u'/' + SqlitePkiStore::FileName, busyTimeoutMs);
+    if (QString e = opened->open(); !e.isEmpty()) {
         *error = e;
         return nullptr;
     }
-    return std::make_unique<PkiService>(std::move(ca), std::move(store), policy);
+    return opened;
+}
+
+std::unique_ptr<PkiService> PkiService::open(CertificateAuthority ca, const QString &store, const QString &dataDir,
+                                             PkiPolicy policy, QString *error, int busyTimeoutMs)
+{
+    auto opened = openStore(store, dataDir, error, busyTimeoutMs);
+    return opened ? std::make_unique<PkiService>(std::move(ca), std::move(opened), policy) : nullptr;
+}
+
+QString PkiService::storeName(const QString &store)
+{
+    return PostgresPkiStore::isPostgresUrl(store) ? PostgresPkiStore::displayUrl(store) : SqlitePkiStore::FileName;
 }
 
 bool PkiService::issueFor(const CsrDetails &csr, qint64 csrId, CertificateInfo *issued, QString *error)
@@ -51,8 +69,21 @@ bool PkiService::issueFor(const CsrDetails &csr, qint64 csrId, CertificateInfo *
     }
     if (issued)
         *issued = info;
+    m_knownCertificates.insert(info.serial, info);
     emit certificateIssued(info);
     return true;
+}
+
+QList<CertificateInfo> PkiService::certificates()
+{
+    const quint64 failuresBefore = m_store->failures();
+    QList<CertificateInfo> list = m_store->certificates();
+    if (m_store->failures() == failuresBefore) {
+        m_knownCertificates.clear();
+        for (const CertificateInfo &certificate : std::as_const(list))
+            m_knownCertificates.insert(certificate.serial, certificate);
+    }
+    return list;
 }
 
 bool PkiService::storeFailedSince(quint64 failuresBefore)
@@ -266,7 +297,19 @@ std::optional<CertificateInfo> PkiService::authenticate(const QByteArray &der, Q
         *why = QStringLiteral("unreadable serial number");
         return std::nullopt;
     }
-    const auto stored = m_store->certificate(value);
+    const bool resting = isStoreResting();
+    const quint64 failuresBefore = m_store->failures();
+    auto stored = resting ? std::nullopt : m_store->certificate(value);
+    if (resting || storeFailedSince(failuresBefore)) {
+        // The store does not answer: a certificate known from its last answer still counts,
+        // so clients of an array keep authenticating through a database outage.
+        const auto known = m_knownCertificates.constFind(value);
+        if (known == m_knownCertificates.cend()) {
+            *why = QStringLiteral("serial %1 cannot be checked: the certificate store does not answer").arg(value);
+            return std::nullopt;
+        }
+        stored = *known;
+    }
     if (!stored || stored->der != der) {
         *why = QStringLiteral("serial %1 is not in the certificate store").arg(value);
         return std::nullopt;
@@ -329,6 +372,8 @@ QString PkiService::revoke(quint64 serial, const QString &actor)
                    m_store->audit(actor, QStringLiteral("revoked"), QString::number(serial), cert->clientTag);
         }))
         return QStringLiteral("cannot revoke %1: %2").arg(serial).arg(m_store->lastError());
+    if (auto known = m_knownCertificates.find(serial); known != m_knownCertificates.end())
+        known->revoked = QDateTime::currentDateTimeUtc();
     emit certificateRevoked(serial, cert->clientId);
     return {};
 }

@@ -9,6 +9,7 @@
 #include "../tokenbucket.h"
 
 #include <QDeadlineTimer>
+#include <QHash>
 #include <QObject>
 #include <memory>
 
@@ -33,14 +34,22 @@ public:
     PkiService(CertificateAuthority ca, std::unique_ptr<PkiStore> store, PkiPolicy policy, QObject *parent = nullptr);
     ~PkiService() override;
 
-    // Opens the store, the data directory's pki.sqlite, for `ca`. `busyTimeoutMs`: how long a
-    // write may wait for another process (Limits::PkiStoreBusyTimeoutMs in the engine).
-    static std::unique_ptr<PkiService> open(CertificateAuthority ca, const QString &dataDir, PkiPolicy policy,
-                                            QString *error, int busyTimeoutMs = Limits::PkiStoreAdminBusyTimeoutMs);
+    // Opens the store for `ca`: `store` is a postgresql:// URL (README "Several gateways"), or
+    // empty for the data directory's pki.sqlite. `busyTimeoutMs`: how long a write may wait
+    // for another process (Limits::PkiStoreBusyTimeoutMs in the engine).
+    static std::unique_ptr<PkiService> open(CertificateAuthority ca, const QString &store, const QString &dataDir,
+                                            PkiPolicy policy, QString *error,
+                                            int busyTimeoutMs = Limits::PkiStoreAdminBusyTimeoutMs);
 
     // What a CSR gets (README "Enrolment", §3.9): Approved 0x03, Stored 0x01, Rejected 0x04
     // (never acceptable: malformed, too large, a rejected or revoked key), Refused 0x00 (a
     // budget said no; the client polls), Unavailable: the store failed, answer nothing yet.
+    // The store alone, for admin commands that need no CA (`array srv-zone`); null with `error`.
+    static std::unique_ptr<PkiStore> openStore(const QString &store, const QString &dataDir, QString *error,
+                                               int busyTimeoutMs = Limits::PkiStoreAdminBusyTimeoutMs);
+    // `store` as logs show it: pki.sqlite, or the URL without its password.
+    static QString storeName(const QString &store);
+
     enum class CsrOutcome { Approved, Stored, Rejected, Refused, Unavailable };
     // Which budget refused it; None for everything that is not a refusal by a limit.
     enum class CsrLimit { None, Size, GlobalRate, OneKeyPerSession, PendingCap };
@@ -78,18 +87,25 @@ public:
     // attempt, so no new busy wait on the engine thread.
     bool isStoreResting() const { return !m_storeRest.hasExpired(); }
     QList<CsrInfo> csrs() { return m_store->csrs(); }
-    QList<CertificateInfo> certificates() { return m_store->certificates(); }
+    bool registerGateway(const GatewayRecord &gateway) { return m_store->registerGateway(gateway); }
+    QList<GatewayRecord> gateways() { return m_store->gateways(); }
+    // Also what authenticate() falls back to while the store does not answer.
+    QList<CertificateInfo> certificates();
     std::optional<CertificateInfo> certificate(quint64 serial) { return m_store->certificate(serial); }
     std::optional<CertificateInfo> certificateIfValid(quint64 serial);
     QByteArray caCertificatePem() const { return m_ca.caCertificatePem(); }
     qint64 externalChangeCounter() { return m_store->externalChangeCounter(); }
     // Failed store calls so far: compare before and after reads to tell empty from unanswered.
     quint64 storeFailures() const { return m_store->failures(); }
+    QString storeError() const { return m_store->lastError(); }
 
 signals:
     void csrReceived(const SeaCat::CsrInfo &csr);
     void certificateIssued(const SeaCat::CertificateInfo &certificate);
     void certificateRevoked(quint64 serial, const QString &clientId);
+    // Another process committed a change and the store heard of it at once (PostgreSQL's
+    // NOTIFY): pollers of externalChangeCounter() need not wait for their next tick.
+    void externalChange();
     void log(const QString &message);
 
 private:
@@ -104,6 +120,10 @@ private:
     PkiPolicy m_policy;
     TokenBucket m_csrBudget;
     QDeadlineTimer m_storeRest{0};
+    // README "Several gateways", store outage: the certificates as last read in full (every PKI
+    // push reads them) and as issued or revoked here since. A client presenting one of these
+    // still authenticates while the store does not answer; the next full read reconciles.
+    QHash<quint64, CertificateInfo> m_knownCertificates;
 };
 
 } // namespace SeaCat

@@ -1,5 +1,5 @@
-// Where CSRs, certificates, revocations, telemetry and the admin audit log live. One interface,
-// so a networked database can serve several gateways later; SqlitePkiStore is the default.
+// Where CSRs, certificates, revocations, telemetry and the admin audit log live. One interface:
+// SqlitePkiStore is the embedded default, PostgresPkiStore serves a gateway array.
 #pragma once
 
 #include "pkitypes.h"
@@ -26,6 +26,10 @@ public:
     virtual quint64 failures() const = 0;
     // Changes when another process commits: pollers compare it to notice admin actions.
     virtual qint64 externalChangeCounter() = 0;
+    // Called from the store's thread's event loop as soon as another process's commit is
+    // announced, where the store hears of it (PostgreSQL's NOTIFY); externalChangeCounter() has
+    // changed by then. A store that cannot tell (SQLite) is only polled.
+    virtual void setExternalChangeHandler(std::function<void()> handler) { (void)handler; }
 
     virtual std::optional<CsrInfo> csr(qint64 id) = 0;
     virtual std::optional<CsrInfo> latestCsrFor(const QString &clientId) = 0;
@@ -41,6 +45,10 @@ public:
     virtual std::optional<CertificateInfo> latestCertificateFor(const QString &clientId) = 0;
     virtual QList<CertificateInfo> certificates() = 0;
     virtual bool revoke(quint64 serial) = 0;
+
+    // The gateways of an array (README "Several gateways"): each registers itself at start.
+    virtual bool registerGateway(const GatewayRecord &gateway) = 0;
+    virtual QList<GatewayRecord> gateways() = 0;
 
     virtual bool putTelemetry(const QString &clientId, quint32 serial, const QByteArray &blob) = 0;
     virtual bool audit(const QString &actor, const QString &action, const QString &target, const QString &detail) = 0;

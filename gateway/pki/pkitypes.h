@@ -39,6 +39,16 @@ struct CertificateInfo {
     }
 };
 
+// A gateway of an array as it registers itself in the shared store, for its DNS SRV record
+// (README "Several gateways", `array srv-zone`).
+struct GatewayRecord {
+    QString name; // the SRV target: the gateway's name, the CN of its server certificate
+    quint16 port = 0;
+    int priority = 10;
+    int weight = 100;
+    QDateTime seen; // when it last registered (its last start)
+};
+
 // What the admin sees of the PKI, pushed by the engine whenever it changes (GatewayEvents).
 struct PkiState {
     QByteArray caCertificatePem;

@@ -171,6 +171,7 @@ private slots:
     void reservedPortNeedsConfirmation();
     void applyStopStartKeepsTheNewPort();
     void stopAndQuitAskWhileSessionsAreOpen();
+    void storeOutageIsShown();
     void saveKeepsWhatItDoesNotOwn();
     void modelStaysCheapWithThousandsOfSessions();
     void modelIsAThrottleNotADebounce();
@@ -486,6 +487,21 @@ void TestGui::reservedPortNeedsConfirmation()
     QVERIFY(settings->applyPortButton()->isEnabled());
     settings->portBox()->setValue(443);
     QVERIFY(!settings->reservedConfirmation()->isVisibleTo(settings));
+}
+
+void TestGui::storeOutageIsShown()
+{
+    // README "Several gateways": what the engine announces when the store stops answering (its
+    // real detection is tst_array databaseOutageKeepsSessionsAndKnownClients, on PostgreSQL).
+    Gui gui;
+    QLabel *store = gui.window->storeLabel();
+    QVERIFY(!store->isVisible());
+    emit gui.gw.controller->pkiStoreAvailabilityChanged(false, QStringLiteral("connection refused"));
+    QVERIFY(store->isVisible());
+    QCOMPARE(store->text(), QStringLiteral("certificate store unreachable"));
+    QCOMPARE(store->toolTip(), QStringLiteral("connection refused"));
+    emit gui.gw.controller->pkiStoreAvailabilityChanged(true, QString());
+    QVERIFY(!store->isVisible());
 }
 
 void TestGui::stopAndQuitAskWhileSessionsAreOpen()

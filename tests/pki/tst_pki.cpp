@@ -2,6 +2,7 @@
 // engine on loopback and real clients; the admin CLI against the running gateway binary.
 #include "client/enrolment.h"
 #include "common/clienthelpers.h"
+#include "common/enrolhelpers.h"
 #include "common/gatewayfixture.h"
 #include "common/gatewayprocess.h"
 #include "common/hex.h"
@@ -23,55 +24,6 @@
 using namespace SeaCat;
 
 namespace {
-
-struct ClientCsr {
-    KeyPtr key;
-    QByteArray der;
-    QByteArray bits;
-    ClientKeyId id;
-};
-
-ClientCsr makeClientCsr(QTemporaryDir &dir, KeyType type = KeyType::Rsa2048, int version = 0,
-                        const char *digest = "SHA256")
-{
-    QString error;
-    ClientCsr csr;
-    csr.key = Enrolment::loadOrCreateKey(dir.path(), type, &error);
-    csr.der = Enrolment::makeCsr(csr.key.get(), QString(), &error, version, digest);
-    csr.bits = publicKeyBits(csr.key.get());
-    csr.id = clientKeyIdFromKeyBytes(csr.bits);
-    return csr;
-}
-
-// One enrolment exchange on an anonymous connection; returns the CSR_REPLY flags (-1: none).
-int submit(SeaCatClient &client, const QByteArray &der)
-{
-    int flags = -1;
-    auto c = QObject::connect(&client, &SeaCatClient::csrReply, &client, [&flags](quint8 f) { flags = f; });
-    client.sendCsr(der);
-    (void)QTest::qWaitFor([&] { return flags >= 0; }, 10'000);
-    QObject::disconnect(c);
-    return flags;
-}
-
-struct CertAnswer {
-    bool answered = false;
-    bool notFound = false;
-    QByteArray der;
-};
-
-CertAnswer query(SeaCatClient &client, const QByteArray &bits)
-{
-    CertAnswer answer;
-    auto c = QObject::connect(&client, &SeaCatClient::certificateAnswer, &client,
-                              [&answer](quint16, bool notFound, const QByteArray &der) {
-                                  answer = {true, notFound, der};
-                              });
-    client.queryCertificate(bits);
-    (void)QTest::qWaitFor([&] { return answer.answered; }, 10'000);
-    QObject::disconnect(c);
-    return answer;
-}
 
 // An EC P-256 CSR for a fresh in-memory key: cheap enough for floods.
 QByteArray freshEcCsr()
