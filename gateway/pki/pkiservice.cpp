@@ -297,10 +297,11 @@ std::optional<CertificateInfo> PkiService::authenticate(const QByteArray &der, Q
         *why = QStringLiteral("unreadable serial number");
         return std::nullopt;
     }
-    const bool resting = isStoreResting();
+    // Asked even while writes rest: a read neither waits for a writer (WAL; PostgreSQL) nor
+    // reconnects more than once a second, and a fresher answer than memory is worth it.
     const quint64 failuresBefore = m_store->failures();
-    auto stored = resting ? std::nullopt : m_store->certificate(value);
-    if (resting || storeFailedSince(failuresBefore)) {
+    auto stored = m_store->certificate(value);
+    if (storeFailedSince(failuresBefore)) {
         // The store does not answer: a certificate known from its last answer still counts,
         // so clients of an array keep authenticating through a database outage.
         const auto known = m_knownCertificates.constFind(value);
