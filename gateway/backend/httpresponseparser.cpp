@@ -2,8 +2,19 @@
 #include "httpgrammar.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace SeaCat {
+
+namespace {
+// The blank line that ends a head, from `from` on; -1 when not there yet. memmem, not
+// QByteArray::indexOf: Qt's search of a 4-byte needle cost more than the rest of the head.
+qsizetype findHeadEnd(const char *data, qsizetype size, qsizetype from)
+{
+    const void *end = memmem(data + from, size_t(size - from), "\r\n\r\n", 4);
+    return end ? static_cast<const char *>(end) - data : -1;
+}
+} // namespace
 
 HttpResponseParser::HttpResponseParser(Callbacks callbacks, bool headRequest)
     : m_callbacks(std::move(callbacks)), m_headRequest(headRequest)
@@ -41,6 +52,7 @@ bool HttpResponseParser::parseHead(QByteArrayView head)
     const bool http10 = statusLine.startsWith("HTTP/1.0");
 
     HeaderList headers;
+    headers.reserve(16); // one allocation for a usual head
     qint64 contentLength = -1;
     bool chunked = false;
     bool connectionClose = http10, connectionKeepAlive = false;
@@ -72,7 +84,9 @@ bool HttpResponseParser::parseHead(QByteArrayView head)
             connectionClose = connectionClose || tokens.contains("close");
             connectionKeepAlive = tokens.contains("keep-alive");
         }
-        headers.append({name.toByteArray(), value.toByteArray()});
+        // Views into the head, which outlives the head callback (Callbacks::head): no copy each.
+        headers.append(
+            {QByteArray::fromRawData(name.data(), name.size()), QByteArray::fromRawData(value.data(), value.size())});
     }
     if (status < 200) {
         // Interim response (100 Continue, 103 Early Hints): skip it, the real one follows.
@@ -106,10 +120,21 @@ bool HttpResponseParser::feed(const char *data, qsizetype size)
     while (pos < size) {
         switch (m_state) {
         case State::Head: {
-            const qsizetype take = qMin(size - pos, MaxHeadBytes + 4 - m_line.size());
             const qsizetype oldSize = m_line.size();
+            const qsizetype take = qMin(size - pos, MaxHeadBytes + 4 - oldSize);
+            if (oldSize == 0) {
+                // The usual case, a whole head in one read: parsed where it is, not copied.
+                const qsizetype end = findHeadEnd(data + pos, take, 0);
+                if (end >= 0) {
+                    const QByteArrayView head(data + pos, end);
+                    pos += end + 4;
+                    if (!parseHead(head))
+                        return false;
+                    break;
+                }
+            }
             m_line.append(data + pos, take);
-            const qsizetype end = m_line.indexOf("\r\n\r\n", qMax<qsizetype>(0, oldSize - 3));
+            const qsizetype end = findHeadEnd(m_line.constData(), m_line.size(), qMax<qsizetype>(0, oldSize - 3));
             if (end < 0) {
                 if (m_line.size() > MaxHeadBytes)
                     return fail(QStringLiteral("response head over %1 bytes").arg(MaxHeadBytes));

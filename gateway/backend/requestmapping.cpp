@@ -36,17 +36,22 @@ bool isHopByHop(QByteArrayView name)
 namespace {
 
 // Names listed in Connection are hop-by-hop too (lower case). Names dropped anyway are left
-// out, so the usual "Connection: keep-alive" leaves the set empty (and unallocated).
+// out, so the usual "Connection: keep-alive" leaves the set empty (and unallocated): the
+// tokens are looked at as views, and only one that is kept is copied.
 QSet<QByteArray> connectionTokens(const HeaderList &headers)
 {
     QSet<QByteArray> tokens;
     for (const auto &[name, value] : headers) {
         if (!nameIs(name, "connection"))
             continue;
-        for (const QByteArray &token : value.split(',')) {
-            const QByteArray lower = token.trimmed().toLower();
-            if (!isHopByHop(lower))
-                tokens.insert(lower);
+        for (qsizetype start = 0; start <= value.size();) {
+            qsizetype comma = value.indexOf(',', start);
+            if (comma < 0)
+                comma = value.size();
+            const QByteArrayView token = QByteArrayView(value).sliced(start, comma - start).trimmed();
+            if (!isHopByHop(token))
+                tokens.insert(token.toByteArray().toLower());
+            start = comma + 1;
         }
     }
     return tokens;
