@@ -19,9 +19,9 @@ constexpr qint64 PausedReadBuffer = 1;
 } // namespace
 
 BackendExchange::BackendExchange(BackendPool *pool, BackendRequest request, int connectTimeoutMs, int responseTimeoutMs,
-                                 QObject *parent)
-    : QObject(parent), m_pool(pool), m_request(std::move(request)), m_connectTimeoutMs(connectTimeoutMs),
-      m_responseTimeoutMs(responseTimeoutMs)
+                                 Listener *listener, QObject *parent)
+    : QObject(parent), m_pool(pool), m_request(std::move(request)), m_listener(listener),
+      m_connectTimeoutMs(connectTimeoutMs), m_responseTimeoutMs(responseTimeoutMs)
 { }
 
 void BackendExchange::armTimeout(int ms)
@@ -86,13 +86,16 @@ void BackendExchange::start()
     m_clock.start();
     const bool head = m_request.method == "HEAD";
     m_parser = std::make_unique<HttpResponseParser>(
-        HttpResponseParser::Callbacks{
-            [this](int status, const HeaderList &headers) {
-                m_latencyMs = m_clock.elapsed();
-                emit responseHead(status, headers);
-            },
-            [this](const char *data, qsizetype size) { emit responseBody(QByteArray(data, size)); },
-            [this] { m_responseComplete = true; }},
+        HttpResponseParser::Callbacks{[this](int status, const HeaderList &headers) {
+                                          m_latencyMs = m_clock.elapsed();
+                                          if (m_listener)
+                                              m_listener->responseHead(status, headers);
+                                      },
+                                      [this](const char *data, qsizetype size) {
+                                          if (m_listener)
+                                              m_listener->responseBody(data, size);
+                                      },
+                                      [this] { m_responseComplete = true; }},
         head);
 
     // The wait for a free connection has the connect deadline (README "Backend client").
@@ -142,8 +145,8 @@ void BackendExchange::attachSocket(QTcpSocket *socket)
         if (!m_paused && !m_done)
             armTimeout(m_responseTimeoutMs);
         // Only a body can fill the upload queue the session watches (a head never does).
-        if (m_request.hasBody)
-            emit uploadProgressed();
+        if (m_request.hasBody && m_listener)
+            m_listener->uploadProgressed();
     });
 }
 
@@ -317,7 +320,8 @@ void BackendExchange::complete(Ending ending)
             m_socket->abort();
         giveUpSlot();
     }
-    emit finished();
+    if (m_listener)
+        m_listener->finished();
 }
 
 void BackendExchange::fail(Failure failure, const QString &detail)
@@ -329,7 +333,8 @@ void BackendExchange::fail(Failure failure, const QString &detail)
     if (m_socket)
         m_socket->abort();
     giveUpSlot();
-    emit failed(failure, detail, m_parser && m_parser->headReceived());
+    if (m_listener)
+        m_listener->failed(failure, detail, m_parser && m_parser->headReceived());
 }
 
 } // namespace SeaCat

@@ -25,8 +25,26 @@ public:
     enum class Failure { Unreachable, Timeout, Protocol };
     Q_ENUM(Failure)
 
+    // Where the exchange reports (its StreamProxy): direct calls, not signals, which cost five
+    // connections made and torn down per request.
+    class Listener
+    {
+    public:
+        // The names and values are views into the bytes read: valid during the call only.
+        virtual void responseHead(int status, const HeaderList &headers) = 0;
+        // Valid during the call only.
+        virtual void responseBody(const char *data, qsizetype size) = 0;
+        virtual void finished() = 0;
+        virtual void failed(Failure failure, const QString &detail, bool headSent) = 0;
+        // The backend's socket took request bytes.
+        virtual void uploadProgressed() = 0;
+
+    protected:
+        ~Listener() = default;
+    };
+
     BackendExchange(BackendPool *pool, BackendRequest request, int connectTimeoutMs, int responseTimeoutMs,
-                    QObject *parent = nullptr);
+                    Listener *listener, QObject *parent = nullptr);
     ~BackendExchange() override;
 
     void start();
@@ -42,13 +60,8 @@ public:
     void setPaused(bool paused);
     bool isDone() const { return m_done; }
     qint64 latencyMs() const { return m_latencyMs; }
-
-signals:
-    void responseHead(int status, const SeaCat::HeaderList &headers);
-    void responseBody(const QByteArray &bytes);
-    void finished();
-    void failed(SeaCat::BackendExchange::Failure failure, const QString &detail, bool headSent);
-    void uploadProgressed();
+    // Nothing more is reported to the listener (nullptr), e.g. once it answered instead.
+    void setListener(Listener *listener) { m_listener = listener; }
 
 private:
     // The pool's answer: a pooled connected socket, or nullptr to open one.
@@ -76,6 +89,7 @@ private:
 
     QPointer<BackendPool> m_pool;
     BackendRequest m_request;
+    Listener *m_listener;
     int m_connectTimeoutMs;
     int m_responseTimeoutMs;
     QPointer<QTcpSocket> m_socket;
