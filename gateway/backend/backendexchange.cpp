@@ -126,14 +126,22 @@ void BackendExchange::onGranted(QTcpSocket *pooled)
     connectSocket();
 }
 
+template<typename Signal, typename Slot> void BackendExchange::connectSocketTo(Signal signal, Slot &&slot)
+{
+    Q_ASSERT(m_socketConnectionCount < m_socketConnections.size());
+    m_socketConnections[m_socketConnectionCount++] =
+        connect(static_cast<typename QtPrivate::FunctionPointer<Signal>::Object *>(m_socket.data()), signal, this,
+                std::forward<Slot>(slot));
+}
+
 void BackendExchange::attachSocket(QTcpSocket *socket)
 {
     m_socket = socket;
     // Qt stops reading from the backend when this is full (fresh and pooled sockets alike).
     socket->setReadBufferSize(m_paused ? PausedReadBuffer : ReadChunk);
-    connect(socket, &QTcpSocket::readyRead, this, &BackendExchange::onReadable);
-    connect(socket, &QTcpSocket::disconnected, this, &BackendExchange::onDisconnected);
-    connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
+    connectSocketTo(&QTcpSocket::readyRead, [this] { onReadable(); });
+    connectSocketTo(&QTcpSocket::disconnected, [this] { onDisconnected(); });
+    connectSocketTo(&QTcpSocket::errorOccurred, [this](QAbstractSocket::SocketError error) {
         if (!m_connected && m_pool)
             m_pool->noteConnectFailure(m_request.base);
         if (!m_connected)
@@ -141,7 +149,7 @@ void BackendExchange::attachSocket(QTcpSocket *socket)
         else if (error != QAbstractSocket::RemoteHostClosedError)
             onDisconnected();
     });
-    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
+    connectSocketTo(&QTcpSocket::bytesWritten, [this] {
         if (!m_paused && !m_done)
             armTimeout(m_responseTimeoutMs);
         // Only a body can fill the upload queue the session watches (a head never does).
@@ -169,12 +177,11 @@ void BackendExchange::connectSocket()
     // A request head and its body go out in separate writes; Nagle would hold the second until
     // the backend's delayed ACK . Qt applies the option only to a socket that
     // has a descriptor, hence at TCP connect; pooled sockets keep it.
-    connect(socket, &QTcpSocket::connected, socket,
-            [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); });
+    connectSocketTo(&QTcpSocket::connected, [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); });
     if (tls)
-        connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, this, &BackendExchange::onConnected);
+        connectSocketTo(&QSslSocket::encrypted, [this] { onConnected(); });
     else
-        connect(socket, &QTcpSocket::connected, this, &BackendExchange::onConnected);
+        connectSocketTo(&QTcpSocket::connected, [this] { onConnected(); });
     armTimeout(m_connectTimeoutMs);
     const quint16 port = quint16(m_request.base.port(tls ? 443 : 80));
     if (tls)
@@ -286,8 +293,9 @@ void BackendExchange::onPeerClosedAndDrained()
         m_reused = false;
         m_connected = false;
         m_peerClosed = false;
-        m_socket->deleteLater();
+        m_socket->deleteLater(); // and its connections to this exchange with it
         m_socket = nullptr;
+        m_socketConnectionCount = 0;
         connectSocket();
         return;
     }
@@ -308,7 +316,9 @@ void BackendExchange::complete(Ending ending)
     const bool requestWhole = m_bodyFinished && (m_request.contentLength < 0 || m_bodyBytes == m_request.contentLength);
     if (m_socket && m_pool && (ending == Ending::StrayBytes || (m_parser->keepAlive() && requestWhole))) {
         QTcpSocket *socket = m_socket;
-        socket->disconnect(this);
+        for (size_t i = 0; i < m_socketConnectionCount; ++i)
+            disconnect(m_socketConnections[i]);
+        m_socketConnectionCount = 0;
         m_socket = nullptr;
         m_holdsSlot = false;
         if (ending == Ending::StrayBytes)

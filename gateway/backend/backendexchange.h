@@ -11,6 +11,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QTcpSocket>
+#include <array>
 #include <memory>
 
 namespace SeaCat {
@@ -81,6 +82,9 @@ private:
     enum class Ending { Clean, StrayBytes };
     void complete(Ending ending);
     void writeRaw(const QByteArray &bytes);
+    // Every connection from the socket to this exchange goes through here, so that complete()
+    // can undo them one by one: QObject::disconnect(receiver) walks all of a socket's signals.
+    template<typename Signal, typename Slot> void connectSocketTo(Signal signal, Slot &&slot);
     // The exchange fails unless it makes progress within `ms` from now. Progress on a busy
     // exchange only moves the deadline: the timer is touched when it fires or must fire sooner.
     void armTimeout(int ms);
@@ -93,6 +97,8 @@ private:
     int m_connectTimeoutMs;
     int m_responseTimeoutMs;
     QPointer<QTcpSocket> m_socket;
+    std::array<QMetaObject::Connection, 6> m_socketConnections; // attachSocket() 4, connectSocket() 2
+    size_t m_socketConnectionCount = 0;
     std::unique_ptr<HttpResponseParser> m_parser;
     qint64 m_bodyBytes = 0;         // request body bytes the client sent
     QByteArray m_bodyBeforeConnect; // bounded: the session pauses the client past the upload limit

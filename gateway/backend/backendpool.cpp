@@ -36,7 +36,7 @@ BackendPool::~BackendPool()
 {
     for (Origin &origin : m_origins)
         for (const IdleConnection &idle : std::as_const(origin.idle))
-            idle.socket->disconnect(this);
+            idle.unwatch();
 }
 
 QString BackendPool::originKey(const QUrl &base) const
@@ -91,8 +91,9 @@ void BackendPool::cancel(const QUrl &base, QObject *owner)
 QTcpSocket *BackendPool::takeIdle(const QString &key, Origin &origin)
 {
     while (!origin.idle.isEmpty()) {
-        QTcpSocket *socket = origin.idle.takeLast().socket; // the most recently used: warm, least likely timed out
-        socket->disconnect(this);
+        const IdleConnection idle = origin.idle.takeLast(); // the most recently used: warm, least likely timed out
+        idle.unwatch();
+        QTcpSocket *socket = idle.socket;
         const Cleanliness state = cleanliness(socket);
         if (state == Cleanliness::Clean)
             return socket;
@@ -135,7 +136,6 @@ void BackendPool::serveWaitersLater(const QString &key)
 void BackendPool::release(const QUrl &base, QTcpSocket *socket)
 {
     const QString key = originKey(base);
-    socket->disconnect();
     const Cleanliness state = cleanliness(socket);
     if (state != Cleanliness::Clean) {
         discard(key, socket, state == Cleanliness::StrayBytes ? CloseCause::StrayBytes : CloseCause::Ended);
@@ -150,7 +150,6 @@ void BackendPool::release(const QUrl &base, QTcpSocket *socket)
 void BackendPool::closeStray(const QUrl &base, QTcpSocket *socket)
 {
     const QString key = originKey(base);
-    socket->disconnect();
     discard(key, socket, CloseCause::StrayBytes);
     freeSlot(key);
 }
@@ -159,12 +158,12 @@ void BackendPool::keepIdle(const QString &key, Origin &origin, QTcpSocket *socke
 {
     socket->setParent(this);
     // Closed by the backend, bytes it should not send, or idle too long: the connection goes
-    // and its slot is free. takeIdle() removes these with disconnect(this).
-    connect(socket, &QTcpSocket::disconnected, this,
-            [this, key, socket] { retireIdle(key, socket, CloseCause::Ended); });
-    connect(socket, &QTcpSocket::readyRead, this,
-            [this, key, socket] { retireIdle(key, socket, CloseCause::StrayBytes); });
-    origin.idle.append({socket, m_clock.elapsed()});
+    // and its slot is free. takeIdle() and retireIdle() undo these (unwatch()).
+    origin.idle.append({socket, m_clock.elapsed(),
+                        connect(socket, &QTcpSocket::disconnected, this,
+                                [this, key, socket] { retireIdle(key, socket, CloseCause::Ended); }),
+                        connect(socket, &QTcpSocket::readyRead, this,
+                                [this, key, socket] { retireIdle(key, socket, CloseCause::StrayBytes); })});
     if (!m_sweep.isActive())
         m_sweep.start(SweepIntervalMs, this);
 }
@@ -201,8 +200,8 @@ void BackendPool::retireIdle(const QString &key, QTcpSocket *socket, CloseCause 
                                  [socket](const IdleConnection &idle) { return idle.socket == socket; });
     if (it == origin.idle.end())
         return;
+    it->unwatch();
     origin.idle.erase(it);
-    socket->disconnect(this);
     discard(key, socket, cause);
     freeSlot(key);
 }

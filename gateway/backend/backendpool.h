@@ -61,10 +61,12 @@ public:
 
     void acquire(const QUrl &base, QObject *owner, Grant grant);
     void cancel(const QUrl &base, QObject *owner);
-    // Takes back a connected socket whose last exchange completed cleanly. One that has bytes
+    // Takes back a connected socket whose last exchange completed cleanly and disconnected
+    // itself from it. One that has bytes
     // waiting (in Qt or in the kernel) is closed as closeStray() does.
     void release(const QUrl &base, QTcpSocket *socket);
-    // The caller's connection carried bytes after its response: closed and counted.
+    // The caller's connection carried bytes after its response: closed and counted. The caller
+    // disconnected itself from it, as for release().
     void closeStray(const QUrl &base, QTcpSocket *socket);
     // The caller's connection is gone (or was never opened): its slot is free.
     void drop(const QUrl &base);
@@ -91,6 +93,15 @@ private:
     struct IdleConnection {
         QTcpSocket *socket;
         qint64 sinceMs; // m_clock time it was given back
+        // The pool's watch on it, undone one by one when it leaves (unwatch()): cheaper than
+        // QObject::disconnect(receiver), which walks all of a socket's signals.
+        QMetaObject::Connection closed;
+        QMetaObject::Connection readable;
+        void unwatch() const
+        {
+            QObject::disconnect(closed);
+            QObject::disconnect(readable);
+        }
     };
     struct Origin {
         QList<IdleConnection> idle; // oldest first
