@@ -7,12 +7,16 @@
 namespace SeaCat {
 
 namespace {
-// The blank line that ends a head, from `from` on; -1 when not there yet. memmem, not
-// QByteArray::indexOf: Qt's search of a 4-byte needle cost more than the rest of the head.
+// The blank line that ends a head, from `from` on; -1 when not there yet. A memchr per line,
+// not QByteArray::indexOf or memmem: their 4-byte searches cost 3k and 1k instructions a head.
 qsizetype findHeadEnd(const char *data, qsizetype size, qsizetype from)
 {
-    const void *end = memmem(data + from, size_t(size - from), "\r\n\r\n", 4);
-    return end ? static_cast<const char *>(end) - data : -1;
+    const char *const end = data + size;
+    for (const char *nl = data + from; (nl = static_cast<const char *>(memchr(nl, '\n', size_t(end - nl)))); ++nl) {
+        if (nl - data >= from + 3 && nl[-1] == '\r' && nl[-2] == '\n' && nl[-3] == '\r')
+            return nl - 3 - data;
+    }
+    return -1;
 }
 } // namespace
 
