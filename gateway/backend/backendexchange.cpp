@@ -66,8 +66,10 @@ void BackendExchange::onTimeout()
 
 BackendExchange::~BackendExchange()
 {
-    if (m_socket)
+    if (m_socket) {
         m_socket->abort();
+        delete m_socket; // the pool's child (connectSocket()), but this exchange's to close
+    }
     giveUpSlot();
 }
 
@@ -117,7 +119,6 @@ void BackendExchange::onGranted(QTcpSocket *pooled)
         return;
     }
     if (pooled) {
-        pooled->setParent(this);
         m_reused = true;
         attachSocket(pooled);
         onConnected();
@@ -172,7 +173,11 @@ void BackendExchange::onConnected()
 void BackendExchange::connectSocket()
 {
     const bool tls = m_request.base.scheme() == u"https";
-    QTcpSocket *socket = tls ? new QSslSocket(this) : new QTcpSocket(this);
+    // A child of the pool from the start, in use or idle: moving it between exchange and pool
+    // cost two setParent() calls (and their child events) per request. The exchange deletes
+    // the socket it holds when it goes.
+    QObject *owner = m_pool.data();
+    QTcpSocket *socket = tls ? new QSslSocket(owner) : new QTcpSocket(owner);
     attachSocket(socket);
     // A request head and its body go out in separate writes; Nagle would hold the second until
     // the backend's delayed ACK . Qt applies the option only to a socket that

@@ -156,7 +156,7 @@ void BackendPool::closeStray(const QUrl &base, QTcpSocket *socket)
 
 void BackendPool::keepIdle(const QString &key, Origin &origin, QTcpSocket *socket)
 {
-    socket->setParent(this);
+    Q_ASSERT(socket->parent() == this); // BackendExchange::connectSocket()
     // Closed by the backend, bytes it should not send, or idle too long: the connection goes
     // and its slot is free. takeIdle() and retireIdle() undo these (unwatch()).
     origin.idle.append({socket, m_clock.elapsed(),

@@ -10,10 +10,10 @@
 //
 // Contract for a caller of acquire(): its grant callback runs exactly once unless it cancels
 // first, at once or later from the event loop, with an idle connected socket (now the
-// caller's, counted as reused) or nullptr (the caller opens a connection itself, counted as
-// opened). From then on the caller holds one slot until it calls release() (the connection
-// may be reused), closeStray() or drop() (it is closed or failed). A caller that goes away
-// while waiting must call cancel().
+// caller's to use and delete, though it stays the pool's child; counted as reused) or nullptr (the caller opens a
+// connection itself, counted as opened). From then on the caller holds one slot until it calls release() (the
+// connection may be reused), closeStray() or drop() (it is closed or failed). A caller that goes away while waiting
+// must call cancel().
 //
 // A backend speaks only when asked (HTTP/1.1 has no unsolicited responses), so any byte that
 // arrives between a response's end and the next request's head belongs to no request: a
