@@ -18,12 +18,18 @@ enum class Cleanliness { Clean, Closed, StrayBytes };
 // Qt's buffer nor in the kernel (where Qt has not looked yet, as when a backend answered
 // twice in one event-loop turn). A TLS backend's raw bytes count too: a record arriving
 // between requests is not worth the doubt, a new connection costs a handshake only.
-Cleanliness cleanliness(QTcpSocket *socket)
+// Without `askKernel` only Qt's side is looked at: when a connection is given back, whatever
+// the kernel holds is found by the watch (readyRead, disconnected) or by the full check when
+// the connection is taken, so one recv() per request is enough.
+enum class AskKernel { No, Yes };
+Cleanliness cleanliness(QTcpSocket *socket, AskKernel askKernel)
 {
     if (socket->state() != QAbstractSocket::ConnectedState)
         return Cleanliness::Closed;
     if (socket->bytesAvailable() > 0)
         return Cleanliness::StrayBytes;
+    if (askKernel == AskKernel::No)
+        return Cleanliness::Clean;
     char byte = 0;
     const ssize_t n = ::recv(int(socket->socketDescriptor()), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n > 0)
@@ -94,7 +100,7 @@ QTcpSocket *BackendPool::takeIdle(const QString &key, Origin &origin)
         const IdleConnection idle = origin.idle.takeLast(); // the most recently used: warm, least likely timed out
         idle.unwatch();
         QTcpSocket *socket = idle.socket;
-        const Cleanliness state = cleanliness(socket);
+        const Cleanliness state = cleanliness(socket, AskKernel::Yes);
         if (state == Cleanliness::Clean)
             return socket;
         discard(key, socket, state == Cleanliness::StrayBytes ? CloseCause::StrayBytes : CloseCause::Ended);
@@ -136,7 +142,7 @@ void BackendPool::serveWaitersLater(const QString &key)
 void BackendPool::release(const QUrl &base, QTcpSocket *socket)
 {
     const QString key = originKey(base);
-    const Cleanliness state = cleanliness(socket);
+    const Cleanliness state = cleanliness(socket, AskKernel::No);
     if (state != Cleanliness::Clean) {
         discard(key, socket, state == Cleanliness::StrayBytes ? CloseCause::StrayBytes : CloseCause::Ended);
         freeSlot(key);

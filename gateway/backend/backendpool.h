@@ -62,8 +62,8 @@ public:
     void acquire(const QUrl &base, QObject *owner, Grant grant);
     void cancel(const QUrl &base, QObject *owner);
     // Takes back a connected socket whose last exchange completed cleanly and disconnected
-    // itself from it. One that has bytes
-    // waiting (in Qt or in the kernel) is closed as closeStray() does.
+    // itself from it. One that has bytes waiting in Qt is closed as closeStray() does; bytes
+    // in the kernel are found by the idle watch or when the connection is taken.
     void release(const QUrl &base, QTcpSocket *socket);
     // The caller's connection carried bytes after its response: closed and counted. The caller
     // disconnected itself from it, as for release().
