@@ -354,6 +354,19 @@ void Session::sendReset(quint32 streamId, RstStatus status)
     resetStream(streamId, status);
 }
 
+void Session::backendFailed(quint32 streamId, const QUrl &backend, const QByteArray &kind, const QString &detail)
+{
+    if (const auto it = m_streams.find(streamId); it != m_streams.end())
+        it->record.error = kind;
+    emit log(LogLevel::Warning,
+             QStringLiteral("%1: stream %2: backend %3: %4").arg(peer()).arg(streamId).arg(backend.host(), detail));
+}
+
+void Session::uploadProgressed()
+{
+    updateFlowControl();
+}
+
 void Session::refuseStream(quint32 streamId, StreamError error)
 {
     logDebug([&] {
@@ -441,7 +454,7 @@ Session::Stream Session::openStream(const SynStream &frame) const
 void Session::releaseProxy(Stream &stream)
 {
     if (StreamProxy *proxy = stream.proxy) {
-        proxy->disconnect(this);
+        proxy->detach();
         proxy->deleteLater(); // aborts the backend request if it still runs
         stream.proxy = nullptr;
     }
@@ -535,14 +548,6 @@ void Session::proxy(const SynStream &frame, const RequestRoute &route, const QUr
         id, m_pool, std::get<BackendRequest>(std::move(mapped)),
         {m_config.backendConnectTimeoutMs, m_config.backendResponseTimeoutMs, m_config.bodyIdleTimeoutMs}, this, this);
     m_streams[id].proxy = proxy;
-    connect(proxy, &StreamProxy::backendFailed, this,
-            [this, host = base.host()](quint32 streamId, const QByteArray &kind, const QString &detail) {
-                if (const auto it = m_streams.find(streamId); it != m_streams.end())
-                    it->record.error = kind;
-                emit log(LogLevel::Warning,
-                         QStringLiteral("%1: stream %2: backend %3: %4").arg(peer()).arg(streamId).arg(host, detail));
-            });
-    connect(proxy, &StreamProxy::uploadProgressed, this, &Session::updateFlowControl);
     if (m_backendsPaused)
         proxy->setPaused(true);
     // Started on the next turn of the event loop: a RST_STREAM read in the same batch cancels

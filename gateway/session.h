@@ -133,6 +133,8 @@ private:
     bool sendReply(quint32 streamId, quint16 status, const HeaderList &headers, qint64 backendLatencyMs) override;
     void sendData(quint32 streamId, const QByteArray &payload, bool fin) override;
     void sendReset(quint32 streamId, RstStatus status) override;
+    void backendFailed(quint32 streamId, const QUrl &backend, const QByteArray &kind, const QString &detail) override;
+    void uploadProgressed() override;
 
     // FrameVisitor
     void onSynStream(const SynStream &frame) override;

@@ -1,5 +1,6 @@
 #include "logformat.h"
 
+#include <charconv>
 #include <ctime>
 
 namespace SeaCat {
@@ -37,16 +38,30 @@ namespace {
 
 constexpr char Hex[] = "0123456789abcdef";
 
+// Runs of bytes that need no escape are appended whole: a byte at a time cost more than the
+// rest of a line.
 void appendEscaped(QByteArray &out, const QByteArray &bytes, bool (*mustEscape)(uchar))
 {
-    for (const char c : bytes) {
-        if (mustEscape(uchar(c))) {
-            const char escaped[] = {'\\', 'x', Hex[uchar(c) >> 4], Hex[uchar(c) & 0xf]};
-            out.append(escaped, 4);
-        } else {
-            out += c;
-        }
+    qsizetype plain = 0; // where the bytes not yet appended start
+    for (qsizetype i = 0; i < bytes.size(); ++i) {
+        const uchar u = uchar(bytes[i]);
+        if (!mustEscape(u))
+            continue;
+        out.append(bytes.constData() + plain, i - plain);
+        const char escaped[] = {'\\', 'x', Hex[u >> 4], Hex[u & 0xf]};
+        out.append(escaped, 4);
+        plain = i + 1;
     }
+    out.append(bytes.constData() + plain, bytes.size() - plain);
+}
+
+// Decimal digits written in place: QByteArray::number() allocated a temporary for each of
+// the eight or so numbers of every line.
+void appendNumber(QByteArray &out, qint64 n)
+{
+    char buffer[24];
+    const char *end = std::to_chars(buffer, buffer + sizeof buffer, n).ptr;
+    out.append(buffer, end - buffer);
 }
 
 // Text fields are space-separated and the request is quoted: a space, a quote, a backslash,
@@ -91,28 +106,46 @@ void appendJsonBytes(QByteArray &out, const QByteArray &bytes)
 // Seconds with millisecond precision, as nginx's $request_time.
 void appendSeconds(QByteArray &out, qint64 ms)
 {
-    out += QByteArray::number(ms / 1000);
+    appendNumber(out, ms / 1000);
     out += '.';
-    out += QByteArray::number(ms % 1000).rightJustified(3, '0');
+    const qint64 fraction = ms % 1000;
+    if (fraction >= 0 && fraction < 100)
+        out += fraction < 10 ? "00" : "0";
+    appendNumber(out, fraction);
 }
 
 // "28/Nov/2026:08:32:51.123 +0000" (text) or "2026-11-28T08:32:51.123Z" (JSON), always UTC.
-// gmtime_r, not QDateTime: no locale, no allocation, any thread.
+// gmtime_r, not QDateTime: no locale, no allocation, any thread. The text up to the second is
+// kept per thread and format: a busy log writes many lines within one second, and gmtime_r
+// with snprintf cost more than the rest of a line.
 void appendTime(QByteArray &out, qint64 timeMs, LogFormat format)
 {
     static constexpr const char *Months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    const time_t seconds = time_t(timeMs / 1000);
-    tm t = {};
-    gmtime_r(&seconds, &t);
-    char buffer[40];
-    const int n =
-        format == LogFormat::Json
-            ? snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1,
-                       t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, int(timeMs % 1000))
-            : snprintf(buffer, sizeof buffer, "%02d/%s/%04d:%02d:%02d:%02d.%03d +0000", t.tm_mday,
-                       Months[t.tm_mon % 12], t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec, int(timeMs % 1000));
-    out.append(buffer, qBound(0, n, int(sizeof buffer) - 1));
+    struct Second {
+        qint64 seconds = -1;
+        char text[32] = {};
+        int size = 0;
+    };
+    thread_local Second cache[2]; // [Text, Json]
+    Second &second = cache[format == LogFormat::Json];
+    if (second.seconds != timeMs / 1000 || second.seconds < 0) {
+        second.seconds = timeMs / 1000;
+        const time_t seconds = time_t(second.seconds);
+        tm t = {};
+        gmtime_r(&seconds, &t);
+        const int n = format == LogFormat::Json
+                          ? snprintf(second.text, sizeof second.text, "%04d-%02d-%02dT%02d:%02d:%02d", t.tm_year + 1900,
+                                     t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
+                          : snprintf(second.text, sizeof second.text, "%02d/%s/%04d:%02d:%02d:%02d", t.tm_mday,
+                                     Months[t.tm_mon % 12], t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec);
+        second.size = qBound(0, n, int(sizeof second.text) - 1);
+    }
+    out.append(second.text, second.size);
+    const int ms = int(timeMs % 1000);
+    const char fraction[] = {'.', char('0' + ms / 100), char('0' + ms / 10 % 10), char('0' + ms % 10)};
+    out.append(fraction, 4);
+    out += format == LogFormat::Json ? "Z" : " +0000";
 }
 
 const char *endName(const AccessRecord &record)
@@ -148,7 +181,7 @@ bool wasReset(const AccessRecord &record)
 void appendNumberOrDash(QByteArray &out, qint64 n, bool known)
 {
     if (known)
-        out += QByteArray::number(n);
+        appendNumber(out, n);
     else
         out += '-';
 }
@@ -162,12 +195,15 @@ QByteArray textLine(const AccessRecord &r)
         out += '[';
     appendTextField(out, r.peerAddress.toUtf8());
     out += ipv6 ? "]:" : ":";
-    out += QByteArray::number(r.peerPort);
+    appendNumber(out, r.peerPort);
     out += ' ';
-    if (r.kind == AccessRecord::Kind::Stream)
-        out += QByteArray::number(r.sessionId) + '/' + QByteArray::number(r.streamId);
-    else
+    if (r.kind == AccessRecord::Kind::Stream) {
+        appendNumber(out, qint64(r.sessionId));
+        out += '/';
+        appendNumber(out, r.streamId);
+    } else {
         out += '-';
+    }
     out += ' ';
     appendTextField(out, r.clientTag.toUtf8());
     out += " [";
@@ -196,8 +232,10 @@ QByteArray textLine(const AccessRecord &r)
         out += '-';
     else
         out += endName(r);
-    if (wasReset(r))
-        out += '=' + QByteArray::number(r.rstCode);
+    if (wasReset(r)) {
+        out += '=';
+        appendNumber(out, r.rstCode);
+    }
     out += ' ';
     appendTextField(out, r.error);
     out += '\n';
@@ -216,7 +254,7 @@ QByteArray jsonLine(const AccessRecord &r)
     auto number = [&](const char *name, qint64 n, bool known) {
         key(name);
         if (known)
-            out += QByteArray::number(n);
+            appendNumber(out, n);
         else
             out += "null";
     };

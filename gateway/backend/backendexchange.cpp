@@ -19,9 +19,9 @@ constexpr qint64 PausedReadBuffer = 1;
 } // namespace
 
 BackendExchange::BackendExchange(BackendPool *pool, BackendRequest request, int connectTimeoutMs, int responseTimeoutMs,
-                                 QObject *parent)
-    : QObject(parent), m_pool(pool), m_request(std::move(request)), m_connectTimeoutMs(connectTimeoutMs),
-      m_responseTimeoutMs(responseTimeoutMs)
+                                 Listener *listener, QObject *parent)
+    : QObject(parent), m_pool(pool), m_request(std::move(request)), m_listener(listener),
+      m_connectTimeoutMs(connectTimeoutMs), m_responseTimeoutMs(responseTimeoutMs)
 { }
 
 void BackendExchange::armTimeout(int ms)
@@ -66,8 +66,10 @@ void BackendExchange::onTimeout()
 
 BackendExchange::~BackendExchange()
 {
-    if (m_socket)
+    if (m_socket) {
         m_socket->abort();
+        delete m_socket; // the pool's child (connectSocket()), but this exchange's to close
+    }
     giveUpSlot();
 }
 
@@ -86,13 +88,16 @@ void BackendExchange::start()
     m_clock.start();
     const bool head = m_request.method == "HEAD";
     m_parser = std::make_unique<HttpResponseParser>(
-        HttpResponseParser::Callbacks{
-            [this](int status, const HeaderList &headers) {
-                m_latencyMs = m_clock.elapsed();
-                emit responseHead(status, headers);
-            },
-            [this](const char *data, qsizetype size) { emit responseBody(QByteArray(data, size)); },
-            [this] { m_responseComplete = true; }},
+        HttpResponseParser::Callbacks{[this](int status, const HeaderList &headers) {
+                                          m_latencyMs = m_clock.elapsed();
+                                          if (m_listener)
+                                              m_listener->responseHead(status, headers);
+                                      },
+                                      [this](const char *data, qsizetype size) {
+                                          if (m_listener)
+                                              m_listener->responseBody(data, size);
+                                      },
+                                      [this] { m_responseComplete = true; }},
         head);
 
     // The wait for a free connection has the connect deadline (README "Backend client").
@@ -114,7 +119,6 @@ void BackendExchange::onGranted(QTcpSocket *pooled)
         return;
     }
     if (pooled) {
-        pooled->setParent(this);
         m_reused = true;
         attachSocket(pooled);
         onConnected();
@@ -123,14 +127,22 @@ void BackendExchange::onGranted(QTcpSocket *pooled)
     connectSocket();
 }
 
+template<typename Signal, typename Slot> void BackendExchange::connectSocketTo(Signal signal, Slot &&slot)
+{
+    Q_ASSERT(m_socketConnectionCount < m_socketConnections.size());
+    m_socketConnections[m_socketConnectionCount++] =
+        connect(static_cast<typename QtPrivate::FunctionPointer<Signal>::Object *>(m_socket.data()), signal, this,
+                std::forward<Slot>(slot));
+}
+
 void BackendExchange::attachSocket(QTcpSocket *socket)
 {
     m_socket = socket;
     // Qt stops reading from the backend when this is full (fresh and pooled sockets alike).
     socket->setReadBufferSize(m_paused ? PausedReadBuffer : ReadChunk);
-    connect(socket, &QTcpSocket::readyRead, this, &BackendExchange::onReadable);
-    connect(socket, &QTcpSocket::disconnected, this, &BackendExchange::onDisconnected);
-    connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
+    connectSocketTo(&QTcpSocket::readyRead, [this] { onReadable(); });
+    connectSocketTo(&QTcpSocket::disconnected, [this] { onDisconnected(); });
+    connectSocketTo(&QTcpSocket::errorOccurred, [this](QAbstractSocket::SocketError error) {
         if (!m_connected && m_pool)
             m_pool->noteConnectFailure(m_request.base);
         if (!m_connected)
@@ -138,12 +150,12 @@ void BackendExchange::attachSocket(QTcpSocket *socket)
         else if (error != QAbstractSocket::RemoteHostClosedError)
             onDisconnected();
     });
-    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
+    connectSocketTo(&QTcpSocket::bytesWritten, [this] {
         if (!m_paused && !m_done)
             armTimeout(m_responseTimeoutMs);
         // Only a body can fill the upload queue the session watches (a head never does).
-        if (m_request.hasBody)
-            emit uploadProgressed();
+        if (m_request.hasBody && m_listener)
+            m_listener->uploadProgressed();
     });
 }
 
@@ -161,17 +173,20 @@ void BackendExchange::onConnected()
 void BackendExchange::connectSocket()
 {
     const bool tls = m_request.base.scheme() == u"https";
-    QTcpSocket *socket = tls ? new QSslSocket(this) : new QTcpSocket(this);
+    // A child of the pool from the start, in use or idle: moving it between exchange and pool
+    // cost two setParent() calls (and their child events) per request. The exchange deletes
+    // the socket it holds when it goes.
+    QObject *owner = m_pool.data();
+    QTcpSocket *socket = tls ? new QSslSocket(owner) : new QTcpSocket(owner);
     attachSocket(socket);
     // A request head and its body go out in separate writes; Nagle would hold the second until
     // the backend's delayed ACK . Qt applies the option only to a socket that
     // has a descriptor, hence at TCP connect; pooled sockets keep it.
-    connect(socket, &QTcpSocket::connected, socket,
-            [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); });
+    connectSocketTo(&QTcpSocket::connected, [socket] { socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); });
     if (tls)
-        connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, this, &BackendExchange::onConnected);
+        connectSocketTo(&QSslSocket::encrypted, [this] { onConnected(); });
     else
-        connect(socket, &QTcpSocket::connected, this, &BackendExchange::onConnected);
+        connectSocketTo(&QTcpSocket::connected, [this] { onConnected(); });
     armTimeout(m_connectTimeoutMs);
     const quint16 port = quint16(m_request.base.port(tls ? 443 : 80));
     if (tls)
@@ -283,8 +298,9 @@ void BackendExchange::onPeerClosedAndDrained()
         m_reused = false;
         m_connected = false;
         m_peerClosed = false;
-        m_socket->deleteLater();
+        m_socket->deleteLater(); // and its connections to this exchange with it
         m_socket = nullptr;
+        m_socketConnectionCount = 0;
         connectSocket();
         return;
     }
@@ -305,7 +321,9 @@ void BackendExchange::complete(Ending ending)
     const bool requestWhole = m_bodyFinished && (m_request.contentLength < 0 || m_bodyBytes == m_request.contentLength);
     if (m_socket && m_pool && (ending == Ending::StrayBytes || (m_parser->keepAlive() && requestWhole))) {
         QTcpSocket *socket = m_socket;
-        socket->disconnect(this);
+        for (size_t i = 0; i < m_socketConnectionCount; ++i)
+            disconnect(m_socketConnections[i]);
+        m_socketConnectionCount = 0;
         m_socket = nullptr;
         m_holdsSlot = false;
         if (ending == Ending::StrayBytes)
@@ -317,7 +335,8 @@ void BackendExchange::complete(Ending ending)
             m_socket->abort();
         giveUpSlot();
     }
-    emit finished();
+    if (m_listener)
+        m_listener->finished();
 }
 
 void BackendExchange::fail(Failure failure, const QString &detail)
@@ -329,7 +348,8 @@ void BackendExchange::fail(Failure failure, const QString &detail)
     if (m_socket)
         m_socket->abort();
     giveUpSlot();
-    emit failed(failure, detail, m_parser && m_parser->headReceived());
+    if (m_listener)
+        m_listener->failed(failure, detail, m_parser && m_parser->headReceived());
 }
 
 } // namespace SeaCat

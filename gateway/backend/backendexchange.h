@@ -11,6 +11,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QTcpSocket>
+#include <array>
 #include <memory>
 
 namespace SeaCat {
@@ -25,8 +26,26 @@ public:
     enum class Failure { Unreachable, Timeout, Protocol };
     Q_ENUM(Failure)
 
+    // Where the exchange reports (its StreamProxy): direct calls, not signals, which cost five
+    // connections made and torn down per request.
+    class Listener
+    {
+    public:
+        // The names and values are views into the bytes read: valid during the call only.
+        virtual void responseHead(int status, const HeaderList &headers) = 0;
+        // Valid during the call only.
+        virtual void responseBody(const char *data, qsizetype size) = 0;
+        virtual void finished() = 0;
+        virtual void failed(Failure failure, const QString &detail, bool headSent) = 0;
+        // The backend's socket took request bytes.
+        virtual void uploadProgressed() = 0;
+
+    protected:
+        ~Listener() = default;
+    };
+
     BackendExchange(BackendPool *pool, BackendRequest request, int connectTimeoutMs, int responseTimeoutMs,
-                    QObject *parent = nullptr);
+                    Listener *listener, QObject *parent = nullptr);
     ~BackendExchange() override;
 
     void start();
@@ -42,13 +61,8 @@ public:
     void setPaused(bool paused);
     bool isDone() const { return m_done; }
     qint64 latencyMs() const { return m_latencyMs; }
-
-signals:
-    void responseHead(int status, const SeaCat::HeaderList &headers);
-    void responseBody(const QByteArray &bytes);
-    void finished();
-    void failed(SeaCat::BackendExchange::Failure failure, const QString &detail, bool headSent);
-    void uploadProgressed();
+    // Nothing more is reported to the listener (nullptr), e.g. once it answered instead.
+    void setListener(Listener *listener) { m_listener = listener; }
 
 private:
     // The pool's answer: a pooled connected socket, or nullptr to open one.
@@ -68,6 +82,9 @@ private:
     enum class Ending { Clean, StrayBytes };
     void complete(Ending ending);
     void writeRaw(const QByteArray &bytes);
+    // Every connection from the socket to this exchange goes through here, so that complete()
+    // can undo them one by one: QObject::disconnect(receiver) walks all of a socket's signals.
+    template<typename Signal, typename Slot> void connectSocketTo(Signal signal, Slot &&slot);
     // The exchange fails unless it makes progress within `ms` from now. Progress on a busy
     // exchange only moves the deadline: the timer is touched when it fires or must fire sooner.
     void armTimeout(int ms);
@@ -76,9 +93,12 @@ private:
 
     QPointer<BackendPool> m_pool;
     BackendRequest m_request;
+    Listener *m_listener;
     int m_connectTimeoutMs;
     int m_responseTimeoutMs;
     QPointer<QTcpSocket> m_socket;
+    std::array<QMetaObject::Connection, 6> m_socketConnections; // attachSocket() 4, connectSocket() 2
+    size_t m_socketConnectionCount = 0;
     std::unique_ptr<HttpResponseParser> m_parser;
     qint64 m_bodyBytes = 0;         // request body bytes the client sent
     QByteArray m_bodyBeforeConnect; // bounded: the session pauses the client past the upload limit

@@ -18,12 +18,18 @@ enum class Cleanliness { Clean, Closed, StrayBytes };
 // Qt's buffer nor in the kernel (where Qt has not looked yet, as when a backend answered
 // twice in one event-loop turn). A TLS backend's raw bytes count too: a record arriving
 // between requests is not worth the doubt, a new connection costs a handshake only.
-Cleanliness cleanliness(QTcpSocket *socket)
+// Without `askKernel` only Qt's side is looked at: when a connection is given back, whatever
+// the kernel holds is found by the watch (readyRead, disconnected) or by the full check when
+// the connection is taken, so one recv() per request is enough.
+enum class AskKernel { No, Yes };
+Cleanliness cleanliness(QTcpSocket *socket, AskKernel askKernel)
 {
     if (socket->state() != QAbstractSocket::ConnectedState)
         return Cleanliness::Closed;
     if (socket->bytesAvailable() > 0)
         return Cleanliness::StrayBytes;
+    if (askKernel == AskKernel::No)
+        return Cleanliness::Clean;
     char byte = 0;
     const ssize_t n = ::recv(int(socket->socketDescriptor()), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n > 0)
@@ -36,7 +42,7 @@ BackendPool::~BackendPool()
 {
     for (Origin &origin : m_origins)
         for (const IdleConnection &idle : std::as_const(origin.idle))
-            idle.socket->disconnect(this);
+            idle.unwatch();
 }
 
 QString BackendPool::originKey(const QUrl &base) const
@@ -91,9 +97,10 @@ void BackendPool::cancel(const QUrl &base, QObject *owner)
 QTcpSocket *BackendPool::takeIdle(const QString &key, Origin &origin)
 {
     while (!origin.idle.isEmpty()) {
-        QTcpSocket *socket = origin.idle.takeLast().socket; // the most recently used: warm, least likely timed out
-        socket->disconnect(this);
-        const Cleanliness state = cleanliness(socket);
+        const IdleConnection idle = origin.idle.takeLast(); // the most recently used: warm, least likely timed out
+        idle.unwatch();
+        QTcpSocket *socket = idle.socket;
+        const Cleanliness state = cleanliness(socket, AskKernel::Yes);
         if (state == Cleanliness::Clean)
             return socket;
         discard(key, socket, state == Cleanliness::StrayBytes ? CloseCause::StrayBytes : CloseCause::Ended);
@@ -135,8 +142,7 @@ void BackendPool::serveWaitersLater(const QString &key)
 void BackendPool::release(const QUrl &base, QTcpSocket *socket)
 {
     const QString key = originKey(base);
-    socket->disconnect();
-    const Cleanliness state = cleanliness(socket);
+    const Cleanliness state = cleanliness(socket, AskKernel::No);
     if (state != Cleanliness::Clean) {
         discard(key, socket, state == Cleanliness::StrayBytes ? CloseCause::StrayBytes : CloseCause::Ended);
         freeSlot(key);
@@ -150,21 +156,20 @@ void BackendPool::release(const QUrl &base, QTcpSocket *socket)
 void BackendPool::closeStray(const QUrl &base, QTcpSocket *socket)
 {
     const QString key = originKey(base);
-    socket->disconnect();
     discard(key, socket, CloseCause::StrayBytes);
     freeSlot(key);
 }
 
 void BackendPool::keepIdle(const QString &key, Origin &origin, QTcpSocket *socket)
 {
-    socket->setParent(this);
+    Q_ASSERT(socket->parent() == this); // BackendExchange::connectSocket()
     // Closed by the backend, bytes it should not send, or idle too long: the connection goes
-    // and its slot is free. takeIdle() removes these with disconnect(this).
-    connect(socket, &QTcpSocket::disconnected, this,
-            [this, key, socket] { retireIdle(key, socket, CloseCause::Ended); });
-    connect(socket, &QTcpSocket::readyRead, this,
-            [this, key, socket] { retireIdle(key, socket, CloseCause::StrayBytes); });
-    origin.idle.append({socket, m_clock.elapsed()});
+    // and its slot is free. takeIdle() and retireIdle() undo these (unwatch()).
+    origin.idle.append({socket, m_clock.elapsed(),
+                        connect(socket, &QTcpSocket::disconnected, this,
+                                [this, key, socket] { retireIdle(key, socket, CloseCause::Ended); }),
+                        connect(socket, &QTcpSocket::readyRead, this,
+                                [this, key, socket] { retireIdle(key, socket, CloseCause::StrayBytes); })});
     if (!m_sweep.isActive())
         m_sweep.start(SweepIntervalMs, this);
 }
@@ -201,8 +206,8 @@ void BackendPool::retireIdle(const QString &key, QTcpSocket *socket, CloseCause 
                                  [socket](const IdleConnection &idle) { return idle.socket == socket; });
     if (it == origin.idle.end())
         return;
+    it->unwatch();
     origin.idle.erase(it);
-    socket->disconnect(this);
     discard(key, socket, cause);
     freeSlot(key);
 }

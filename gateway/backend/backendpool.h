@@ -10,10 +10,10 @@
 //
 // Contract for a caller of acquire(): its grant callback runs exactly once unless it cancels
 // first, at once or later from the event loop, with an idle connected socket (now the
-// caller's, counted as reused) or nullptr (the caller opens a connection itself, counted as
-// opened). From then on the caller holds one slot until it calls release() (the connection
-// may be reused), closeStray() or drop() (it is closed or failed). A caller that goes away
-// while waiting must call cancel().
+// caller's to use and delete, though it stays the pool's child; counted as reused) or nullptr (the caller opens a
+// connection itself, counted as opened). From then on the caller holds one slot until it calls release() (the
+// connection may be reused), closeStray() or drop() (it is closed or failed). A caller that goes away while waiting
+// must call cancel().
 //
 // A backend speaks only when asked (HTTP/1.1 has no unsolicited responses), so any byte that
 // arrives between a response's end and the next request's head belongs to no request: a
@@ -61,10 +61,12 @@ public:
 
     void acquire(const QUrl &base, QObject *owner, Grant grant);
     void cancel(const QUrl &base, QObject *owner);
-    // Takes back a connected socket whose last exchange completed cleanly. One that has bytes
-    // waiting (in Qt or in the kernel) is closed as closeStray() does.
+    // Takes back a connected socket whose last exchange completed cleanly and disconnected
+    // itself from it. One that has bytes waiting in Qt is closed as closeStray() does; bytes
+    // in the kernel are found by the idle watch or when the connection is taken.
     void release(const QUrl &base, QTcpSocket *socket);
-    // The caller's connection carried bytes after its response: closed and counted.
+    // The caller's connection carried bytes after its response: closed and counted. The caller
+    // disconnected itself from it, as for release().
     void closeStray(const QUrl &base, QTcpSocket *socket);
     // The caller's connection is gone (or was never opened): its slot is free.
     void drop(const QUrl &base);
@@ -91,6 +93,15 @@ private:
     struct IdleConnection {
         QTcpSocket *socket;
         qint64 sinceMs; // m_clock time it was given back
+        // The pool's watch on it, undone one by one when it leaves (unwatch()): cheaper than
+        // QObject::disconnect(receiver), which walks all of a socket's signals.
+        QMetaObject::Connection closed;
+        QMetaObject::Connection readable;
+        void unwatch() const
+        {
+            QObject::disconnect(closed);
+            QObject::disconnect(readable);
+        }
     };
     struct Origin {
         QList<IdleConnection> idle; // oldest first

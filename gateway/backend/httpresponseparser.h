@@ -17,6 +17,7 @@ public:
     static constexpr qsizetype MaxChunkLineBytes = 1024;
 
     struct Callbacks {
+        // The names and values are views into the bytes fed: valid during the call only.
         std::function<void(int status, const HeaderList &headers)> head;
         std::function<void(const char *data, qsizetype size)> body;
         std::function<void()> complete;

@@ -15,15 +15,9 @@ void answerStream(StreamSink &sink, quint32 streamId, quint16 status, const QByt
 
 StreamProxy::StreamProxy(quint32 streamId, BackendPool *pool, BackendRequest request, Timeouts timeouts,
                          StreamSink *sink, QObject *parent)
-    : QObject(parent), m_streamId(streamId), m_sink(sink), m_bodyIdleMs(timeouts.bodyIdleMs),
-      m_exchange(new BackendExchange(pool, std::move(request), timeouts.connectMs, timeouts.responseMs, this))
-{
-    connect(m_exchange, &BackendExchange::responseHead, this, &StreamProxy::onResponseHead);
-    connect(m_exchange, &BackendExchange::responseBody, this, &StreamProxy::onResponseBody);
-    connect(m_exchange, &BackendExchange::finished, this, [this] { m_sink->sendData(m_streamId, {}, true); });
-    connect(m_exchange, &BackendExchange::failed, this, &StreamProxy::onFailed);
-    connect(m_exchange, &BackendExchange::uploadProgressed, this, &StreamProxy::uploadProgressed);
-}
+    : QObject(parent), m_streamId(streamId), m_sink(sink), m_bodyIdleMs(timeouts.bodyIdleMs), m_backend(request.base),
+      m_exchange(new BackendExchange(pool, std::move(request), timeouts.connectMs, timeouts.responseMs, this, this))
+{ }
 
 void StreamProxy::timerEvent(QTimerEvent *event)
 {
@@ -33,8 +27,8 @@ void StreamProxy::timerEvent(QTimerEvent *event)
     }
     m_bodyIdle.stop();
     // An upload that stopped holds a stream slot and a backend connection: give up on it.
-    emit backendFailed(m_streamId, QByteArrayLiteral("body-idle"),
-                       QStringLiteral("no request body for %1 ms").arg(m_bodyIdleMs));
+    m_sink->backendFailed(m_streamId, m_backend, QByteArrayLiteral("body-idle"),
+                          QStringLiteral("no request body for %1 ms").arg(m_bodyIdleMs));
     if (responseStarted())
         m_sink->sendReset(m_streamId, RstStatus::Cancel);
     else
@@ -80,27 +74,46 @@ bool StreamProxy::responseStarted() const
     return m_exchange && m_exchange->responseStarted();
 }
 
-void StreamProxy::onResponseHead(int status, const HeaderList &headers)
+void StreamProxy::detach()
+{
+    m_bodyIdle.stop();
+    if (m_exchange)
+        m_exchange->setListener(nullptr);
+}
+
+void StreamProxy::responseHead(int status, const HeaderList &headers)
 {
     if (!m_sink->sendReply(m_streamId, quint16(status), mapResponseHeaders(status, headers), m_exchange->latencyMs()))
         answerInstead(502, "502 Bad Gateway: the backend's response headers do not fit a SeaCat frame.\n");
 }
 
-void StreamProxy::onResponseBody(const QByteArray &bytes)
+void StreamProxy::responseBody(const char *data, qsizetype size)
 {
-    // README "Requests": DATA frames of at most 16 384 bytes in total.
-    for (qsizetype pos = 0; pos < bytes.size(); pos += Limits::MaxOutboundPayload)
-        m_sink->sendData(m_streamId, bytes.mid(pos, Limits::MaxOutboundPayload), false);
+    // README "Requests": DATA frames of at most 16 384 bytes in total. Raw views, no copy: the
+    // sink copies each payload into its frame.
+    for (qsizetype pos = 0; pos < size; pos += Limits::MaxOutboundPayload)
+        m_sink->sendData(m_streamId, QByteArray::fromRawData(data + pos, qMin(size - pos, Limits::MaxOutboundPayload)),
+                         false);
 }
 
-void StreamProxy::onFailed(BackendExchange::Failure failure, const QString &detail, bool headSent)
+void StreamProxy::finished()
+{
+    m_sink->sendData(m_streamId, {}, true);
+}
+
+void StreamProxy::uploadProgressed()
+{
+    m_sink->uploadProgressed();
+}
+
+void StreamProxy::failed(BackendExchange::Failure failure, const QString &detail, bool headSent)
 {
     const bool timeout = failure == BackendExchange::Failure::Timeout;
-    emit backendFailed(m_streamId,
-                       timeout                                            ? QByteArrayLiteral("backend-timeout")
-                       : failure == BackendExchange::Failure::Unreachable ? QByteArrayLiteral("backend-unreachable")
-                                                                          : QByteArrayLiteral("backend-protocol"),
-                       detail);
+    m_sink->backendFailed(m_streamId, m_backend,
+                          timeout                                            ? QByteArrayLiteral("backend-timeout")
+                          : failure == BackendExchange::Failure::Unreachable ? QByteArrayLiteral("backend-unreachable")
+                                                                             : QByteArrayLiteral("backend-protocol"),
+                          detail);
     if (headSent) {
         // §5.4: a response already under way can only be cut.
         m_sink->sendReset(m_streamId, timeout ? RstStatus::ResponseTimeout : RstStatus::InternalError);
@@ -118,8 +131,8 @@ void StreamProxy::onFailed(BackendExchange::Failure failure, const QString &deta
 void StreamProxy::answerInstead(quint16 status, const QByteArray &text)
 {
     if (m_exchange) {
-        m_exchange->disconnect(this); // nothing it still emits concerns this stream any more
-        m_exchange->deleteLater();    // aborts the backend request if it still runs
+        m_exchange->setListener(nullptr); // nothing it still reports concerns this stream any more
+        m_exchange->deleteLater();        // aborts the backend request if it still runs
         m_exchange = nullptr;
     }
     answerStream(*m_sink, m_streamId, status, text);

@@ -24,6 +24,12 @@ public:
     virtual void sendData(quint32 streamId, const QByteArray &payload, bool fin) = 0;
     // RST_STREAM: the stream ends here, both ways.
     virtual void sendReset(quint32 streamId, RstStatus status) = 0;
+    // For the logs: what went wrong with `backend`, as a token for the access log
+    // ("backend-unreachable", "backend-timeout", "backend-protocol", "body-idle") and in words.
+    virtual void backendFailed(quint32 streamId, const QUrl &backend, const QByteArray &kind,
+                               const QString &detail) = 0;
+    // The backend took request body bytes: an upload that filled its queue may move on.
+    virtual void uploadProgressed() = 0;
 
 protected:
     ~StreamSink() = default;
@@ -32,7 +38,9 @@ protected:
 // The gateway's own answer to a stream: a text/plain SYN_REPLY and one DATA frame with FIN.
 void answerStream(StreamSink &sink, quint32 streamId, quint16 status, const QByteArray &text);
 
-class StreamProxy final : public QObject
+// Calls its sink directly, and its exchange calls it directly (no signal connections per
+// request).
+class StreamProxy final : public QObject, private BackendExchange::Listener
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(StreamProxy)
@@ -55,17 +63,17 @@ public:
     void setPaused(bool paused);
     // The backend's response head already reached the client.
     bool responseStarted() const;
-
-signals:
-    void uploadProgressed();
-    // For the logs: what went wrong with the backend, as a token for the access log
-    // ("backend-unreachable", "backend-timeout", "backend-protocol", "body-idle") and in words.
-    void backendFailed(quint32 streamId, const QByteArray &kind, const QString &detail);
+    // The sink is done with this stream: nothing more reaches it (the backend request ends
+    // when the proxy is deleted).
+    void detach();
 
 private:
-    void onResponseHead(int status, const HeaderList &headers);
-    void onResponseBody(const QByteArray &bytes);
-    void onFailed(BackendExchange::Failure failure, const QString &detail, bool headSent);
+    // BackendExchange::Listener
+    void responseHead(int status, const HeaderList &headers) override;
+    void responseBody(const char *data, qsizetype size) override;
+    void finished() override;
+    void failed(BackendExchange::Failure failure, const QString &detail, bool headSent) override;
+    void uploadProgressed() override;
     // The gateway answers instead of the backend: the exchange is dropped (its connection aborted).
     void answerInstead(quint16 status, const QByteArray &text);
     void timerEvent(QTimerEvent *event) override;
@@ -74,6 +82,7 @@ private:
     StreamSink *m_sink;
     QBasicTimer m_bodyIdle; // no QObject per stream; runs only while a body is expected
     int m_bodyIdleMs;
+    QUrl m_backend; // for the logs
     QPointer<BackendExchange> m_exchange;
 };
 

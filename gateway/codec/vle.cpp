@@ -1,5 +1,7 @@
 #include "vle.h"
 
+#include <cstring>
+
 namespace SeaCat::Vle {
 
 bool append(QByteArray &out, const QByteArray &value)
@@ -7,14 +9,21 @@ bool append(QByteArray &out, const QByteArray &value)
     const qsizetype n = value.size();
     if (n > MaxLength)
         return false;
-    if (n <= 0xF9) {
-        out.append(char(n));
+    // One resize and a copy, not three or four appends: this runs for every header name and
+    // value of every frame, and each QByteArray::append cost more than the bytes it copied.
+    const qsizetype prefix = n <= 0xF9 ? 1 : 3;
+    const qsizetype at = out.size();
+    out.resize(at + prefix + n);
+    char *p = out.data() + at;
+    if (prefix == 1) {
+        *p++ = char(n);
     } else {
-        out.append(char(0xFF));
-        out.append(char(n >> 8));
-        out.append(char(n & 0xFF));
+        *p++ = char(0xFF);
+        *p++ = char(n >> 8);
+        *p++ = char(n & 0xFF);
     }
-    out.append(value);
+    if (n > 0)
+        memcpy(p, value.constData(), size_t(n));
     return true;
 }
 

@@ -28,31 +28,39 @@ BackendRequest getRequest(const QUrl &base, const QByteArray &path)
 }
 
 // One exchange, run to its end: the status, or -1 for a failure (then `failure` tells which).
-struct Outcome {
+struct Outcome final : BackendExchange::Listener {
     int status = 0;
     QByteArray body;
-    bool finished = false;
-    bool failed = false;
+    bool gotFinished = false;
+    bool gotFailure = false;
     BackendExchange::Failure failure = BackendExchange::Failure::Protocol;
+    std::function<void()> done; // after finished or failed
+
+    void responseHead(int s, const HeaderList &) override { status = s; }
+    void responseBody(const char *data, qsizetype size) override { body.append(data, size); }
+    void finished() override
+    {
+        gotFinished = true;
+        if (done)
+            done();
+    }
+    void failed(BackendExchange::Failure f, const QString &, bool) override
+    {
+        gotFailure = true;
+        failure = f;
+        if (done)
+            done();
+    }
+    void uploadProgressed() override { }
 };
 
 BackendExchange *startExchange(BackendPool *pool, const BackendRequest &request, Outcome *outcome, QObject *parent,
                                int connectTimeoutMs = 5'000, int responseTimeoutMs = 5'000)
 {
-    auto *exchange = new BackendExchange(pool, request, connectTimeoutMs, responseTimeoutMs, parent);
-    QObject::connect(exchange, &BackendExchange::responseHead, parent,
-                     [outcome](int status, const HeaderList &) { outcome->status = status; });
-    QObject::connect(exchange, &BackendExchange::responseBody, parent,
-                     [outcome](const QByteArray &bytes) { outcome->body += bytes; });
-    QObject::connect(exchange, &BackendExchange::finished, parent, [outcome] { outcome->finished = true; });
-    QObject::connect(exchange, &BackendExchange::failed, parent,
-                     [outcome](BackendExchange::Failure failure, const QString &, bool) {
-                         outcome->failed = true;
-                         outcome->failure = failure;
-                     });
+    auto *exchange = new BackendExchange(pool, request, connectTimeoutMs, responseTimeoutMs, outcome, parent);
     exchange->start();
     if (!exchange->finishBody())
-        outcome->failed = true;
+        outcome->gotFailure = true;
     return exchange;
 }
 } // namespace
@@ -79,8 +87,8 @@ void tst_BackendPool::backendSocketsHaveNoDelay()
     const QUrl base(backend.url());
     Outcome outcome;
     startExchange(&pool, getRequest(base, "/hello"), &outcome, this);
-    QTRY_VERIFY_WITH_TIMEOUT(outcome.finished || outcome.failed, 10'000);
-    QVERIFY(outcome.finished);
+    QTRY_VERIFY_WITH_TIMEOUT(outcome.gotFinished || outcome.gotFailure, 10'000);
+    QVERIFY(outcome.gotFinished);
     QCOMPARE(outcome.status, 200);
     QCOMPARE(outcome.body, QByteArray("hello"));
     // The connection went back to the pool: take it out and look at its descriptor.
@@ -130,20 +138,19 @@ void tst_BackendPool::steadyLoadOpensNoNewConnections()
         auto *outcome = new Outcome;
         BackendExchange *exchange = startExchange(&pool, getRequest(base, "/hello"), outcome, this);
         auto done = [&, outcome, exchange] {
-            if (outcome->finished && outcome->status == 200 && outcome->body == "hello")
+            if (outcome->gotFinished && outcome->status == 200 && outcome->body == "hello")
                 ++ok;
             else
                 ++failed;
-            delete outcome;
-            exchange->deleteLater();
+            exchange->deleteLater(); // and the outcome with it: not while its own call runs
             if (ok + failed == WarmUp) {
                 connectionsAfterWarmUp = backend.connectionsAccepted;
                 countersAfterWarmUp = pool.counters();
             }
             QTimer::singleShot(0, this, next); // keeps `inFlight` going
         };
-        connect(exchange, &BackendExchange::finished, this, done);
-        connect(exchange, &BackendExchange::failed, this, done);
+        outcome->done = done;
+        connect(exchange, &QObject::destroyed, [outcome] { delete outcome; });
     };
     for (int i = 0; i < inFlight; ++i)
         next();
