@@ -7,6 +7,7 @@
 #include "loglevel.h"
 #include "pki/pkitypes.h"
 #include "sessioninfo.h"
+#include "tunnel/tunnelinfo.h"
 
 #include <QObject>
 
@@ -36,6 +37,12 @@ signals:
     // approval, a revocation, the admin CLI), coalesced so that a burst of changes is one push.
     void pkiStateChanged(const SeaCat::PkiState &state);
     void pkiActionFailed(const QString &reason);
+    // README "Reaching a device through its session". A failure names the id openTunnel() or
+    // closeTunnel() was given; an open tunnel's counters come every publish interval.
+    void tunnelOpened(const SeaCat::TunnelInfo &info);
+    void tunnelFailed(quint64 tunnelId, const QString &reason);
+    void tunnelClosed(quint64 tunnelId, const QString &reason);
+    void tunnelsUpdated(const QList<SeaCat::TunnelInfo> &tunnels);
 };
 
 } // namespace SeaCat
