@@ -64,8 +64,8 @@ bool TunnelStream::start(quint16 port)
         emit failed(
             QStringLiteral("no SOCKETS_REPLY from the device within %1 s").arg(Limits::TunnelReplyTimeoutMs / 1000));
         m_link->resetTunnelStream(m_streamId, RstStatus::Cancel);
-        m_socket->abort();
         end();
+        m_socket->abort();
     });
     return true;
 }
@@ -142,8 +142,8 @@ void TunnelStream::onReply(quint8 code)
         emit failed(
             QStringLiteral("device port %1: %2 (SOCKETS_REPLY %3)").arg(m_port).arg(socketsReplyText(code)).arg(code));
         m_link->tunnelStreamEnded(m_streamId);
-        m_socket->close();
         end();
+        m_socket->close();
         return;
     }
     m_open = true;
@@ -171,8 +171,8 @@ void TunnelStream::finishIfDone()
         return;
     if (m_toDeviceClosed || m_socket->state() != QAbstractSocket::ConnectedState) {
         m_link->tunnelStreamEnded(m_streamId);
-        m_socket->close();
         end();
+        m_socket->close();
         return;
     }
     if (m_writeShut)
@@ -187,8 +187,8 @@ void TunnelStream::onReset(quint32 status)
     if (m_ended)
         return;
     emit failed(QStringLiteral("the device reset the stream (status %1)").arg(status));
-    m_socket->abort();
     end();
+    m_socket->abort();
 }
 
 void TunnelStream::abandon()
@@ -199,7 +199,9 @@ void TunnelStream::abandon()
 
 void TunnelStream::end()
 {
-    m_ended = true;
+    // Before the socket is closed: closing emits disconnected(), which must find us done.
+    if (std::exchange(m_ended, true))
+        return;
     emit finished();
 }
 

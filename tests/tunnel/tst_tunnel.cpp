@@ -170,6 +170,8 @@ private:
     // Opens a tunnel to `port` of the served device; the API's answer.
     ApiAnswer open(quint16 port, const QJsonObject &target = {});
     QString deviceTag() const;
+    // The id of the session `client` holds, found by its port; 0 while the gateway has not listed it.
+    quint64 sessionOf(const TestClient &client) const;
 
     GatewayProcess m_gw;
     quint16 m_port = 0;
@@ -249,6 +251,14 @@ QString TestTunnel::deviceTag() const
     return {};
 }
 
+quint64 TestTunnel::sessionOf(const TestClient &client) const
+{
+    for (const QJsonValue &s : call(m_admin, "GET", "sessions").json().value("sessions").toArray())
+        if (s.toObject().value("peer").toString().endsWith(u':' + QString::number(client.socket.localPort())))
+            return quint64(s.toObject().value("id").toDouble());
+    return 0;
+}
+
 ApiAnswer TestTunnel::open(quint16 port, const QJsonObject &target)
 {
     QJsonObject body = target.isEmpty() ? QJsonObject{{"tag", deviceTag()}} : target;
@@ -271,14 +281,7 @@ void TestTunnel::socketsFramesAreV15()
     QVERIFY(device.connectTo(m_port));
     QVERIFY(device.pingRoundTrip(1));
     quint64 sessionId = 0;
-    QTRY_VERIFY_WITH_TIMEOUT(
-        [&] {
-            for (const QJsonValue &s : call(m_admin, "GET", "sessions").json().value("sessions").toArray())
-                if (s.toObject().value("peer").toString().endsWith(u':' + QString::number(device.socket.localPort())))
-                    sessionId = quint64(s.toObject().value("id").toDouble());
-            return sessionId != 0;
-        }(),
-        10'000);
+    QTRY_VERIFY_WITH_TIMEOUT((sessionId = sessionOf(device)) != 0, 10'000);
     const ApiAnswer opened = open(22, {{"session", double(sessionId)}});
     QCOMPARE(opened.status, 201);
     const QJsonObject tunnel = opened.json().value("tunnel").toObject();
@@ -311,15 +314,7 @@ void TestTunnel::anonymousSessionsGetNoTunnel()
     QVERIFY(anonymous.connectTo(m_port));
     QVERIFY(anonymous.pingRoundTrip(1));
     quint64 sessionId = 0;
-    QTRY_VERIFY_WITH_TIMEOUT(
-        [&] {
-            for (const QJsonValue &s : call(m_admin, "GET", "sessions").json().value("sessions").toArray())
-                if (s.toObject().value("peer").toString().endsWith(u':' +
-                                                                   QString::number(anonymous.socket.localPort())))
-                    sessionId = quint64(s.toObject().value("id").toDouble());
-            return sessionId != 0;
-        }(),
-        10'000);
+    QTRY_VERIFY_WITH_TIMEOUT((sessionId = sessionOf(anonymous)) != 0, 10'000);
     const ApiAnswer refused = open(m_echo.port(), {{"session", double(sessionId)}});
     QCOMPARE(refused.status, 403);
     QVERIFY2(refused.json().value("error").toString().contains("anonymous"), refused.body.constData());
