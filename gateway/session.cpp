@@ -246,7 +246,12 @@ void Session::updateFlowControl()
     const qint64 tunnelLimit = m_readPaused ? Limits::MaxQueuedTunnelBytes / 2 : Limits::MaxQueuedTunnelBytes;
     for (const QPointer<TunnelStream> &stream : std::as_const(m_tunnelStreams))
         uploadBehind = uploadBehind || (stream && stream->pendingToOperator() > tunnelLimit);
-    const bool pause = clientBehind || uploadBehind;
+    // A client that does not read is not read either (a PING flood waits in TCP), except while
+    // tunnels are open: their two directions are independent, and a device whose service
+    // echoes would otherwise wait for us while we wait for it. What it sends meanwhile goes to
+    // operators and backends, each bounded above; PINGs from a client that does not read spend
+    // the glitch budget.
+    const bool pause = (clientBehind && m_tunnelStreams.isEmpty()) || uploadBehind;
     if (pause == m_readPaused)
         return;
     m_readPaused = pause;
