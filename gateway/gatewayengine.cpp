@@ -215,7 +215,7 @@ void GatewayEngine::startWorkers()
         connect(worker, &EngineWorker::connectionRejected, this, &GatewayEngine::connectionRejected);
         connect(worker, &EngineWorker::tunnelsUpdated, this, &GatewayEngine::tunnelsUpdated);
         connect(worker, &EngineWorker::tunnelOpened, this, [this, i](const TunnelInfo &info) {
-            m_tunnels.insert(info.id, {i, info.sessionId, info.owner});
+            m_tunnels.insert(info.id, {i, info.sessionId, info.devicePort});
             emit logMessage(LogLevel::Info, QStringLiteral("tunnel %1 opened by %2: %3 → session %4 (%5) port %6")
                                                 .arg(info.id)
                                                 .arg(info.owner, formatEndpoint(info.listenAddress, info.listenPort))
@@ -374,6 +374,12 @@ void GatewayEngine::reload(const GatewayConfig &config)
     m_config = next;
     for (const Worker &worker : std::as_const(m_workers))
         post(worker, [next](EngineWorker *w) { w->reload(next); });
+    // Open tunnels the new [tunnels] no longer allows close now; the others stay.
+    for (auto it = m_tunnels.cbegin(); it != m_tunnels.cend(); ++it)
+        if ((!next.tunnelsEnabled || !next.tunnelPorts.contains(it->devicePort)) && it->worker < m_workers.size())
+            post(m_workers.at(it->worker), [id = it.key(), session = it->sessionId](EngineWorker *w) {
+                w->closeTunnel(id, session, QStringLiteral("the reloaded configuration no longer allows it"));
+            });
     emit logMessage(
         LogLevel::Info,
         QStringLiteral("configuration reloaded: %1; %2 session(s) kept")

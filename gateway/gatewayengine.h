@@ -93,7 +93,7 @@ private:
     struct TunnelRoute {
         int worker;
         quint64 sessionId;
-        QString owner;
+        quint16 devicePort;
     };
 
     TlsListener *listen(const QHostAddress &address, quint16 port, QString *error, int *socketError);

@@ -163,6 +163,7 @@ private slots:
     void localServiceStopClosesOperator();
     void slowOperatorPausesDevice();
     void ctlOpensListsCloses();
+    void reloadClosesTunnelsNoLongerAllowed();
     void sessionDropClosesTunnels();
     void cleanupTestCase();
 
@@ -170,6 +171,8 @@ private:
     // Opens a tunnel to `port` of the served device; the API's answer.
     ApiAnswer open(quint16 port, const QJsonObject &target = {});
     QString deviceTag() const;
+    // The gateway's config: tunnels to every port of this test, the echo service's only with `echo`.
+    bool writeConfig(bool echo);
     // The id of the session `client` holds, found by its port; 0 while the gateway has not listed it.
     quint64 sessionOf(const TestClient &client) const;
 
@@ -178,11 +181,13 @@ private:
     QString m_admin;
     QTemporaryDir m_identity;
     QTemporaryDir m_configDir;
+    QString m_config; // the gateway's config file
     LocalService m_echo;
     LocalService m_flood{true};
     std::unique_ptr<LocalService> m_stopping;
-    quint16 m_deniedPort = 0; // allowed by the gateway, not by the device
-    quint16 m_closedPort = 0; // allowed by both, nothing listens
+    quint16 m_stoppingPort = 0; // kept: a stopped service listens nowhere
+    quint16 m_deniedPort = 0;   // allowed by the gateway, not by the device
+    quint16 m_closedPort = 0;   // allowed by both, nothing listens
     QProcess m_serve;
     QByteArray m_serveErr;
 };
@@ -190,6 +195,7 @@ private:
 void TestTunnel::initTestCase()
 {
     m_stopping = std::make_unique<LocalService>();
+    m_stoppingPort = m_stopping->port();
     {
         QTcpServer probe;
         probe.listen(QHostAddress::LocalHost);
@@ -198,18 +204,9 @@ void TestTunnel::initTestCase()
         probe2.listen(QHostAddress::LocalHost);
         m_deniedPort = probe2.serverPort();
     }
-    const QString config = m_configDir.filePath("gateway.ini");
-    QFile file(config);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(QStringLiteral("[pki]\napproval=auto\n[tunnels]\ntunnels=on\ntunnel-ports=22,%1,%2,%3,%4,%5\n")
-                   .arg(m_echo.port())
-                   .arg(m_flood.port())
-                   .arg(m_stopping->port())
-                   .arg(m_deniedPort)
-                   .arg(m_closedPort)
-                   .toUtf8());
-    file.close();
-    m_gw.launch(m_gw.defaultArgs() + QStringList{"--config", config, "--admin-listen", "0", "--workers", "2"});
+    m_config = m_configDir.filePath("gateway.ini");
+    QVERIFY(writeConfig(true));
+    m_gw.launch(m_gw.defaultArgs() + QStringList{"--config", m_config, "--admin-listen", "0", "--workers", "2"});
     m_port = m_gw.waitListening();
     QVERIFY2(m_port, m_gw.err.constData());
     m_admin = m_gw.adminEndpoint();
@@ -249,6 +246,22 @@ QString TestTunnel::deviceTag() const
         if (!session.toObject().value("clientTag").toString().isEmpty())
             return session.toObject().value("clientTag").toString();
     return {};
+}
+
+bool TestTunnel::writeConfig(bool echo)
+{
+    QFile file(m_config);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return false;
+    QStringList ports{QStringLiteral("22")};
+    for (quint16 port : {m_flood.port(), m_stoppingPort, m_deniedPort, m_closedPort})
+        ports << QString::number(port);
+    if (echo)
+        ports << QString::number(m_echo.port());
+    file.write(QStringLiteral("[pki]\napproval=auto\n[tunnels]\ntunnels=on\ntunnel-ports=%1\n")
+                   .arg(ports.join(u','))
+                   .toUtf8());
+    return true;
 }
 
 quint64 TestTunnel::sessionOf(const TestClient &client) const
@@ -475,6 +488,29 @@ void TestTunnel::ctlOpensListsCloses()
         m_gw.err.contains(QStringLiteral("DELETE /api/v1/tunnels/%1 from 127.0.0.1").arg(id).toUtf8()),
         m_gw.err.constData(), 5'000);
     QVERIFY2(m_gw.err.contains("POST /api/v1/tunnels from 127.0.0.1"), m_gw.err.constData());
+}
+
+void TestTunnel::reloadClosesTunnelsNoLongerAllowed()
+{
+    const ApiAnswer echo = open(m_echo.port());
+    const ApiAnswer flood = open(m_flood.port());
+    QCOMPARE(echo.status, 201);
+    QCOMPARE(flood.status, 201);
+    QVERIFY(writeConfig(false));
+    const ApiAnswer reloaded = call(m_admin, "POST", "reload");
+    QVERIFY2(reloaded.status == 200, reloaded.body.constData());
+    const int floodId = flood.json().value("tunnel").toObject().value("id").toInt();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const QJsonArray tunnels = call(m_admin, "GET", "tunnels").json().value("tunnels").toArray();
+            return tunnels.size() == 1 && tunnels.at(0).toObject().value("id").toInt() == floodId;
+        }(),
+        10'000);
+    QVERIFY2(m_gw.err.contains("closed: the reloaded configuration no longer allows it"), m_gw.err.constData());
+    QCOMPARE(open(m_echo.port()).status, 403); // the API reads the reloaded settings too
+    QVERIFY(writeConfig(true));
+    QCOMPARE(call(m_admin, "POST", "reload").status, 200);
+    QCOMPARE(call(m_admin, "DELETE", QStringLiteral("tunnels/%1").arg(floodId)).status, 200);
 }
 
 void TestTunnel::sessionDropClosesTunnels()
