@@ -4,6 +4,8 @@
 //   seacat-client ... request [-X METHOD] [-H 'K: V']... [--data @file|-|TEXT] [-i] URL
 //   seacat-client ... enroll --identity DIR [--key-type rsa|ec] [--subject 'CN=..,O=..'] [--poll-interval S]
 //                   [--wait S]
+//   seacat-client ... serve --identity DIR --allow-port PORT [--allow-port PORT]... [--ping-interval S]
+#include "client/devicetunnels.h"
 #include "client/enrolment.h"
 #include "pki/x509codec.h"
 #include "client/seacatclient.h"
@@ -15,7 +17,10 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QElapsedTimer>
+#include <QSet>
 #include <QTimer>
+
+#include <algorithm>
 
 #include <cstdio>
 #include <unistd.h>
@@ -129,6 +134,75 @@ QList<Target> discover(const QString &domain, const QString &server, int timeout
     return targets;
 }
 
+// `serve` (README "Reaching a device through its session"): one session kept open, pinged so
+// that it stays reachable through NAT, reopened after a loss with a growing pause; its
+// SOCKETS_REQUESTs go to DeviceTunnels.
+class DeviceServer : public QObject
+{
+public:
+    DeviceServer(const SeaCatClient::Options &options, const QSet<quint16> &ports, int pingMs)
+        : m_options(options), m_ports(ports), m_pingMs(pingMs)
+    {
+        m_pingTimer.setInterval(pingMs);
+        connect(&m_pingTimer, &QTimer::timeout, this, [this] {
+            // Two pings without a pong: the path is dead even if TCP has not noticed.
+            if (m_unanswered >= 2)
+                return lost(QStringLiteral("no answer to two pings"));
+            ++m_unanswered;
+            m_client->ping();
+        });
+    }
+    void start()
+    {
+        m_client = new SeaCatClient(this);
+        m_tunnels = new DeviceTunnels(m_client, m_ports, m_client);
+        connect(m_tunnels, &DeviceTunnels::log, this,
+                [](const QString &line) { fprintf(stderr, "seacat-client: %s\n", qPrintable(line)); });
+        connect(m_client, &SeaCatClient::connected, this, [this] {
+            m_backoffMs = 1'000;
+            m_unanswered = 0;
+            m_pingTimer.start();
+            m_client->ping(); // a session once the gateway saw a frame
+            QStringList ports;
+            for (quint16 port : std::as_const(m_ports))
+                ports << QString::number(port);
+            std::sort(ports.begin(), ports.end());
+            printf("serving port(s) %s through %s:%u\n", qPrintable(ports.join(u',')), qPrintable(m_options.host),
+                   m_options.port);
+            fflush(stdout);
+        });
+        connect(m_client, &SeaCatClient::pong, this, [this] { m_unanswered = 0; });
+        connect(m_client, &SeaCatClient::disconnected, this,
+                [this] { lost(QStringLiteral("the gateway closed the connection")); });
+        connect(m_client, &SeaCatClient::errorOccurred, this, [this](const QString &message) { lost(message); });
+        if (const QString e = m_client->connectToGateway(m_options); !e.isEmpty())
+            die(e, 2);
+    }
+
+private:
+    void lost(const QString &why)
+    {
+        if (!m_client)
+            return;
+        m_pingTimer.stop();
+        fprintf(stderr, "seacat-client: %s; reconnecting in %d s\n", qPrintable(why), m_backoffMs / 1000);
+        m_client->disconnect(this);
+        m_client->deleteLater(); // its tunnels' local connections go with it
+        m_client = nullptr;
+        QTimer::singleShot(m_backoffMs, this, &DeviceServer::start);
+        m_backoffMs = qMin(m_backoffMs * 2, 30'000);
+    }
+
+    const SeaCatClient::Options m_options;
+    const QSet<quint16> m_ports;
+    const int m_pingMs;
+    SeaCatClient *m_client = nullptr;
+    DeviceTunnels *m_tunnels = nullptr;
+    QTimer m_pingTimer;
+    int m_backoffMs = 1'000;
+    int m_unanswered = 0;
+};
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -178,18 +252,24 @@ int main(int argc, char *argv[])
          QStringLiteral("enroll: give up when the CSR is not decided within this many seconds (default 0: wait until "
                         "it is; --timeout covers only the gateway's first answer)."),
          QStringLiteral("seconds"), QStringLiteral("0")},
+        {QStringLiteral("allow-port"),
+         QStringLiteral("serve: a local port (on 127.0.0.1) the gateway may open tunnels to (repeatable)."),
+         QStringLiteral("port")},
+        {QStringLiteral("ping-interval"),
+         QStringLiteral("serve: seconds between keep-alive pings (default 30, below the NATs' 120 s)."),
+         QStringLiteral("seconds"), QStringLiteral("30")},
     });
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("ping | request URL | enroll"));
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("ping | request URL | enroll | serve"));
     parser.process(app);
 
     const QStringList args = parser.positionalArguments();
     const QString command = args.value(0);
-    if ((command != u"ping" && command != u"request" && command != u"enroll") ||
+    if ((command != u"ping" && command != u"request" && command != u"enroll" && command != u"serve") ||
         (command == u"request" && args.size() != 2) ||
         (command == u"enroll" && !parser.isSet(QStringLiteral("identity"))))
         die(QStringLiteral("usage: seacat-client --gateway HOST:PORT --ca FILE ping | request [-X M] [-H 'K: V'] "
                            "[--data D] [-i] URL"
-                           " | enroll --identity DIR"),
+                           " | enroll --identity DIR | serve --identity DIR --allow-port PORT"),
             2);
     const int timeout = parser.value(QStringLiteral("timeout")).toInt();
     QList<Target> targets;
@@ -219,6 +299,30 @@ int main(int argc, char *argv[])
     if (!identityDir.isEmpty() && command != u"enroll") {
         options.certFile = identityDir + u'/' + Enrolment::CertFile;
         options.keyFile = identityDir + u'/' + Enrolment::KeyFile;
+    }
+    if (command == u"serve") {
+        QSet<quint16> ports;
+        for (const QString &value : parser.values(QStringLiteral("allow-port"))) {
+            bool ok = false;
+            const uint port = value.toUInt(&ok);
+            if (!ok || port == 0 || port > 65535)
+                die(QStringLiteral("--allow-port '%1' is not a port from 1 to 65535").arg(value), 2);
+            ports.insert(quint16(port));
+        }
+        if (ports.isEmpty())
+            die(QStringLiteral("serve needs at least one --allow-port"), 2);
+        const double pingSeconds = parser.value(QStringLiteral("ping-interval")).toDouble();
+        if (!(pingSeconds >= 0.1 && pingSeconds <= 3600))
+            die(QStringLiteral("--ping-interval must be 0.1 to 3600 seconds"), 2);
+        // One gateway for the device's session: the first target (with --discover, the one
+        // RFC 2782 tries first).
+        const Target &target = targets.first();
+        options.host = target.host;
+        options.port = target.port;
+        options.gatewayName = parser.isSet(QStringLiteral("name")) ? parser.value(QStringLiteral("name")) : target.name;
+        DeviceServer server(options, ports, int(pingSeconds * 1000));
+        server.start();
+        return app.exec();
     }
     // The targets in order until one answers (SeaCat clients fail over the same way); once a
     // gateway has answered, an error is the end.

@@ -18,7 +18,8 @@ const char Usage[] =
     "usage: seacat-gateway ctl [--admin URL [--identity DIR]] [--json] status | sessions [--filter TEXT] [--offset N] "
     "[--limit N]"
     " | sessions show ID | sessions close ID | port [N [--address A] [--allow-reserved-port]] | settings | reload"
-    " | pki csrs | pki approve ID | pki reject ID | pki certs | pki revoke SERIAL | pki export SERIAL | pki ca";
+    " | pki csrs | pki approve ID | pki reject ID | pki certs | pki revoke SERIAL | pki export SERIAL | pki ca"
+    " | tunnel open TAG PORT [--listen ADDR:PORT] | tunnel list | tunnel close ID";
 
 void out(const QString &text)
 {
@@ -178,6 +179,64 @@ quint64 idArgument(const QString &text)
     return ok ? id : 0;
 }
 
+// README "Reaching a device through its session": tunnel open | list | close.
+int tunnelCommand(Ctl &ctl, const QStringList &words, const QString &listen)
+{
+    AdminClient &api = ctl.client();
+    const QString what = words.value(1);
+    if (what == u"list" && words.size() == 2)
+        return ctl.show(api.get(QStringLiteral("tunnels")), [](const AdminResponse &r) {
+            const QJsonArray tunnels = r.json().value(QStringLiteral("tunnels")).toArray();
+            if (tunnels.isEmpty())
+                return out(QStringLiteral("no tunnels\n"));
+            out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n")
+                    .arg(QStringLiteral("ID"), -5)
+                    .arg(QStringLiteral("LISTEN"), -22)
+                    .arg(QStringLiteral("CLIENT"), -14)
+                    .arg(QStringLiteral("PORT"), -6)
+                    .arg(QStringLiteral("CONN"), -5)
+                    .arg(QStringLiteral("BYTES TO/FROM"), -20)
+                    .arg(QStringLiteral("OWNER")));
+            for (const QJsonValue &value : tunnels) {
+                const QJsonObject t = value.toObject();
+                out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n")
+                        .arg(number(t.value(QStringLiteral("id"))), -5)
+                        .arg(t.value(QStringLiteral("listen")).toString(), -22)
+                        .arg(t.value(QStringLiteral("clientTag")).toString(), -14)
+                        .arg(t.value(QStringLiteral("port")).toInt(), -6)
+                        .arg(t.value(QStringLiteral("connections")).toInt(), -5)
+                        .arg(number(t.value(QStringLiteral("bytesToDevice"))) + u'/' +
+                                 number(t.value(QStringLiteral("bytesFromDevice"))),
+                             -20)
+                        .arg(t.value(QStringLiteral("owner")).toString()));
+            }
+        });
+    if (what == u"open" && words.size() == 4) {
+        bool ok = false;
+        const uint port = words.value(3).toUInt(&ok);
+        if (!ok || port == 0 || port > 65'535)
+            return fail(QStringLiteral("'%1' is not a device port (1-65535)").arg(words.value(3)), 2);
+        QJsonObject body{{QStringLiteral("tag"), words.value(2)}, {QStringLiteral("port"), int(port)}};
+        if (!listen.isEmpty())
+            body.insert(QStringLiteral("listen"), listen);
+        return ctl.show(api.post(QStringLiteral("tunnels"), body), [](const AdminResponse &r) {
+            const QJsonObject t = r.json().value(QStringLiteral("tunnel")).toObject();
+            out(QStringLiteral("tunnel %1: %2 → client %3 port %4\n")
+                    .arg(number(t.value(QStringLiteral("id"))), t.value(QStringLiteral("listen")).toString(),
+                         t.value(QStringLiteral("clientTag")).toString())
+                    .arg(t.value(QStringLiteral("port")).toInt()));
+        });
+    }
+    const quint64 id = idArgument(words.value(2));
+    if (what == u"close" && id > 0 && words.size() == 3)
+        return ctl.show(api.remove(QStringLiteral("tunnels/%1").arg(id)), [id](const AdminResponse &r) {
+            out(QStringLiteral("closed tunnel %1: %2\n")
+                    .arg(id)
+                    .arg(r.json().value(QStringLiteral("reason")).toString()));
+        });
+    return fail(QLatin1String(Usage), 2);
+}
+
 } // namespace
 
 int runCtl(const QStringList &arguments)
@@ -201,6 +260,9 @@ int runCtl(const QStringList &arguments)
         {QStringLiteral("address"), QStringLiteral("port: listen on this address (default: where it listens now)."),
          QStringLiteral("A")},
         {QStringLiteral("allow-reserved-port"), QStringLiteral("port: allow a port up to 1024 other than 443.")},
+        {QStringLiteral("listen"),
+         QStringLiteral("tunnel open: the gateway host's ADDR:PORT to listen on (default 127.0.0.1, any port)."),
+         QStringLiteral("ADDR:PORT")},
     });
     const QCommandLineOption help(QStringList{QStringLiteral("h"), QStringLiteral("help")},
                                   QStringLiteral("Show this help."));
@@ -284,6 +346,8 @@ int runCtl(const QStringList &arguments)
             out(QStringLiteral("configuration reloaded (the gateway's log says what changed)\n"));
         });
     }
+    if (verb == u"tunnel")
+        return tunnelCommand(ctl, words, parser.value(QStringLiteral("listen")));
     if (verb != u"pki")
         return usage();
     const quint64 pkiId = idArgument(words.value(2));

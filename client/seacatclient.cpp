@@ -38,11 +38,9 @@ SeaCatClient::SeaCatClient(QObject *parent) : QObject(parent), m_reader(this)
     connect(&m_socket, &QSslSocket::encrypted, this, &SeaCatClient::connected);
     connect(&m_socket, &QSslSocket::disconnected, this, &SeaCatClient::disconnected);
     connect(&m_socket, &QSslSocket::encryptedBytesWritten, this, &SeaCatClient::bytesWritten);
-    connect(&m_socket, &QSslSocket::readyRead, this, [this] {
-        const QByteArray bytes = m_socket.readAll();
-        if (m_reader.feed(bytes) != bytes.size())
-            m_socket.abort();
-    });
+    // Bounded, so that a paused reader leaves the gateway's bytes in TCP.
+    m_socket.setReadBufferSize(Limits::SocketReadBufferBytes);
+    connect(&m_socket, &QSslSocket::readyRead, this, &SeaCatClient::readFromGateway);
     connect(&m_socket, &QSslSocket::errorOccurred, this,
             [this](QAbstractSocket::SocketError) { emit errorOccurred(m_socket.errorString()); });
     connect(&m_socket, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
@@ -80,6 +78,39 @@ QString SeaCatClient::connectToGateway(const Options &options)
     m_socket.setPeerVerifyName(options.gatewayName.isEmpty() ? options.host : options.gatewayName);
     m_socket.connectToHostEncrypted(options.host, options.port);
     return {};
+}
+
+void SeaCatClient::readFromGateway()
+{
+    if (m_readPaused)
+        return;
+    const QByteArray bytes = m_socket.readAll();
+    if (m_reader.feed(bytes) != bytes.size())
+        m_socket.abort();
+}
+
+void SeaCatClient::setReadPaused(bool paused)
+{
+    if (paused == m_readPaused)
+        return;
+    m_readPaused = paused;
+    if (!paused)
+        QMetaObject::invokeMethod(this, &SeaCatClient::readFromGateway, Qt::QueuedConnection);
+}
+
+void SeaCatClient::sendSocketsReply(quint32 streamId, quint8 code)
+{
+    send(serialize(SocketsReply{streamId, code, 1, 0}));
+}
+
+void SeaCatClient::sendTunnelData(quint32 streamId, const QByteArray &bytes, bool fin)
+{
+    send(serialize(DataFrame{streamId, fin, bytes}));
+}
+
+void SeaCatClient::resetTunnel(quint32 streamId, RstStatus status)
+{
+    send(serialize(RstStream{streamId, quint32(status)}));
 }
 
 void SeaCatClient::send(const QByteArray &frame)
@@ -169,6 +200,8 @@ void SeaCatClient::onSynReply(const SynReply &frame)
 
 void SeaCatClient::onData(const DataFrame &frame)
 {
+    if (frame.streamId % 2 == 0) // a stream the gateway opened (§3.11)
+        return emit tunnelData(frame.streamId, frame.payload, frame.fin);
     ClientStream *stream = m_streams.value(frame.streamId);
     if (!stream) {
         send(serialize(RstStream{frame.streamId, quint32(RstStatus::InvalidStream)}));
@@ -184,6 +217,8 @@ void SeaCatClient::onData(const DataFrame &frame)
 
 void SeaCatClient::onRstStream(const RstStream &frame)
 {
+    if (frame.streamId % 2 == 0)
+        return emit tunnelReset(frame.streamId, frame.status);
     if (ClientStream *stream = m_streams.take(frame.streamId))
         emit stream->reset(frame.status);
 }

@@ -48,6 +48,13 @@ public:
     ClientStream *request(const QByteArray &method, const QUrl &url, const HeaderList &headers, bool hasBody);
     // Encrypted + plain bytes not yet taken by the network: writers wait while this is large.
     qint64 bytesQueued() const { return m_socket.bytesToWrite() + m_socket.encryptedBytesToWrite(); }
+    // Streams the gateway opens (§3.11, even ids): DeviceTunnels answers them.
+    void sendSocketsReply(quint32 streamId, quint8 code);
+    void sendTunnelData(quint32 streamId, const QByteArray &bytes, bool fin);
+    void resetTunnel(quint32 streamId, RstStatus status);
+    // Stops reading from the gateway (a local service that does not keep up): what the gateway
+    // sends meanwhile waits in TCP, and the gateway's own flow control pauses its sender.
+    void setReadPaused(bool paused);
 
 signals:
     void connected();
@@ -57,6 +64,9 @@ signals:
     void bytesWritten();
     void csrReply(quint8 flags);
     void certificateAnswer(quint16 queryId, bool notFound, const QByteArray &der);
+    void socketsRequested(const SeaCat::SocketsRequest &request);
+    void tunnelData(quint32 streamId, const QByteArray &bytes, bool fin);
+    void tunnelReset(quint32 streamId, quint32 status);
 
 private:
     friend class ClientStream;
@@ -71,7 +81,8 @@ private:
     void onCertQuery(const CertQuery &) override { }
     void onCert(const Cert &frame) override;
     void onCsrReply(const CsrReply &frame) override { emit csrReply(frame.flags); }
-    void onSocketsRequest(const SocketsRequest &) override { }
+    void onSocketsRequest(const SocketsRequest &frame) override { emit socketsRequested(frame); }
+    void readFromGateway();
     void onSocketsReply(const SocketsReply &) override { }
     void onTelemetryCapabilities(const TelemetryCapabilities &) override { }
     void onTelemetryAck(const TelemetryAck &) override { }
@@ -86,6 +97,7 @@ private:
     quint32 m_nextStreamId = 1;
     quint32 m_nextPingId = 1;
     quint16 m_nextQueryId = 1;
+    bool m_readPaused = false;
 };
 
 class ClientStream final : public QObject

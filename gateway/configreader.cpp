@@ -85,9 +85,11 @@ ConfigFile readConfigFile(const QString &path, QList<ConfigProblem> *problems)
             section = line.mid(1, line.size() - 2).trimmed();
             sectionKey = section.toLower();
             hostSection = sectionKey.startsWith(u"host:");
-            knownSection = hostSection || section == u"gateway" || section == u"limits" || section == u"pki";
+            knownSection = hostSection || section == u"gateway" || section == u"limits" || section == u"pki" ||
+                           section == u"tunnels";
             if (!knownSection) {
-                problem(number, QStringLiteral("unknown section [%1] (known: [gateway], [limits], [pki], [host:NAME])")
+                problem(number, QStringLiteral(
+                                    "unknown section [%1] (known: [gateway], [limits], [pki], [tunnels], [host:NAME])")
                                     .arg(section));
             } else if (hostSection) {
                 if (const int first = hostSections.value(sectionKey); first) {

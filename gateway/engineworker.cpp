@@ -122,6 +122,7 @@ void EngineWorker::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 si
         connect(session, &Session::closed, this, &EngineWorker::onSessionClosed);
         connect(session, &Session::changed, this, [this](quint64 id) { m_dirty.insert(id); });
         connect(session, &Session::log, this, &EngineWorker::logMessage);
+        connect(session, &Session::tunnelClosed, this, &EngineWorker::tunnelClosed);
         if (AccessLog *log = m_shared.accessLog)
             connect(session, &Session::streamFinished, this,
                     [log](const AccessRecord &record) { log->submit(record); });
@@ -203,6 +204,24 @@ void EngineWorker::closeSession(quint64 id, const QString &reason)
         session->close(reason);
 }
 
+void EngineWorker::openTunnel(const TunnelRequest &request)
+{
+    Session *session = m_sessions.value(request.sessionId);
+    if (!session || session->isClosing())
+        return emit tunnelFailed(request.tunnelId, QStringLiteral("session %1 is gone").arg(request.sessionId));
+    TunnelInfo info;
+    if (const QString error = session->openTunnel(request, &info); !error.isEmpty())
+        return emit tunnelFailed(request.tunnelId, error);
+    emit tunnelOpened(info);
+}
+
+void EngineWorker::closeTunnel(quint64 tunnelId, quint64 sessionId, const QString &reason)
+{
+    Session *session = m_sessions.value(sessionId);
+    if (!session || !session->closeTunnel(tunnelId, reason))
+        emit tunnelFailed(tunnelId, QStringLiteral("tunnel %1 is closed already").arg(tunnelId));
+}
+
 void EngineWorker::onSessionClosed(quint64 id, const QString &reason)
 {
     Session *session = m_sessions.take(id);
@@ -236,6 +255,11 @@ void EngineWorker::publishUpdates()
     for (const Session *session : std::as_const(m_sessions))
         addCounters(stats, session->info());
     emit statsUpdated(m_index, stats);
+    QList<TunnelInfo> tunnels;
+    for (const Session *session : std::as_const(m_sessions))
+        tunnels += session->tunnels();
+    if (!tunnels.isEmpty())
+        emit tunnelsUpdated(tunnels);
     if (m_dirty.isEmpty())
         return;
     QList<SessionInfo> infos;

@@ -10,6 +10,7 @@
 #include "intake/protocolsniffer.h"
 #include "intake/tlshandshaker.h"
 #include "sessioninfo.h"
+#include "tunnel/tunnelinfo.h"
 
 #include <QHash>
 #include <QObject>
@@ -71,6 +72,9 @@ public:
     // The running configuration: sessions opened from now on get it (GatewayEngine::reload).
     void reload(const SeaCat::GatewayConfig &config);
     void closeSession(quint64 id, const QString &reason);
+    // The tunnel's listener lives here, with the session it serves (GatewayEngine::openTunnel).
+    void openTunnel(const SeaCat::TunnelRequest &request);
+    void closeTunnel(quint64 tunnelId, quint64 sessionId, const QString &reason);
     // Closes every connection (close_notify to sessions), then emits stopped().
     void stop();
 
@@ -81,6 +85,10 @@ signals:
     // This worker's totals (its closed sessions included), every publish interval.
     void statsUpdated(int worker, const SeaCat::GatewayStats &stats);
     void connectionRejected(const QString &summary);
+    void tunnelOpened(const SeaCat::TunnelInfo &info);
+    void tunnelFailed(quint64 tunnelId, const QString &reason);
+    void tunnelClosed(quint64 tunnelId, const QString &reason);
+    void tunnelsUpdated(const QList<SeaCat::TunnelInfo> &tunnels);
     void logMessage(SeaCat::LogLevel level, const QString &message);
     void stopped(int worker);
 

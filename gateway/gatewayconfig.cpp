@@ -226,6 +226,21 @@ QString GatewayConfig::set(const QString &key, const QString &value)
         return setInteger(csrGlobalPerSecond, 1, 1'000'000);
     } else if (key == u"max-pending-csrs") {
         return setInteger(maxPendingCsrs, 1, 1'000'000);
+    } else if (key == u"tunnels") {
+        if (value != u"on" && value != u"off")
+            return bad + QStringLiteral(" (on or off)");
+        tunnelsEnabled = value == u"on";
+    } else if (key == u"tunnel-ports") {
+        QSet<quint16> ports;
+        for (const QString &item : value.split(u',', Qt::SkipEmptyParts)) {
+            const auto port = parseInteger(item.trimmed(), 1, 65535);
+            if (!port)
+                return bad + QStringLiteral(" (a comma list of device ports such as 22, 2222)");
+            ports.insert(quint16(*port));
+        }
+        tunnelPorts = ports;
+    } else if (key == u"tunnel-idle-timeout") {
+        return setSeconds(tunnelIdleTimeoutMs);
     } else if (key == u"access-log") {
         accessLogPath = value;
     } else if (key == u"log-format") {

@@ -83,6 +83,11 @@ struct GatewayConfig {
     int csrGlobalBurst = Limits::CsrGlobalBurst;
     int csrGlobalPerSecond = Limits::CsrGlobalPerSecond;
     int maxPendingCsrs = Limits::MaxPendingCsrs;
+    // [tunnels] (README "Reaching a device through its session"): off unless the admin turns
+    // them on, and then only to the device ports listed.
+    bool tunnelsEnabled = false;
+    QSet<quint16> tunnelPorts;
+    int tunnelIdleTimeoutMs = Limits::TunnelIdleTimeoutMs;
 
     GatewayConfig();
 

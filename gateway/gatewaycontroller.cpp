@@ -17,6 +17,9 @@ GatewayController::GatewayController(QObject *parent) : GatewayEvents(parent), m
     qRegisterMetaType<QList<SeaCat::CsrInfo>>();
     qRegisterMetaType<QList<SeaCat::CertificateInfo>>();
     qRegisterMetaType<SeaCat::PkiState>();
+    qRegisterMetaType<SeaCat::TunnelRequest>();
+    qRegisterMetaType<SeaCat::TunnelInfo>();
+    qRegisterMetaType<QList<SeaCat::TunnelInfo>>();
 
     m_thread.setObjectName(QStringLiteral("seacat-engine"));
     m_engine->moveToThread(&m_thread);
@@ -110,6 +113,18 @@ template<typename Slot> void GatewayController::invoke(Slot slot)
 void GatewayController::disconnectSession(quint64 id)
 {
     invoke([id](GatewayEngine *engine) { engine->disconnectSession(id); });
+}
+
+quint64 GatewayController::openTunnel(TunnelRequest request)
+{
+    request.tunnelId = m_nextTunnelId++;
+    invoke([request](GatewayEngine *engine) { engine->openTunnel(request); });
+    return request.tunnelId;
+}
+
+void GatewayController::closeTunnel(quint64 tunnelId, const QString &actor)
+{
+    invoke([tunnelId, actor](GatewayEngine *engine) { engine->closeTunnel(tunnelId, actor); });
 }
 
 void GatewayController::approveCsr(qint64 id, const QString &actor)

@@ -49,6 +49,10 @@ public slots:
     void approveCsr(qint64 id, const QString &actor = QStringLiteral("gui"));
     void rejectCsr(qint64 id, const QString &actor = QStringLiteral("gui"));
     void revokeCertificate(quint64 serial, const QString &actor = QStringLiteral("gui"));
+    // README "Reaching a device through its session": returns the new tunnel's id, which
+    // tunnelOpened() or tunnelFailed() carries.
+    quint64 openTunnel(SeaCat::TunnelRequest request);
+    void closeTunnel(quint64 tunnelId, const QString &actor = QStringLiteral("gui"));
 
 signals:
     void stateChanged(SeaCat::GatewayController::State state);
@@ -68,6 +72,7 @@ private:
     QHostAddress m_address;
     quint16 m_port = 0;
     PkiState m_pkiState;
+    quint64 m_nextTunnelId = 1;
 };
 
 } // namespace SeaCat

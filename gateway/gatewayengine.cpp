@@ -234,6 +234,26 @@ void GatewayEngine::startWorkers()
         connect(worker, &EngineWorker::sessionClosed, this, &GatewayEngine::onSessionClosed);
         connect(worker, &EngineWorker::sessionsUpdated, this, &GatewayEngine::sessionsUpdated);
         connect(worker, &EngineWorker::connectionRejected, this, &GatewayEngine::connectionRejected);
+        connect(worker, &EngineWorker::tunnelsUpdated, this, &GatewayEngine::tunnelsUpdated);
+        connect(worker, &EngineWorker::tunnelOpened, this, [this, i](const TunnelInfo &info) {
+            m_tunnels.insert(info.id, {i, info.sessionId, info.devicePort});
+            emit logMessage(LogLevel::Info, QStringLiteral("tunnel %1 opened by %2: %3 → session %4 (%5) port %6")
+                                                .arg(info.id)
+                                                .arg(info.owner, formatEndpoint(info.listenAddress, info.listenPort))
+                                                .arg(info.sessionId)
+                                                .arg(info.clientTag)
+                                                .arg(info.devicePort));
+            emit tunnelOpened(info);
+        });
+        connect(worker, &EngineWorker::tunnelFailed, this, [this](quint64 id, const QString &reason) {
+            emit logMessage(LogLevel::Warning, QStringLiteral("tunnel %1: %2").arg(id).arg(reason));
+            emit tunnelFailed(id, reason);
+        });
+        connect(worker, &EngineWorker::tunnelClosed, this, [this](quint64 id, const QString &reason) {
+            m_tunnels.remove(id);
+            emit logMessage(LogLevel::Info, QStringLiteral("tunnel %1 closed: %2").arg(id).arg(reason));
+            emit tunnelClosed(id, reason);
+        });
         connect(worker, &EngineWorker::logMessage, this, &GatewayEngine::logMessage);
         connect(worker, &EngineWorker::stopped, this, &GatewayEngine::onWorkerStopped);
         connect(worker, &EngineWorker::statsUpdated, this, [this](int index, const GatewayStats &stats) {
@@ -265,7 +285,7 @@ void GatewayEngine::handOff(qintptr descriptor)
 
 void GatewayEngine::onSessionOpened(const SessionInfo &info)
 {
-    m_sessions.insert(info.id, {info.worker, info.certificateSerial});
+    m_sessions.insert(info.id, {info.worker, info.certificateSerial, info.clientTag});
     emit sessionOpened(info);
 }
 
@@ -385,6 +405,12 @@ void GatewayEngine::reload(const GatewayConfig &config)
     m_config = next;
     for (const Worker &worker : std::as_const(m_workers))
         post(worker, [next](EngineWorker *w) { w->reload(next); });
+    // Open tunnels the new [tunnels] no longer allows close now; the others stay.
+    for (auto it = m_tunnels.cbegin(); it != m_tunnels.cend(); ++it)
+        if ((!next.tunnelsEnabled || !next.tunnelPorts.contains(it->devicePort)) && it->worker < m_workers.size())
+            post(m_workers.at(it->worker), [id = it.key(), session = it->sessionId](EngineWorker *w) {
+                w->closeTunnel(id, session, QStringLiteral("the reloaded configuration no longer allows it"));
+            });
     emit logMessage(
         LogLevel::Info,
         QStringLiteral("configuration reloaded: %1; %2 session(s) kept")
@@ -405,6 +431,48 @@ void GatewayEngine::disconnectSession(quint64 id)
     if (route != m_sessions.cend() && route->worker < m_workers.size())
         post(m_workers.at(route->worker),
              [id](EngineWorker *w) { w->closeSession(id, QStringLiteral("disconnected by the administrator")); });
+}
+
+void GatewayEngine::openTunnel(const TunnelRequest &request)
+{
+    const auto fail = [&](const QString &reason) {
+        emit logMessage(
+            LogLevel::Warning,
+            QStringLiteral("tunnel %1 for %2 refused: %3").arg(request.tunnelId).arg(request.owner, reason));
+        emit tunnelFailed(request.tunnelId, reason);
+    };
+    if (!m_config.tunnelsEnabled)
+        return fail(QStringLiteral("tunnels are off ([tunnels] tunnels=on turns them on)"));
+    if (!m_config.tunnelPorts.contains(request.devicePort))
+        return fail(QStringLiteral("device port %1 is not in [tunnels] tunnel-ports").arg(request.devicePort));
+    // By tag: the newest session of that client, the one most likely still reachable.
+    quint64 sessionId = request.sessionId;
+    if (!sessionId)
+        for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it)
+            if (!request.clientTag.isEmpty() && it->clientTag == request.clientTag && it.key() > sessionId)
+                sessionId = it.key();
+    const auto route = m_sessions.constFind(sessionId);
+    if (route == m_sessions.cend())
+        return fail(request.sessionId ? QStringLiteral("no session %1").arg(request.sessionId)
+                                      : QStringLiteral("no session of client %1").arg(request.clientTag));
+    if (route->certificateSerial == 0 || route->clientTag.isEmpty())
+        return fail(QStringLiteral("session %1 is anonymous: tunnels go only to authenticated clients").arg(sessionId));
+    if (route->worker >= m_workers.size())
+        return fail(QStringLiteral("the gateway is stopping"));
+    TunnelRequest routed = request;
+    routed.sessionId = sessionId;
+    post(m_workers.at(route->worker), [routed](EngineWorker *w) { w->openTunnel(routed); });
+}
+
+void GatewayEngine::closeTunnel(quint64 tunnelId, const QString &actor)
+{
+    const auto route = m_tunnels.constFind(tunnelId);
+    if (route == m_tunnels.cend() || route->worker >= m_workers.size())
+        return emit tunnelFailed(tunnelId, QStringLiteral("no tunnel %1").arg(tunnelId));
+    post(m_workers.at(route->worker),
+         [tunnelId, session = route->sessionId, reason = QStringLiteral("closed by %1").arg(actor)](EngineWorker *w) {
+             w->closeTunnel(tunnelId, session, reason);
+         });
 }
 
 void GatewayEngine::runPkiAction(const std::function<QString(PkiService &)> &action,

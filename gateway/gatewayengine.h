@@ -66,6 +66,10 @@ public slots:
     void approveCsr(qint64 id, const QString &actor);
     void rejectCsr(qint64 id, const QString &actor);
     void revokeCertificate(quint64 serial, const QString &actor);
+    // README "Reaching a device through its session": checked against [tunnels] here, then
+    // opened by the worker serving the session; tunnelOpened() or tunnelFailed() answers.
+    void openTunnel(const SeaCat::TunnelRequest &request);
+    void closeTunnel(quint64 tunnelId, const QString &actor);
 
 signals:
     // The engine's life cycle; GatewayController turns these into its state. Everything else
@@ -85,6 +89,12 @@ private:
     struct SessionRoute {
         int worker;
         quint64 certificateSerial;
+        QString clientTag;
+    };
+    struct TunnelRoute {
+        int worker;
+        quint64 sessionId;
+        quint16 devicePort;
     };
 
     TlsListener *listen(const QHostAddress &address, quint16 port, QString *error, int *socketError);
@@ -127,6 +137,7 @@ private:
     int m_publishesSinceDropReport = 0;
     quint64 m_trafficAtLastPublish = 0; // connections and requests, for a trim after a quiet tick
     QHash<quint64, SessionRoute> m_sessions;
+    QHash<quint64, TunnelRoute> m_tunnels;
     // Shared with the workers (EngineWorker::Shared); they outlive every worker.
     std::atomic<quint64> m_nextSessionId{1};
     std::atomic<int> m_connections{0};

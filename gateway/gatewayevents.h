@@ -7,6 +7,7 @@
 #include "loglevel.h"
 #include "pki/pkitypes.h"
 #include "sessioninfo.h"
+#include "tunnel/tunnelinfo.h"
 
 #include <QObject>
 
@@ -39,6 +40,12 @@ signals:
     // README "Several gateways": the certificate store stopped answering (`reason`) or answers
     // again (available, no reason).
     void pkiStoreAvailabilityChanged(bool available, const QString &reason);
+    // README "Reaching a device through its session". A failure names the id openTunnel() or
+    // closeTunnel() was given; an open tunnel's counters come every publish interval.
+    void tunnelOpened(const SeaCat::TunnelInfo &info);
+    void tunnelFailed(quint64 tunnelId, const QString &reason);
+    void tunnelClosed(quint64 tunnelId, const QString &reason);
+    void tunnelsUpdated(const QList<SeaCat::TunnelInfo> &tunnels);
 };
 
 } // namespace SeaCat

@@ -97,6 +97,24 @@ inline constexpr int BodyIdleTimeoutMs = 10'000;
 inline constexpr qint64 MaxRejectionOutputBytes = 64 * 1024;
 // Our own: sessions at once; beyond this new TLS connections are closed right after accept.
 inline constexpr int MaxSessions = 10'000;
+// README "Reaching a device through its session". The framing has no per-stream window
+// (§3.13), so a tunnel's device→operator direction is slowed the one way the session can: at
+// this many bytes waiting for one operator connection the session stops reading from the
+// device (as for a slow upload, MaxQueuedUploadBytes) and resumes below half. Other streams
+// of that session wait meanwhile; no tunnel buffers more than this plus one read.
+inline constexpr qint64 MaxQueuedTunnelBytes = 256 * 1024;
+// Operator bytes Qt reads ahead for one tunnel connection while the session's output is full.
+inline constexpr qint64 TunnelReadBufferBytes = 64 * 1024;
+// Operator connections of one tunnel at once, tunnels of one session.
+inline constexpr int MaxTunnelConnections = 32;
+inline constexpr int MaxTunnelsPerSession = 8;
+// A device that does not answer SOCKETS_REQUEST in this time never will (the C-Core connects
+// to a local port at once).
+inline constexpr int TunnelReplyTimeoutMs = 15'000;
+// After the operator's FIN, how long the device has to end its side before a reset.
+inline constexpr int TunnelLingerMs = 10'000;
+// [tunnels] idle-timeout: a tunnel without a byte either way this long closes.
+inline constexpr int TunnelIdleTimeoutMs = 900'000;
 // Our own (README "Access log"): records waiting for the access log's writer. About 20 000
 // lines, two seconds of a busy gateway on a stalled disk; beyond it lines are dropped and
 // counted, never waited for (nghttpx and nginx block the worker on a slow log instead).

@@ -5,6 +5,7 @@
 #include "pkifacade.h"
 #include "sessionenrolment.h"
 #include "tls/socketbuffers.h"
+#include "tunnel/tunnel.h"
 
 #include <QSslCipher>
 #include <QTimer>
@@ -233,13 +234,24 @@ void Session::updateFlowControl()
         for (const Stream &stream : std::as_const(m_streams))
             if (stream.proxy)
                 stream.proxy->setPaused(clientBehind);
+        for (Tunnel *tunnel : std::as_const(m_tunnels))
+            tunnel->setPaused(clientBehind);
     }
     bool uploadBehind = false;
     for (const Stream &stream : std::as_const(m_streams))
         uploadBehind = uploadBehind ||
                        (stream.proxy && stream.proxy->pendingUpload() > (m_readPaused ? Limits::MaxQueuedUploadBytes / 2
                                                                                       : Limits::MaxQueuedUploadBytes));
-    const bool pause = clientBehind || uploadBehind;
+    // A slow operator: the device is not read (Limits::MaxQueuedTunnelBytes says why all of it).
+    const qint64 tunnelLimit = m_readPaused ? Limits::MaxQueuedTunnelBytes / 2 : Limits::MaxQueuedTunnelBytes;
+    for (const QPointer<TunnelStream> &stream : std::as_const(m_tunnelStreams))
+        uploadBehind = uploadBehind || (stream && stream->pendingToOperator() > tunnelLimit);
+    // A client that does not read is not read either (a PING flood waits in TCP), except while
+    // tunnels are open: their two directions are independent, and a device whose service
+    // echoes would otherwise wait for us while we wait for it. What it sends meanwhile goes to
+    // operators and backends, each bounded above; PINGs from a client that does not read spend
+    // the glitch budget.
+    const bool pause = (clientBehind && m_tunnelStreams.isEmpty()) || uploadBehind;
     if (pause == m_readPaused)
         return;
     m_readPaused = pause;
@@ -570,6 +582,10 @@ void Session::startProxies()
 void Session::onData(const DataFrame &frame)
 {
     ++m_info.framesIn;
+    if (TunnelStream *stream = m_tunnelStreams.value(frame.streamId)) {
+        onTunnelData(frame, stream);
+        return;
+    }
     auto it = m_streams.find(frame.streamId);
     if (it == m_streams.end()) {
         if (spendGlitch("DATA for no open stream"))
@@ -608,6 +624,12 @@ void Session::onData(const DataFrame &frame)
 void Session::onRstStream(const RstStream &frame)
 {
     ++m_info.framesIn;
+    if (TunnelStream *stream = m_tunnelStreams.take(frame.streamId)) {
+        stream->onReset(frame.status);
+        Metrics::add(resetCounter(frame.status, false));
+        spendReset();
+        return;
+    }
     if (!m_streams.contains(frame.streamId)) {
         spendGlitch("RST_STREAM for no open stream");
         return;
@@ -688,10 +710,104 @@ void Session::onTelemetryAck(const TelemetryAck &)
 {
     ignoreGatewayFrame("TELEMETRY_ACK");
 }
-// No tunnels are opened by this gateway yet, so every reply is for nothing we asked.
-void Session::onSocketsReply(const SocketsReply &)
+void Session::onSocketsReply(const SocketsReply &frame)
 {
-    ignoreGatewayFrame("SOCKETS_REPLY");
+    TunnelStream *stream = m_tunnelStreams.value(frame.streamId);
+    if (!stream || stream->isOpen()) {
+        ignoreGatewayFrame("SOCKETS_REPLY for no tunnel stream waiting"); // nothing we asked
+        return;
+    }
+    ++m_info.framesIn;
+    stream->onReply(frame.replyCode);
+}
+
+void Session::onTunnelData(const DataFrame &frame, TunnelStream *stream)
+{
+    if (frame.payload.isEmpty() && !frame.fin && !spendGlitch("empty DATA without FIN"))
+        return;
+    if (!stream->isOpen()) { // §3.11: bytes flow only after a successful SOCKETS_REPLY
+        resetTunnelStream(frame.streamId, RstStatus::ProtocolError);
+        stream->onReset(quint32(RstStatus::ProtocolError));
+        return;
+    }
+    stream->onData(frame.payload, frame.fin);
+}
+
+quint32 Session::openTunnelStream(TunnelStream *stream, quint16 port)
+{
+    if (m_closing)
+        return 0;
+    // Ids only grow (SPDY/3 §2.3.2); a session that spent the 31-bit range takes no more.
+    if (m_nextTunnelStreamId > 0x7FFFFFFE)
+        return 0;
+    const quint32 id = m_nextTunnelStreamId;
+    m_nextTunnelStreamId += 2;
+    m_tunnelStreams.insert(id, stream);
+    ++m_info.streamsTotal;
+    send(SocketsRequest{id, 1, 0xFE, port});
+    return id;
+}
+
+void Session::sendTunnelData(quint32 streamId, const QByteArray &payload, bool fin)
+{
+    send(DataFrame{streamId, fin, payload});
+}
+
+void Session::resetTunnelStream(quint32 streamId, RstStatus status)
+{
+    // Not sendRst(): operators that drop their connections must not spend the device's budget.
+    if (m_tunnelStreams.remove(streamId))
+        send(RstStream{streamId, quint32(status)});
+}
+
+void Session::tunnelStreamEnded(quint32 streamId)
+{
+    m_tunnelStreams.remove(streamId);
+    updateFlowControl(); // its buffer no longer counts
+}
+
+QString Session::openTunnel(const TunnelRequest &request, TunnelInfo *opened)
+{
+    if (m_closing)
+        return QStringLiteral("session %1 is closing").arg(m_info.id);
+    if (m_info.clientId.isEmpty())
+        return QStringLiteral("session %1 is anonymous: tunnels go only to authenticated clients").arg(m_info.id);
+    if (m_tunnels.size() >= Limits::MaxTunnelsPerSession)
+        return QStringLiteral("session %1 has %2 tunnels already").arg(m_info.id).arg(Limits::MaxTunnelsPerSession);
+    auto *tunnel = new Tunnel(request, m_info.id, m_info.clientTag, m_config.tunnelIdleTimeoutMs, this, this);
+    if (const QString error = tunnel->listen(); !error.isEmpty()) {
+        delete tunnel;
+        return error;
+    }
+    m_tunnels.insert(tunnel->id(), tunnel);
+    connect(tunnel, &Tunnel::log, this, &Session::log);
+    connect(tunnel, &Tunnel::idleTimedOut, this, [this](quint64 id) {
+        closeTunnel(id, QStringLiteral("idle for %1 s").arg(m_config.tunnelIdleTimeoutMs / 1000));
+    });
+    tunnel->setPaused(m_backendsPaused);
+    *opened = tunnel->info();
+    return {};
+}
+
+bool Session::closeTunnel(quint64 tunnelId, const QString &reason)
+{
+    Tunnel *tunnel = m_tunnels.take(tunnelId);
+    if (!tunnel)
+        return false;
+    for (TunnelStream *stream : tunnel->streams())
+        resetTunnelStream(stream->streamId(), RstStatus::Cancel);
+    delete tunnel; // the listener's port is free now
+    emit tunnelClosed(tunnelId, reason);
+    updateFlowControl();
+    return true;
+}
+
+QList<TunnelInfo> Session::tunnels() const
+{
+    QList<TunnelInfo> infos;
+    for (const Tunnel *tunnel : std::as_const(m_tunnels))
+        infos.append(tunnel->info());
+    return infos;
 }
 
 void Session::onUnknownFrame(quint16 version, quint16 type, quint8, quint32 length)
@@ -744,6 +860,12 @@ void Session::close(const QString &reason)
     m_pingTimer.stop();
     for (quint32 id : m_streams.keys())
         dropStream(id, AccessRecord::End::SessionClosed);
+    m_tunnelStreams.clear();
+    for (Tunnel *tunnel : std::exchange(m_tunnels, {})) {
+        const quint64 tunnelId = tunnel->id();
+        delete tunnel;
+        emit tunnelClosed(tunnelId, QStringLiteral("its session closed: %1").arg(reason));
+    }
     emit log(LogLevel::Info, QStringLiteral("session %1 from %2 closing: %3").arg(m_info.id).arg(peer(), reason));
     if (m_socket->state() == QAbstractSocket::ConnectedState) {
         // A peer that will not take close_notify is aborted (a timer only for closing sessions).

@@ -11,6 +11,8 @@
 #include "metrics.h"
 #include "sessioninfo.h"
 #include "tokenbucket.h"
+#include "tunnel/tunnelinfo.h"
+#include "tunnel/tunnelstream.h"
 
 #include <QBasicTimer>
 #include <QElapsedTimer>
@@ -24,10 +26,11 @@ namespace SeaCat {
 class BackendPool;
 class PkiFacade;
 class SessionEnrolment;
+class Tunnel;
 
 // Socket I/O, flow control and the stream table; requests go to a StreamProxy each, enrolment
-// frames to SessionEnrolment.
-class Session final : public QObject, private FrameVisitor, private StreamSink
+// frames to SessionEnrolment, the streams of reverse tunnels (even ids) to their TunnelStream.
+class Session final : public QObject, private FrameVisitor, private StreamSink, private TunnelLink
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(Session)
@@ -55,12 +58,20 @@ public:
     // looks at.
     bool clientDoesNotRead() const;
 
+    // README "Reaching a device through its session": a listener whose connections become
+    // streams towards this client. Returns the error (anonymous, too many, cannot bind), or "".
+    QString openTunnel(const TunnelRequest &request, TunnelInfo *opened);
+    bool closeTunnel(quint64 tunnelId, const QString &reason);
+    QList<TunnelInfo> tunnels() const;
+
 signals:
     void closed(quint64 id, const QString &reason);
     void changed(quint64 id);
     void log(SeaCat::LogLevel level, const QString &message);
     // Once per stream, when it ends however it ends (README "Access log"). Direct connections only.
     void streamFinished(const SeaCat::AccessRecord &record);
+    // A tunnel of this session closed (by an operator, its idle timeout or the session's end).
+    void tunnelClosed(quint64 tunnelId, const QString &reason);
 
 private:
     struct Stream {
@@ -136,6 +147,15 @@ private:
     void backendFailed(quint32 streamId, const QUrl &backend, const QByteArray &kind, const QString &detail) override;
     void uploadProgressed() override;
 
+    // TunnelLink
+    quint32 openTunnelStream(TunnelStream *stream, quint16 port) override;
+    void sendTunnelData(quint32 streamId, const QByteArray &payload, bool fin) override;
+    void resetTunnelStream(quint32 streamId, RstStatus status) override;
+    void tunnelStreamEnded(quint32 streamId) override;
+    bool tunnelOutputFull() const override { return m_backendsPaused; }
+    void tunnelBuffersChanged() override { updateFlowControl(); }
+    void onTunnelData(const DataFrame &frame, TunnelStream *stream);
+
     // FrameVisitor
     void onSynStream(const SynStream &frame) override;
     void onSynReply(const SynReply &frame) override;
@@ -163,6 +183,9 @@ private:
     SessionInfo m_info;
     QHash<quint32, Stream> m_streams;
     QList<StreamNote> m_recentStreams;
+    QHash<quint64, Tunnel *> m_tunnels;                     // children, by tunnel id
+    QHash<quint32, QPointer<TunnelStream>> m_tunnelStreams; // gateway-initiated, even ids
+    quint32 m_nextTunnelStreamId = 2;                       // §3.11: even, from 2
     struct PendingStart {
         quint32 streamId;
         bool fin;

@@ -84,6 +84,10 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
     connect(controller, &GatewayController::portChangeFailed, m_settingsView, &SettingsView::showPortError);
     connect(m_settingsView, &SettingsView::portChangeRequested, controller, &GatewayController::changePort);
     connect(m_sessionsView, &SessionsView::disconnectRequested, controller, &GatewayController::disconnectSession);
+    connect(m_sessionsView, &SessionsView::tunnelRequested, controller, &GatewayController::openTunnel);
+    connect(controller, &GatewayController::tunnelOpened, m_sessionsView, &SessionsView::showTunnel);
+    connect(controller, &GatewayController::tunnelsUpdated, m_sessionsView, &SessionsView::showTunnels);
+    connect(controller, &GatewayController::tunnelClosed, m_sessionsView, &SessionsView::removeTunnel);
 
     // The engine pushes the PKI state (CA included) whenever it changes; nothing is asked for
     // and nothing is read from the data directory.

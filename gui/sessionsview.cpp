@@ -3,6 +3,8 @@
 #include <utility>
 
 #include <QHeaderView>
+#include <QHostAddress>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -21,7 +23,8 @@ constexpr int CellPadding = 5; // per side: the item delegate's margin (3) and s
 
 SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     : QWidget(parent), m_model(model), m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView),
-      m_filter(new QLineEdit), m_disconnect(new QPushButton(tr("Disconnect"))), m_details(new QLabel)
+      m_filter(new QLineEdit), m_disconnect(new QPushButton(tr("Disconnect"))),
+      m_openTunnel(new QPushButton(tr("Open tunnel…"))), m_details(new QLabel)
 {
     // When the selected session goes, QAbstractItemView (single selection) selects the next row;
     // a second click on Disconnect would then drop a session the admin never chose. The source
@@ -82,6 +85,37 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
             emit disconnectRequested(id);
     });
 
+    askTunnel = [this](const SeaCat::SessionInfo &s) -> std::optional<SeaCat::TunnelRequest> {
+        bool ok = false;
+        const int port = QInputDialog::getInt(
+            this, tr("Open tunnel"), tr("Port on client %1 (it must be in [tunnels] tunnel-ports):").arg(s.clientTag),
+            22, 1, 65535, 1, &ok);
+        if (!ok)
+            return std::nullopt;
+        const QString listen =
+            QInputDialog::getText(this, tr("Open tunnel"), tr("Listen on this host at ADDRESS:PORT (port 0: any):"),
+                                  QLineEdit::Normal, QStringLiteral("127.0.0.1:0"), &ok);
+        const qsizetype colon = listen.lastIndexOf(u':');
+        SeaCat::TunnelRequest request;
+        const uint listenPort = listen.mid(colon + 1).toUInt(&ok);
+        if (!ok || colon < 0 || listenPort > 65535 || !request.listenAddress.setAddress(listen.left(colon)))
+            return std::nullopt;
+        request.devicePort = quint16(port);
+        request.listenPort = quint16(listenPort);
+        return request;
+    };
+    connect(m_openTunnel, &QPushButton::clicked, this, [this] {
+        const quint64 id = selectedSessionId();
+        if (!id)
+            return;
+        std::optional<SeaCat::TunnelRequest> request = askTunnel(m_model->session(m_model->rowOf(id)));
+        if (!request)
+            return;
+        request->sessionId = id;
+        request->owner = QStringLiteral("gui");
+        emit tunnelRequested(*request);
+    });
+
     auto *splitter = new QSplitter;
     splitter->addWidget(m_table);
     auto *side = new QWidget;
@@ -92,6 +126,7 @@ SessionsView::SessionsView(SessionTableModel *model, QWidget *parent)
     detailsScroll->setWidgetResizable(true);
     detailsScroll->setFrameShape(QFrame::NoFrame);
     sideLayout->addWidget(detailsScroll, 1);
+    sideLayout->addWidget(m_openTunnel);
     sideLayout->addWidget(m_disconnect);
     splitter->addWidget(side);
     // The table takes what the window grows by; the detail pane keeps its width.
@@ -154,11 +189,24 @@ void SessionsView::showDetails()
 {
     const QModelIndexList rows = m_table->selectionModel()->selectedRows();
     m_disconnect->setEnabled(!rows.isEmpty());
+    m_openTunnel->setEnabled(false);
     if (rows.isEmpty()) {
         m_details->setText(tr("Select a session to see its details."));
         return;
     }
     const SeaCat::SessionInfo s = m_model->session(m_proxy->mapToSource(rows.first()).row());
+    m_openTunnel->setEnabled(!s.clientId.isEmpty()); // anonymous sessions never get tunnels
+    QStringList tunnels;
+    for (const SeaCat::TunnelInfo &t : std::as_const(m_tunnels))
+        if (t.sessionId == s.id)
+            tunnels << tr("%1: %2:%3 → port %4, %5 open, %6 to / %7 from, by %8 at %9")
+                           .arg(t.id)
+                           .arg(t.listenAddress)
+                           .arg(t.listenPort)
+                           .arg(t.devicePort)
+                           .arg(t.connections)
+                           .arg(Format::bytes(t.bytesToDevice), Format::bytes(t.bytesFromDevice), t.owner,
+                                t.created.toLocalTime().toString(QStringLiteral("HH:mm:ss")));
     const QString client = !s.clientTag.isEmpty() ? tr("%1<br>Client ID %2…<br>certificate %3: %4")
                                                         .arg(s.clientTag, s.clientId.left(24))
                                                         .arg(s.certificateSerial)
@@ -184,6 +232,28 @@ void SessionsView::showDetails()
                            .arg(s.unknownFrames)
                            .arg(s.malformedFrames)
                            .arg(s.pingsReceived) +
+                       tr("<br><br><b>Tunnels</b><br>%1").arg(htmlLines(tunnels)) +
                        tr("<br><br><b>Telemetry</b><br>%1<br><br><b>Recent streams</b><br>%2")
                            .arg(htmlLines(s.telemetry), htmlLines(s.recentStreams)));
+}
+
+void SessionsView::showTunnel(const SeaCat::TunnelInfo &tunnel)
+{
+    m_tunnels.insert(tunnel.id, tunnel);
+    showDetails();
+}
+
+void SessionsView::showTunnels(const QList<SeaCat::TunnelInfo> &tunnels)
+{
+    // Counters of known tunnels only: a late update never brings a closed one back.
+    for (const SeaCat::TunnelInfo &tunnel : tunnels)
+        if (m_tunnels.contains(tunnel.id))
+            m_tunnels[tunnel.id] = tunnel;
+    showDetails();
+}
+
+void SessionsView::removeTunnel(quint64 tunnelId)
+{
+    if (m_tunnels.remove(tunnelId))
+        showDetails();
 }

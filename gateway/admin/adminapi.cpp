@@ -227,6 +227,13 @@ void AdminApi::handle(const QHttpServerRequest &request, QHttpServerResponder &&
         {Method::Get,
          {"pki", "ca"},
          [](AdminApi &api, const Reply &r, auto &, auto &, auto &) { api.caCertificate(*r); }},
+        {Method::Get, {"tunnels"}, [](AdminApi &api, const Reply &r, auto &, auto &, auto &) { api.listTunnels(*r); }},
+        {Method::Post,
+         {"tunnels"},
+         [](AdminApi &api, const Reply &r, auto &, auto &, const QJsonObject &b) { api.openTunnel(r, b); }},
+        {Method::Delete,
+         {"tunnels", "#"},
+         [](AdminApi &api, const Reply &r, auto &, const QList<quint64> &n, auto &) { api.closeTunnel(r, n[0]); }},
         {Method::Get,
          {"events"},
          [](AdminApi &api, const Reply &r, auto &, auto &, auto &) { api.m_events->subscribe(r->takeResponder()); }},
@@ -541,6 +548,108 @@ void AdminApi::caCertificate(AdminReply &reply) const
     if (pem.isEmpty())
         return reply.error(Status::ServiceUnavailable, QStringLiteral("the gateway has not loaded its CA yet"));
     reply.send(Status::Ok, pem, "application/x-pem-file");
+}
+
+void AdminApi::listTunnels(AdminReply &reply) const
+{
+    QJsonArray tunnels;
+    for (const auto &[id, tunnel] : m_mirror->tunnels())
+        tunnels.append(tunnelToJson(tunnel));
+    reply.json(Status::Ok, {{QStringLiteral("tunnels"), tunnels}});
+}
+
+void AdminApi::openTunnel(const std::shared_ptr<AdminReply> &reply, const QJsonObject &body)
+{
+    TunnelRequest request;
+    const QJsonValue session = body.value(QStringLiteral("session"));
+    const QJsonValue tag = body.value(QStringLiteral("tag"));
+    if (session.isUndefined() == tag.isUndefined())
+        return reply->error(Status::BadRequest,
+                            QStringLiteral("give either \"session\" (an id) or \"tag\" (a Client Tag)"));
+    const SessionInfo *target = nullptr;
+    if (!session.isUndefined()) {
+        const double id = session.toDouble(-1);
+        if (!session.isDouble() || id < 1 || id != std::floor(id))
+            return reply->error(Status::BadRequest, QStringLiteral("\"session\" must be a session id"));
+        request.sessionId = quint64(id);
+        target = m_mirror->session(request.sessionId);
+        if (!target)
+            return reply->error(Status::NotFound, QStringLiteral("no session %1").arg(request.sessionId));
+    } else {
+        request.clientTag = tag.toString();
+        if (!tag.isString() || request.clientTag.isEmpty())
+            return reply->error(Status::BadRequest, QStringLiteral("\"tag\" must be a Client Tag"));
+        // The newest session of that client (the engine picks the same one).
+        for (const auto &[id, info] : m_mirror->sessions())
+            if (info.clientTag == request.clientTag)
+                target = &info;
+        if (!target)
+            return reply->error(Status::NotFound,
+                                QStringLiteral("no authenticated session of client %1").arg(request.clientTag));
+    }
+    if (target->clientId.isEmpty())
+        return reply->error(
+            Status::Forbidden,
+            QStringLiteral("session %1 is anonymous: tunnels go only to authenticated clients").arg(target->id));
+    const double port = body.value(QStringLiteral("port")).toDouble(-1);
+    if (port < 1 || port > 65'535 || port != std::floor(port))
+        return reply->error(Status::BadRequest, QStringLiteral("\"port\" must be a device port from 1 to 65535"));
+    request.devicePort = quint16(port);
+    if (!m_settings.tunnelsEnabled)
+        return reply->error(Status::Forbidden, QStringLiteral("tunnels are off ([tunnels] tunnels=on turns them on)"));
+    if (!m_settings.tunnelPorts.contains(request.devicePort))
+        return reply->error(Status::Forbidden,
+                            QStringLiteral("device port %1 is not in [tunnels] tunnel-ports").arg(request.devicePort));
+    if (const QJsonValue listen = body.value(QStringLiteral("listen")); !listen.isUndefined()) {
+        // ADDR:PORT, [IPv6]:PORT, or PORT on 127.0.0.1.
+        const QString text = listen.toString();
+        const qsizetype colon = text.lastIndexOf(u':');
+        QString host = colon < 0 ? QStringLiteral("127.0.0.1") : text.left(colon);
+        if (host.startsWith(u'[') && host.endsWith(u']'))
+            host = host.mid(1, host.size() - 2);
+        bool ok = false;
+        const uint listenPort = text.mid(colon + 1).toUInt(&ok);
+        if (!listen.isString() || !ok || listenPort > 65'535 || !request.listenAddress.setAddress(host))
+            return reply->error(Status::BadRequest,
+                                QStringLiteral("\"listen\" must be ADDRESS:PORT such as 127.0.0.1:2222 (port 0: any)"));
+        request.listenPort = quint16(listenPort);
+    }
+    request.owner = reply->actor();
+    auto *pending = new PendingCommand(
+        reply, [] {}, this);
+    const quint64 tunnelId = m_controller->openTunnel(request);
+    connect(m_controller, &GatewayEvents::tunnelOpened, pending, [pending, tunnelId](const TunnelInfo &info) {
+        if (info.id == tunnelId)
+            pending->finish(Status::Created, {{QStringLiteral("tunnel"), tunnelToJson(info)}},
+                            QStringLiteral("tunnel %1 on %2 to session %3 port %4")
+                                .arg(info.id)
+                                .arg(formatEndpoint(info.listenAddress, info.listenPort))
+                                .arg(info.sessionId)
+                                .arg(info.devicePort));
+    });
+    connect(m_controller, &GatewayEvents::tunnelFailed, pending,
+            [pending, tunnelId](quint64 id, const QString &reason) {
+                if (id == tunnelId)
+                    pending->finish(Status::Conflict, errorBody(reason));
+            });
+}
+
+void AdminApi::closeTunnel(const std::shared_ptr<AdminReply> &reply, quint64 id)
+{
+    if (m_mirror->tunnels().count(id) == 0)
+        return reply->error(Status::NotFound, QStringLiteral("no tunnel %1 (closed, or never opened)").arg(id));
+    auto *pending = new PendingCommand(
+        reply, [] {}, this);
+    connect(m_controller, &GatewayEvents::tunnelClosed, pending, [pending, id](quint64 closed, const QString &reason) {
+        if (closed == id)
+            pending->finish(Status::Ok, {{QStringLiteral("id"), double(id)}, {QStringLiteral("reason"), reason}},
+                            QStringLiteral("tunnel %1 closed").arg(id));
+    });
+    connect(m_controller, &GatewayEvents::tunnelFailed, pending, [pending, id](quint64 failed, const QString &reason) {
+        if (failed == id)
+            pending->finish(Status::NotFound, errorBody(reason));
+    });
+    m_controller->closeTunnel(id, reply->actor());
 }
 
 } // namespace SeaCat

@@ -71,6 +71,10 @@ private:
     void certificate(AdminReply &reply, quint64 serial, bool pem) const;
     void revoke(const std::shared_ptr<AdminReply> &reply, quint64 serial);
     void caCertificate(AdminReply &reply) const;
+    // README "Reaching a device through its session".
+    void listTunnels(AdminReply &reply) const;
+    void openTunnel(const std::shared_ptr<AdminReply> &reply, const QJsonObject &body);
+    void closeTunnel(const std::shared_ptr<AdminReply> &reply, quint64 id);
 
     GatewayController *m_controller;
     GatewayMirror *m_mirror;

@@ -70,6 +70,24 @@ QJsonObject sessionToJson(const SessionInfo &s, SessionDetail detail)
     return o;
 }
 
+QJsonObject tunnelToJson(const TunnelInfo &tunnel)
+{
+    return {
+        {QStringLiteral("id"), double(tunnel.id)},
+        {QStringLiteral("session"), double(tunnel.sessionId)},
+        {QStringLiteral("clientTag"), tunnel.clientTag},
+        {QStringLiteral("port"), tunnel.devicePort},
+        {QStringLiteral("listen"), formatEndpoint(tunnel.listenAddress, tunnel.listenPort)},
+        {QStringLiteral("owner"), tunnel.owner},
+        {QStringLiteral("created"), timeToJson(tunnel.created)},
+        {QStringLiteral("lastActivity"), timeToJson(tunnel.lastActivity)},
+        {QStringLiteral("connections"), tunnel.connections},
+        {QStringLiteral("connectionsTotal"), double(tunnel.connectionsTotal)},
+        {QStringLiteral("bytesToDevice"), double(tunnel.bytesToDevice)},
+        {QStringLiteral("bytesFromDevice"), double(tunnel.bytesFromDevice)},
+    };
+}
+
 QJsonObject csrToJson(const CsrInfo &c)
 {
     return {

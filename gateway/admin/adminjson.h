@@ -7,6 +7,7 @@
 #include "../gatewayconfig.h"
 #include "../pki/pkitypes.h"
 #include "../sessioninfo.h"
+#include "../tunnel/tunnelinfo.h"
 
 #include <QJsonObject>
 #include <QJsonValue>
@@ -18,6 +19,7 @@ enum class SessionDetail { Summary, Full };
 // Summary: what a list shows; Full adds the recent streams, the telemetry, every counter.
 QJsonObject sessionToJson(const SessionInfo &session, SessionDetail detail);
 QJsonObject csrToJson(const CsrInfo &csr);
+QJsonObject tunnelToJson(const TunnelInfo &tunnel);
 // Without the DER: exported on its own as PEM.
 QJsonObject certificateToJson(const CertificateInfo &certificate);
 QJsonObject statsToJson(const GatewayStats &stats);

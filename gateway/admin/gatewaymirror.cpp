@@ -14,7 +14,18 @@ GatewayMirror::GatewayMirror(GatewayController *controller, QObject *parent) : Q
     });
     connect(controller, &GatewayEvents::statsUpdated, this, [this](const GatewayStats &stats) { m_stats = stats; });
     connect(controller, &GatewayEvents::pkiStateChanged, this, [this](const PkiState &state) { m_pki = state; });
-    connect(controller, &GatewayController::stopped, this, [this] { m_sessions.clear(); });
+    connect(controller, &GatewayEvents::tunnelOpened, this,
+            [this](const TunnelInfo &info) { m_tunnels.insert_or_assign(info.id, info); });
+    connect(controller, &GatewayEvents::tunnelClosed, this, [this](quint64 id) { m_tunnels.erase(id); });
+    connect(controller, &GatewayEvents::tunnelsUpdated, this, [this](const QList<TunnelInfo> &tunnels) {
+        for (const TunnelInfo &info : tunnels)
+            if (auto it = m_tunnels.find(info.id); it != m_tunnels.end())
+                it->second = info;
+    });
+    connect(controller, &GatewayController::stopped, this, [this] {
+        m_sessions.clear();
+        m_tunnels.clear();
+    });
 }
 
 GatewayMirror::~GatewayMirror() = default;

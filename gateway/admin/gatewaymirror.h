@@ -27,6 +27,9 @@ public:
     // By id: the order sessions opened in, so paging is stable while sessions come and go.
     const std::map<quint64, SessionInfo> &sessions() const { return m_sessions; }
     const SessionInfo *session(quint64 id) const;
+    // Open tunnels by id, kept like the sessions: tunnelOpened/tunnelClosed add and remove,
+    // tunnelsUpdated refreshes the counters of known ones only.
+    const std::map<quint64, TunnelInfo> &tunnels() const { return m_tunnels; }
     const GatewayStats &stats() const { return m_stats; }
     const PkiState &pki() const { return m_pki; }
     const CsrInfo *pendingCsr(qint64 id) const;
@@ -36,6 +39,7 @@ public:
 private:
     GatewayController *m_controller;
     std::map<quint64, SessionInfo> m_sessions;
+    std::map<quint64, TunnelInfo> m_tunnels;
     GatewayStats m_stats;
     PkiState m_pki;
     QDateTime m_startedAt = QDateTime::currentDateTimeUtc();

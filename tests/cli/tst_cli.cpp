@@ -27,6 +27,7 @@ private slots:
     void checkConfigAcceptsAGoodFile();
     void checkConfigReportsEveryProblemWithItsLine();
     void checkConfigFindsDataDirectoryProblems();
+    void checkConfigKnowsTunnels();
     void dataDirectoryOfAnotherUserIsAPermissionProblem();
     void duplicateKeyRefusedAtStart();
     void sighupReloadsAndKeepsSessions();
@@ -272,6 +273,34 @@ void TestCli::checkConfigReportsEveryProblemWithItsLine()
           file + ":15: [gateway] mode is set again (first at line 3)", QByteArray("9 problem(s)")})
         QVERIFY2(gw.err.contains(expected), (expected + "\n--- got:\n" + gw.err).constData());
     QVERIFY2(!gw.err.contains(":6:"), gw.err.constData());
+}
+
+void TestCli::checkConfigKnowsTunnels()
+{
+    // README "Reaching a device through its session": [tunnels] is a known section, its keys
+    // are checked like every other.
+    GatewayProcess gw;
+    const QString ini = gw.dataDir.filePath("tunnels.ini");
+    writeFile(ini, "[tunnels]\n"
+                   "tunnels=yes\n"            // 2 bad value
+                   "tunnel-ports=22,70000\n"  // 3 bad port
+                   "tunnel-idle-timeout=-1\n" // 4 bad seconds
+                   "[gateway]\ndata-dir=" +
+                       gw.dataDir.filePath("d").toUtf8() + "\n");
+    gw.launch({"--check-config", "--config", ini});
+    QVERIFY(gw.waitFinished());
+    QCOMPARE(gw.process.exitCode(), 2);
+    const QByteArray file = ini.toUtf8();
+    for (const QByteArray &expected : {file + ":2: [tunnels] bad value 'yes' for tunnels (on or off)",
+                                       file + ":3: [tunnels] bad value '22,70000' for tunnel-ports",
+                                       file + ":4: [tunnels] bad value '-1' for tunnel-idle-timeout"})
+        QVERIFY2(gw.err.contains(expected), (expected + "\n--- got:\n" + gw.err).constData());
+    writeFile(ini, "[tunnels]\ntunnels=on\ntunnel-ports=22, 2222\ntunnel-idle-timeout=60\n[gateway]\ndata-dir=" +
+                       gw.dataDir.filePath("d").toUtf8() + "\n");
+    GatewayProcess good;
+    good.launch({"--check-config", "--config", ini});
+    QVERIFY(good.waitFinished());
+    QVERIFY2(good.process.exitCode() == 0, good.err.constData());
 }
 
 void TestCli::checkConfigFindsDataDirectoryProblems()

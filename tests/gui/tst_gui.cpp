@@ -178,6 +178,7 @@ private slots:
     void modelPendingStateIsBounded();
     void modelUpdatesAreDataChangedNeverReset();
     void selectionSurvivesUpdatesAndResets();
+    void tunnelsInTheDetailPane();
     void downloadOnlySessionShowsItsTraffic();
     void churnWhileALongSessionStreams();
     void translationsAreComplete();
@@ -804,6 +805,69 @@ void TestGui::selectionSurvivesUpdatesAndResets()
     QCOMPARE(view.selectedSessionId(), chosen);
     QVERIFY(view.details()->text().contains(QStringLiteral("Session %1").arg(chosen)));
     QVERIFY(view.disconnectButton()->isEnabled());
+}
+
+void TestGui::tunnelsInTheDetailPane()
+{
+    // README "Reaching a device through its session": "Open tunnel…" only for an authenticated
+    // session, asking port and listener; the session's tunnels listed in its detail pane.
+    SessionTableModel model;
+    SessionsView view(&model);
+    view.show();
+    SessionInfo device = sessionInfo(1);
+    device.clientId = QStringLiteral("CLIENTID");
+    device.clientTag = QStringLiteral("[DEVICETAG]");
+    model.addSession(device);
+    model.addSession(sessionInfo(2)); // anonymous
+    model.flush();
+    QTableView *table = view.table();
+    const auto select = [&](quint64 id) {
+        for (int row = 0; row < table->model()->rowCount(); ++row)
+            if (table->model()->index(row, 0).data(SessionTableModel::SessionIdRole).toULongLong() == id)
+                table->selectRow(row);
+        QCOMPARE(view.selectedSessionId(), id);
+    };
+    select(2);
+    QVERIFY(!view.openTunnelButton()->isEnabled());
+    select(1);
+    QVERIFY(view.openTunnelButton()->isEnabled());
+    QString askedFor;
+    view.askTunnel = [&](const SessionInfo &s) -> std::optional<TunnelRequest> {
+        askedFor = s.clientTag;
+        TunnelRequest request;
+        request.devicePort = 22;
+        request.listenPort = 2222;
+        return request;
+    };
+    QSignalSpy requested(&view, &SessionsView::tunnelRequested);
+    view.openTunnelButton()->click();
+    QCOMPARE(askedFor, QStringLiteral("[DEVICETAG]"));
+    QCOMPARE(requested.size(), 1);
+    const auto request = requested.at(0).at(0).value<TunnelRequest>();
+    QCOMPARE(request.sessionId, quint64(1));
+    QCOMPARE(request.devicePort, quint16(22));
+    QCOMPARE(request.owner, QStringLiteral("gui"));
+    TunnelInfo tunnel;
+    tunnel.id = 7;
+    tunnel.sessionId = 1;
+    tunnel.devicePort = 22;
+    tunnel.listenAddress = QStringLiteral("127.0.0.1");
+    tunnel.listenPort = 2222;
+    tunnel.owner = QStringLiteral("gui");
+    tunnel.created = QDateTime::currentDateTimeUtc();
+    view.showTunnel(tunnel);
+    QVERIFY2(view.details()->text().contains(QStringLiteral("7: 127.0.0.1:2222 → port 22, 0 open")),
+             qPrintable(view.details()->text()));
+    tunnel.connections = 2;
+    view.showTunnels({tunnel});
+    QVERIFY(view.details()->text().contains(QStringLiteral("port 22, 2 open")));
+    select(2); // another session's pane does not list it
+    QVERIFY(!view.details()->text().contains(QStringLiteral("127.0.0.1:2222")));
+    select(1);
+    view.removeTunnel(7);
+    QVERIFY(!view.details()->text().contains(QStringLiteral("127.0.0.1:2222")));
+    view.showTunnels({tunnel}); // a late update does not bring it back
+    QVERIFY(!view.details()->text().contains(QStringLiteral("127.0.0.1:2222")));
 }
 
 void TestGui::downloadOnlySessionShowsItsTraffic()
