@@ -176,6 +176,10 @@ inline constexpr qint64 MaxAdminEventBacklogBytes = 8 * 1024 * 1024;
 inline constexpr int AdminEventFlushMs = 100;
 // A comment line this often keeps an idle stream under AdminIdleTimeoutMs (and proxies awake).
 inline constexpr int AdminEventKeepAliveMs = 10'000;
+// Admin API requests, all peers together: a GUI's refreshes and an admin's scripts fit many
+// times over; a runaway loop gets 429 and costs the main thread (where the API answers) little.
+inline constexpr int AdminRequestBurst = 200;
+inline constexpr int AdminRequestsPerSecond = 100;
 // How long a mutation waits for the engine's answer (a port bound, a session closed, a
 // decision stored) before the API answers 504; the engine answers in milliseconds.
 inline constexpr int AdminCommandTimeoutMs = 10'000;

@@ -243,6 +243,10 @@ void AdminApi::handle(const QHttpServerRequest &request, QHttpServerResponder &&
     const bool mutation = method != Method::Get && method != Method::Head;
     const QString path = request.url().path();
     auto reply = std::make_shared<AdminReply>(std::move(responder), methodName(method) + u' ' + path, mutation, m_log);
+    if (!m_requestBudget.take())
+        return reply->error(
+            Status::TooManyRequests,
+            QStringLiteral("more than %1 requests a second: slow down").arg(Limits::AdminRequestsPerSecond));
     if (!isAcceptableHost(request.value("Host")))
         return reply->error(Status::Forbidden,
                             QStringLiteral("the Host header must be the admin listener's address (or localhost)"));

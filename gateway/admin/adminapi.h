@@ -11,11 +11,13 @@
 // a path's other methods get 405 with Allow; POST takes a JSON object (Content-Type
 // application/json, which no cross-site form can send without a CORS preflight this server
 // never answers), malformed → 400. Every POST/DELETE is written to the event log with the
-// peer's address and its outcome (the audit log; the PKI store records the actor too).
+// peer's address and its outcome (the audit log; the PKI store records the actor too). Past
+// AdminRequestBurst requests at once, AdminRequestsPerSecond: 429.
 #pragma once
 
 #include "../gatewayconfig.h"
 #include "../loglevel.h"
+#include "../tokenbucket.h"
 
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
@@ -83,6 +85,7 @@ private:
     Log m_log;
     Reload m_reload;
     GatewayConfig m_settings;
+    TokenBucket m_requestBudget = TokenBucket::perSecond(Limits::AdminRequestBurst, Limits::AdminRequestsPerSecond);
     bool m_portChangeInFlight = false;
     bool m_pkiActionInFlight = false;
 };
