@@ -1,4 +1,5 @@
 #include "gatewaycontroller.h"
+#include "dispatch/epolleventdispatcher.h"
 #include "gatewayengine.h"
 
 #include <QEventLoop>
@@ -19,6 +20,9 @@ GatewayController::GatewayController(QObject *parent) : GatewayEvents(parent), m
     qRegisterMetaType<SeaCat::PkiState>();
 
     m_thread.setObjectName(QStringLiteral("seacat-engine"));
+    // The engine and worker threads hold every session's sockets: their loop turns must not
+    // cost O(sessions) (issue 10). The GUI thread keeps Qt's own dispatcher.
+    m_thread.setEventDispatcher(new EpollEventDispatcher);
     m_engine->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_engine, &QObject::deleteLater);
 
