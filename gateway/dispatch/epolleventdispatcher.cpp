@@ -3,10 +3,8 @@
 #include <QCoreApplication>
 #include <QSocketNotifier>
 #include <QThread>
-#include <QtCore/private/qtimerinfo_unix_p.h>
 
 #include <cerrno>
-#include <climits>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -26,17 +24,9 @@ constexpr std::array<quint32, 3> TypeInterest = {EPOLLIN, EPOLLOUT, EPOLLPRI};
 // An entry's epoll events when what the kernel holds is unknown: the next update re-registers.
 constexpr quint32 StaleEvents = ~quint32(0);
 
-// Rounded up: a timer is never woken early, and a wait under 1 ms never turns into a spin.
-int toTimeoutMs(const timespec &wait)
-{
-    const qint64 ms = qint64(wait.tv_sec) * 1000 + (wait.tv_nsec + 999'999) / 1'000'000;
-    return int(qMin<qint64>(ms, INT_MAX));
-}
-
 } // namespace
 
-EpollEventDispatcher::EpollEventDispatcher(QObject *parent)
-    : QAbstractEventDispatcher(parent), m_timers(std::make_unique<QTimerInfoList>())
+EpollEventDispatcher::EpollEventDispatcher(QObject *parent) : QAbstractEventDispatcher(parent)
 {
     m_epollFd = epoll_create1(EPOLL_CLOEXEC);
     m_wakeUpFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -49,7 +39,6 @@ EpollEventDispatcher::EpollEventDispatcher(QObject *parent)
 
 EpollEventDispatcher::~EpollEventDispatcher()
 {
-    qDeleteAll(*m_timers);
     ::close(m_wakeUpFd);
     ::close(m_epollFd);
 }
@@ -62,6 +51,8 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     // eventfd then stays readable until the wait below, so no posted event waits for a timeout.
     QCoreApplication::sendPostedEvents();
 
+    // ExcludeUserInputEvents needs nothing: these threads have no user input (nor does Qt's UNIX
+    // dispatcher look at it).
     const bool includeTimers = !flags.testFlag(QEventLoop::X11ExcludeTimers);
     const bool includeNotifiers = !flags.testFlag(QEventLoop::ExcludeSocketNotifiers);
     const bool canWait = flags.testFlag(QEventLoop::WaitForMoreEvents) && !m_interrupted.loadRelaxed();
@@ -72,8 +63,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     int timeoutMs = 0;
     if (canWait) {
-        timespec wait{};
-        timeoutMs = includeTimers && m_timers->timerWait(wait) ? toTimeoutMs(wait) : -1;
+        timeoutMs = includeTimers ? m_timers.msToNextTimer() : -1;
     }
 
     int handled = 0;
@@ -110,7 +100,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     }
 
     if (includeTimers)
-        handled += m_timers->activateTimers();
+        handled += m_timers.activateTimers();
     return handled > 0;
 }
 
@@ -214,31 +204,31 @@ void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::Timer
         qWarning("EpollEventDispatcher::registerTimer: timers cannot be started from another thread");
         return;
     }
-    m_timers->registerTimer(timerId, interval, timerType, object);
+    m_timers.registerTimer(timerId, interval, timerType, object);
 }
 
 bool EpollEventDispatcher::unregisterTimer(int timerId)
 {
     if (timerId < 1 || thread() != QThread::currentThread())
         return false;
-    return m_timers->unregisterTimer(timerId);
+    return m_timers.unregisterTimer(timerId);
 }
 
 bool EpollEventDispatcher::unregisterTimers(QObject *object)
 {
     if (!object || object->thread() != thread() || thread() != QThread::currentThread())
         return false;
-    return m_timers->unregisterTimers(object);
+    return m_timers.unregisterTimers(object);
 }
 
 QList<QAbstractEventDispatcher::TimerInfo> EpollEventDispatcher::registeredTimers(QObject *object) const
 {
-    return object ? m_timers->registeredTimers(object) : QList<TimerInfo>();
+    return object ? m_timers.registeredTimers(object) : QList<TimerInfo>();
 }
 
 int EpollEventDispatcher::remainingTime(int timerId)
 {
-    return timerId < 1 ? -1 : m_timers->timerRemainingTime(timerId);
+    return timerId < 1 ? -1 : m_timers.remainingTime(timerId);
 }
 
 void EpollEventDispatcher::wakeUp()

@@ -1,17 +1,14 @@
 // An event dispatcher whose cost per loop turn follows the ready sockets, not the registered ones.
 #pragma once
 
+#include "timerqueue.h"
+
 #include <QAbstractEventDispatcher>
 #include <QAtomicInt>
 #include <QHash>
 #include <QList>
 
 #include <array>
-#include <memory>
-
-QT_BEGIN_NAMESPACE
-class QTimerInfoList;
-QT_END_NAMESPACE
 
 namespace SeaCat {
 
@@ -19,8 +16,8 @@ namespace SeaCat {
 // on every loop turn, so with thousands of idle sessions each small request pays for all of them
 // (issue 10). This one keeps the notifiers in a level-triggered epoll set (level-triggered keeps
 // Qt's notifier semantics: a notifier fires again while its socket stays ready) and an eventfd for
-// wakeUp(); timers are Qt's own QTimerInfoList, as in QEventDispatcherUNIX. Linux only. Install
-// it with QThread::setEventDispatcher() before the thread starts.
+// wakeUp(); timers are a TimerQueue (O(log timers), where Qt's list is O(timers)). Linux only.
+// Install it with QThread::setEventDispatcher() before the thread starts.
 class EpollEventDispatcher final : public QAbstractEventDispatcher
 {
     Q_OBJECT
@@ -63,8 +60,7 @@ private:
     QHash<int, FdNotifiers> m_fds;
     // Ready notifiers not yet activated; an unregistered one leaves this list at once.
     QList<QSocketNotifier *> m_pending;
-    // Qt's private timer list (its header stays out of this one, so users need no private Qt).
-    std::unique_ptr<QTimerInfoList> m_timers;
+    TimerQueue m_timers;
 };
 
 } // namespace SeaCat

@@ -45,6 +45,8 @@ private slots:
     void threadRunsOnIt();
     void timersFireInOrder();
     void timerBookkeeping();
+    void timerStoppedByAnotherDoesNotFire();
+    void zeroTimerStarvesNothing();
     void postedEventsKeepOrderAcrossThreads();
     void tcpOnLoopback();
     void fdsAreReused();
@@ -63,6 +65,25 @@ private:
         QMetaObject::invokeMethod(
             m_context, [&] { result = job(); }, Qt::BlockingQueuedConnection);
         return result;
+    }
+    // One waiting processEvents() in the dispatcher's thread, `other` started just before it;
+    // returns its milliseconds and deletes `other` once it has finished.
+    qint64 waitWhileStarting(QThread *other)
+    {
+        const qint64 elapsed = run([other] {
+            QTimer safety;
+            safety.start(SafetyMs);
+            // The wake-up of the call that runs this job is still pending: take it first.
+            QCoreApplication::processEvents();
+            QElapsedTimer clock;
+            clock.start();
+            other->start();
+            QAbstractEventDispatcher::instance()->processEvents(QEventLoop::WaitForMoreEvents);
+            return clock.elapsed();
+        });
+        other->wait(SafetyMs);
+        delete other;
+        return elapsed;
     }
     EpollEventDispatcher *dispatcher() const
     {
@@ -151,6 +172,59 @@ void tst_Dispatcher::timerBookkeeping()
     QVERIFY2(result.remaining > 9'000 && result.remaining <= 10'500, qPrintable(QString::number(result.remaining)));
     QCOMPARE(result.registered, 1);
     QCOMPARE(result.afterStop, 0);
+}
+
+void tst_Dispatcher::timerStoppedByAnotherDoesNotFire()
+{
+    // Both due in the same pass: the first stops the second, which must not fire afterwards.
+    const QList<int> fired = run([] {
+        QList<int> order;
+        QEventLoop loop;
+        QTimer first, second;
+        first.setSingleShot(true);
+        second.setSingleShot(true);
+        QObject::connect(&first, &QTimer::timeout, [&] {
+            order << 1;
+            second.stop();
+        });
+        QObject::connect(&second, &QTimer::timeout, [&] { order << 2; });
+        first.start(10);
+        second.start(10);
+        QThread::msleep(30); // both due before the loop looks
+        QTimer::singleShot(50, &loop, &QEventLoop::quit);
+        loop.exec();
+        return order;
+    });
+    QCOMPARE(fired, QList<int>({1}));
+}
+
+void tst_Dispatcher::zeroTimerStarvesNothing()
+{
+    struct Result {
+        int zeroTicks = 0;
+        bool laterFired = false;
+        bool queuedArrived = false;
+    };
+    const Result result = run([] {
+        Result r;
+        QEventLoop loop;
+        QTimer zero;
+        zero.setInterval(0);
+        QObject::connect(&zero, &QTimer::timeout, [&] { ++r.zeroTicks; });
+        zero.start();
+        QMetaObject::invokeMethod(
+            QAbstractEventDispatcher::instance(), [&] { r.queuedArrived = true; }, Qt::QueuedConnection);
+        QTimer::singleShot(20, [&] {
+            r.laterFired = true;
+            loop.quit();
+        });
+        QTimer::singleShot(SafetyMs, &loop, &QEventLoop::quit);
+        loop.exec();
+        return r;
+    });
+    QVERIFY(result.laterFired);
+    QVERIFY(result.queuedArrived);
+    QVERIFY(result.zeroTicks > 0);
 }
 
 void tst_Dispatcher::postedEventsKeepOrderAcrossThreads()
@@ -375,19 +449,7 @@ void tst_Dispatcher::wakeUpReachesAWaitingLoop()
             QThread::usleep(static_cast<unsigned long>((round % 10) * 100));
             target->wakeUp();
         });
-        const qint64 elapsed = run([&] {
-            QTimer safety;
-            safety.start(SafetyMs);
-            // The wake-up of the call that runs this job is still pending: take it first.
-            QCoreApplication::processEvents();
-            QElapsedTimer clock;
-            clock.start();
-            waker->start();
-            QAbstractEventDispatcher::instance()->processEvents(QEventLoop::WaitForMoreEvents);
-            return clock.elapsed();
-        });
-        QVERIFY(waker->wait(SafetyMs));
-        delete waker;
+        const qint64 elapsed = waitWhileStarting(waker);
         QVERIFY2(elapsed < SafetyMs / 2, qPrintable(QStringLiteral("round %1: %2 ms").arg(round).arg(elapsed)));
     }
 }
@@ -399,18 +461,7 @@ void tst_Dispatcher::interruptEndsAWait()
         QThread::msleep(50);
         target->interrupt();
     });
-    const qint64 elapsed = run([&] {
-        QTimer safety;
-        safety.start(SafetyMs);
-        QCoreApplication::processEvents();
-        QElapsedTimer clock;
-        clock.start();
-        interrupter->start();
-        QAbstractEventDispatcher::instance()->processEvents(QEventLoop::WaitForMoreEvents);
-        return clock.elapsed();
-    });
-    QVERIFY(interrupter->wait(SafetyMs));
-    delete interrupter;
+    const qint64 elapsed = waitWhileStarting(interrupter);
     QVERIFY2(elapsed >= 40 && elapsed < SafetyMs / 2, qPrintable(QString::number(elapsed)));
 }
 
