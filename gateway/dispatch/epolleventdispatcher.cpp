@@ -72,6 +72,9 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         const int count = epoll_wait(m_epollFd, ready.data(), MaxReadyPerTurn, timeoutMs);
         if (count < 0 && errno != EINTR)
             qErrnoWarning("EpollEventDispatcher: epoll_wait");
+        // Left by an outer processEvents() that a notifier's slot re-entered: this one may find
+        // the same notifiers ready. Otherwise each fd is reported once, so no notifier twice.
+        const bool nested = !m_pending.isEmpty();
         for (int i = 0; i < count; ++i) {
             if (ready[i].data.fd == m_wakeUpFd) {
                 drainWakeUp();
@@ -83,8 +86,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
                 continue;
             for (int type = 0; type < 3; ++type) {
                 QSocketNotifier *notifier = it->notifiers[type];
-                // A nested processEvents() may find what an outer one has not activated yet.
-                if (notifier && (ready[i].events & TypeEvents[type]) && !m_pending.contains(notifier))
+                if (notifier && (ready[i].events & TypeEvents[type]) && !(nested && m_pending.contains(notifier)))
                     m_pending.append(notifier);
             }
         }
