@@ -240,10 +240,11 @@ int main(int argc, char *argv[])
     const bool display = qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
                          qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
     const bool gui = !headlessFlag && !pkiCommand && display;
-    // Qt's own UNIX event loop in every thread instead of GLib's, which walks a list of all open
-    // sockets on every write: with thousands of sessions each new handshake got slower (3 000
-    // sessions opened in 76.5 s instead of 101.8 s; docs/performance.md). An admin's own
-    // QT_NO_GLIB setting stands.
+    // Qt's own UNIX event loop instead of GLib's, which walks a list of all open sockets on every
+    // write: with thousands of sessions each new handshake got slower (3 000 sessions opened in
+    // 76.5 s instead of 101.8 s; docs/performance.md). It is for the threads without sessions
+    // (GUI, PKI, access log): the engine's and the workers' run on EpollEventDispatcher. An
+    // admin's own QT_NO_GLIB setting stands.
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
     // QApplication keeps argc/argv for its lifetime: both live until main returns.

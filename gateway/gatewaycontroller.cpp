@@ -1,4 +1,5 @@
 #include "gatewaycontroller.h"
+#include "dispatch/epolleventdispatcher.h"
 #include "gatewayengine.h"
 
 #include <QEventLoop>
@@ -22,6 +23,9 @@ GatewayController::GatewayController(QObject *parent) : GatewayEvents(parent), m
     qRegisterMetaType<QList<SeaCat::TunnelInfo>>();
 
     m_thread.setObjectName(QStringLiteral("seacat-engine"));
+    // The engine and worker threads hold every session's sockets: their loop turns must not
+    // cost O(sessions) (issue 10). The GUI thread keeps Qt's own dispatcher.
+    m_thread.setEventDispatcher(new EpollEventDispatcher);
     m_engine->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_engine, &QObject::deleteLater);
 

@@ -1,5 +1,6 @@
 #include "gatewayengine.h"
 #include "accesslog/accesslog.h"
+#include "dispatch/epolleventdispatcher.h"
 #include "engineworker.h"
 #include "heaprelease.h"
 #include "intake/tlslistener.h"
@@ -225,6 +226,7 @@ void GatewayEngine::startWorkers()
     for (int i = 0; i < count; ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("seacat-worker-%1").arg(i));
+        thread->setEventDispatcher(new EpollEventDispatcher);
         auto *worker =
             new EngineWorker(i, m_config, m_tls, budget, {m_pkiFacade, &m_nextSessionId, &m_connections, m_accessLog});
         worker->moveToThread(thread);

@@ -1,0 +1,66 @@
+// An event dispatcher whose cost per loop turn follows the ready sockets, not the registered ones.
+#pragma once
+
+#include "timerqueue.h"
+
+#include <QAbstractEventDispatcher>
+#include <QAtomicInt>
+#include <QHash>
+#include <QList>
+
+#include <array>
+
+namespace SeaCat {
+
+// Qt 6.4's QEventDispatcherUNIX builds and polls a pollfd for every registered socket notifier
+// on every loop turn, so with thousands of idle sessions each small request pays for all of them
+// (issue 10). This one keeps the notifiers in a level-triggered epoll set (level-triggered keeps
+// Qt's notifier semantics: a notifier fires again while its socket stays ready) and an eventfd for
+// wakeUp(); timers are a TimerQueue (O(log timers), where Qt's list is O(timers)). Linux only.
+// Install it with QThread::setEventDispatcher() before the thread starts.
+class EpollEventDispatcher final : public QAbstractEventDispatcher
+{
+    Q_OBJECT
+
+public:
+    explicit EpollEventDispatcher(QObject *parent = nullptr);
+    ~EpollEventDispatcher() override;
+
+    bool processEvents(QEventLoop::ProcessEventsFlags flags) override;
+
+    void registerSocketNotifier(QSocketNotifier *notifier) override;
+    void unregisterSocketNotifier(QSocketNotifier *notifier) override;
+
+    void registerTimer(int timerId, qint64 interval, Qt::TimerType timerType, QObject *object) override;
+    bool unregisterTimer(int timerId) override;
+    bool unregisterTimers(QObject *object) override;
+    QList<TimerInfo> registeredTimers(QObject *object) const override;
+    int remainingTime(int timerId) override;
+
+    void wakeUp() override;
+    void interrupt() override;
+
+private:
+    // The notifiers of one fd, indexed by QSocketNotifier::Type; one epoll registration for all.
+    struct FdNotifiers {
+        std::array<QSocketNotifier *, 3> notifiers{};
+        quint32 events = 0; // what the epoll set holds for this fd; 0: not in the set
+    };
+
+    void updateRegistration(int fd, FdNotifiers &entry);
+    int waitTimeoutMs(QEventLoop::ProcessEventsFlags flags);
+    int markReady(int readyCount, bool includeNotifiers);
+    int activateSocketNotifiers();
+    void drainWakeUp();
+
+    int m_epollFd = -1;
+    int m_wakeUpFd = -1;
+    QAtomicInt m_wakeUpPending; // 1 while a wakeUp() is written and not yet drained
+    QAtomicInt m_interrupted;
+    QHash<int, FdNotifiers> m_fds;
+    // Ready notifiers not yet activated; an unregistered one leaves this list at once.
+    QList<QSocketNotifier *> m_pending;
+    TimerQueue m_timers;
+};
+
+} // namespace SeaCat
