@@ -26,21 +26,6 @@ using namespace SeaCat;
 
 namespace {
 
-QString freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost);
-    return QString::number(probe.serverPort());
-}
-
-std::unique_ptr<TestClient> openSession(quint16 port, const QString &caFile, quint32 pingId = 1)
-{
-    auto client = std::make_unique<TestClient>(caFile);
-    if (!client->connectTo(port) || !client->pingRoundTrip(pingId))
-        return nullptr;
-    return client;
-}
-
 // The window's event loop turns within `ms`: nothing waits on the network in it.
 bool responsive(int ms)
 {
