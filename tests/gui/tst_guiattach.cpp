@@ -13,12 +13,17 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
@@ -34,6 +39,17 @@ bool responsive(int ms)
     return QTest::qWaitFor([&ran] { return ran; }, ms);
 }
 
+// GET /api/v1/status of the admin listener at `admin` (ADDR:PORT), {} when no answer came.
+QJsonObject status(const QString &admin)
+{
+    QNetworkAccessManager manager;
+    std::unique_ptr<QNetworkReply> reply(
+        manager.get(QNetworkRequest(QUrl(QStringLiteral("http://%1/api/v1/status").arg(admin)))));
+    if (!QTest::qWaitFor([&reply] { return reply->isFinished(); }, 10'000))
+        return {};
+    return QJsonDocument::fromJson(reply->readAll()).object();
+}
+
 } // namespace
 
 class TestGuiAttach : public QObject
@@ -45,6 +61,7 @@ private slots:
     void jsonReadsWhatItWrites();
     void windowFollowsARemoteGateway();
     void refusesWhatIsNoAdminApi();
+    void attachOnTheCommandLine();
 };
 
 void TestGuiAttach::initTestCase()
@@ -188,6 +205,46 @@ void TestGuiAttach::refusesWhatIsNoAdminApi()
                              10'000);
     QVERIFY(responsive(1'000));
     delete window;
+}
+
+void TestGuiAttach::attachOnTheCommandLine()
+{
+    // The binary's own window, no engine of its own: the remote gateway sees its event stream.
+    GatewayProcess gw;
+    gw.launch(gw.defaultArgs() + QStringList{"--admin-listen", "0"});
+    QVERIFY2(gw.waitListening(), gw.err.constData());
+    const QString admin = gw.adminEndpoint();
+    QVERIFY2(!admin.isEmpty(), gw.err.constData());
+    GatewayProcess window;
+    QProcessEnvironment offscreen = QProcessEnvironment::systemEnvironment();
+    offscreen.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    QTemporaryDir config; // its recent gateways, not the user's
+    offscreen.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+    window.process.setProcessEnvironment(offscreen);
+    window.launch({"--attach", "http://" + admin});
+    QTRY_COMPARE_WITH_TIMEOUT(status(admin).value("eventStreams").toInt(), 1, 20'000);
+    QCOMPARE(window.process.state(), QProcess::Running);
+    QVERIFY2(!window.out.contains("listening on"), window.out.constData());
+    window.process.terminate();
+    QVERIFY(window.waitFinished());
+    QTRY_COMPARE_WITH_TIMEOUT(status(admin).value("eventStreams").toInt(), 0, 10'000);
+
+    // Refused with the reason and exit code 2: not an admin API's URL; no display at all.
+    GatewayProcess ftp;
+    ftp.process.setProcessEnvironment(offscreen);
+    ftp.launch({"--attach", "ftp://127.0.0.1:1"});
+    QVERIFY(ftp.waitFinished());
+    QCOMPARE(ftp.process.exitCode(), 2);
+    QVERIFY2(ftp.err.contains("not the admin API"), ftp.err.constData());
+    GatewayProcess headless;
+    QProcessEnvironment noDisplay = QProcessEnvironment::systemEnvironment();
+    for (const char *variable : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        noDisplay.remove(QLatin1String(variable));
+    headless.process.setProcessEnvironment(noDisplay);
+    headless.launch({"--attach", "http://" + admin});
+    QVERIFY(headless.waitFinished());
+    QCOMPARE(headless.process.exitCode(), 2);
+    QVERIFY2(headless.err.contains("needs a display"), headless.err.constData());
 }
 
 QTEST_MAIN(TestGuiAttach)
