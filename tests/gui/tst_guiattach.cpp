@@ -61,6 +61,7 @@ private slots:
     void jsonReadsWhatItWrites();
     void windowFollowsARemoteGateway();
     void refusesWhatIsNoAdminApi();
+    void attachesOverMutualTls();
     void attachOnTheCommandLine();
 };
 
@@ -205,6 +206,39 @@ void TestGuiAttach::refusesWhatIsNoAdminApi()
                              10'000);
     QVERIFY(responsive(1'000));
     delete window;
+}
+
+// README "Admin over the network": https with the workstation identity from `admin issue`, the
+// admin listener with mutual TLS (on loopback, as tests stay there); no identity, no window.
+void TestGuiAttach::attachesOverMutualTls()
+{
+    GatewayProcess gw;
+    const QString adminPort = freePort();
+    const QString identity = gw.dataDir.filePath(QStringLiteral("laptop"));
+    const QString dataDir = gw.dataDir.filePath(QStringLiteral("data"));
+    QProcess issue;
+    issue.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+                {"--data-dir", dataDir, "--name", "gw.test", "admin", "issue", "laptop", identity});
+    QVERIFY(issue.waitForFinished(20'000));
+    QVERIFY2(issue.exitCode() == 0, issue.readAllStandardError().constData());
+    QStringList args = gw.defaultArgs();
+    args[args.indexOf(gw.dataDir.path())] = dataDir;
+    gw.launch(args +
+              QStringList{"--mode", "anonymous", "--admin-listen", "127.0.0.1:" + adminPort, "--admin-tls", "on"});
+    const quint16 port = gw.waitListening();
+    QVERIFY2(port, gw.err.constData());
+    QVERIFY2(gw.err.contains("admin listener: mutual TLS with the admin CA"), gw.err.constData());
+    auto client = openSession(port, dataDir + QStringLiteral("/ca.pem"));
+    QVERIFY(client);
+
+    QString error;
+    const QUrl url(QStringLiteral("https://127.0.0.1:") + adminPort);
+    QPointer<MainWindow> window = ConnectDialog::openWindow(url, identity, &error);
+    QVERIFY2(window, qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(window->listeningLabel()->text().endsWith(QStringLiteral(":%1").arg(port)), 15'000);
+    QTRY_COMPARE_WITH_TIMEOUT(window->sessionModel()->rowCount(), 1, 10'000);
+    delete window;
+    QVERIFY(client->pingRoundTrip(3));
 }
 
 void TestGuiAttach::attachOnTheCommandLine()
