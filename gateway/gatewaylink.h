@@ -48,6 +48,9 @@ signals:
     // A remote gateway out of reach: the link tries again in `retryInMs`; listening() follows
     // once it is back, after the sessions it serves are opened again.
     void linkLost(const QString &reason, int retryInMs);
+    // A remote gateway's name and mode (toString(Mode)), as it reports them once reached; the
+    // in-process window has them from its configuration.
+    void described(const QString &name, const QString &mode);
 
 protected:
     explicit GatewayLink(QObject *parent = nullptr);

@@ -90,6 +90,10 @@ MainWindow::MainWindow(GatewayLink *controller, const GatewayConfig &config, con
         m_sessions->clear();
     });
     connect(controller, &GatewayLink::linkLost, this, &MainWindow::showLinkLost);
+    connect(controller, &GatewayLink::described, this, [this](const QString &name, const QString &mode) {
+        setWindowTitle(tr("SeaCat Gateway — %1").arg(name));
+        m_mode->setText(tr("mode: %1").arg(mode));
+    });
     connect(controller, &GatewayLink::portChangeFailed, m_settingsView, &SettingsView::showPortError);
     connect(m_settingsView, &SettingsView::portChangeRequested, controller, &GatewayLink::changePort);
     connect(m_sessionsView, &SessionsView::disconnectRequested, controller, &GatewayLink::disconnectSession);

@@ -42,6 +42,7 @@ public:
     ActivityChart *chart() const { return m_chart; }
     QTabWidget *tabs() const { return m_tabs; }
     QLabel *listeningLabel() const { return m_listening; }
+    QLabel *modeLabel() const { return m_mode; }
     QLabel *sessionCountLabel() const { return m_sessionCount; }
     QLabel *ratesLabel() const { return m_rates; }
     QAction *startAction() const { return m_startAction; }

@@ -191,6 +191,12 @@ void RemoteGateway::applySnapshot(const QJsonObject &snapshot)
     setListening(QHostAddress(listening.value(QStringLiteral("address")).toString()),
                  quint16(listening.value(QStringLiteral("port")).toInt()));
     emit statsUpdated(statsFromJson(snapshot.value(QStringLiteral("stats")).toObject()));
+    send(m_manager.get(request(QStringLiteral("status"))), [this](int status, const QByteArray &body, auto &) {
+        const QJsonObject answer = QJsonDocument::fromJson(body).object();
+        if (status == 200)
+            emit described(answer.value(QStringLiteral("name")).toString(),
+                           answer.value(QStringLiteral("mode")).toString());
+    });
 }
 
 void RemoteGateway::refreshPki()

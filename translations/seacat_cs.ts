@@ -174,6 +174,10 @@ Protistrana: %5
 Přijato: %6
 Certifikát platný %7 dní, do %8</translation>
     </message>
+    <message>
+        <source>Certificate %1 itself is not at hand here: seacat-gateway ctl pki export %1</source>
+        <translation>Samotný certifikát %1 tu není k dispozici: seacat-gateway ctl pki export %1</translation>
+    </message>
 </context>
 <context>
     <name>Confirmation</name>

@@ -174,6 +174,10 @@ Gegenstelle: %5
 Empfangen: %6
 Zertifikat gültig für %7 Tage, bis %8</translation>
     </message>
+    <message>
+        <source>Certificate %1 itself is not at hand here: seacat-gateway ctl pki export %1</source>
+        <translation>Das Zertifikat %1 selbst liegt hier nicht vor: seacat-gateway ctl pki export %1</translation>
+    </message>
 </context>
 <context>
     <name>Confirmation</name>

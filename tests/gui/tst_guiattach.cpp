@@ -131,6 +131,9 @@ void TestGuiAttach::windowFollowsARemoteGateway()
     QVERIFY(!window->startAction()->isVisible());
     QVERIFY(!window->stopAction()->isVisible());
     QVERIFY(window->windowTitle().contains(admin));
+    // Until the gateway says its name and mode.
+    QTRY_VERIFY_WITH_TIMEOUT(window->windowTitle().contains(QLatin1String("gw.test")), 15'000);
+    QVERIFY2(window->modeLabel()->text().contains(QLatin1String("anonymous")), qPrintable(window->modeLabel()->text()));
 
     // The session the gateway serves, from the snapshot; the listener in the status bar.
     QTRY_COMPARE_WITH_TIMEOUT(window->sessionModel()->rowCount(), 1, 15'000);
