@@ -39,9 +39,13 @@ QNetworkRequest RemoteGateway::request(const QString &path) const
 
 void RemoteGateway::send(QNetworkReply *reply, Done done)
 {
+    // The answers are small JSON objects or one PEM; a bigger one is not the admin API's.
+    connect(reply, &QNetworkReply::downloadProgress, reply, [reply](qint64 received, qint64) {
+        if (received > MaxEventBytes)
+            reply->abort();
+    });
     connect(reply, &QNetworkReply::finished, this, [reply, done = std::move(done)] {
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        // The answers are small JSON objects or one PEM; a bigger one is not the admin API.
         const QByteArray body = reply->read(MaxEventBytes);
         done(status, body, status == 0 ? reply->errorString() : QString());
         reply->deleteLater();

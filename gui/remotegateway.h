@@ -27,7 +27,8 @@ class RemoteGateway final : public SeaCat::GatewayLink
 public:
     static constexpr int FirstBackoffMs = 1'000;
     static constexpr int MaxBackoffMs = 30'000;
-    // One event (the snapshot of every session the biggest) may not grow the buffer beyond this.
+    // One event (the snapshot of every session the biggest) or one answer may not grow a buffer
+    // beyond this.
     static constexpr qsizetype MaxEventBytes = 64 * 1024 * 1024;
     static constexpr int CommandTimeoutMs = 20'000;
 

@@ -22,31 +22,23 @@ QString certificateStatus(const CertificateInfo &certificate)
     return certificate.isValidNow() ? QStringLiteral("valid") : QStringLiteral("expired");
 }
 
-// The counters as named in the JSON, one table for the writer and the reader.
-struct SessionCounter {
+// The fields as named in the JSON, one table for the writer and the reader.
+template<typename Value, typename Member> struct Field {
     const char *name;
-    quint64 SessionInfo::*member;
+    Member Value::*member;
 };
-constexpr SessionCounter SummaryCounters[] = {
+constexpr Field<SessionInfo, quint64> SummaryCounters[] = {
     {"certificateSerial", &SessionInfo::certificateSerial},
     {"requests", &SessionInfo::requests},
     {"bytesIn", &SessionInfo::bytesIn},
     {"bytesOut", &SessionInfo::bytesOut},
 };
-struct SessionText {
-    const char *name;
-    QString SessionInfo::*member;
-};
-constexpr SessionText SummaryTexts[] = {
+constexpr Field<SessionInfo, QString> SummaryTexts[] = {
     {"clientId", &SessionInfo::clientId},
     {"clientTag", &SessionInfo::clientTag},
     {"enrollingClientTag", &SessionInfo::enrollingClientTag},
 };
-struct StatsCounter {
-    const char *name;
-    quint64 GatewayStats::*member;
-};
-constexpr StatsCounter StatsCounters[] = {
+constexpr Field<GatewayStats, quint64> StatsCounters[] = {
     {"sessionsTotal", &GatewayStats::sessionsTotal},
     {"requests", &GatewayStats::requests},
     {"bytesIn", &GatewayStats::bytesIn},
@@ -90,9 +82,9 @@ QJsonObject sessionToJson(const SessionInfo &s, SessionDetail detail)
         {QStringLiteral("since"), timeToJson(s.since)},
         {QStringLiteral("lastActivity"), timeToJson(s.lastActivity)},
     };
-    for (const SessionCounter &counter : SummaryCounters)
+    for (const auto &counter : SummaryCounters)
         o.insert(QLatin1String(counter.name), double(s.*counter.member));
-    for (const SessionText &text : SummaryTexts)
+    for (const auto &text : SummaryTexts)
         o.insert(QLatin1String(text.name), s.*text.member);
     if (detail == SessionDetail::Summary)
         return o;
@@ -153,7 +145,7 @@ QJsonObject statsToJson(const GatewayStats &s)
         {QStringLiteral("sessionsNow"), s.sessionsNow},
         {QStringLiteral("responsesByClass"), responsesToJson(s.responsesByClass)},
     };
-    for (const StatsCounter &counter : StatsCounters)
+    for (const auto &counter : StatsCounters)
         o.insert(QLatin1String(counter.name), double(s.*counter.member));
     return o;
 }
@@ -221,9 +213,9 @@ SessionInfo sessionFromJson(const QJsonObject &o)
     s.openStreams = o.value(QStringLiteral("openStreams")).toInt();
     s.since = timeFromJson(o.value(QStringLiteral("since")));
     s.lastActivity = timeFromJson(o.value(QStringLiteral("lastActivity")));
-    for (const SessionCounter &counter : SummaryCounters)
+    for (const auto &counter : SummaryCounters)
         s.*counter.member = counterFromJson(o.value(QLatin1String(counter.name)));
-    for (const SessionText &text : SummaryTexts)
+    for (const auto &text : SummaryTexts)
         s.*text.member = o.value(QLatin1String(text.name)).toString();
     return s;
 }
@@ -233,7 +225,7 @@ GatewayStats statsFromJson(const QJsonObject &o)
     GatewayStats s;
     s.sessionsNow = o.value(QStringLiteral("sessionsNow")).toInt();
     responsesFromJson(o.value(QStringLiteral("responsesByClass")), s.responsesByClass);
-    for (const StatsCounter &counter : StatsCounters)
+    for (const auto &counter : StatsCounters)
         s.*counter.member = counterFromJson(o.value(QLatin1String(counter.name)));
     return s;
 }
