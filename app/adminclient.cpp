@@ -1,8 +1,6 @@
 #include "adminclient.h"
 
 #include <QEventLoop>
-#include <QFile>
-#include <QSslKey>
 #include <QJsonDocument>
 #include <QNetworkProxy>
 #include <QNetworkReply>
@@ -26,33 +24,6 @@ AdminClient::AdminClient(const QUrl &base, int timeoutMs) : m_base(base), m_time
     m_manager.setProxy(QNetworkProxy::NoProxy);
 }
 
-QString AdminClient::setIdentity(const QString &directory)
-{
-    const auto read = [&directory](const char *name, QByteArray *data) {
-        QFile file(directory + u'/' + QLatin1String(name));
-        if (!file.open(QIODevice::ReadOnly))
-            return QStringLiteral("cannot read %1: %2").arg(file.fileName(), file.errorString());
-        *data = file.readAll();
-        return QString();
-    };
-    QByteArray cert, key, ca, serverName;
-    for (const auto &[name, data] : {std::pair{"cert.pem", &cert}, std::pair{"key.pem", &key}, std::pair{"ca.pem", &ca},
-                                     std::pair{"server-name", &serverName}})
-        if (QString e = read(name, data); !e.isEmpty())
-            return e;
-    m_tls = QSslConfiguration::defaultConfiguration();
-    m_tls.setProtocol(QSsl::TlsV1_2OrLater);
-    m_tls.setLocalCertificate(QSslCertificate(cert));
-    m_tls.setPrivateKey(QSslKey(key, QSsl::Ec));
-    m_tls.setCaCertificates(QSslCertificate::fromData(ca));
-    m_tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
-    m_serverName = QString::fromUtf8(serverName.trimmed());
-    if (m_tls.localCertificate().isNull() || m_tls.privateKey().isNull() || m_tls.caCertificates().isEmpty())
-        return QStringLiteral("%1 does not hold a workstation identity (seacat-gateway admin issue NAME DIR)")
-            .arg(directory);
-    return {};
-}
-
 QNetworkRequest AdminClient::request(const QString &path, const QUrlQuery &query) const
 {
     QUrl url = m_base;
@@ -60,10 +31,7 @@ QNetworkRequest AdminClient::request(const QString &path, const QUrlQuery &query
     url.setQuery(query);
     QNetworkRequest request(url);
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    if (!m_serverName.isEmpty()) {
-        request.setSslConfiguration(m_tls);
-        request.setPeerVerifyName(m_serverName); // the admin CA's server, whatever address reached it
-    }
+    m_identity.apply(&request);
     return request;
 }
 

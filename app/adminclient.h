@@ -2,9 +2,10 @@
 // time, blocking in a local event loop up to a deadline, which is what a CLI wants.
 #pragma once
 
+#include "admin/adminidentity.h"
+
 #include <QJsonObject>
 #include <QNetworkAccessManager>
-#include <QSslConfiguration>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -23,10 +24,8 @@ class AdminClient final
 public:
     // `base`: http://HOST:PORT of the admin listener, or https:// with an identity.
     AdminClient(const QUrl &base, int timeoutMs);
-    // README "Admin over the network": mutual TLS with a workstation identity directory (from
-    // `seacat-gateway admin issue`): its key and certificate, the admin CA as the only trust
-    // anchor, the admin server's name checked. "" or what is missing.
-    QString setIdentity(const QString &directory);
+    // Mutual TLS with a workstation identity directory (SeaCat::AdminIdentity). "" or what is missing.
+    QString setIdentity(const QString &directory) { return m_identity.load(directory); }
 
     AdminResponse get(const QString &path, const QUrlQuery &query = {});
     AdminResponse post(const QString &path, const QJsonObject &body = {});
@@ -38,7 +37,6 @@ private:
 
     QUrl m_base;
     int m_timeoutMs;
-    QSslConfiguration m_tls;
-    QString m_serverName; // empty: no TLS
+    SeaCat::AdminIdentity m_identity;
     QNetworkAccessManager m_manager;
 };

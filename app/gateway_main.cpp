@@ -7,6 +7,7 @@
 #include "admincommand.h"
 #include "arrayadmin.h"
 #include "configcheck.h"
+#include "connectdialog.h"
 #include "ctlcommand.h"
 #include "gatewaycontroller.h"
 #include "pki/adminauthority.h"
@@ -224,6 +225,53 @@ std::vector<QByteArray> joinNameOption(int argc, char *argv[])
 
 } // namespace
 
+// The window's language (--lang, else the system's) and icon; the translators outlive the window.
+void setUpGui(const QCommandLineParser &parser, QTranslator *translator, QTranslator *qtTranslator)
+{
+    const QLocale locale =
+        parser.isSet(QStringLiteral("lang")) ? QLocale(parser.value(QStringLiteral("lang"))) : QLocale::system();
+    QLocale::setDefault(locale);
+    if (translator->load(locale, QStringLiteral("seacat"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+        QCoreApplication::installTranslator(translator);
+    if (qtTranslator->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                           QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QCoreApplication::installTranslator(qtTranslator);
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/seacat-gateway.svg")));
+}
+
+// README "Administering a server gateway from a workstation": the window on a remote gateway's
+// admin API, no engine here. Without a URL (the desktop entry) the connect dialog asks.
+int attach(const QCommandLineParser &parser, bool gui)
+{
+    if (!gui) {
+        printLine(stderr, QStringLiteral("seacat-gateway: --attach opens a window and needs a display; "
+                                         "without one, use seacat-gateway ctl"));
+        return 2;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() > 1) {
+        printLine(stderr, QStringLiteral("seacat-gateway: --attach takes one URL (see --help)"));
+        return 2;
+    }
+    QTranslator translator, qtTranslator;
+    setUpGui(parser, &translator, &qtTranslator);
+    if (positional.isEmpty()) {
+        ConnectDialog dialog;
+        if (dialog.exec() != QDialog::Accepted)
+            return 0;
+    } else {
+        QString error;
+        MainWindow *window =
+            ConnectDialog::openWindow(QUrl(positional.first()), parser.value(QStringLiteral("identity")), &error);
+        if (!window) {
+            printLine(stderr, QStringLiteral("seacat-gateway: %1").arg(error));
+            return 2;
+        }
+        window->show();
+    }
+    return QCoreApplication::exec();
+}
+
 int main(int argc, char *argv[])
 {
     // The GUI needs a display; without one (servers, SSH) the same engine runs headless.
@@ -311,6 +359,12 @@ int main(int argc, char *argv[])
          QStringLiteral("domain")},
         {QStringLiteral("lang"), QStringLiteral("GUI language, e.g. cs or de (default: the system's)."),
          QStringLiteral("lang")},
+        {QStringLiteral("attach"), QStringLiteral("Open the admin window on the gateway whose admin API is at the URL "
+                                                  "given (http://127.0.0.1:9543, https://HOST:PORT); no engine runs "
+                                                  "here. Without a URL: the connect dialog.")},
+        {QStringLiteral("identity"),
+         QStringLiteral("With --attach https://...: the workstation identity (seacat-gateway admin issue)."),
+         QStringLiteral("dir")},
     });
     parser.addPositionalArgument(
         QStringLiteral("pki"),
@@ -340,6 +394,8 @@ int main(int argc, char *argv[])
         parser.showVersion();
     if (parser.isSet(QStringLiteral("check-config")))
         return checkConfig(parser);
+    if (parser.isSet(QStringLiteral("attach")))
+        return attach(parser, gui);
 
     GatewayConfig config;
     if (const QList<ConfigProblem> problems = buildConfig(parser, &config); !problems.isEmpty()) {
@@ -383,15 +439,7 @@ int main(int argc, char *argv[])
     };
     if (gui) {
         QTranslator translator, qtTranslator;
-        const QLocale locale =
-            parser.isSet(QStringLiteral("lang")) ? QLocale(parser.value(QStringLiteral("lang"))) : QLocale::system();
-        QLocale::setDefault(locale);
-        if (translator.load(locale, QStringLiteral("seacat"), QStringLiteral("_"), QStringLiteral(":/i18n")))
-            QCoreApplication::installTranslator(&translator);
-        if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
-                              QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
-            QCoreApplication::installTranslator(&qtTranslator);
-        QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/seacat-gateway.svg")));
+        setUpGui(parser, &translator, &qtTranslator);
         MainWindow window(&controller, config,
                           parser.isSet(QStringLiteral("config")) ? parser.value(QStringLiteral("config"))
                                                                  : defaultSettingsFile());

@@ -7,21 +7,8 @@
 
 namespace SeaCat {
 
-GatewayController::GatewayController(QObject *parent) : GatewayEvents(parent), m_engine(new GatewayEngine)
+GatewayController::GatewayController(QObject *parent) : GatewayLink(parent), m_engine(new GatewayEngine)
 {
-    qRegisterMetaType<SeaCat::SessionInfo>();
-    qRegisterMetaType<QList<SeaCat::SessionInfo>>();
-    qRegisterMetaType<SeaCat::LogLevel>();
-    qRegisterMetaType<SeaCat::GatewayStats>();
-    qRegisterMetaType<SeaCat::CsrInfo>();
-    qRegisterMetaType<SeaCat::CertificateInfo>();
-    qRegisterMetaType<QList<SeaCat::CsrInfo>>();
-    qRegisterMetaType<QList<SeaCat::CertificateInfo>>();
-    qRegisterMetaType<SeaCat::PkiState>();
-    qRegisterMetaType<SeaCat::TunnelRequest>();
-    qRegisterMetaType<SeaCat::TunnelInfo>();
-    qRegisterMetaType<QList<SeaCat::TunnelInfo>>();
-
     m_thread.setObjectName(QStringLiteral("seacat-engine"));
     // The engine and worker threads hold every session's sockets: their loop turns must not
     // cost O(sessions) (issue 10). The GUI thread keeps Qt's own dispatcher.
@@ -30,15 +17,7 @@ GatewayController::GatewayController(QObject *parent) : GatewayEvents(parent), m
     connect(&m_thread, &QThread::finished, m_engine, &QObject::deleteLater);
 
     // Cross-thread connections: queued, delivered in this object's thread.
-    connect(m_engine, &GatewayEngine::listening, this, [this](const QHostAddress &address, quint16 port) {
-        const bool portChange = m_port != port;
-        m_address = address;
-        m_port = port;
-        setState(State::Listening);
-        emit listening(address, port);
-        if (portChange)
-            emit portChanged(port);
-    });
+    connect(m_engine, &GatewayEngine::listening, this, &GatewayController::setListening);
     connect(m_engine, &GatewayEngine::failed, this, [this](const QString &reason) {
         setState(State::Failed);
         emit failed(reason);
@@ -52,13 +31,12 @@ GatewayController::GatewayController(QObject *parent) : GatewayEvents(parent), m
     for (int i = events.methodOffset(); i < events.methodCount(); ++i)
         if (const QMetaMethod signal = events.method(i); signal.methodType() == QMetaMethod::Signal)
             connect(m_engine, signal, this, signal, Qt::QueuedConnection);
-    connect(this, &GatewayEvents::pkiStateChanged, this, [this](const PkiState &state) { m_pkiState = state; });
     m_thread.start();
 }
 
 GatewayController::~GatewayController()
 {
-    if (m_state == State::Listening || m_state == State::Starting || m_state == State::Stopping) {
+    if (const State now = state(); now == State::Listening || now == State::Starting || now == State::Stopping) {
         QEventLoop loop;
         connect(m_engine, &GatewayEngine::stopped, &loop, &QEventLoop::quit);
         QMetaObject::invokeMethod(m_engine, &GatewayEngine::stop, Qt::QueuedConnection);
@@ -66,14 +44,6 @@ GatewayController::~GatewayController()
     }
     m_thread.quit();
     m_thread.wait();
-}
-
-void GatewayController::setState(State state)
-{
-    if (m_state == state)
-        return;
-    m_state = state;
-    emit stateChanged(state);
 }
 
 void GatewayController::start(const GatewayConfig &config)
@@ -84,7 +54,7 @@ void GatewayController::start(const GatewayConfig &config)
 
 void GatewayController::stop()
 {
-    if (m_state == State::Stopped || m_state == State::Failed) {
+    if (state() == State::Stopped || state() == State::Failed) {
         emit stopped();
         return;
     }

@@ -125,9 +125,18 @@ CertificatesView::CertificatesView(const SessionTableModel *sessions, QWidget *p
     });
     connect(m_exportCert, &QPushButton::clicked, this, [this] {
         const quint64 serial = selectedSerial();
-        for (const auto &c : std::as_const(m_certificates))
-            if (c.serial == serial)
+        for (const auto &c : std::as_const(m_certificates)) {
+            if (c.serial != serial)
+                continue;
+            // A remote gateway's list comes without the certificates themselves (README "The
+            // window on a remote gateway").
+            if (c.der.isEmpty())
+                QMessageBox::information(
+                    this, tr("Export certificate"),
+                    tr("Certificate %1 itself is not at hand here: seacat-gateway ctl pki export %1").arg(serial));
+            else
                 exportPem(QSslCertificate(c.der, QSsl::Der).toPem(), QStringLiteral("client-%1.pem").arg(serial));
+        }
     });
     connect(m_exportCa, &QPushButton::clicked, this, [this] { exportPem(m_caCert.toPem(), QStringLiteral("ca.pem")); });
     connect(m_sessions, &SessionTableModel::flushed, this, &CertificatesView::showEnrollingPeers);

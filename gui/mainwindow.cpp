@@ -1,8 +1,9 @@
 #include "mainwindow.h"
 #include "activitychart.h"
 #include "certificatesview.h"
+#include "connectdialog.h"
 #include "format.h"
-#include "gatewaycontroller.h"
+#include "gatewaylink.h"
 #include "logview.h"
 #include "sessionsview.h"
 #include "sessiontablemodel.h"
@@ -11,6 +12,7 @@
 #include <QAction>
 #include <QCloseEvent>
 #include <QLabel>
+#include <QMenuBar>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
@@ -19,7 +21,7 @@
 
 using namespace SeaCat;
 
-MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &config, const QString &settingsFile,
+MainWindow::MainWindow(GatewayLink *controller, const GatewayConfig &config, const QString &settingsFile,
                        QWidget *parent)
     : QMainWindow(parent), confirm(Confirmation::messageBox(this)), m_controller(controller), m_config(config),
       m_sessions(new SessionTableModel(this)), m_sessionsView(new SessionsView(m_sessions)),
@@ -40,17 +42,28 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
     m_tabs->addTab(m_logView, QIcon(QStringLiteral(":/icons/log.svg")), tr("Log"));
     setCentralWidget(m_tabs);
 
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Connect to gateway…"), this, [this] {
+        auto *dialog = new ConnectDialog(this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    });
+    file->addAction(tr("&Quit"), this, &QWidget::close);
+
     auto *toolbar = addToolBar(tr("Gateway"));
     toolbar->setObjectName(QStringLiteral("gateway"));
     QAction *start = m_startAction = toolbar->addAction(tr("Start"));
     QAction *stop = m_stopAction = toolbar->addAction(tr("Stop"));
     connect(start, &QAction::triggered, this, &MainWindow::startGateway);
     connect(stop, &QAction::triggered, this, &MainWindow::stopGateway);
-    connect(controller, &GatewayController::stateChanged, this, [start, stop](GatewayController::State state) {
-        start->setEnabled(state == GatewayController::State::Stopped || state == GatewayController::State::Failed);
-        stop->setEnabled(state == GatewayController::State::Listening);
+    connect(controller, &GatewayLink::stateChanged, this, [start, stop](GatewayLink::State state) {
+        start->setEnabled(state == GatewayLink::State::Stopped || state == GatewayLink::State::Failed);
+        stop->setEnabled(state == GatewayLink::State::Listening);
     });
     start->setEnabled(false);
+    // A remote gateway is neither started nor stopped from a workstation.
+    start->setVisible(controller->runsEngine());
+    stop->setVisible(controller->runsEngine());
 
     for (QLabel *label : {m_listening, m_mode, m_sessionCount, m_rates, m_uptime})
         statusBar()->addWidget(label);
@@ -63,45 +76,50 @@ MainWindow::MainWindow(GatewayController *controller, const GatewayConfig &confi
     m_listening->setText(tr("starting…"));
 
     // Engine → views: queued signals only.
-    connect(controller, &GatewayController::sessionOpened, m_sessions, &SessionTableModel::addSession);
-    connect(controller, &GatewayController::sessionClosed, m_sessions, &SessionTableModel::removeSession);
-    connect(controller, &GatewayController::sessionsUpdated, m_sessions, &SessionTableModel::updateSessions);
-    connect(controller, &GatewayController::statsUpdated, this, &MainWindow::showStats);
-    connect(controller, &GatewayController::logMessage, m_logView, &LogView::append);
-    connect(controller, &GatewayController::listening, this, &MainWindow::showListening);
-    if (controller->state() == GatewayController::State::Listening) // a window opened on a running engine
+    connect(controller, &GatewayLink::sessionOpened, m_sessions, &SessionTableModel::addSession);
+    connect(controller, &GatewayLink::sessionClosed, m_sessions, &SessionTableModel::removeSession);
+    connect(controller, &GatewayLink::sessionsUpdated, m_sessions, &SessionTableModel::updateSessions);
+    connect(controller, &GatewayLink::statsUpdated, this, &MainWindow::showStats);
+    connect(controller, &GatewayLink::logMessage, m_logView, &LogView::append);
+    connect(controller, &GatewayLink::listening, this, &MainWindow::showListening);
+    if (controller->state() == GatewayLink::State::Listening) // a window opened on a running engine
         showListening(controller->address(), controller->port());
-    connect(controller, &GatewayController::failed, this, [this](const QString &reason) {
+    connect(controller, &GatewayLink::failed, this, [this](const QString &reason) {
         m_listening->setText(tr("not listening: %1").arg(reason));
         m_listening->setStyleSheet(QStringLiteral("color: #b00020"));
         m_logView->append(LogLevel::Error, reason);
     });
-    connect(controller, &GatewayController::stopped, this, [this] {
+    connect(controller, &GatewayLink::stopped, this, [this] {
         m_listening->setText(tr("stopped"));
         clearStatus();
         m_sessions->clear();
     });
-    connect(controller, &GatewayController::portChangeFailed, m_settingsView, &SettingsView::showPortError);
-    connect(m_settingsView, &SettingsView::portChangeRequested, controller, &GatewayController::changePort);
-    connect(m_sessionsView, &SessionsView::disconnectRequested, controller, &GatewayController::disconnectSession);
-    connect(m_sessionsView, &SessionsView::tunnelRequested, controller, &GatewayController::openTunnel);
-    connect(controller, &GatewayController::tunnelOpened, m_sessionsView, &SessionsView::showTunnel);
-    connect(controller, &GatewayController::tunnelsUpdated, m_sessionsView, &SessionsView::showTunnels);
-    connect(controller, &GatewayController::tunnelClosed, m_sessionsView, &SessionsView::removeTunnel);
+    connect(controller, &GatewayLink::linkLost, this, &MainWindow::showLinkLost);
+    connect(controller, &GatewayLink::described, this, [this](const QString &name, const QString &mode) {
+        setWindowTitle(tr("SeaCat Gateway — %1").arg(name));
+        m_mode->setText(tr("mode: %1").arg(mode));
+    });
+    connect(controller, &GatewayLink::portChangeFailed, m_settingsView, &SettingsView::showPortError);
+    connect(m_settingsView, &SettingsView::portChangeRequested, controller, &GatewayLink::changePort);
+    connect(m_sessionsView, &SessionsView::disconnectRequested, controller, &GatewayLink::disconnectSession);
+    connect(m_sessionsView, &SessionsView::tunnelRequested, controller, &GatewayLink::openTunnel);
+    connect(controller, &GatewayLink::tunnelOpened, m_sessionsView, &SessionsView::showTunnel);
+    connect(controller, &GatewayLink::tunnelsUpdated, m_sessionsView, &SessionsView::showTunnels);
+    connect(controller, &GatewayLink::tunnelClosed, m_sessionsView, &SessionsView::removeTunnel);
 
     // The engine pushes the PKI state (CA included) whenever it changes; nothing is asked for
     // and nothing is read from the data directory.
-    connect(controller, &GatewayController::pkiStateChanged, m_certificatesView, &CertificatesView::showPkiState);
-    connect(controller, &GatewayController::certificateExpiringSoon, this, [this](const CertificateInfo &c) {
+    connect(controller, &GatewayLink::pkiStateChanged, m_certificatesView, &CertificatesView::showPkiState);
+    connect(controller, &GatewayLink::certificateExpiringSoon, this, [this](const CertificateInfo &c) {
         m_logView->append(
             LogLevel::Warning,
             tr("certificate %1 of %2 expires on %3").arg(c.serial).arg(c.clientTag, c.notAfter.toString(Qt::ISODate)));
     });
-    connect(controller, &GatewayController::pkiActionFailed, this, [this](const QString &reason) {
+    connect(controller, &GatewayLink::pkiActionFailed, this, [this](const QString &reason) {
         m_logView->append(LogLevel::Error, reason);
         statusBar()->showMessage(reason, 10'000);
     });
-    connect(controller, &GatewayController::pkiStoreAvailabilityChanged, this,
+    connect(controller, &GatewayLink::pkiStoreAvailabilityChanged, this,
             [this](bool available, const QString &reason) {
                 m_store->setVisible(!available);
                 m_store->setToolTip(reason);
@@ -150,7 +168,8 @@ void MainWindow::stopGateway()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    const int sessions = m_controller->state() == GatewayController::State::Listening ? liveSessions() : 0;
+    const int sessions =
+        m_controller->runsEngine() && m_controller->state() == GatewayLink::State::Listening ? liveSessions() : 0;
     if (sessions > 0 && !confirm(tr("Quit? The gateway stops and %n session(s) will be closed.", nullptr, sessions))) {
         event->ignore();
         return;
@@ -184,9 +203,20 @@ void MainWindow::showListening(const QHostAddress &address, quint16 port)
     m_settingsView->showListening(address, port);
 }
 
+void MainWindow::showLinkLost(const QString &reason, int retryInMs)
+{
+    // What the window showed of that gateway is no longer known to be true.
+    m_listening->setText(
+        tr("connection to the gateway lost: %1; trying again in %2 s").arg(reason).arg((retryInMs + 999) / 1000));
+    m_listening->setStyleSheet(QStringLiteral("color: #b00020"));
+    m_logView->append(LogLevel::Warning, m_listening->text());
+    clearStatus();
+    m_sessions->clear();
+}
+
 void MainWindow::showStats(const GatewayStats &stats)
 {
-    if (m_controller->state() != GatewayController::State::Listening)
+    if (m_controller->state() != GatewayLink::State::Listening)
         return; // a late tick after Stop
 
     const double seconds = m_lastStatsAt.isValid() ? m_lastStatsAt.restart() / 1000.0 : 0;

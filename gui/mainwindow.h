@@ -1,5 +1,5 @@
-// The admin window: status bar, sessions, certificates, settings, log. Talks to the engine
-// only through the GatewayController's signals and slots.
+// The admin window: status bar, sessions, certificates, settings, log. Talks to the gateway
+// only through a GatewayLink's signals and slots: the engine in this process or a remote one.
 #pragma once
 
 #include "confirmation.h"
@@ -20,7 +20,7 @@ class SessionsView;
 class SettingsView;
 
 namespace SeaCat {
-class GatewayController;
+class GatewayLink;
 }
 
 class MainWindow final : public QMainWindow
@@ -28,7 +28,7 @@ class MainWindow final : public QMainWindow
     Q_OBJECT
 
 public:
-    MainWindow(SeaCat::GatewayController *controller, const SeaCat::GatewayConfig &config, const QString &settingsFile,
+    MainWindow(SeaCat::GatewayLink *controller, const SeaCat::GatewayConfig &config, const QString &settingsFile,
                QWidget *parent = nullptr);
 
     // Asks before Stop and quit while sessions are open; tests replace it. Default: a QMessageBox.
@@ -42,6 +42,7 @@ public:
     ActivityChart *chart() const { return m_chart; }
     QTabWidget *tabs() const { return m_tabs; }
     QLabel *listeningLabel() const { return m_listening; }
+    QLabel *modeLabel() const { return m_mode; }
     QLabel *sessionCountLabel() const { return m_sessionCount; }
     QLabel *ratesLabel() const { return m_rates; }
     QLabel *storeLabel() const { return m_store; }
@@ -58,10 +59,11 @@ private:
     void showPendingCount(int pending);
     void showStats(const SeaCat::GatewayStats &stats);
     void showListening(const QHostAddress &address, quint16 port);
+    void showLinkLost(const QString &reason, int retryInMs);
     void tick();
     void startGateway();
 
-    SeaCat::GatewayController *m_controller;
+    SeaCat::GatewayLink *m_controller;
     SeaCat::GatewayConfig m_config;
     SessionTableModel *m_sessions;
     SessionsView *m_sessionsView;

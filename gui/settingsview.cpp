@@ -84,6 +84,8 @@ SettingsView::SettingsView(const GatewayConfig &config, const QString &settingsF
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(portBox);
     layout->addWidget(general, 1);
+    // A remote gateway's start-up settings are in its own configuration file, on its server.
+    general->setVisible(!settingsFile.isEmpty());
 
     connect(m_port, &QSpinBox::valueChanged, this, &SettingsView::updateGuidance);
     connect(m_allowReserved, &QCheckBox::toggled, this, &SettingsView::updateGuidance);
@@ -145,6 +147,8 @@ void SettingsView::showListening(const QHostAddress &address, quint16 port)
 void SettingsView::persistAppliedPort(const QHostAddress &address, quint16 port)
 {
     // The next Start and the next launch both serve where the admin moved the gateway.
+    if (m_settingsFile.isEmpty())
+        return; // a remote gateway keeps its own file
     m_config.listenAddress = address;
     m_config.port = port;
     m_config.portExplicit = true;

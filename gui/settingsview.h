@@ -5,6 +5,7 @@
 // file (GatewayConfig's editIni), so a hand-written file keeps its comments, sections and keys,
 // and values that came from the command line are never written unless the admin changes them.
 // config() is what the next Start uses: the start-up settings with every applied or saved change.
+// Without a settings file (a remote gateway) only the port is shown, applied on the server.
 #pragma once
 
 #include "gatewayconfig.h"

@@ -174,12 +174,55 @@ Protistrana: %5
 Přijato: %6
 Certifikát platný %7 dní, do %8</translation>
     </message>
+    <message>
+        <source>Certificate %1 itself is not at hand here: seacat-gateway ctl pki export %1</source>
+        <translation>Samotný certifikát %1 tu není k dispozici: seacat-gateway ctl pki export %1</translation>
+    </message>
 </context>
 <context>
     <name>Confirmation</name>
     <message>
         <source>Please confirm</source>
         <translation>Potvrďte prosím</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectDialog</name>
+    <message>
+        <source>Connect to gateway</source>
+        <translation>Připojit k bráně</translation>
+    </message>
+    <message>
+        <source>none: the gateway&apos;s own machine (loopback)</source>
+        <translation>žádná: stroj brány (loopback)</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Procházet…</translation>
+    </message>
+    <message>
+        <source>Workstation identity</source>
+        <translation>Identita pracovní stanice</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>Připojit</translation>
+    </message>
+    <message>
+        <source>Admin API</source>
+        <translation>Administrační API</translation>
+    </message>
+    <message>
+        <source>Identity (seacat-gateway admin issue)</source>
+        <translation>Identita (seacat-gateway admin issue)</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not the admin API&apos;s address (http://127.0.0.1:9543, https://HOST:PORT)</source>
+        <translation>„%1“ není adresa administračního API (http://127.0.0.1:9543, https://HOST:PORT)</translation>
+    </message>
+    <message>
+        <source>https needs a workstation identity (seacat-gateway admin issue NAME DIR on the server)</source>
+        <translation>https potřebuje identitu pracovní stanice (seacat-gateway admin issue NAME DIR na serveru)</translation>
     </message>
 </context>
 <context>
@@ -261,7 +304,11 @@ Certifikát platný %7 dní, do %8</translation>
     </message>
     <message numerus="yes">
         <source>%n session(s)</source>
-        <translation><numerusform>%n relace</numerusform><numerusform>%n relace</numerusform><numerusform>%n relací</numerusform></translation>
+        <translation>
+            <numerusform>%n relace</numerusform>
+            <numerusform>%n relace</numerusform>
+            <numerusform>%n relací</numerusform>
+        </translation>
     </message>
     <message>
         <source>%1 requests/s, in %2/s, out %3/s</source>
@@ -273,11 +320,19 @@ Certifikát platný %7 dní, do %8</translation>
     </message>
     <message numerus="yes">
         <source>Stop the gateway? %n session(s) will be closed.</source>
-        <translation><numerusform>Zastavit bránu? Bude ukončena %n relace.</numerusform><numerusform>Zastavit bránu? Budou ukončeny %n relace.</numerusform><numerusform>Zastavit bránu? Bude ukončeno %n relací.</numerusform></translation>
+        <translation>
+            <numerusform>Zastavit bránu? Bude ukončena %n relace.</numerusform>
+            <numerusform>Zastavit bránu? Budou ukončeny %n relace.</numerusform>
+            <numerusform>Zastavit bránu? Bude ukončeno %n relací.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>Quit? The gateway stops and %n session(s) will be closed.</source>
-        <translation><numerusform>Ukončit? Brána se zastaví a bude ukončena %n relace.</numerusform><numerusform>Ukončit? Brána se zastaví a budou ukončeny %n relace.</numerusform><numerusform>Ukončit? Brána se zastaví a bude ukončeno %n relací.</numerusform></translation>
+        <translation>
+            <numerusform>Ukončit? Brána se zastaví a bude ukončena %n relace.</numerusform>
+            <numerusform>Ukončit? Brána se zastaví a budou ukončeny %n relace.</numerusform>
+            <numerusform>Ukončit? Brána se zastaví a bude ukončeno %n relací.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Certificates (%1 pending)</source>
@@ -286,6 +341,33 @@ Certifikát platný %7 dní, do %8</translation>
     <message>
         <source>certificate store unreachable</source>
         <translation>úložiště certifikátů nedostupné</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Soubor</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to gateway…</source>
+        <translation>&amp;Připojit k bráně…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Ukončit</translation>
+    </message>
+    <message>
+        <source>connection to the gateway lost: %1; trying again in %2 s</source>
+        <translation>spojení s bránou ztraceno: %1; nový pokus za %2 s</translation>
+    </message>
+</context>
+<context>
+    <name>RemoteGateway</name>
+    <message>
+        <source>closed while the window was not connected</source>
+        <translation>ukončena, zatímco okno nebylo připojeno</translation>
+    </message>
+    <message>
+        <source>session %1 not closed: %2</source>
+        <translation>relace %1 nebyla ukončena: %2</translation>
     </message>
 </context>
 <context>

@@ -174,12 +174,55 @@ Gegenstelle: %5
 Empfangen: %6
 Zertifikat gültig für %7 Tage, bis %8</translation>
     </message>
+    <message>
+        <source>Certificate %1 itself is not at hand here: seacat-gateway ctl pki export %1</source>
+        <translation>Das Zertifikat %1 selbst liegt hier nicht vor: seacat-gateway ctl pki export %1</translation>
+    </message>
 </context>
 <context>
     <name>Confirmation</name>
     <message>
         <source>Please confirm</source>
         <translation>Bitte bestätigen</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectDialog</name>
+    <message>
+        <source>Connect to gateway</source>
+        <translation>Mit Gateway verbinden</translation>
+    </message>
+    <message>
+        <source>none: the gateway&apos;s own machine (loopback)</source>
+        <translation>keine: der Rechner des Gateways (Loopback)</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Workstation identity</source>
+        <translation>Identität des Arbeitsplatzes</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>Verbinden</translation>
+    </message>
+    <message>
+        <source>Admin API</source>
+        <translation>Admin-API</translation>
+    </message>
+    <message>
+        <source>Identity (seacat-gateway admin issue)</source>
+        <translation>Identität (seacat-gateway admin issue)</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not the admin API&apos;s address (http://127.0.0.1:9543, https://HOST:PORT)</source>
+        <translation>„%1“ ist keine Adresse der Admin-API (http://127.0.0.1:9543, https://HOST:PORT)</translation>
+    </message>
+    <message>
+        <source>https needs a workstation identity (seacat-gateway admin issue NAME DIR on the server)</source>
+        <translation>https braucht eine Arbeitsplatz-Identität (seacat-gateway admin issue NAME DIR auf dem Server)</translation>
     </message>
 </context>
 <context>
@@ -261,7 +304,10 @@ Zertifikat gültig für %7 Tage, bis %8</translation>
     </message>
     <message numerus="yes">
         <source>%n session(s)</source>
-        <translation><numerusform>%n Sitzung</numerusform><numerusform>%n Sitzungen</numerusform></translation>
+        <translation>
+            <numerusform>%n Sitzung</numerusform>
+            <numerusform>%n Sitzungen</numerusform>
+        </translation>
     </message>
     <message>
         <source>%1 requests/s, in %2/s, out %3/s</source>
@@ -273,11 +319,17 @@ Zertifikat gültig für %7 Tage, bis %8</translation>
     </message>
     <message numerus="yes">
         <source>Stop the gateway? %n session(s) will be closed.</source>
-        <translation><numerusform>Gateway stoppen? %n Sitzung wird geschlossen.</numerusform><numerusform>Gateway stoppen? %n Sitzungen werden geschlossen.</numerusform></translation>
+        <translation>
+            <numerusform>Gateway stoppen? %n Sitzung wird geschlossen.</numerusform>
+            <numerusform>Gateway stoppen? %n Sitzungen werden geschlossen.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>Quit? The gateway stops and %n session(s) will be closed.</source>
-        <translation><numerusform>Beenden? Das Gateway stoppt und %n Sitzung wird geschlossen.</numerusform><numerusform>Beenden? Das Gateway stoppt und %n Sitzungen werden geschlossen.</numerusform></translation>
+        <translation>
+            <numerusform>Beenden? Das Gateway stoppt und %n Sitzung wird geschlossen.</numerusform>
+            <numerusform>Beenden? Das Gateway stoppt und %n Sitzungen werden geschlossen.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Certificates (%1 pending)</source>
@@ -286,6 +338,33 @@ Zertifikat gültig für %7 Tage, bis %8</translation>
     <message>
         <source>certificate store unreachable</source>
         <translation>Zertifikatsspeicher nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to gateway…</source>
+        <translation>Mit Gateway &amp;verbinden…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <source>connection to the gateway lost: %1; trying again in %2 s</source>
+        <translation>Verbindung zum Gateway verloren: %1; neuer Versuch in %2 s</translation>
+    </message>
+</context>
+<context>
+    <name>RemoteGateway</name>
+    <message>
+        <source>closed while the window was not connected</source>
+        <translation>geschlossen, während das Fenster nicht verbunden war</translation>
+    </message>
+    <message>
+        <source>session %1 not closed: %2</source>
+        <translation>Sitzung %1 nicht geschlossen: %2</translation>
     </message>
 </context>
 <context>

@@ -22,6 +22,50 @@ QString certificateStatus(const CertificateInfo &certificate)
     return certificate.isValidNow() ? QStringLiteral("valid") : QStringLiteral("expired");
 }
 
+// The fields as named in the JSON, one table for the writer and the reader.
+template<typename Value, typename Member> struct Field {
+    const char *name;
+    Member Value::*member;
+};
+constexpr Field<SessionInfo, quint64> SummaryCounters[] = {
+    {"certificateSerial", &SessionInfo::certificateSerial},
+    {"requests", &SessionInfo::requests},
+    {"bytesIn", &SessionInfo::bytesIn},
+    {"bytesOut", &SessionInfo::bytesOut},
+};
+constexpr Field<SessionInfo, QString> SummaryTexts[] = {
+    {"clientId", &SessionInfo::clientId},
+    {"clientTag", &SessionInfo::clientTag},
+    {"enrollingClientTag", &SessionInfo::enrollingClientTag},
+};
+constexpr Field<GatewayStats, quint64> StatsCounters[] = {
+    {"sessionsTotal", &GatewayStats::sessionsTotal},
+    {"requests", &GatewayStats::requests},
+    {"bytesIn", &GatewayStats::bytesIn},
+    {"bytesOut", &GatewayStats::bytesOut},
+    {"backendResponses", &GatewayStats::backendResponses},
+    {"backendLatencyMsTotal", &GatewayStats::backendLatencyMsTotal},
+    {"rejectedHttpsClients", &GatewayStats::rejectedHttpsClients},
+    {"resetFloodCloses", &GatewayStats::resetFloodCloses},
+    {"glitchFloodCloses", &GatewayStats::glitchFloodCloses},
+    {"refusedCsrs", &GatewayStats::refusedCsrs},
+    {"strayBackendConnections", &GatewayStats::strayBackendConnections},
+};
+
+quint64 counterFromJson(const QJsonValue &value)
+{
+    // Numbers only, whole and in range: anything else reads as 0.
+    const double number = value.toDouble(0);
+    return number >= 0 && number < 9.007199254740992e15 ? quint64(number) : 0;
+}
+
+void responsesFromJson(const QJsonValue &value, quint64 (&byClass)[6])
+{
+    const QJsonArray array = value.toArray();
+    for (int c = 1; c <= 5 && c <= array.size(); ++c)
+        byClass[c] = counterFromJson(array.at(c - 1));
+}
+
 } // namespace
 
 QJsonValue timeToJson(const QDateTime &time)
@@ -34,17 +78,14 @@ QJsonObject sessionToJson(const SessionInfo &s, SessionDetail detail)
     QJsonObject o{
         {QStringLiteral("id"), double(s.id)},
         {QStringLiteral("peer"), formatEndpoint(s.peerAddress, s.peerPort)},
-        {QStringLiteral("clientId"), s.clientId},
-        {QStringLiteral("clientTag"), s.clientTag},
-        {QStringLiteral("certificateSerial"), double(s.certificateSerial)},
-        {QStringLiteral("enrollingClientTag"), s.enrollingClientTag},
         {QStringLiteral("openStreams"), s.openStreams},
-        {QStringLiteral("requests"), double(s.requests)},
-        {QStringLiteral("bytesIn"), double(s.bytesIn)},
-        {QStringLiteral("bytesOut"), double(s.bytesOut)},
         {QStringLiteral("since"), timeToJson(s.since)},
         {QStringLiteral("lastActivity"), timeToJson(s.lastActivity)},
     };
+    for (const auto &counter : SummaryCounters)
+        o.insert(QLatin1String(counter.name), double(s.*counter.member));
+    for (const auto &text : SummaryTexts)
+        o.insert(QLatin1String(text.name), s.*text.member);
     if (detail == SessionDetail::Summary)
         return o;
     o.insert(QStringLiteral("worker"), s.worker);
@@ -118,21 +159,13 @@ QJsonObject certificateToJson(const CertificateInfo &c)
 
 QJsonObject statsToJson(const GatewayStats &s)
 {
-    return {
+    QJsonObject o{
         {QStringLiteral("sessionsNow"), s.sessionsNow},
-        {QStringLiteral("sessionsTotal"), double(s.sessionsTotal)},
-        {QStringLiteral("requests"), double(s.requests)},
         {QStringLiteral("responsesByClass"), responsesToJson(s.responsesByClass)},
-        {QStringLiteral("bytesIn"), double(s.bytesIn)},
-        {QStringLiteral("bytesOut"), double(s.bytesOut)},
-        {QStringLiteral("backendResponses"), double(s.backendResponses)},
-        {QStringLiteral("backendLatencyMsTotal"), double(s.backendLatencyMsTotal)},
-        {QStringLiteral("rejectedHttpsClients"), double(s.rejectedHttpsClients)},
-        {QStringLiteral("resetFloodCloses"), double(s.resetFloodCloses)},
-        {QStringLiteral("glitchFloodCloses"), double(s.glitchFloodCloses)},
-        {QStringLiteral("refusedCsrs"), double(s.refusedCsrs)},
-        {QStringLiteral("strayBackendConnections"), double(s.strayBackendConnections)},
     };
+    for (const auto &counter : StatsCounters)
+        o.insert(QLatin1String(counter.name), double(s.*counter.member));
+    return o;
 }
 
 QJsonObject settingsToJson(const GatewayConfig &c)
@@ -175,6 +208,74 @@ QJsonObject settingsToJson(const GatewayConfig &c)
              {QStringLiteral("maxPendingCsrs"), c.maxPendingCsrs},
          }},
     };
+}
+
+QDateTime timeFromJson(const QJsonValue &value)
+{
+    QDateTime time = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+    return time.isValid() ? time.toUTC() : QDateTime();
+}
+
+SessionInfo sessionFromJson(const QJsonObject &o)
+{
+    SessionInfo s;
+    s.id = counterFromJson(o.value(QStringLiteral("id")));
+    // "192.0.2.1:443" or "[2001:db8::1]:443", as formatEndpoint() writes it.
+    const QString peer = o.value(QStringLiteral("peer")).toString();
+    if (const qsizetype colon = peer.lastIndexOf(u':'); colon > 0) {
+        s.peerAddress = peer.left(colon);
+        if (s.peerAddress.startsWith(u'[') && s.peerAddress.endsWith(u']'))
+            s.peerAddress = s.peerAddress.mid(1, s.peerAddress.size() - 2);
+        s.peerPort = quint16(peer.mid(colon + 1).toUShort());
+    }
+    s.openStreams = o.value(QStringLiteral("openStreams")).toInt();
+    s.since = timeFromJson(o.value(QStringLiteral("since")));
+    s.lastActivity = timeFromJson(o.value(QStringLiteral("lastActivity")));
+    for (const auto &counter : SummaryCounters)
+        s.*counter.member = counterFromJson(o.value(QLatin1String(counter.name)));
+    for (const auto &text : SummaryTexts)
+        s.*text.member = o.value(QLatin1String(text.name)).toString();
+    return s;
+}
+
+GatewayStats statsFromJson(const QJsonObject &o)
+{
+    GatewayStats s;
+    s.sessionsNow = o.value(QStringLiteral("sessionsNow")).toInt();
+    responsesFromJson(o.value(QStringLiteral("responsesByClass")), s.responsesByClass);
+    for (const auto &counter : StatsCounters)
+        s.*counter.member = counterFromJson(o.value(QLatin1String(counter.name)));
+    return s;
+}
+
+CsrInfo csrFromJson(const QJsonObject &o)
+{
+    CsrInfo c;
+    c.id = qint64(counterFromJson(o.value(QStringLiteral("id"))));
+    const QString state = o.value(QStringLiteral("state")).toString();
+    for (CsrInfo::State s : {CsrInfo::State::Pending, CsrInfo::State::Approved, CsrInfo::State::Rejected})
+        if (toString(s) == state)
+            c.state = s;
+    c.clientId = o.value(QStringLiteral("clientId")).toString();
+    c.clientTag = o.value(QStringLiteral("clientTag")).toString();
+    c.subject = o.value(QStringLiteral("subject")).toString();
+    c.keyType = o.value(QStringLiteral("keyType")).toString();
+    c.received = timeFromJson(o.value(QStringLiteral("received")));
+    c.decided = timeFromJson(o.value(QStringLiteral("decided")));
+    return c;
+}
+
+CertificateInfo certificateFromJson(const QJsonObject &o)
+{
+    CertificateInfo c;
+    c.serial = counterFromJson(o.value(QStringLiteral("serial")));
+    c.clientId = o.value(QStringLiteral("clientId")).toString();
+    c.clientTag = o.value(QStringLiteral("clientTag")).toString();
+    c.subject = o.value(QStringLiteral("subject")).toString();
+    c.notBefore = timeFromJson(o.value(QStringLiteral("notBefore")));
+    c.notAfter = timeFromJson(o.value(QStringLiteral("notAfter")));
+    c.revoked = timeFromJson(o.value(QStringLiteral("revoked")));
+    return c;
 }
 
 bool sessionMatches(const SessionInfo &s, const QString &filter)

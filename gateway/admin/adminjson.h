@@ -27,6 +27,15 @@ QJsonObject statsToJson(const GatewayStats &stats);
 QJsonObject settingsToJson(const GatewayConfig &config);
 QJsonValue timeToJson(const QDateTime &time);
 
+// The readers, for a GUI attached to a remote gateway: what the writers above wrote (a Summary
+// session) comes back; a missing or mistyped field reads as empty or 0, never fails.
+SessionInfo sessionFromJson(const QJsonObject &session);
+GatewayStats statsFromJson(const QJsonObject &stats);
+CsrInfo csrFromJson(const QJsonObject &csr);
+// Without the DER, which the JSON does not carry.
+CertificateInfo certificateFromJson(const QJsonObject &certificate);
+QDateTime timeFromJson(const QJsonValue &time);
+
 // Whether `filter` (case-insensitive, a substring) occurs in the session's peer address,
 // client id, Client Tag, certificate subject or the id it enrols with. Empty matches all.
 bool sessionMatches(const SessionInfo &session, const QString &filter);

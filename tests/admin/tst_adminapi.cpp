@@ -54,22 +54,6 @@ ApiAnswer call(const QString &admin, const QByteArray &method, const QString &pa
     return answer;
 }
 
-QString freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost);
-    return QString::number(probe.serverPort());
-}
-
-// A raw TestClient that became a session: its first PING was echoed.
-std::unique_ptr<TestClient> openSession(quint16 port, const QString &caFile, quint32 pingId = 1)
-{
-    auto client = std::make_unique<TestClient>(caFile);
-    if (!client->connectTo(port) || !client->pingRoundTrip(pingId))
-        return nullptr;
-    return client;
-}
-
 // The event stream read off a plain socket: SSE events as (name, JSON data).
 class EventReader
 {

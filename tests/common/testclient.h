@@ -12,7 +12,9 @@
 #include <QFile>
 #include <QSslKey>
 #include <QSslSocket>
+#include <QTcpServer>
 #include <QTest>
+#include <memory>
 
 class TestClient : public QObject
 {
@@ -88,3 +90,20 @@ private:
     QString m_caFile;
     SeaCat::FrameReader m_reader;
 };
+
+// A raw TestClient that became a session: its first PING was echoed.
+inline std::unique_ptr<TestClient> openSession(quint16 port, const QString &caFile, quint32 pingId = 1)
+{
+    auto client = std::make_unique<TestClient>(caFile);
+    if (!client->connectTo(port) || !client->pingRoundTrip(pingId))
+        return nullptr;
+    return client;
+}
+
+// A loopback port free a moment ago, for a gateway to move to.
+inline QString freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost);
+    return QString::number(probe.serverPort());
+}

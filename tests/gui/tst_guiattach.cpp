@@ -1,0 +1,288 @@
+// The admin window attached to a remote gateway (README "Administering a server gateway from a
+// workstation"): the real headless binary with a real SeaCat session, the window fed over its
+// admin API (REST and the event stream), a port change from the settings view, the gateway
+// killed and started again on the same admin port.
+#include "admin/adminjson.h"
+#include "common/gatewayprocess.h"
+#include "common/testclient.h"
+#include "connectdialog.h"
+#include "mainwindow.h"
+#include "sessiontablemodel.h"
+#include "settingsview.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+using namespace SeaCat;
+
+namespace {
+
+// The window's event loop turns within `ms`: nothing waits on the network in it.
+bool responsive(int ms)
+{
+    bool ran = false;
+    QTimer::singleShot(0, [&ran] { ran = true; });
+    return QTest::qWaitFor([&ran] { return ran; }, ms);
+}
+
+// GET /api/v1/status of the admin listener at `admin` (ADDR:PORT), {} when no answer came.
+QJsonObject status(const QString &admin)
+{
+    QNetworkAccessManager manager;
+    std::unique_ptr<QNetworkReply> reply(
+        manager.get(QNetworkRequest(QUrl(QStringLiteral("http://%1/api/v1/status").arg(admin)))));
+    if (!QTest::qWaitFor([&reply] { return reply->isFinished(); }, 10'000))
+        return {};
+    return QJsonDocument::fromJson(reply->readAll()).object();
+}
+
+} // namespace
+
+class TestGuiAttach : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void jsonReadsWhatItWrites();
+    void windowFollowsARemoteGateway();
+    void refusesWhatIsNoAdminApi();
+    void attachesOverMutualTls();
+    void attachOnTheCommandLine();
+};
+
+void TestGuiAttach::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true); // the recent gateways go to a test QSettings
+    QCoreApplication::setOrganizationName(QStringLiteral("seacat-test"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_guiattach"));
+}
+
+void TestGuiAttach::jsonReadsWhatItWrites()
+{
+    SessionInfo s;
+    s.id = 42;
+    s.peerAddress = QStringLiteral("2001:db8::1");
+    s.peerPort = 50'123;
+    s.clientId = QStringLiteral("c1");
+    s.clientTag = QStringLiteral("[c1]");
+    s.requests = 7;
+    s.bytesIn = 1'000;
+    s.openStreams = 2;
+    s.since = QDateTime::currentDateTimeUtc().addSecs(-60);
+    const SessionInfo back = sessionFromJson(sessionToJson(s, SessionDetail::Summary));
+    QCOMPARE(back.id, s.id);
+    QCOMPARE(back.peerAddress, s.peerAddress);
+    QCOMPARE(back.peerPort, s.peerPort);
+    QCOMPARE(back.clientTag, s.clientTag);
+    QCOMPARE(back.requests, s.requests);
+    QCOMPARE(back.bytesIn, s.bytesIn);
+    QCOMPARE(back.openStreams, s.openStreams);
+    QCOMPARE(back.since.toMSecsSinceEpoch(), s.since.toMSecsSinceEpoch());
+    GatewayStats stats;
+    stats.sessionsNow = 3;
+    stats.requests = 99;
+    stats.responsesByClass[2] = 98;
+    stats.responsesByClass[5] = 1;
+    const GatewayStats statsBack = statsFromJson(statsToJson(stats));
+    QCOMPARE(statsBack.sessionsNow, 3);
+    QCOMPARE(statsBack.requests, quint64(99));
+    QCOMPARE(statsBack.responsesByClass[2], quint64(98));
+    QCOMPARE(statsBack.responsesByClass[5], quint64(1));
+    // Hostile or foreign JSON reads as empty, never fails.
+    const SessionInfo junk = sessionFromJson(QJsonObject{{"id", -5}, {"peer", 3}, {"requests", "many"}});
+    QCOMPARE(junk.id, quint64(0));
+    QCOMPARE(junk.requests, quint64(0));
+    QVERIFY(junk.peerAddress.isEmpty());
+}
+
+void TestGuiAttach::windowFollowsARemoteGateway()
+{
+    GatewayProcess gw;
+    const QStringList args = gw.defaultArgs() + QStringList{"--mode", "anonymous", "--workers", "2"};
+    gw.launch(args + QStringList{"--admin-listen", "0"});
+    const quint16 port = gw.waitListening();
+    QVERIFY2(port, gw.err.constData());
+    const QString admin = gw.adminEndpoint();
+    QVERIFY2(!admin.isEmpty(), gw.err.constData());
+    auto client = openSession(port, gw.caFile());
+    QVERIFY(client);
+
+    QString error;
+    const QUrl url(QStringLiteral("http://") + admin);
+    QPointer<MainWindow> window = ConnectDialog::openWindow(url, {}, &error);
+    QVERIFY2(window, qPrintable(error));
+    window->show();
+    // No engine here: nothing to start or stop, and the window names the gateway it shows.
+    QVERIFY(!window->startAction()->isVisible());
+    QVERIFY(!window->stopAction()->isVisible());
+    QVERIFY(window->windowTitle().contains(admin));
+    // Until the gateway says its name and mode.
+    QTRY_VERIFY_WITH_TIMEOUT(window->windowTitle().contains(QLatin1String("gw.test")), 15'000);
+    QVERIFY2(window->modeLabel()->text().contains(QLatin1String("anonymous")), qPrintable(window->modeLabel()->text()));
+
+    // The session the gateway serves, from the snapshot; the listener in the status bar.
+    QTRY_COMPARE_WITH_TIMEOUT(window->sessionModel()->rowCount(), 1, 15'000);
+    QTRY_VERIFY_WITH_TIMEOUT(window->listeningLabel()->text().contains(QStringLiteral(":%1").arg(port)), 10'000);
+    // The statistics stream in (the engine's refresh every 500 ms).
+    QTRY_VERIFY_WITH_TIMEOUT(window->sessionCountLabel()->text().contains(QLatin1String("1")), 10'000);
+
+    // The port moved from the settings view: the new listener first, the session kept.
+    const QString next = freePort();
+    window->tabs()->setCurrentWidget(window->settingsView());
+    window->settingsView()->portBox()->setValue(next.toInt());
+    window->settingsView()->applyPortButton()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(window->listeningLabel()->text().endsWith(QStringLiteral(":") + next), 15'000);
+    QTRY_VERIFY_WITH_TIMEOUT(window->settingsView()->portStatus()->text().contains(next), 5'000);
+    QVERIFY(client->pingRoundTrip(3)); // the session opened before still answers
+    QCOMPARE(window->sessionModel()->rowCount(), 1);
+    QVERIFY(openSession(quint16(next.toUInt()), gw.caFile(), 5));
+    // A refusal comes back as the engine's own: a port taken by someone else.
+    QTcpServer taken;
+    QVERIFY(taken.listen(QHostAddress::LocalHost));
+    window->settingsView()->portBox()->setValue(taken.serverPort());
+    window->settingsView()->applyPortButton()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(window->settingsView()->portStatus()->text().contains(QString::number(taken.serverPort())),
+                             15'000);
+    QTRY_COMPARE_WITH_TIMEOUT(window->settingsView()->portBox()->value(), next.toInt(), 5'000);
+
+    // The gateway killed: the status bar says so, the rows it can no longer vouch for go,
+    // and the window keeps answering.
+    gw.process.kill();
+    QVERIFY(gw.waitFinished());
+    QTRY_VERIFY_WITH_TIMEOUT(window->listeningLabel()->text().contains(QLatin1String("connection to the gateway lost")),
+                             15'000);
+    QCOMPARE(window->sessionModel()->rowCount(), 0);
+    for (int i = 0; i < 5; ++i) {
+        QVERIFY(responsive(1'000));
+        window->tabs()->setCurrentIndex(i % window->tabs()->count());
+        QTest::qWait(200);
+    }
+
+    // Back on the same admin port: reconnected within the backoff, a fresh snapshot.
+    GatewayProcess again;
+    again.launch(QStringList{"--headless", "--data-dir", gw.dataDir.path(), "--listen", "127.0.0.1", "--port", next,
+                             "--name", "gw.test", "--mode", "anonymous", "--admin-listen", admin});
+    QVERIFY2(again.waitListening(), again.err.constData());
+    auto second = openSession(quint16(next.toUInt()), gw.caFile(), 7);
+    QVERIFY(second);
+    QTRY_VERIFY_WITH_TIMEOUT(window->listeningLabel()->text().startsWith(QLatin1String("listening on")), 30'000);
+    QTRY_COMPARE_WITH_TIMEOUT(window->sessionModel()->rowCount(), 1, 10'000);
+
+    // The gateway is remembered for the connect dialog.
+    ConnectDialog dialog;
+    QCOMPARE(dialog.urlBox()->itemText(0), url.toString());
+    window->close(); // deletes the window and its link; the remote gateway serves on
+    QTRY_VERIFY(!window);
+    QVERIFY(second->pingRoundTrip(9));
+}
+
+void TestGuiAttach::refusesWhatIsNoAdminApi()
+{
+    QString error;
+    QVERIFY(!ConnectDialog::openWindow(QUrl(QStringLiteral("ftp://127.0.0.1:1")), {}, &error));
+    QVERIFY(error.contains(QLatin1String("ftp")));
+    QVERIFY(!ConnectDialog::openWindow(QUrl(QStringLiteral("https://127.0.0.1:1")), {}, &error));
+    QVERIFY(error.contains(QLatin1String("identity")));
+    QVERIFY(!ConnectDialog::openWindow(QUrl(QStringLiteral("https://127.0.0.1:1")), QStringLiteral("/nonexistent"),
+                                       &error));
+    QVERIFY(error.contains(QLatin1String("/nonexistent")));
+    // Nothing listens there: the window opens and says that it cannot reach the gateway.
+    QPointer<MainWindow> window =
+        ConnectDialog::openWindow(QUrl(QStringLiteral("http://127.0.0.1:") + freePort()), {}, &error);
+    QVERIFY(window);
+    QTRY_VERIFY_WITH_TIMEOUT(window->listeningLabel()->text().contains(QLatin1String("connection to the gateway lost")),
+                             10'000);
+    QVERIFY(responsive(1'000));
+    delete window;
+}
+
+// README "Admin over the network": https with the workstation identity from `admin issue`, the
+// admin listener with mutual TLS (on loopback, as tests stay there); no identity, no window.
+void TestGuiAttach::attachesOverMutualTls()
+{
+    GatewayProcess gw;
+    const QString adminPort = freePort();
+    const QString identity = gw.dataDir.filePath(QStringLiteral("laptop"));
+    const QString dataDir = gw.dataDir.filePath(QStringLiteral("data"));
+    QProcess issue;
+    issue.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+                {"--data-dir", dataDir, "--name", "gw.test", "admin", "issue", "laptop", identity});
+    QVERIFY(issue.waitForFinished(20'000));
+    QVERIFY2(issue.exitCode() == 0, issue.readAllStandardError().constData());
+    QStringList args = gw.defaultArgs();
+    args[args.indexOf(gw.dataDir.path())] = dataDir;
+    gw.launch(args +
+              QStringList{"--mode", "anonymous", "--admin-listen", "127.0.0.1:" + adminPort, "--admin-tls", "on"});
+    const quint16 port = gw.waitListening();
+    QVERIFY2(port, gw.err.constData());
+    QVERIFY2(gw.err.contains("admin listener: mutual TLS with the admin CA"), gw.err.constData());
+    auto client = openSession(port, dataDir + QStringLiteral("/ca.pem"));
+    QVERIFY(client);
+
+    QString error;
+    const QUrl url(QStringLiteral("https://127.0.0.1:") + adminPort);
+    QPointer<MainWindow> window = ConnectDialog::openWindow(url, identity, &error);
+    QVERIFY2(window, qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(window->listeningLabel()->text().endsWith(QStringLiteral(":%1").arg(port)), 15'000);
+    QTRY_COMPARE_WITH_TIMEOUT(window->sessionModel()->rowCount(), 1, 10'000);
+    delete window;
+    QVERIFY(client->pingRoundTrip(3));
+}
+
+void TestGuiAttach::attachOnTheCommandLine()
+{
+    // The binary's own window, no engine of its own: the remote gateway sees its event stream.
+    GatewayProcess gw;
+    gw.launch(gw.defaultArgs() + QStringList{"--admin-listen", "0"});
+    QVERIFY2(gw.waitListening(), gw.err.constData());
+    const QString admin = gw.adminEndpoint();
+    QVERIFY2(!admin.isEmpty(), gw.err.constData());
+    GatewayProcess window;
+    QProcessEnvironment offscreen = QProcessEnvironment::systemEnvironment();
+    offscreen.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    QTemporaryDir config; // its recent gateways, not the user's
+    offscreen.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+    window.process.setProcessEnvironment(offscreen);
+    window.launch({"--attach", "http://" + admin});
+    QTRY_COMPARE_WITH_TIMEOUT(status(admin).value("eventStreams").toInt(), 1, 20'000);
+    QCOMPARE(window.process.state(), QProcess::Running);
+    QVERIFY2(!window.out.contains("listening on"), window.out.constData());
+    window.process.terminate();
+    QVERIFY(window.waitFinished());
+    QTRY_COMPARE_WITH_TIMEOUT(status(admin).value("eventStreams").toInt(), 0, 10'000);
+
+    // Refused with the reason and exit code 2: not an admin API's URL; no display at all.
+    GatewayProcess ftp;
+    ftp.process.setProcessEnvironment(offscreen);
+    ftp.launch({"--attach", "ftp://127.0.0.1:1"});
+    QVERIFY(ftp.waitFinished());
+    QCOMPARE(ftp.process.exitCode(), 2);
+    QVERIFY2(ftp.err.contains("not the admin API"), ftp.err.constData());
+    GatewayProcess headless;
+    QProcessEnvironment noDisplay = QProcessEnvironment::systemEnvironment();
+    for (const char *variable : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        noDisplay.remove(QLatin1String(variable));
+    headless.process.setProcessEnvironment(noDisplay);
+    headless.launch({"--attach", "http://" + admin});
+    QVERIFY(headless.waitFinished());
+    QCOMPARE(headless.process.exitCode(), 2);
+    QVERIFY2(headless.err.contains("needs a display"), headless.err.constData());
+}
+
+QTEST_MAIN(TestGuiAttach)
+#include "tst_guiattach.moc"
