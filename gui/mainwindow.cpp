@@ -119,11 +119,10 @@ MainWindow::MainWindow(GatewayLink *controller, const GatewayConfig &config, con
         m_logView->append(LogLevel::Error, reason);
         statusBar()->showMessage(reason, 10'000);
     });
-    connect(controller, &GatewayLink::pkiStoreAvailabilityChanged, this,
-            [this](bool available, const QString &reason) {
-                m_store->setVisible(!available);
-                m_store->setToolTip(reason);
-            });
+    connect(controller, &GatewayLink::pkiStoreAvailabilityChanged, this, [this](bool available, const QString &reason) {
+        m_store->setVisible(!available);
+        m_store->setToolTip(reason);
+    });
     connect(m_certificatesView, &CertificatesView::pendingCountChanged, this, &MainWindow::showPendingCount);
     m_certificatesView->showPkiState(controller->pkiState()); // a window opened on a running engine
     m_certificatesView->setValidityDays(config.certificateValidityDays);

@@ -20,7 +20,6 @@
 #include <QNetworkReply>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -63,11 +62,17 @@ private slots:
     void refusesWhatIsNoAdminApi();
     void attachesOverMutualTls();
     void attachOnTheCommandLine();
+
+private:
+    QTemporaryDir m_config;
 };
 
 void TestGuiAttach::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true); // the recent gateways go to a test QSettings
+    // The recent gateways go to a QSettings of this run: not the user's, and not the one of the
+    // other entry of this test running at the same time (Qt's test mode shares ~/.qttest).
+    QVERIFY(m_config.isValid());
+    qputenv("XDG_CONFIG_HOME", m_config.path().toUtf8());
     QCoreApplication::setOrganizationName(QStringLiteral("seacat-test"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_guiattach"));
 }
