@@ -244,7 +244,7 @@ medians() { # file "summed columns" valid-column
         { for (j = 1; j <= NF; j++) { sum[j] += $j; if ($valid > 0) v[j, n + 1] = $j }
           if (NF > nf) nf = NF; n += $valid > 0; runs++ }
         END { for (j = 1; j <= nf; j++) {
-                if (index(summed, " " j " ")) { printf "%s ", sum[j]; continue }
+                if (index(summed, " " j " ")) { printf "%.0f ", sum[j]; continue }
                 if (n == 0) { printf "0 "; continue }
                 for (i = 1; i <= n; i++) a[i] = v[j, i] + 0
                 for (x = 2; x <= n; x++) { t = a[x]; for (y = x - 1; y >= 1 && a[y] > t; y--) a[y + 1] = a[y]; a[y + 1] = t }
