@@ -3,6 +3,7 @@
 #include <QFile>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,6 +11,11 @@
 namespace SeaCat {
 
 namespace {
+
+// How long the writer gathers records once woken. Waking it for every record cost two context
+// switches per request on the engine's core (a fifth of the CPU of a busy gateway, perf);
+// nginx's `access_log ... flush=` trades latency for batches the same way.
+constexpr std::chrono::milliseconds GatherTime{20};
 
 // What a queued record costs: the struct and the strings it keeps alive.
 qsizetype costOf(const AccessRecord &r)
@@ -92,7 +98,8 @@ bool AccessLog::submit(const AccessRecord &record)
             m_dropped.fetch_add(1, std::memory_order_relaxed);
             return false;
         }
-        wake = m_queue.empty(); // otherwise the writer has been woken already
+        // Otherwise the writer is awake already, or gathering and woken when the queue fills up.
+        wake = m_queue.empty() || (m_queuedBytes < hurryBytes() && m_queuedBytes + cost >= hurryBytes());
         m_queue.push_back(record);
         m_queuedBytes += cost;
         ++m_submitted;
@@ -106,7 +113,10 @@ void AccessLog::flush()
 {
     std::unique_lock lock(m_mutex);
     const quint64 target = m_submitted;
+    ++m_flushing;
+    m_wake.notify_one();
     m_written.wait(lock, [&] { return m_done >= target; });
+    --m_flushing;
 }
 
 void AccessLog::run()
@@ -117,6 +127,8 @@ void AccessLog::run()
     std::unique_lock lock(m_mutex);
     for (;;) {
         m_wake.wait(lock, [this] { return !m_queue.empty() || m_retarget || m_stopping; });
+        m_wake.wait_for(lock, GatherTime,
+                        [this] { return m_retarget || m_stopping || m_flushing > 0 || m_queuedBytes >= hurryBytes(); });
         if (m_retarget) {
             // The old target is closed here, never while a batch is being written to it.
             closeTarget(fd);

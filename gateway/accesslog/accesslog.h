@@ -1,6 +1,7 @@
 // The access log (README "Access log"): records from any engine thread go into a bounded queue
 // and one writer thread formats and writes them, so a slow disk or a blocked stderr never
 // stalls a session. When the queue is full a record is dropped and counted, never waited for.
+// The writer gathers records for up to 20 ms before it writes them, in one write.
 // Owned by main(); it must outlive every engine that submits to it.
 #pragma once
 
@@ -46,6 +47,8 @@ public:
 
 private:
     void run();
+    // Queued this much, the writer stops gathering: half the queue stays free for the rest.
+    qsizetype hurryBytes() const { return m_maxQueuedBytes / 2; }
 
     const qsizetype m_maxQueuedBytes;
     QString m_path;                       // owner's thread only
@@ -58,6 +61,7 @@ private:
     qsizetype m_queuedBytes = 0;
     quint64 m_submitted = 0; // records taken into the queue, ever
     quint64 m_done = 0;      // records the writer has finished with, ever
+    int m_flushing = 0;      // flush() calls waiting: the writer does not gather for them
     int m_nextFd = -1;       // a target the writer has not switched to yet
     LogFormat m_nextFormat = LogFormat::Text;
     bool m_retarget = false;
