@@ -67,6 +67,9 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     }
 
     int handled = 0;
+    if (includeNotifiers)
+        handled += activateWritesSoon();
+    applyRegistrations();
     if (includeNotifiers) {
         std::array<epoll_event, MaxReadyPerTurn> ready;
         const int count = epoll_wait(m_epollFd, ready.data(), MaxReadyPerTurn, timeoutMs);
@@ -81,9 +84,12 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
                 ++handled;
                 continue;
             }
-            const auto it = m_fds.constFind(ready[i].data.fd);
-            if (it == m_fds.cend())
+            const auto it = m_fds.find(ready[i].data.fd);
+            if (it == m_fds.end())
                 continue;
+            if ((ready[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == EPOLLOUT &&
+                it->notifiers[QSocketNotifier::Write])
+                it->writeProven = true;
             for (int type = 0; type < 3; ++type) {
                 QSocketNotifier *notifier = it->notifiers[type];
                 if (notifier && (ready[i].events & TypeEvents[type]) && !(nested && m_pending.contains(notifier)))
@@ -122,6 +128,22 @@ int EpollEventDispatcher::activateSocketNotifiers()
     return activated;
 }
 
+int EpollEventDispatcher::activateWritesSoon()
+{
+    int activated = 0;
+    QEvent event(QEvent::SockAct);
+    // Those enabled by these activations wait for the next turn (and meanwhile in the epoll set);
+    // an unregistered one leaves the list at once, as in activateSocketNotifiers().
+    for (qsizetype n = m_writesSoon.size(); n > 0 && !m_writesSoon.isEmpty(); --n) {
+        QSocketNotifier *notifier = m_writesSoon.takeFirst();
+        if (!notifier->isEnabled())
+            continue;
+        QCoreApplication::sendEvent(notifier, &event);
+        ++activated;
+    }
+    return activated;
+}
+
 void EpollEventDispatcher::drainWakeUp()
 {
     eventfd_t value = 0;
@@ -144,23 +166,54 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
         qWarning("EpollEventDispatcher: multiple socket notifiers for socket %d and type %d", fd, type);
         // Most likely the fd was closed under the old one and reused: register it afresh.
         entry.events = StaleEvents;
+        entry.writeProven = false;
+    } else if (entry.notifiers == decltype(entry.notifiers){}) {
+        // Its notifiers all went since the set was last updated: the fd may have been closed
+        // (the kernel dropped it from the set) and reused by a socket still connecting.
+        if (entry.events != 0)
+            entry.events = StaleEvents;
+        entry.writeProven = false;
     }
     entry.notifiers[type] = notifier;
-    updateRegistration(fd, entry);
+    if (type == QSocketNotifier::Write && entry.writeProven)
+        m_writesSoon.append(notifier);
+    markDirty(fd, entry);
 }
 
 void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
 {
     m_pending.removeAll(notifier);
+    if (notifier->type() == QSocketNotifier::Write)
+        m_writesSoon.removeAll(notifier);
     const int fd = int(notifier->socket());
     const int type = notifier->type();
     const auto it = m_fds.find(fd);
     if (it == m_fds.end() || type < 0 || type > 2 || it->notifiers[type] != notifier)
         return;
     it->notifiers[type] = nullptr;
-    updateRegistration(fd, *it);
-    if (it->notifiers == decltype(it->notifiers){})
-        m_fds.erase(it);
+    markDirty(fd, *it); // an entry without notifiers goes once the set forgot the fd
+}
+
+void EpollEventDispatcher::markDirty(int fd, FdNotifiers &entry)
+{
+    if (entry.dirty)
+        return;
+    entry.dirty = true;
+    m_dirty.append(fd);
+}
+
+void EpollEventDispatcher::applyRegistrations()
+{
+    for (const int fd : std::as_const(m_dirty)) {
+        const auto it = m_fds.find(fd);
+        if (it == m_fds.end())
+            continue;
+        it->dirty = false;
+        updateRegistration(fd, *it);
+        if (it->notifiers == decltype(it->notifiers){} && it->events == 0)
+            m_fds.erase(it);
+    }
+    m_dirty.clear();
 }
 
 void EpollEventDispatcher::updateRegistration(int fd, FdNotifiers &entry)

@@ -44,13 +44,19 @@ private:
     // The notifiers of one fd, indexed by QSocketNotifier::Type; one epoll registration for all.
     struct FdNotifiers {
         std::array<QSocketNotifier *, 3> notifiers{};
-        quint32 events = 0; // what the epoll set holds for this fd; 0: not in the set
+        quint32 events = 0;       // what the epoll set holds for this fd; 0: not in the set
+        bool dirty = false;       // in m_dirty: the set is brought up to date before the next wait
+        bool writeProven = false; // epoll said writable once: the socket is connected
     };
 
+    // Changes reach the epoll set just before the next wait, not at once: Qt turns a socket's
+    // write notifier on for every write and off once it is flushed, and within one turn the two
+    // cancel out (two epoll_ctl calls per write otherwise).
+    void markDirty(int fd, FdNotifiers &entry);
+    void applyRegistrations();
     void updateRegistration(int fd, FdNotifiers &entry);
-    int waitTimeoutMs(QEventLoop::ProcessEventsFlags flags);
-    int markReady(int readyCount, bool includeNotifiers);
     int activateSocketNotifiers();
+    int activateWritesSoon();
     void drainWakeUp();
 
     int m_epollFd = -1;
@@ -60,6 +66,12 @@ private:
     QHash<int, FdNotifiers> m_fds;
     // Ready notifiers not yet activated; an unregistered one leaves this list at once.
     QList<QSocketNotifier *> m_pending;
+    // Write notifiers enabled on connected sockets: activated before the wait, without asking
+    // epoll, since a socket with room for the bytes is the common case (Qt writes what it can
+    // and keeps the notifier on for the rest, which then waits in the epoll set). The bytes
+    // leave a turn earlier and the notifier never reaches the kernel.
+    QList<QSocketNotifier *> m_writesSoon;
+    QList<int> m_dirty; // fds whose FdNotifiers::events may differ from what they want
     TimerQueue m_timers;
 };
 

@@ -52,6 +52,8 @@ private slots:
     void fdsAreReused();
     void closedFdReusedUnderANotifier();
     void notifierDeletedByAnother();
+    void bulkThroughASlowReader();
+    void writeNotifierOfAReusedFdWaitsForEpoll();
     void excludedNotifiersDoNotSpin();
     void wakeUpReachesAWaitingLoop();
     void interruptEndsAWait();
@@ -407,6 +409,88 @@ void tst_Dispatcher::notifierDeletedByAnother()
         return count;
     });
     QCOMPARE(fired, 1);
+}
+
+void tst_Dispatcher::bulkThroughASlowReader()
+{
+    // 8 MiB written at once to a reader that takes 64 KiB per turn: the writer's notifier, tried
+    // before each wait, mostly finds the kernel's buffer full and must then wait in the epoll
+    // set; every byte arrives, in order.
+    const QString outcome = run([] {
+        QTcpServer server;
+        if (!server.listen(QHostAddress::LocalHost))
+            return QStringLiteral("listen: ") + server.errorString();
+        constexpr qint64 Total = 8 << 20;
+        QByteArray payload(Total, Qt::Uninitialized);
+        for (qint64 i = 0; i < Total; ++i)
+            payload[i] = char(i * 7 + i / 4099);
+        QTcpSocket client;
+        QTcpSocket *accepted = nullptr;
+        QByteArray received;
+        QObject::connect(&server, &QTcpServer::newConnection, [&] {
+            accepted = server.nextPendingConnection();
+            accepted->setReadBufferSize(64 << 10);
+            QObject::connect(accepted, &QTcpSocket::readyRead, [&] { received += accepted->read(64 << 10); });
+        });
+        QObject::connect(&client, &QTcpSocket::connected, [&] {
+            client.write("x"); // the first write: its notifier fires from epoll, then the bulk
+            client.write(payload);
+        });
+        client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+        if (!spin([&] { return received.size() >= Total + 1; }))
+            return QStringLiteral("%1 of %2 bytes arrived").arg(received.size()).arg(Total + 1);
+        if (received != "x" + payload)
+            return QStringLiteral("the bytes arrived altered");
+        return QString();
+    });
+    QVERIFY2(outcome.isEmpty(), qPrintable(outcome));
+}
+
+void tst_Dispatcher::writeNotifierOfAReusedFdWaitsForEpoll()
+{
+    // A write notifier proven on one socket, which closes; a socket with a full send buffer gets
+    // the same fd number in the same turn. Its write notifier must wait for epoll, which says
+    // no: an early activation meant for connected sockets would tell Qt it may write (or that a
+    // connect finished).
+    struct Result {
+        bool sameFd = false;
+        int oldFired = 0;
+        int newFired = 0;
+    };
+    const Result result = run([] {
+        Result r;
+        int first[2], second[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, first) != 0)
+            return r;
+        // As on a Qt socket, a read notifier keeps the fd's entry while the write one toggles.
+        auto *oldRead = new QSocketNotifier(first[0], QSocketNotifier::Read);
+        auto *old = new QSocketNotifier(first[0], QSocketNotifier::Write);
+        QObject::connect(old, &QSocketNotifier::activated, [&] {
+            ++r.oldFired;
+            old->setEnabled(false);
+        });
+        spin([&] { return r.oldFired > 0; });
+        delete old;
+        delete oldRead;
+        ::close(first[0]);
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, second) != 0)
+            return r;
+        r.sameFd = second[0] == first[0];
+        const QByteArray chunk(4096, 'f');
+        while (::write(second[0], chunk.constData(), size_t(chunk.size())) > 0) { } // until EAGAIN
+        QSocketNotifier fresh(second[0], QSocketNotifier::Write);
+        QObject::connect(&fresh, &QSocketNotifier::activated, [&] { ++r.newFired; });
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 100)
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 20);
+        for (int fd : {first[1], second[0], second[1]})
+            ::close(fd);
+        return r;
+    });
+    QVERIFY(result.sameFd);
+    QCOMPARE(result.oldFired, 1);
+    QCOMPARE(result.newFired, 0);
 }
 
 void tst_Dispatcher::excludedNotifiersDoNotSpin()
