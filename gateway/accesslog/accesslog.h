@@ -1,7 +1,7 @@
 // The access log (README "Access log"): records from any engine thread go into a bounded queue
 // and one writer thread formats and writes them, so a slow disk or a blocked stderr never
 // stalls a session. When the queue is full a record is dropped and counted, never waited for.
-// The writer gathers records for up to 20 ms before it writes them, in one write.
+// The writer gathers records for up to 5 ms before it writes them, in one write.
 // Owned by main(); it must outlive every engine that submits to it.
 #pragma once
 
