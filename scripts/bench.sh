@@ -17,7 +17,7 @@
 #                              BENCH_SCENARIOS=gui runs it; it needs xvfb-run)
 #   BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1   cores for the servers and for load + nginx
 #   BENCH_PORT_BASE=28400   nginx +0, gateway +43, nghttpx +44
-#   BENCH_SCENARIOS="idle big 1x1 1x10 10x10 100x10 post handshakes"
+#   BENCH_SCENARIOS="idle big 1x1 1x10 10x1 10x10 100x10 post handshakes"
 #                           big: one 100 MiB response on one stream (CPU per MiB, RSS growth);
 #                           post: 1 MiB POST bodies echoed by nginx (echo module), 1 session × 4
 #   BENCH_NO_BUILD=1        use build/ as it is
@@ -35,7 +35,7 @@ GUI_SESSIONS=${BENCH_GUI_SESSIONS:-5000}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 LOAD_CPU=${BENCH_LOAD_CPU:-1}
 PORT_BASE=${BENCH_PORT_BASE:-28400}
-SCENARIOS=${BENCH_SCENARIOS:-"idle big 1x1 1x10 10x10 100x10 post handshakes"}
+SCENARIOS=${BENCH_SCENARIOS:-"idle big 1x1 1x10 10x1 10x10 100x10 post handshakes"}
 WORKERS_ARGS=()
 [ -z "${BENCH_WORKERS:-}" ] || WORKERS_ARGS=(--workers "$BENCH_WORKERS")
 NGINX_PORT=$PORT_BASE
@@ -275,6 +275,20 @@ load_scenario() { # label sessions streams
     out "### $1: $C session(s) × $M stream(s) in flight, GET of 100 bytes, ${DURATION} s, median of $RUNS"
     out ""
     load_rows
+    GATEWAY_RPS[$1]=$grps NGHTTPX_RPS[$1]=$nrps
+}
+declare -A GATEWAY_RPS NGHTTPX_RPS
+# Issue 10: streams multiplexed on one session must not stall (Nagle once cost them 40 ms a batch).
+stall_rows() {
+    [ -n "${GATEWAY_RPS[1x10]:-}" ] && [ -n "${GATEWAY_RPS[10x1]:-}" ] || return 0
+    out ""
+    out "### 1 session × 10 streams against 10 sessions × 1 stream (requests/s, from the two scenarios above)"
+    out ""
+    out "| | gateway | nghttpx |"
+    out "|---|---|---|"
+    out "| 1 × 10 | ${GATEWAY_RPS[1x10]} | ${NGHTTPX_RPS[1x10]} |"
+    out "| 10 × 1 | ${GATEWAY_RPS[10x1]} | ${NGHTTPX_RPS[10x1]} |"
+    out "| 1 × 10 / 10 × 1 | $(ratio "${GATEWAY_RPS[1x10]}" "${GATEWAY_RPS[10x1]}") | $(ratio "${NGHTTPX_RPS[1x10]}" "${NGHTTPX_RPS[10x1]}") |"
 }
 
 gateway_post() {
@@ -461,6 +475,7 @@ for scenario in $SCENARIOS; do
     *) echo "bench: unknown scenario $scenario" >&2; exit 2 ;;
     esac
 done
+stall_rows
 out ""
 out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "${BENCH_LOG:-}" ]; then cp "$WORK/log.txt" "$BENCH_LOG"; fi
