@@ -3,16 +3,22 @@
 // admin API (REST and the event stream), a port change from the settings view, the gateway
 // killed and started again on the same admin port.
 #include "admin/adminjson.h"
+#include "certificatesview.h"
+#include "client/enrolment.h"
+#include "common/clienthelpers.h"
 #include "common/gatewayprocess.h"
 #include "common/testclient.h"
 #include "connectdialog.h"
 #include "mainwindow.h"
+#include "pki/clientidentity.h"
+#include "sessionsview.h"
 #include "sessiontablemodel.h"
 #include "settingsview.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -21,6 +27,8 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
@@ -36,6 +44,17 @@ bool responsive(int ms)
     bool ran = false;
     QTimer::singleShot(0, [&ran] { ran = true; });
     return QTest::qWaitFor([&ran] { return ran; }, ms);
+}
+
+// Any JSON document of the admin API at `path` (below /api/v1/), {} when no answer came.
+QJsonObject apiGet(const QString &admin, const QString &path)
+{
+    QNetworkAccessManager manager;
+    std::unique_ptr<QNetworkReply> reply(
+        manager.get(QNetworkRequest(QUrl(QStringLiteral("http://%1/api/v1/%2").arg(admin, path)))));
+    if (!QTest::qWaitFor([&reply] { return reply->isFinished(); }, 10'000))
+        return {};
+    return QJsonDocument::fromJson(reply->readAll()).object();
 }
 
 // GET /api/v1/status of the admin listener at `admin` (ADDR:PORT), {} when no answer came.
@@ -61,6 +80,7 @@ private slots:
     void windowFollowsARemoteGateway();
     void refusesWhatIsNoAdminApi();
     void attachesOverMutualTls();
+    void adminActionsFromAnAttachedWindow();
     void attachOnTheCommandLine();
 
 private:
@@ -247,6 +267,91 @@ void TestGuiAttach::attachesOverMutualTls()
     QTRY_COMPARE_WITH_TIMEOUT(window->sessionModel()->rowCount(), 1, 10'000);
     delete window;
     QVERIFY(client->pingRoundTrip(3));
+}
+
+void TestGuiAttach::adminActionsFromAnAttachedWindow()
+{
+    // Approve, reject, revoke and disconnect from a window attached over the admin API: each
+    // reaches the remote gateway (its own API says so, and its clients see it), and the outcome
+    // comes back to the views through the event stream.
+    GatewayProcess gw;
+    gw.launch(gw.defaultArgs() + QStringList{"--admin-listen", "0"}); // combined mode, manual approval
+    const quint16 port = gw.waitListening();
+    QVERIFY2(port, gw.err.constData());
+    const QString admin = gw.adminEndpoint();
+    QVERIFY2(!admin.isEmpty(), gw.err.constData());
+    QString error;
+    QPointer<MainWindow> window = ConnectDialog::openWindow(QUrl(QStringLiteral("http://") + admin), {}, &error);
+    QVERIFY2(window, qPrintable(error));
+    QStringList questions;
+    const auto yes = [&questions](const QString &question) {
+        questions << question;
+        return true;
+    };
+    window->certificatesView()->confirm = yes;
+    window->sessionsView()->confirm = yes;
+    QTRY_VERIFY_WITH_TIMEOUT(window->listeningLabel()->text().contains(QStringLiteral(":%1").arg(port)), 15'000);
+
+    // Two phones ask for certificates.
+    QTemporaryDir keys;
+    QVERIFY(keys.isValid());
+    KeyPtr approvedKey = Enrolment::loadOrCreateKey(keys.filePath(QStringLiteral("a")), KeyType::EcP256, &error);
+    KeyPtr rejectedKey = Enrolment::loadOrCreateKey(keys.filePath(QStringLiteral("b")), KeyType::EcP256, &error);
+    QVERIFY2(approvedKey && rejectedKey, qPrintable(error));
+    SeaCatClient approved, rejected;
+    QVERIFY(connectClient(approved, port, gw.caFile()));
+    QVERIFY(connectClient(rejected, port, gw.caFile()));
+    approved.sendCsr(Enrolment::makeCsr(approvedKey.get(), QStringLiteral("CN=phone-a"), &error));
+    CertificatesView *certificates = window->certificatesView();
+    QTRY_COMPARE_WITH_TIMEOUT(certificates->csrTable()->rowCount(), 1, 10'000);
+    rejected.sendCsr(Enrolment::makeCsr(rejectedKey.get(), QStringLiteral("CN=phone-b"), &error));
+    QTRY_COMPARE_WITH_TIMEOUT(certificates->csrTable()->rowCount(), 2, 10'000);
+
+    // Approved from the window: the gateway issues, the phone fetches its certificate.
+    const int approvedRow = certificates->csrTable()->item(0, 6)->text() == QLatin1String("CN=phone-a") ? 0 : 1;
+    certificates->csrTable()->selectRow(approvedRow);
+    QTest::mouseClick(certificates->approveButton(), Qt::LeftButton);
+    QCOMPARE(questions.size(), 1);
+    QVERIFY2(questions.last().contains(QLatin1String("CN=phone-a")), qPrintable(questions.last()));
+    QTRY_COMPARE_WITH_TIMEOUT(certificates->certificateTable()->rowCount(), 1, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(certificates->csrTable()->rowCount(), 1, 5'000);
+    QByteArray der;
+    QObject::connect(&approved, &SeaCatClient::certificateAnswer, &approved,
+                     [&der](quint16, bool, const QByteArray &answer) { der = answer; });
+    approved.queryCertificate(publicKeyBits(approvedKey.get()));
+    QTRY_VERIFY_WITH_TIMEOUT(!der.isEmpty(), 10'000);
+
+    // Rejected from the window: gone from the pending list there and on the gateway.
+    certificates->csrTable()->selectRow(0);
+    QCOMPARE(certificates->csrTable()->item(0, 6)->text(), QStringLiteral("CN=phone-b"));
+    QTest::mouseClick(certificates->rejectButton(), Qt::LeftButton);
+    QCOMPARE(questions.size(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(certificates->csrTable()->rowCount(), 0, 10'000);
+    QCOMPARE(apiGet(admin, QStringLiteral("pki/csrs")).value(QLatin1String("csrs")).toArray().size(), 0);
+
+    // Revoked from the window: the certificate's row says so, and so does the gateway.
+    certificates->certificateTable()->selectRow(0);
+    QTest::mouseClick(certificates->revokeButton(), Qt::LeftButton);
+    QCOMPARE(questions.size(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(certificates->certificateTable()->item(0, 1)->text(), QStringLiteral("revoked"), 10'000);
+    const QJsonArray issued =
+        apiGet(admin, QStringLiteral("pki/certificates")).value(QLatin1String("certificates")).toArray();
+    QCOMPARE(issued.size(), 1);
+    QCOMPARE(issued.first().toObject().value(QLatin1String("status")).toString(), QStringLiteral("revoked"));
+
+    // Disconnected from the window: the one session left, closed on the gateway.
+    approved.disconnectFromGateway();
+    rejected.disconnectFromGateway();
+    auto phone = openSession(port, gw.caFile());
+    QVERIFY(phone);
+    SessionsView *sessions = window->sessionsView();
+    QTRY_COMPARE_WITH_TIMEOUT(sessions->table()->model()->rowCount(), 1, 10'000);
+    sessions->table()->selectRow(0);
+    QTest::mouseClick(sessions->disconnectButton(), Qt::LeftButton);
+    QCOMPARE(questions.size(), 4);
+    QVERIFY(phone->waitForDisconnected(10'000));
+    QTRY_COMPARE_WITH_TIMEOUT(sessions->table()->model()->rowCount(), 0, 10'000);
+    delete window;
 }
 
 void TestGuiAttach::attachOnTheCommandLine()
