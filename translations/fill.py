@@ -87,6 +87,12 @@ CS = {
  'closed while the window was not connected': 'ukončena, zatímco okno nebylo připojeno',
  'session %1 not closed: %2': 'relace %1 nebyla ukončena: %2',
  'Certificate %1 itself is not at hand here: seacat-gateway ctl pki export %1': 'Samotný certifikát %1 tu není k dispozici: seacat-gateway ctl pki export %1',
+ "an attached window does not open tunnels yet: on the gateway's admin API use seacat-gateway ctl tunnel open TAG PORT": "připojené okno zatím tunely neotevírá: použijte admin API brány, seacat-gateway ctl tunnel open TAG PORT",
+ 'Open tunnel…': 'Otevřít tunel…', 'Open tunnel': 'Otevřít tunel',
+ 'Port on client %1 (it must be in [tunnels] tunnel-ports):': 'Port na klientovi %1 (musí být v [tunnels] tunnel-ports):',
+ 'Listen on this host at ADDRESS:PORT (port 0: any):': 'Naslouchat na tomto počítači na ADRESA:PORT (port 0: libovolný):',
+ '%1: %2:%3 → port %4, %5 open, %6 to / %7 from, by %8 at %9': '%1: %2:%3 → port %4, otevřená spojení: %5, %6 tam / %7 zpět, otevřel %8 v %9',
+ '<br><br><b>Tunnels</b><br>%1': '<br><br><b>Tunely</b><br>%1',
 }
 DE = {
  'requests/s': 'Anfragen/s', 'sessions': 'Sitzungen', 'certificate store unreachable': 'Zertifikatsspeicher nicht erreichbar',
@@ -172,6 +178,12 @@ DE = {
  'closed while the window was not connected': 'geschlossen, während das Fenster nicht verbunden war',
  'session %1 not closed: %2': 'Sitzung %1 nicht geschlossen: %2',
  'Certificate %1 itself is not at hand here: seacat-gateway ctl pki export %1': 'Das Zertifikat %1 selbst liegt hier nicht vor: seacat-gateway ctl pki export %1',
+ "an attached window does not open tunnels yet: on the gateway's admin API use seacat-gateway ctl tunnel open TAG PORT": "ein verbundenes Fenster öffnet noch keine Tunnel: über die Admin-API des Gateways mit seacat-gateway ctl tunnel open TAG PORT",
+ 'Open tunnel…': 'Tunnel öffnen…', 'Open tunnel': 'Tunnel öffnen',
+ 'Port on client %1 (it must be in [tunnels] tunnel-ports):': 'Port auf Client %1 (er muss in [tunnels] tunnel-ports stehen):',
+ 'Listen on this host at ADDRESS:PORT (port 0: any):': 'Auf diesem Rechner lauschen an ADRESSE:PORT (Port 0: beliebig):',
+ '%1: %2:%3 → port %4, %5 open, %6 to / %7 from, by %8 at %9': '%1: %2:%3 → Port %4, %5 Verbindungen offen, %6 hin / %7 zurück, von %8 um %9',
+ '<br><br><b>Tunnels</b><br>%1': '<br><br><b>Tunnel</b><br>%1',
 }
 
 def fill(path, table):

@@ -304,11 +304,7 @@ Certifikát platný %7 dní, do %8</translation>
     </message>
     <message numerus="yes">
         <source>%n session(s)</source>
-        <translation>
-            <numerusform>%n relace</numerusform>
-            <numerusform>%n relace</numerusform>
-            <numerusform>%n relací</numerusform>
-        </translation>
+        <translation><numerusform>%n relace</numerusform><numerusform>%n relace</numerusform><numerusform>%n relací</numerusform></translation>
     </message>
     <message>
         <source>%1 requests/s, in %2/s, out %3/s</source>
@@ -320,19 +316,11 @@ Certifikát platný %7 dní, do %8</translation>
     </message>
     <message numerus="yes">
         <source>Stop the gateway? %n session(s) will be closed.</source>
-        <translation>
-            <numerusform>Zastavit bránu? Bude ukončena %n relace.</numerusform>
-            <numerusform>Zastavit bránu? Budou ukončeny %n relace.</numerusform>
-            <numerusform>Zastavit bránu? Bude ukončeno %n relací.</numerusform>
-        </translation>
+        <translation><numerusform>Zastavit bránu? Bude ukončena %n relace.</numerusform><numerusform>Zastavit bránu? Budou ukončeny %n relace.</numerusform><numerusform>Zastavit bránu? Bude ukončeno %n relací.</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Quit? The gateway stops and %n session(s) will be closed.</source>
-        <translation>
-            <numerusform>Ukončit? Brána se zastaví a bude ukončena %n relace.</numerusform>
-            <numerusform>Ukončit? Brána se zastaví a budou ukončeny %n relace.</numerusform>
-            <numerusform>Ukončit? Brána se zastaví a bude ukončeno %n relací.</numerusform>
-        </translation>
+        <translation><numerusform>Ukončit? Brána se zastaví a bude ukončena %n relace.</numerusform><numerusform>Ukončit? Brána se zastaví a budou ukončeny %n relace.</numerusform><numerusform>Ukončit? Brána se zastaví a bude ukončeno %n relací.</numerusform></translation>
     </message>
     <message>
         <source>Certificates (%1 pending)</source>
@@ -368,6 +356,10 @@ Certifikát platný %7 dní, do %8</translation>
     <message>
         <source>session %1 not closed: %2</source>
         <translation>relace %1 nebyla ukončena: %2</translation>
+    </message>
+    <message>
+        <source>an attached window does not open tunnels yet: on the gateway&apos;s admin API use seacat-gateway ctl tunnel open TAG PORT</source>
+        <translation>připojené okno zatím tunely neotevírá: použijte admin API brány, seacat-gateway ctl tunnel open TAG PORT</translation>
     </message>
 </context>
 <context>
@@ -470,6 +462,30 @@ Certifikát platný %7 dní, do %8</translation>
     <message>
         <source>enrolling %1 (no valid client certificate yet)&lt;br&gt;Client ID %2…</source>
         <translation>registrace %1 (zatím bez platného klientského certifikátu)&lt;br&gt;ID klienta %2…</translation>
+    </message>
+    <message>
+        <source>Open tunnel…</source>
+        <translation>Otevřít tunel…</translation>
+    </message>
+    <message>
+        <source>Open tunnel</source>
+        <translation>Otevřít tunel</translation>
+    </message>
+    <message>
+        <source>Port on client %1 (it must be in [tunnels] tunnel-ports):</source>
+        <translation>Port na klientovi %1 (musí být v [tunnels] tunnel-ports):</translation>
+    </message>
+    <message>
+        <source>Listen on this host at ADDRESS:PORT (port 0: any):</source>
+        <translation>Naslouchat na tomto počítači na ADRESA:PORT (port 0: libovolný):</translation>
+    </message>
+    <message>
+        <source>%1: %2:%3 → port %4, %5 open, %6 to / %7 from, by %8 at %9</source>
+        <translation>%1: %2:%3 → port %4, otevřená spojení: %5, %6 tam / %7 zpět, otevřel %8 v %9</translation>
+    </message>
+    <message>
+        <source>&lt;br&gt;&lt;br&gt;&lt;b&gt;Tunnels&lt;/b&gt;&lt;br&gt;%1</source>
+        <translation>&lt;br&gt;&lt;br&gt;&lt;b&gt;Tunely&lt;/b&gt;&lt;br&gt;%1</translation>
     </message>
 </context>
 <context>

@@ -304,10 +304,7 @@ Zertifikat gültig für %7 Tage, bis %8</translation>
     </message>
     <message numerus="yes">
         <source>%n session(s)</source>
-        <translation>
-            <numerusform>%n Sitzung</numerusform>
-            <numerusform>%n Sitzungen</numerusform>
-        </translation>
+        <translation><numerusform>%n Sitzung</numerusform><numerusform>%n Sitzungen</numerusform></translation>
     </message>
     <message>
         <source>%1 requests/s, in %2/s, out %3/s</source>
@@ -319,17 +316,11 @@ Zertifikat gültig für %7 Tage, bis %8</translation>
     </message>
     <message numerus="yes">
         <source>Stop the gateway? %n session(s) will be closed.</source>
-        <translation>
-            <numerusform>Gateway stoppen? %n Sitzung wird geschlossen.</numerusform>
-            <numerusform>Gateway stoppen? %n Sitzungen werden geschlossen.</numerusform>
-        </translation>
+        <translation><numerusform>Gateway stoppen? %n Sitzung wird geschlossen.</numerusform><numerusform>Gateway stoppen? %n Sitzungen werden geschlossen.</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Quit? The gateway stops and %n session(s) will be closed.</source>
-        <translation>
-            <numerusform>Beenden? Das Gateway stoppt und %n Sitzung wird geschlossen.</numerusform>
-            <numerusform>Beenden? Das Gateway stoppt und %n Sitzungen werden geschlossen.</numerusform>
-        </translation>
+        <translation><numerusform>Beenden? Das Gateway stoppt und %n Sitzung wird geschlossen.</numerusform><numerusform>Beenden? Das Gateway stoppt und %n Sitzungen werden geschlossen.</numerusform></translation>
     </message>
     <message>
         <source>Certificates (%1 pending)</source>
@@ -365,6 +356,10 @@ Zertifikat gültig für %7 Tage, bis %8</translation>
     <message>
         <source>session %1 not closed: %2</source>
         <translation>Sitzung %1 nicht geschlossen: %2</translation>
+    </message>
+    <message>
+        <source>an attached window does not open tunnels yet: on the gateway&apos;s admin API use seacat-gateway ctl tunnel open TAG PORT</source>
+        <translation>ein verbundenes Fenster öffnet noch keine Tunnel: über die Admin-API des Gateways mit seacat-gateway ctl tunnel open TAG PORT</translation>
     </message>
 </context>
 <context>
@@ -467,6 +462,30 @@ Zertifikat gültig für %7 Tage, bis %8</translation>
     <message>
         <source>enrolling %1 (no valid client certificate yet)&lt;br&gt;Client ID %2…</source>
         <translation>Anmeldung %1 (noch kein gültiges Client-Zertifikat)&lt;br&gt;Client-ID %2…</translation>
+    </message>
+    <message>
+        <source>Open tunnel…</source>
+        <translation>Tunnel öffnen…</translation>
+    </message>
+    <message>
+        <source>Open tunnel</source>
+        <translation>Tunnel öffnen</translation>
+    </message>
+    <message>
+        <source>Port on client %1 (it must be in [tunnels] tunnel-ports):</source>
+        <translation>Port auf Client %1 (er muss in [tunnels] tunnel-ports stehen):</translation>
+    </message>
+    <message>
+        <source>Listen on this host at ADDRESS:PORT (port 0: any):</source>
+        <translation>Auf diesem Rechner lauschen an ADRESSE:PORT (Port 0: beliebig):</translation>
+    </message>
+    <message>
+        <source>%1: %2:%3 → port %4, %5 open, %6 to / %7 from, by %8 at %9</source>
+        <translation>%1: %2:%3 → Port %4, %5 Verbindungen offen, %6 hin / %7 zurück, von %8 um %9</translation>
+    </message>
+    <message>
+        <source>&lt;br&gt;&lt;br&gt;&lt;b&gt;Tunnels&lt;/b&gt;&lt;br&gt;%1</source>
+        <translation>&lt;br&gt;&lt;br&gt;&lt;b&gt;Tunnel&lt;/b&gt;&lt;br&gt;%1</translation>
     </message>
 </context>
 <context>
