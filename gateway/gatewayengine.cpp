@@ -463,6 +463,7 @@ void GatewayEngine::openTunnel(const TunnelRequest &request)
         return fail(QStringLiteral("the gateway is stopping"));
     TunnelRequest routed = request;
     routed.sessionId = sessionId;
+    routed.idleTimeoutMs = m_config.tunnelIdleTimeoutMs;
     post(m_workers.at(route->worker), [routed](EngineWorker *w) { w->openTunnel(routed); });
 }
 

@@ -774,15 +774,15 @@ QString Session::openTunnel(const TunnelRequest &request, TunnelInfo *opened)
         return QStringLiteral("session %1 is anonymous: tunnels go only to authenticated clients").arg(m_info.id);
     if (m_tunnels.size() >= Limits::MaxTunnelsPerSession)
         return QStringLiteral("session %1 has %2 tunnels already").arg(m_info.id).arg(Limits::MaxTunnelsPerSession);
-    auto *tunnel = new Tunnel(request, m_info.id, m_info.clientTag, m_config.tunnelIdleTimeoutMs, this, this);
+    auto *tunnel = new Tunnel(request, m_info.id, m_info.clientTag, this, this);
     if (const QString error = tunnel->listen(); !error.isEmpty()) {
         delete tunnel;
         return error;
     }
     m_tunnels.insert(tunnel->id(), tunnel);
     connect(tunnel, &Tunnel::log, this, &Session::log);
-    connect(tunnel, &Tunnel::idleTimedOut, this, [this](quint64 id) {
-        closeTunnel(id, QStringLiteral("idle for %1 s").arg(m_config.tunnelIdleTimeoutMs / 1000));
+    connect(tunnel, &Tunnel::idleTimedOut, this, [this, idleMs = request.idleTimeoutMs](quint64 id) {
+        closeTunnel(id, QStringLiteral("idle for %1 s").arg(idleMs / 1000));
     });
     tunnel->setPaused(m_backendsPaused);
     *opened = tunnel->info();

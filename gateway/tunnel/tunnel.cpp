@@ -5,9 +5,9 @@
 
 namespace SeaCat {
 
-Tunnel::Tunnel(const TunnelRequest &request, quint64 sessionId, const QString &clientTag, int idleTimeoutMs,
-               TunnelLink *link, QObject *parent)
-    : QObject(parent), m_link(link), m_idleTimeoutMs(idleTimeoutMs)
+Tunnel::Tunnel(const TunnelRequest &request, quint64 sessionId, const QString &clientTag, TunnelLink *link,
+               QObject *parent)
+    : QObject(parent), m_link(link), m_idleTimeoutMs(request.idleTimeoutMs)
 {
     m_info.id = request.tunnelId;
     m_info.sessionId = sessionId;

@@ -23,8 +23,8 @@ class Tunnel final : public QObject
     Q_DISABLE_COPY_MOVE(Tunnel)
 
 public:
-    Tunnel(const TunnelRequest &request, quint64 sessionId, const QString &clientTag, int idleTimeoutMs,
-           TunnelLink *link, QObject *parent = nullptr);
+    Tunnel(const TunnelRequest &request, quint64 sessionId, const QString &clientTag, TunnelLink *link,
+           QObject *parent = nullptr);
     ~Tunnel() override;
 
     // Binds the listener; returns the error, or "".

@@ -18,6 +18,9 @@ struct TunnelRequest {
     QHostAddress listenAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 listenPort = 0; // 0: ephemeral
     QString owner;          // who asked ("gui", "admin-api 127.0.0.1")
+    // Set by the engine from its configuration as the tunnel opens, so a reload applies to
+    // the tunnels opened after it, whatever the age of the device's session. 0: none.
+    int idleTimeoutMs = 0;
 };
 
 struct TunnelInfo {

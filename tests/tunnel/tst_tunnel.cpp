@@ -164,6 +164,7 @@ private slots:
     void slowOperatorPausesDevice();
     void ctlOpensListsCloses();
     void reloadClosesTunnelsNoLongerAllowed();
+    void idleTunnelsClose();
     void sessionDropClosesTunnels();
     void cleanupTestCase();
 
@@ -171,8 +172,9 @@ private:
     // Opens a tunnel to `port` of the served device; the API's answer.
     ApiAnswer open(quint16 port, const QJsonObject &target = {});
     QString deviceTag() const;
-    // The gateway's config: tunnels to every port of this test, the echo service's only with `echo`.
-    bool writeConfig(bool echo);
+    // The gateway's config: tunnels to every port of this test, the echo service's only with
+    // `echo`; `idleSeconds` > 0 sets tunnel-idle-timeout.
+    bool writeConfig(bool echo, int idleSeconds = 0);
     // The id of the session `client` holds, found by its port; 0 while the gateway has not listed it.
     quint64 sessionOf(const TestClient &client) const;
 
@@ -248,7 +250,7 @@ QString TestTunnel::deviceTag() const
     return {};
 }
 
-bool TestTunnel::writeConfig(bool echo)
+bool TestTunnel::writeConfig(bool echo, int idleSeconds)
 {
     QFile file(m_config);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
@@ -261,6 +263,8 @@ bool TestTunnel::writeConfig(bool echo)
     file.write(QStringLiteral("[pki]\napproval=auto\n[tunnels]\ntunnels=on\ntunnel-ports=%1\n")
                    .arg(ports.join(u','))
                    .toUtf8());
+    if (idleSeconds > 0)
+        file.write(QStringLiteral("tunnel-idle-timeout=%1\n").arg(idleSeconds).toUtf8());
     return true;
 }
 
@@ -511,6 +515,34 @@ void TestTunnel::reloadClosesTunnelsNoLongerAllowed()
     QVERIFY(writeConfig(true));
     QCOMPARE(call(m_admin, "POST", "reload").status, 200);
     QCOMPARE(call(m_admin, "DELETE", QStringLiteral("tunnels/%1").arg(floodId)).status, 200);
+}
+
+void TestTunnel::idleTunnelsClose()
+{
+    // A reload's tunnel-idle-timeout holds for the tunnels opened after it, on a device session
+    // older than the reload: a second without a byte either way closes the tunnel and its
+    // operator connection, not sooner.
+    QVERIFY(writeConfig(true, 1));
+    QCOMPARE(call(m_admin, "POST", "reload").status, 200);
+    const ApiAnswer opened = open(m_echo.port());
+    QCOMPARE(opened.status, 201);
+    const QJsonObject tunnel = opened.json().value("tunnel").toObject();
+    QTcpSocket operatorSocket;
+    QByteArray echoed;
+    connect(&operatorSocket, &QTcpSocket::readyRead, this, [&] { echoed += operatorSocket.readAll(); });
+    operatorSocket.connectToHost(QHostAddress::LocalHost, listenPortOf(tunnel));
+    operatorSocket.write("still there?");
+    QTRY_COMPARE_WITH_TIMEOUT(echoed, QByteArray("still there?"), 10'000);
+    QElapsedTimer quiet;
+    quiet.start();
+    QTRY_COMPARE_WITH_TIMEOUT(operatorSocket.state(), QAbstractSocket::UnconnectedState, 10'000);
+    QVERIFY2(quiet.elapsed() >= 700, QByteArray::number(quiet.elapsed()).constData());
+    QVERIFY2(
+        m_gw.err.contains(QStringLiteral("tunnel %1 closed: idle for 1 s").arg(tunnel.value("id").toInt()).toUtf8()),
+        m_gw.err.constData());
+    QCOMPARE(call(m_admin, "GET", "tunnels").json().value("tunnels").toArray().size(), 0);
+    QVERIFY(writeConfig(true));
+    QCOMPARE(call(m_admin, "POST", "reload").status, 200);
 }
 
 void TestTunnel::sessionDropClosesTunnels()
