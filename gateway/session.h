@@ -155,6 +155,8 @@ private:
     bool tunnelOutputFull() const override { return m_backendsPaused; }
     void tunnelBuffersChanged() override { updateFlowControl(); }
     void onTunnelData(const DataFrame &frame, TunnelStream *stream);
+    // A tunnel stream of ours that has ended: its late frames are dropped quietly.
+    bool endedTunnelStream(quint32 streamId) const;
 
     // FrameVisitor
     void onSynStream(const SynStream &frame) override;
