@@ -17,6 +17,9 @@ namespace SeaCat {
 namespace {
 constexpr int PublishIntervalMs = 500; // batched session updates
 constexpr int StopDeadlineMs = 3'000;  // sessions get this long to take close_notify
+// How long closed sessions and log lines wait to travel together (engineevent.h): far below what
+// a window or a log reader notices.
+constexpr int EventBatchMs = 20;
 } // namespace
 
 EngineWorker::EngineWorker(int index, const GatewayConfig &config, const QSslConfiguration &tls,
@@ -25,19 +28,25 @@ EngineWorker::EngineWorker(int index, const GatewayConfig &config, const QSslCon
 {
     m_pool->setMaxConnectionsPerOrigin(config.backendConnections);
     connect(m_pool, &BackendPool::strayBytesClosed, this, [this](const QString &origin) {
-        emit logMessage(LogLevel::Warning,
-                        QStringLiteral("backend %1 sent bytes no request asked for: that connection was closed, "
-                                       "not reused")
-                            .arg(origin));
+        reportLog(LogLevel::Warning,
+                  QStringLiteral("backend %1 sent bytes no request asked for: that connection was closed, "
+                                 "not reused")
+                      .arg(origin));
     });
     m_publishTimer.setInterval(PublishIntervalMs);
     connect(&m_publishTimer, &QTimer::timeout, this, &EngineWorker::publishUpdates);
+    m_eventFlush.setSingleShot(true);
+    m_eventFlush.setInterval(EventBatchMs);
+    connect(&m_eventFlush, &QTimer::timeout, this, &EngineWorker::flushEvents);
     m_stopDeadline.setSingleShot(true);
     m_stopDeadline.setInterval(StopDeadlineMs);
     connect(&m_stopDeadline, &QTimer::timeout, this, [this] {
         for (Session *session : std::exchange(m_sessions, {})) {
-            emit sessionClosed(session->id(),
-                               QStringLiteral("aborted at shutdown: the peer did not take close_notify"));
+            report({EngineEvent::Kind::SessionClosed,
+                    {},
+                    session->id(),
+                    LogLevel::Info,
+                    QStringLiteral("aborted at shutdown: the peer did not take close_notify")});
             delete session;
         }
         countConnections();
@@ -66,7 +75,7 @@ void EngineWorker::start()
     connect(m_handshaker, &TlsHandshaker::connectionReady, this, &EngineWorker::accept);
     connect(m_handshaker, &TlsHandshaker::handshakeFailed, this, [this](const QString &peer, const QString &reason) {
         if (m_config.debugLog) // a flood of silent sockets must not cost a formatted line each
-            emit logMessage(LogLevel::Debug, QStringLiteral("TLS handshake with %1 failed: %2").arg(peer, reason));
+            reportLog(LogLevel::Debug, QStringLiteral("TLS handshake with %1 failed: %2").arg(peer, reason));
     });
     m_publishTimer.start();
     publishMetrics();
@@ -86,12 +95,12 @@ void EngineWorker::accept(QSslSocket *socket)
     socket->setParent(this);
     // max-sessions counts the whole gateway: every worker's sessions and pending connections.
     if (m_stopping || m_shared.connections->load(std::memory_order_relaxed) >= m_config.maxSessions) {
-        emit logMessage(
-            LogLevel::Warning,
-            QStringLiteral("refused %1: %2")
-                .arg(socket->peerAddress().toString(),
-                     m_stopping ? QStringLiteral("shutting down")
-                                : QStringLiteral("%1 connections already (max-sessions)").arg(m_config.maxSessions)));
+        reportLog(LogLevel::Warning,
+                  QStringLiteral("refused %1: %2")
+                      .arg(socket->peerAddress().toString(),
+                           m_stopping
+                               ? QStringLiteral("shutting down")
+                               : QStringLiteral("%1 connections already (max-sessions)").arg(m_config.maxSessions)));
         socket->abort();
         socket->deleteLater();
         return;
@@ -121,13 +130,13 @@ void EngineWorker::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 si
         m_sessions.insert(session->id(), session);
         connect(session, &Session::closed, this, &EngineWorker::onSessionClosed);
         connect(session, &Session::changed, this, [this](quint64 id) { m_dirty.insert(id); });
-        connect(session, &Session::log, this, &EngineWorker::logMessage);
+        connect(session, &Session::log, this, &EngineWorker::reportLog);
         connect(session, &Session::tunnelClosed, this, &EngineWorker::tunnelClosed);
         if (AccessLog *log = m_shared.accessLog)
             connect(session, &Session::streamFinished, this,
                     [log](const AccessRecord &record) { log->submit(record); });
         const SessionInfo info = infoOf(session);
-        emit logMessage(
+        reportLog(
             LogLevel::Info,
             QStringLiteral("session %1 from %2:%3 (%4, %5, %6)")
                 .arg(info.id)
@@ -138,7 +147,7 @@ void EngineWorker::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 si
                     info.clientTag.isEmpty()
                         ? QStringLiteral("anonymous")
                         : QStringLiteral("client %1, certificate %2").arg(info.clientTag).arg(info.certificateSerial)));
-        emit sessionOpened(info);
+        report({EngineEvent::Kind::SessionOpened, info, 0, LogLevel::Info, {}});
         return;
     }
     case PeerProtocol::Http1:
@@ -152,8 +161,8 @@ void EngineWorker::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 si
     case PeerProtocol::NeedMoreBytes:
     case PeerProtocol::Unknown:
         Metrics::add(Counter::RejectedGarbage);
-        emit logMessage(LogLevel::Info, QStringLiteral("closed connection from %1: neither SeaCat nor HTTP")
-                                            .arg(formatEndpoint(socket->peerAddress(), socket->peerPort())));
+        reportLog(LogLevel::Info, QStringLiteral("closed connection from %1: neither SeaCat nor HTTP")
+                                      .arg(formatEndpoint(socket->peerAddress(), socket->peerPort())));
         if (m_shared.accessLog) {
             AccessRecord record;
             record.kind = AccessRecord::Kind::RejectedOther;
@@ -179,7 +188,8 @@ void EngineWorker::dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 si
         ++m_closedTotals.rejectedHttpsClients;
         if (m_shared.accessLog)
             m_shared.accessLog->submit(rejector->accessRecord());
-        emit logMessage(LogLevel::Info, summary);
+        reportLog(LogLevel::Info, summary);
+        flushEvents();
         emit connectionRejected(summary);
         finishStopIfIdle();
     });
@@ -204,21 +214,52 @@ void EngineWorker::closeSession(quint64 id, const QString &reason)
         session->close(reason);
 }
 
+void EngineWorker::report(EngineEvent event)
+{
+    // A new session goes at once, with what waited before it: the engine routes API calls and
+    // tunnels by its list of sessions, which must not lag behind a client that is already served.
+    const bool now = event.kind == EngineEvent::Kind::SessionOpened;
+    m_events.append(std::move(event));
+    if (now)
+        flushEvents();
+    else if (!m_eventFlush.isActive())
+        m_eventFlush.start();
+}
+
+void EngineWorker::reportLog(LogLevel level, const QString &message)
+{
+    report({EngineEvent::Kind::Log, {}, 0, level, message});
+}
+
+void EngineWorker::flushEvents()
+{
+    m_eventFlush.stop();
+    if (!m_events.isEmpty())
+        emit eventsBatched(std::exchange(m_events, {}));
+}
+
 void EngineWorker::openTunnel(const TunnelRequest &request)
 {
     Session *session = m_sessions.value(request.sessionId);
-    if (!session || session->isClosing())
-        return emit tunnelFailed(request.tunnelId, QStringLiteral("session %1 is gone").arg(request.sessionId));
+    QString error;
     TunnelInfo info;
-    if (const QString error = session->openTunnel(request, &info); !error.isEmpty())
-        return emit tunnelFailed(request.tunnelId, error);
-    emit tunnelOpened(info);
+    if (!session || session->isClosing())
+        error = QStringLiteral("session %1 is gone").arg(request.sessionId);
+    else
+        error = session->openTunnel(request, &info);
+    flushEvents(); // what the session logged on the way comes first
+    if (!error.isEmpty())
+        emit tunnelFailed(request.tunnelId, error);
+    else
+        emit tunnelOpened(info);
 }
 
 void EngineWorker::closeTunnel(quint64 tunnelId, quint64 sessionId, const QString &reason)
 {
     Session *session = m_sessions.value(sessionId);
-    if (!session || !session->closeTunnel(tunnelId, reason))
+    const bool closed = session && session->closeTunnel(tunnelId, reason);
+    flushEvents();
+    if (!closed)
         emit tunnelFailed(tunnelId, QStringLiteral("tunnel %1 is closed already").arg(tunnelId));
 }
 
@@ -231,7 +272,7 @@ void EngineWorker::onSessionClosed(quint64 id, const QString &reason)
     session->deleteLater();
     m_dirty.remove(id);
     countConnections();
-    emit sessionClosed(id, reason);
+    report({EngineEvent::Kind::SessionClosed, {}, id, LogLevel::Info, reason});
     finishStopIfIdle();
 }
 
@@ -248,6 +289,7 @@ void EngineWorker::publishMetrics()
 
 void EngineWorker::publishUpdates()
 {
+    flushEvents();
     publishMetrics();
     GatewayStats stats = m_closedTotals;
     stats.sessionsNow = int(m_sessions.size());
@@ -304,6 +346,7 @@ void EngineWorker::finishStopIfIdle()
     m_stopDeadline.stop();
     m_stopping = false; // once: rejections finishing later change nothing
     Metrics::removeEngine(this);
+    flushEvents();
     emit stopped(m_index);
 }
 

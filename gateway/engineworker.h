@@ -6,6 +6,7 @@
 // workers (atomics, never a lock): the next session id and the connections open at once.
 #pragma once
 
+#include "engineevent.h"
 #include "gatewayconfig.h"
 #include "intake/protocolsniffer.h"
 #include "intake/tlshandshaker.h"
@@ -79,8 +80,9 @@ public:
     void stop();
 
 signals:
-    void sessionOpened(const SeaCat::SessionInfo &info);
-    void sessionClosed(quint64 id, const QString &reason);
+    // Sessions closed and log lines, gathered for up to EventBatchMs, sent with the next session
+    // opened and before any other signal of this worker, so that the order holds (engineevent.h).
+    void eventsBatched(const QList<SeaCat::EngineEvent> &events);
     void sessionsUpdated(const QList<SeaCat::SessionInfo> &sessions);
     // This worker's totals (its closed sessions included), every publish interval.
     void statsUpdated(int worker, const SeaCat::GatewayStats &stats);
@@ -89,10 +91,12 @@ signals:
     void tunnelFailed(quint64 tunnelId, const QString &reason);
     void tunnelClosed(quint64 tunnelId, const QString &reason);
     void tunnelsUpdated(const QList<SeaCat::TunnelInfo> &tunnels);
-    void logMessage(SeaCat::LogLevel level, const QString &message);
     void stopped(int worker);
 
 private:
+    void report(EngineEvent event);
+    void reportLog(SeaCat::LogLevel level, const QString &message);
+    void flushEvents();
     void accept(QSslSocket *socket);
     void dispatch(QSslSocket *socket, PeerProtocol protocol, qint64 sinceHandshakeMs);
     void onSessionClosed(quint64 id, const QString &reason);
@@ -120,6 +124,8 @@ private:
     // Parented so that moveToThread() takes them along.
     QTimer m_publishTimer{this};
     QTimer m_stopDeadline{this};
+    QTimer m_eventFlush{this};
+    QList<EngineEvent> m_events; // not yet in a batch
     bool m_stopping = false;
 };
 

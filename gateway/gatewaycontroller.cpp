@@ -26,6 +26,21 @@ GatewayController::GatewayController(QObject *parent) : GatewayLink(parent), m_e
         setState(State::Stopped);
         emit stopped();
     });
+    connect(m_engine, &GatewayEngine::eventsBatched, this, [this](const QList<EngineEvent> &events) {
+        for (const EngineEvent &event : events) {
+            switch (event.kind) {
+            case EngineEvent::Kind::SessionOpened:
+                emit sessionOpened(event.session);
+                break;
+            case EngineEvent::Kind::SessionClosed:
+                emit sessionClosed(event.sessionId, event.text);
+                break;
+            case EngineEvent::Kind::Log:
+                emit logMessage(event.level, event.text);
+                break;
+            }
+        }
+    });
     // The engine's events, every one of them, by one loop over the signals declared once.
     const QMetaObject &events = GatewayEvents::staticMetaObject;
     for (int i = events.methodOffset(); i < events.methodCount(); ++i)

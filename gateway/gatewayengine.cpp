@@ -232,8 +232,7 @@ void GatewayEngine::startWorkers()
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
         // Queued: each arrives in this thread in the order the worker emitted it.
-        connect(worker, &EngineWorker::sessionOpened, this, &GatewayEngine::onSessionOpened);
-        connect(worker, &EngineWorker::sessionClosed, this, &GatewayEngine::onSessionClosed);
+        connect(worker, &EngineWorker::eventsBatched, this, &GatewayEngine::onWorkerEvents);
         connect(worker, &EngineWorker::sessionsUpdated, this, &GatewayEngine::sessionsUpdated);
         connect(worker, &EngineWorker::connectionRejected, this, &GatewayEngine::connectionRejected);
         connect(worker, &EngineWorker::tunnelsUpdated, this, &GatewayEngine::tunnelsUpdated);
@@ -256,7 +255,6 @@ void GatewayEngine::startWorkers()
             emit logMessage(LogLevel::Info, QStringLiteral("tunnel %1 closed: %2").arg(id).arg(reason));
             emit tunnelClosed(id, reason);
         });
-        connect(worker, &EngineWorker::logMessage, this, &GatewayEngine::logMessage);
         connect(worker, &EngineWorker::stopped, this, &GatewayEngine::onWorkerStopped);
         connect(worker, &EngineWorker::statsUpdated, this, [this](int index, const GatewayStats &stats) {
             if (index < m_workers.size())
@@ -285,16 +283,16 @@ void GatewayEngine::handOff(qintptr descriptor)
     post(worker, [inFlight](EngineWorker *w) { w->adopt(inFlight->take()); });
 }
 
-void GatewayEngine::onSessionOpened(const SessionInfo &info)
+void GatewayEngine::onWorkerEvents(const QList<EngineEvent> &events)
 {
-    m_sessions.insert(info.id, {info.worker, info.certificateSerial, info.clientTag});
-    emit sessionOpened(info);
-}
-
-void GatewayEngine::onSessionClosed(quint64 id, const QString &reason)
-{
-    m_sessions.remove(id);
-    emit sessionClosed(id, reason);
+    for (const EngineEvent &event : events) {
+        if (event.kind == EngineEvent::Kind::SessionOpened)
+            m_sessions.insert(event.session.id,
+                              {event.session.worker, event.session.certificateSerial, event.session.clientTag});
+        else if (event.kind == EngineEvent::Kind::SessionClosed)
+            m_sessions.remove(event.sessionId);
+    }
+    emit eventsBatched(events); // on to the controller as one batch too
 }
 
 void GatewayEngine::changePort(const QHostAddress &address, quint16 port, bool allowReserved)

@@ -6,6 +6,7 @@
 // its slots are invoked through queued calls only.
 #pragma once
 
+#include "engineevent.h"
 #include "gatewayconfig.h"
 #include "gatewayevents.h"
 #include "metrics.h"
@@ -77,6 +78,9 @@ signals:
     void listening(const QHostAddress &address, quint16 port);
     void failed(const QString &reason);
     void stopped();
+    // Workers' session events and log lines, batched (engineevent.h); GatewayController emits
+    // them as its sessionOpened(), sessionClosed() and logMessage().
+    void eventsBatched(const QList<SeaCat::EngineEvent> &events);
 
 private:
     struct Worker {
@@ -103,8 +107,7 @@ private:
     void handOff(qintptr descriptor);
     // Runs `call(worker)` in that worker's thread.
     template<typename Call> void post(const Worker &worker, Call call);
-    void onSessionOpened(const SessionInfo &info);
-    void onSessionClosed(quint64 id, const QString &reason);
+    void onWorkerEvents(const QList<EngineEvent> &events);
     void onWorkerStopped(int index);
     void finishStop();
     // Ends the worker threads; the PKI calls they wait on are served meanwhile.

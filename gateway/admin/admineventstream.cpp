@@ -38,24 +38,31 @@ AdminEventStream::AdminEventStream(const GatewayMirror *mirror, QObject *parent)
     // Connected after the mirror's own connections: a snapshot taken between two events
     // already holds the first, and the second follows it on the stream.
     const GatewayController *controller = &mirror->controller();
-    connect(controller, &GatewayEvents::sessionOpened, this,
-            [this](const SessionInfo &info) { enqueue("opened", sessionToJson(info, SessionDetail::Summary)); });
+    connect(controller, &GatewayEvents::sessionOpened, this, [this](const SessionInfo &info) {
+        enqueue("opened", [&] { return sessionToJson(info, SessionDetail::Summary); });
+    });
     connect(controller, &GatewayEvents::sessionClosed, this, [this](quint64 id, const QString &reason) {
-        enqueue("closed", QJsonObject{{QStringLiteral("id"), double(id)}, {QStringLiteral("reason"), reason}});
+        enqueue("closed", [&] {
+            return QJsonObject{{QStringLiteral("id"), double(id)}, {QStringLiteral("reason"), reason}};
+        });
     });
     connect(controller, &GatewayEvents::sessionsUpdated, this, [this](const QList<SessionInfo> &sessions) {
-        QJsonArray array;
-        for (const SessionInfo &info : sessions)
-            array.append(sessionToJson(info, SessionDetail::Summary));
-        enqueue("sessions", array);
+        enqueue("sessions", [&] {
+            QJsonArray array;
+            for (const SessionInfo &info : sessions)
+                array.append(sessionToJson(info, SessionDetail::Summary));
+            return array;
+        });
     });
     connect(controller, &GatewayEvents::statsUpdated, this,
-            [this](const GatewayStats &stats) { enqueue("stats", statsToJson(stats)); });
+            [this](const GatewayStats &stats) { enqueue("stats", [&] { return statsToJson(stats); }); });
     connect(controller, &GatewayController::listening, this,
-            [this, controller] { enqueue("port", listeningToJson(*controller)); });
+            [this, controller] { enqueue("port", [&] { return listeningToJson(*controller); }); });
     connect(controller, &GatewayEvents::pkiStateChanged, this, [this](const PkiState &state) {
-        enqueue("pki", QJsonObject{{QStringLiteral("pendingCsrs"), int(state.pendingCsrs.size())},
-                                   {QStringLiteral("certificates"), int(state.certificates.size())}});
+        enqueue("pki", [&] {
+            return QJsonObject{{QStringLiteral("pendingCsrs"), int(state.pendingCsrs.size())},
+                               {QStringLiteral("certificates"), int(state.certificates.size())}};
+        });
     });
 }
 
@@ -99,10 +106,8 @@ void AdminEventStream::subscribe(QHttpServerResponder &&responder)
         m_keepAliveTimer.start();
 }
 
-void AdminEventStream::enqueue(const char *name, const QJsonValue &data)
+void AdminEventStream::append(const char *name, const QJsonValue &data)
 {
-    if (m_subscribers.empty())
-        return; // nobody listens: no JSON is built for nobody
     m_pending += sseEvent(name, data);
     if (!m_flushTimer.isActive())
         m_flushTimer.start(); // a throttle, not a debounce: a steady stream still flushes

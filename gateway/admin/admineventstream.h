@@ -39,8 +39,14 @@ private:
         std::unique_ptr<QHttpServerResponder> responder;
         QPointer<QTcpSocket> socket;
     };
-    // One SSE event: "event: NAME\ndata: JSON\n\n".
-    void enqueue(const char *name, const QJsonValue &data);
+    // One SSE event: "event: NAME\ndata: JSON\n\n". `data()` builds the JSON, called only when
+    // someone listens (sessions open and close by the thousand on a busy gateway).
+    template<typename Data> void enqueue(const char *name, Data &&data)
+    {
+        if (!m_subscribers.empty())
+            append(name, data());
+    }
+    void append(const char *name, const QJsonValue &data);
     void flush();
     QByteArray snapshot() const;
 

@@ -309,7 +309,7 @@ void TestArray::revocationThroughOneClosesSessionsOnTheOther()
     const qint64 latency = revokedAt.msecsTo(closedAt);
     qInfo("revoked through B, the session on A closed %lld ms after the revocation was written", latency);
     QVERIFY(latency >= 0 && latency < 1'000);
-    QVERIFY2(a.err.contains("revoked or expired"), a.err.constData());
+    QTRY_VERIFY2(a.err.contains("revoked or expired"), a.err.constData()); // the line may trail the close
 }
 
 void TestArray::serialsAreUniqueAcrossGateways()
