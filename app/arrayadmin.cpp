@@ -22,7 +22,7 @@ void say(FILE *stream, const QString &text)
 }
 
 const char Usage[] = "usage: seacat-gateway [--data-dir D] array export-ca FILE | array import-ca FILE"
-                     " | [--store URL] array srv-zone --domain DOMAIN";
+                     " | [--store URL] array srv-zone --domain DOMAIN | [--store URL] array forget NAME";
 
 // RFC 1035 host names: labels of letters, digits and inner hyphens, at most 253 characters.
 bool isHostName(const QString &name)
@@ -71,6 +71,27 @@ int srvZone(const QString &domainArgument, const GatewayConfig &config)
         zone += hostName ? record : QStringLiteral("; not a host name, left out: ") + record;
     }
     fputs(qPrintable(zone), stdout);
+    return 0;
+}
+
+// Gateways register at start and stay registered: one taken out of the array for good is
+// removed by hand, or srv-zone would keep sending clients to it.
+int forget(const QString &name, const GatewayConfig &config)
+{
+    QString error;
+    const auto store = PkiService::openStore(config.store, config.dataDir, &error);
+    if (!store) {
+        say(stderr, error);
+        return 1;
+    }
+    if (!store->forgetGateway(name)) {
+        say(stderr, store->lastError());
+        return 1;
+    }
+    (void)store->audit(QStringLiteral("cli"), QStringLiteral("array-forget"), name, {});
+    say(stdout, QStringLiteral("%1 forgotten: array srv-zone leaves it out (regenerate the zone); a gateway of that "
+                               "name registers again when it starts")
+                    .arg(name));
     return 0;
 }
 
@@ -137,6 +158,8 @@ int runArrayAdmin(const QStringList &args, const GatewayConfig &config, const QS
 {
     if (args.size() == 1 && args.at(0) == u"srv-zone")
         return srvZone(domain, config);
+    if (args.size() == 2 && args.at(0) == u"forget")
+        return forget(args.at(1), config);
     if (args.size() == 2 && args.at(0) == u"export-ca")
         return exportCa(args.at(1), config);
     if (args.size() == 2 && args.at(0) == u"import-ca")

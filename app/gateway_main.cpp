@@ -373,7 +373,8 @@ int main(int argc, char *argv[])
         QStringLiteral("[pki ...]"));
     parser.addPositionalArgument(QStringLiteral("array"),
                                  QStringLiteral("A gateway array's CA and DNS: array export-ca FILE, "
-                                                "array import-ca FILE, array srv-zone --domain D"),
+                                                "array import-ca FILE, array srv-zone --domain D, "
+                                                "array forget NAME"),
                                  QStringLiteral("[array ...]"));
     parser.addPositionalArgument(QStringLiteral("admin"),
                                  QStringLiteral("Workstation certificates for the admin API over the network: "

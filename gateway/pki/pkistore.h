@@ -49,6 +49,8 @@ public:
     // The gateways of an array (README "Several gateways"): each registers itself at start.
     virtual bool registerGateway(const GatewayRecord &gateway) = 0;
     virtual QList<GatewayRecord> gateways() = 0;
+    // A gateway that is gone for good leaves the list (`array forget`); false if it was not in it.
+    virtual bool forgetGateway(const QString &name) = 0;
 
     virtual bool putTelemetry(const QString &clientId, quint32 serial, const QByteArray &blob) = 0;
     virtual bool audit(const QString &actor, const QString &action, const QString &target, const QString &detail) = 0;

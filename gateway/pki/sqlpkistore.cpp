@@ -329,6 +329,12 @@ QList<GatewayRecord> SqlPkiStore::gateways()
     return out;
 }
 
+bool SqlPkiStore::forgetGateway(const QString &name)
+{
+    return updateOne(QStringLiteral("DELETE FROM gateways WHERE name = ?"), {name},
+                     QStringLiteral("no gateway %1 is registered").arg(name));
+}
+
 bool SqlPkiStore::putTelemetry(const QString &clientId, quint32 serial, const QByteArray &blob)
 {
     return run(QStringLiteral("INSERT INTO telemetry(client_id, serial, blob, updated) VALUES(?, ?, ?, ?)"

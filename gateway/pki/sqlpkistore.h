@@ -36,6 +36,7 @@ public:
 
     bool registerGateway(const GatewayRecord &gateway) final;
     QList<GatewayRecord> gateways() final;
+    bool forgetGateway(const QString &name) final;
 
     bool putTelemetry(const QString &clientId, quint32 serial, const QByteArray &blob) final;
     bool audit(const QString &actor, const QString &action, const QString &target, const QString &detail) final;

@@ -655,6 +655,25 @@ void TestArray::srvZoneOfThreeGateways()
     for (const QString &record : std::as_const(expected))
         QVERIFY2(zone.contains(record + u'\n'), qPrintable(zone));
     QCOMPARE(zone.count(QStringLiteral(" IN SRV ")), 3);
+    // The third taken out of the array for good: forgotten, the zone leaves it out; the name
+    // a second time is refused, naming it.
+    gateways[2].process.kill();
+    QVERIFY(gateways[2].waitFinished());
+    const auto array = [this](const QStringList &args) {
+        QProcess cli;
+        cli.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+                  QStringList{"--store", m_postgres->url(m_database), "array"} + args);
+        cli.waitForFinished(20'000);
+        return std::pair{cli.exitCode(), cli.readAllStandardOutput() + cli.readAllStandardError()};
+    };
+    auto [code, said] = array({"forget", "gw3.example.test"});
+    QVERIFY2(code == 0 && said.contains("gw3.example.test forgotten"), said.constData());
+    const QString fewer = srvZone();
+    QCOMPARE(fewer.count(QStringLiteral(" IN SRV ")), 2);
+    QVERIFY2(!fewer.contains(QLatin1String("gw3.example.test")), qPrintable(fewer));
+    std::tie(code, said) = array({"forget", "gw3.example.test"});
+    QVERIFY2(code == 1 && said.contains("no gateway gw3.example.test is registered"), said.constData());
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM audit WHERE action = 'array-forget'")).toInt(), 1);
     QProcess bad;
     bad.start(QStringLiteral(SEACAT_GATEWAY_BIN),
               {"--store", m_postgres->url(m_database), "array", "srv-zone", "--domain", "not a domain"});
