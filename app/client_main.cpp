@@ -21,6 +21,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <functional>
 
 #include <cstdio>
 #include <unistd.h>
@@ -228,6 +229,10 @@ int main(int argc, char *argv[])
         {QStringLiteral("key"), QStringLiteral("Client private key (PEM)."), QStringLiteral("file")},
         {QStringLiteral("timeout"), QStringLiteral("Give up after this many seconds (default 60)."),
          QStringLiteral("seconds"), QStringLiteral("60")},
+        {QStringLiteral("connect-timeout"),
+         QStringLiteral("--discover: a gateway that has not completed TCP and TLS within this many seconds is given "
+                        "up for the next one (default 5; the last one has what is left of --timeout)."),
+         QStringLiteral("seconds"), QStringLiteral("5")},
         {QStringLiteral("count"), QStringLiteral("ping: how many pings (default 1)."), QStringLiteral("n"),
          QStringLiteral("1")},
         {{QStringLiteral("X"), QStringLiteral("request")},
@@ -272,6 +277,9 @@ int main(int argc, char *argv[])
                            " | enroll --identity DIR | serve --identity DIR --allow-port PORT"),
             2);
     const int timeout = parser.value(QStringLiteral("timeout")).toInt();
+    const double connectSeconds = parser.value(QStringLiteral("connect-timeout")).toDouble();
+    if (!(connectSeconds >= 0.1 && connectSeconds <= 3600))
+        die(QStringLiteral("--connect-timeout must be 0.1 to 3600 seconds"), 2);
     QList<Target> targets;
     if (parser.isSet(QStringLiteral("discover"))) {
         QString error;
@@ -329,7 +337,21 @@ int main(int argc, char *argv[])
     qsizetype nextTarget = 0;
     bool answered = false;
     QString gateway; // HOST:PORT of the target being tried, for the output
-    const auto connectNext = [&] {
+    // A target that takes the connection but never answers (down behind a load balancer, a
+    // full backlog) gives no error: without this the whole --timeout went on it.
+    auto *connectTimer = new QTimer(&app);
+    connectTimer->setSingleShot(true);
+    connectTimer->setInterval(int(connectSeconds * 1000));
+    std::function<void()> connectNext;
+    QObject::connect(connectTimer, &QTimer::timeout, &app, [&] {
+        if (answered)
+            return;
+        fprintf(stderr, "seacat-client: %s: no TLS connection within %s s; trying the next gateway\n",
+                qPrintable(gateway), qPrintable(QString::number(connectSeconds)));
+        client.abort();
+        connectNext();
+    });
+    connectNext = [&] {
         const Target &target = targets.at(nextTarget++);
         options.host = target.host;
         options.port = target.port;
@@ -337,17 +359,23 @@ int main(int argc, char *argv[])
         gateway = QStringLiteral("%1:%2").arg(target.name.isEmpty() ? target.host : target.name).arg(target.port);
         if (const QString e = client.connectToGateway(options); !e.isEmpty())
             die(e, 2);
+        if (nextTarget < targets.size()) // the last one has what is left of --timeout
+            connectTimer->start();
     };
     connectNext();
 
     bool done = false;
-    QObject::connect(&client, &SeaCatClient::connected, &app, [&answered] { answered = true; });
+    QObject::connect(&client, &SeaCatClient::connected, &app, [&answered, connectTimer] {
+        answered = true;
+        connectTimer->stop();
+    });
     QObject::connect(&client, &SeaCatClient::errorOccurred, &app, [&](const QString &message) {
         if (done)
             return;
         if (answered || nextTarget >= targets.size())
             die(message);
         fprintf(stderr, "seacat-client: %s: %s; trying the next gateway\n", qPrintable(gateway), qPrintable(message));
+        connectTimer->stop();
         QTimer::singleShot(0, &app, connectNext); // not from inside the socket's own signal
     });
     QObject::connect(&client, &SeaCatClient::disconnected, &app, [&] {

@@ -37,6 +37,8 @@ public:
     QString connectToGateway(const Options &options);
     bool isConnected() const { return m_socket.isEncrypted(); }
     void disconnectFromGateway() { m_socket.disconnectFromHost(); }
+    // Drops the connection at once, also one still connecting or in its handshake.
+    void abort() { m_socket.abort(); }
 
     quint32 ping();
     // Enrolment (§3.6–§3.9): submit a DER CSR; ask for the certificate. `publicKeyBits` is sent

@@ -12,6 +12,7 @@
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTcpServer>
 
 #include <csignal>
 #include <sys/stat.h>
@@ -732,6 +733,13 @@ void TestArray::discoverReachesTheFirstLiveGateway()
              << QStringLiteral("--host-record=%1,127.0.0.1").arg(m.captured(5));
     }
     QCOMPARE(args.filter(QStringLiteral("--srv-host=")).size(), 3);
+    // Ahead of them all, a gateway that takes connections and never answers (a hung process, a
+    // full backlog): no error ever comes from it, so --connect-timeout moves on.
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost));
+    silent.pauseAccepting();
+    args << QStringLiteral("--srv-host=_seacat._tcp.example.test,silent.example.test,%1,1,100").arg(silent.serverPort())
+         << QStringLiteral("--host-record=silent.example.test,127.0.0.1");
     QProcess dns;
     dns.setProcessChannelMode(QProcess::MergedChannels);
     dns.start(dnsmasq, args);
@@ -746,8 +754,9 @@ void TestArray::discoverReachesTheFirstLiveGateway()
              dnsLog.constData());
     const auto ping = [&] {
         QProcess client;
-        client.start(QStringLiteral(SEACAT_CLIENT_BIN), {"--discover", "example.test", "--dns-server", "127.53.0.1",
-                                                         "--ca", gateways[0].caFile(), "--timeout", "10", "ping"});
+        client.start(QStringLiteral(SEACAT_CLIENT_BIN),
+                     {"--discover", "example.test", "--dns-server", "127.53.0.1", "--ca", gateways[0].caFile(),
+                      "--timeout", "10", "--connect-timeout", "1", "ping"});
         client.waitForFinished(30'000);
         return std::make_pair(client.exitCode(),
                               QString::fromUtf8(client.readAllStandardOutput() + client.readAllStandardError()));
@@ -756,7 +765,11 @@ void TestArray::discoverReachesTheFirstLiveGateway()
         const auto [code, output] = ping();
         QVERIFY2(code == 0 && output.contains(QStringLiteral("from gw%1.example.test:%2").arg(i + 1).arg(ports[i])),
                  qPrintable(output));
-        QCOMPARE(output.count(QStringLiteral("trying the next gateway")), i);
+        QVERIFY2(output.contains(QStringLiteral("silent.example.test:%1: no TLS connection within 1 s; trying the next "
+                                                "gateway")
+                                     .arg(silent.serverPort())),
+                 qPrintable(output));
+        QCOMPARE(output.count(QStringLiteral("trying the next gateway")), i + 1);
         gateways[i].process.terminate(); // the next round finds the next one
         QVERIFY(gateways[i].waitFinished());
     }
