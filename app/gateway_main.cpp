@@ -14,6 +14,7 @@
 #include "mainwindow.h"
 #include "pkiadmin.h"
 #include "pki/pkiservice.h"
+#include "pki/postgrespkistore.h"
 #include "signalwatcher.h"
 #include "systemdnotifier.h"
 
@@ -102,6 +103,17 @@ int checkConfig(const QCommandLineParser &parser)
     const QString path = configFilePath(parser);
     // A file with problems still gets the rest checked, with what could be read of it.
     checkRuntime(config, &file, path, &problems);
+    // An array's database, read and not written. One that does not answer is a warning only: a
+    // running gateway serves on from memory, and a reload (the unit checks first) must go through.
+    if (PostgresPkiStore::isPostgresUrl(config.store) && PostgresPkiStore::checkUrl(config.store).isEmpty()) {
+        bool reached = false;
+        if (const QString problem = PostgresPkiStore::probe(config.store, &reached); reached && !problem.isEmpty())
+            problems.append({QString(), 0, problem});
+        else if (!reached)
+            printLine(stderr, QStringLiteral("seacat-gateway: warning: %1; a gateway cannot start until it answers "
+                                             "(a running one serves on from memory)")
+                                  .arg(problem));
+    }
     for (const ConfigProblem &problem : std::as_const(problems))
         printLine(stderr, formatProblem(problem));
     if (!problems.isEmpty()) {

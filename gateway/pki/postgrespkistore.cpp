@@ -3,8 +3,11 @@
 
 #include <QRegularExpression>
 #include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QUrl>
 #include <QUrlQuery>
+#include <QUuid>
 
 namespace SeaCat {
 
@@ -105,6 +108,25 @@ std::optional<Target> parseUrl(const QString &text, QString *error)
     return target;
 }
 
+// The connection's parameters and time limits from the URL; "" or what is wrong with it.
+QString configure(QSqlDatabase &db, const QString &url)
+{
+    QString error;
+    const auto target = parseUrl(url, &error);
+    if (!target)
+        return error;
+    db.setHostName(target->host);
+    db.setPort(target->port);
+    db.setDatabaseName(target->database);
+    db.setUserName(target->user);
+    db.setPassword(target->password);
+    // Defaults first: libpq takes the last value of a keyword, so the URL's own win.
+    QStringList options = {QStringLiteral("connect_timeout=%1").arg(Limits::PkiConnectTimeoutSeconds),
+                           QStringLiteral("application_name=seacat-gateway")};
+    db.setConnectOptions((options + target->options).join(u';'));
+    return {};
+}
+
 } // namespace
 
 bool PostgresPkiStore::isPostgresUrl(const QString &store)
@@ -132,21 +154,10 @@ QString PostgresPkiStore::displayUrl(const QString &url)
 
 QString PostgresPkiStore::connect()
 {
-    QString error;
-    const auto target = parseUrl(m_url, &error);
-    if (!target)
-        return error;
     QSqlDatabase db = database();
     db.close();
-    db.setHostName(target->host);
-    db.setPort(target->port);
-    db.setDatabaseName(target->database);
-    db.setUserName(target->user);
-    db.setPassword(target->password);
-    // Defaults first: libpq takes the last value of a keyword, so the URL's own win.
-    QStringList options = {QStringLiteral("connect_timeout=%1").arg(Limits::PkiConnectTimeoutSeconds),
-                           QStringLiteral("application_name=seacat-gateway")};
-    db.setConnectOptions((options + target->options).join(u';'));
+    if (const QString error = configure(db, m_url); !error.isEmpty())
+        return error;
     if (!db.open())
         return db.lastError().text().trimmed();
     // The engine thread waits for each statement: a held lock or a slow server costs it at
@@ -163,6 +174,42 @@ bool PostgresPkiStore::setWaits(int lockTimeoutMs)
 {
     return exec(QStringLiteral("SET lock_timeout = %1").arg(lockTimeoutMs)) &&
            exec(QStringLiteral("SET statement_timeout = %1").arg(lockTimeoutMs + Limits::PkiStatementWorkMs));
+}
+
+QString PostgresPkiStore::probe(const QString &url, bool *reached)
+{
+    *reached = false;
+    const QString name = QStringLiteral("probe-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QString problem;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        if (!db.isValid())
+            problem = QStringLiteral("Qt's PostgreSQL driver is missing: install libqt6sql6-psql");
+        else if (const QString error = configure(db, url); !error.isEmpty())
+            problem = error;
+        else if (!db.open())
+            problem = QStringLiteral("cannot connect to the certificate store %1: %2")
+                          .arg(displayUrl(url), db.lastError().text().trimmed());
+        if (db.isOpen()) {
+            *reached = true;
+            QSqlQuery query(db);
+            // No table yet: an empty database, which the first gateway to start sets up.
+            const int version =
+                query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_version")) && query.next()
+                    ? query.value(0).toInt()
+                    : 0;
+            if (version > migrations().size())
+                problem = QStringLiteral("the certificate store %1 has schema version %2, newer than this gateway "
+                                         "knows (%3): upgrade the gateway")
+                              .arg(displayUrl(url))
+                              .arg(version)
+                              .arg(migrations().size());
+            query.finish();
+            db.close();
+        }
+    }
+    QSqlDatabase::removeDatabase(name);
+    return problem;
 }
 
 QString PostgresPkiStore::open()

@@ -28,6 +28,9 @@ public:
     static QString checkUrl(const QString &url);
     // The URL for logs and errors: without its password, wherever it was written.
     static QString displayUrl(const QString &url);
+    // --check-config: connects and reads the schema version, writes nothing. "" when a gateway
+    // could start on it; `reached`: the database answered.
+    static QString probe(const QString &url, bool *reached);
 
     // `lockTimeoutMs`: how long a write waits for another gateway's write (lock_timeout);
     // statements may take Limits::PkiStatementWorkMs more (statement_timeout).

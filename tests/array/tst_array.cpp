@@ -64,6 +64,8 @@ private:
     {
         return array(gw.dataDir.path(), args);
     }
+    // `seacat-gateway --check-config` for `gw`'s data directory on this test's store.
+    std::pair<int, QString> checkConfig(const GatewayProcess &gw);
     // Starts `gw` named gwN.example.test with that SRV priority and weight; its port, 0 if none.
     quint16 launchNamed(GatewayProcess &gw, int n, int priority, int weight);
     // `seacat-gateway array srv-zone --domain example.test` on this test's store.
@@ -161,6 +163,15 @@ std::pair<int, QString> TestArray::array(const QString &dir, const QStringList &
     return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError())};
 }
 
+std::pair<int, QString> TestArray::checkConfig(const GatewayProcess &gw)
+{
+    QProcess p;
+    p.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+            {"--check-config", "--data-dir", gw.dataDir.path(), "--store", m_postgres->url(m_database), "--port", "0"});
+    p.waitForFinished(30'000);
+    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError())};
+}
+
 quint16 TestArray::launchNamed(GatewayProcess &gw, int n, int priority, int weight)
 {
     const QString ini = gw.dataDir.filePath(QStringLiteral("gw.ini"));
@@ -228,6 +239,9 @@ void TestArray::migrationsOnEmptyDatabaseAndRestart()
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM schema_version")).toInt(), 1);
     QCOMPARE(scalar(QStringLiteral("SELECT version FROM schema_version")).toInt(), 3);
     QVERIFY(admin(a, {"csr", "list"}).second.contains(csr.id.tag));
+    // --check-config reads the database and writes nothing: OK at the version this binary knows.
+    auto [checked, said] = checkConfig(a);
+    QVERIFY2(checked == 0 && said.contains(": OK (") && !said.contains("warning"), qPrintable(said));
 
     // A schema newer than the binary knows is refused with the fix, never "migrated" down.
     a.process.terminate();
@@ -237,6 +251,11 @@ void TestArray::migrationsOnEmptyDatabaseAndRestart()
     QVERIFY(a.waitFinished());
     QCOMPARE(a.process.exitCode(), 1);
     QVERIFY2(a.err.contains("schema is version 99") && a.err.contains("upgrade the gateway"), a.err.constData());
+    // Which --check-config says before the start fails (the unit's ExecStartPre).
+    std::tie(checked, said) = checkConfig(a);
+    QVERIFY2(checked == 2 && said.contains("has schema version 99, newer than this gateway knows (3)"),
+             qPrintable(said));
+    QCOMPARE(scalar(QStringLiteral("SELECT version FROM schema_version")).toInt(), 99); // nothing written
 }
 
 void TestArray::approvalThroughOneIsAcceptedByTheOther()
@@ -563,6 +582,11 @@ void TestArray::databaseOutageKeepsSessionsAndKnownClients()
     QVERIFY(QTest::qWaitFor([&] { return a.err.contains("certificate store does not answer"); }, 5'000));
     qInfo("outage noticed by the gateway %lld ms after the database stopped", outage.elapsed());
     QCOMPARE(storeUp(), 0);
+    // --check-config warns and passes: a reload of this running gateway must not be refused.
+    const auto [checked, said] = checkConfig(a);
+    QVERIFY2(checked == 0 && said.contains("warning: cannot connect to the certificate store") &&
+                 said.contains("a gateway cannot start until it answers"),
+             qPrintable(said));
     // The established session goes on; a known client authenticates from memory (200, not the
     // 403 of an anonymous one); a new key's CSR waits unanswered, never 0x04.
     for (int i = 0; i < 5; ++i)
