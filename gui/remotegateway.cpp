@@ -1,4 +1,5 @@
 #include "remotegateway.h"
+#include "accesslog/logformat.h"
 #include "admin/adminjson.h"
 #include "gatewaylimits.h"
 
@@ -170,6 +171,10 @@ void RemoteGateway::handleEvent(const QByteArray &name, const QByteArray &data)
                      quint16(object.value(QStringLiteral("port")).toInt()));
     } else if (name == "pki") {
         refreshPki();
+    } else if (name == "log") {
+        // The remote gateway's event log; a level this window does not know shows as info.
+        emit logMessage(logLevelFromString(object.value(QStringLiteral("level")).toString()).value_or(LogLevel::Info),
+                        object.value(QStringLiteral("message")).toString());
     }
 }
 

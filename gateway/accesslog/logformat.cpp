@@ -34,6 +34,14 @@ QLatin1String toString(LogLevel level)
     return {};
 }
 
+std::optional<LogLevel> logLevelFromString(const QString &text)
+{
+    for (const LogLevel level : {LogLevel::Debug, LogLevel::Info, LogLevel::Warning, LogLevel::Error})
+        if (text == toString(level))
+            return level;
+    return std::nullopt;
+}
+
 namespace {
 
 constexpr char Hex[] = "0123456789abcdef";

@@ -16,6 +16,7 @@ enum class LogFormat { Text, Json };
 QString toString(LogFormat format);
 std::optional<LogFormat> logFormatFromString(const QString &text);
 QLatin1String toString(LogLevel level);
+std::optional<LogLevel> logLevelFromString(const QString &text);
 
 // One access-log line, '\n' included.
 QByteArray formatAccessRecord(const AccessRecord &record, LogFormat format);

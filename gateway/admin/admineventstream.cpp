@@ -1,4 +1,5 @@
 #include "admineventstream.h"
+#include "../accesslog/logformat.h"
 #include "../portpolicy.h"
 #include "adminjson.h"
 
@@ -58,6 +59,14 @@ AdminEventStream::AdminEventStream(const GatewayMirror *mirror, QObject *parent)
             [this](const GatewayStats &stats) { enqueue("stats", [&] { return statsToJson(stats); }); });
     connect(controller, &GatewayController::listening, this,
             [this, controller] { enqueue("port", [&] { return listeningToJson(*controller); }); });
+    // The event log, for an attached window's Log tab; debug lines stay local, as on stderr
+    // without --verbose.
+    connect(controller, &GatewayEvents::logMessage, this, [this](LogLevel level, const QString &message) {
+        if (level != LogLevel::Debug)
+            enqueue("log", [&] {
+                return QJsonObject{{QStringLiteral("level"), toString(level)}, {QStringLiteral("message"), message}};
+            });
+    });
     connect(controller, &GatewayEvents::pkiStateChanged, this, [this](const PkiState &state) {
         enqueue("pki", [&] {
             return QJsonObject{{QStringLiteral("pendingCsrs"), int(state.pendingCsrs.size())},

@@ -9,6 +9,7 @@
 #include "common/gatewayprocess.h"
 #include "common/testclient.h"
 #include "connectdialog.h"
+#include "logview.h"
 #include "mainwindow.h"
 #include "pki/clientidentity.h"
 #include "sessionsview.h"
@@ -174,6 +175,9 @@ void TestGuiAttach::windowFollowsARemoteGateway()
     QTRY_VERIFY_WITH_TIMEOUT(window->listeningLabel()->text().endsWith(QStringLiteral(":") + next), 15'000);
     QTRY_VERIFY_WITH_TIMEOUT(window->settingsView()->portStatus()->text().contains(next), 5'000);
     QVERIFY(client->pingRoundTrip(3)); // the session opened before still answers
+    // The remote event log reaches the window's Log tab: the engine's line for the move.
+    QTRY_VERIFY_WITH_TIMEOUT(window->logView()->text().contains(QStringLiteral("now listening on 127.0.0.1:") + next),
+                             10'000);
     QCOMPARE(window->sessionModel()->rowCount(), 1);
     QVERIFY(openSession(quint16(next.toUInt()), gw.caFile(), 5));
     // A refusal comes back as the engine's own: a port taken by someone else.
