@@ -68,7 +68,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     int handled = 0;
     if (includeNotifiers)
-        handled += activateWritesSoon();
+        handled += activate(m_writesSoon);
     applyRegistrations();
     if (includeNotifiers) {
         std::array<epoll_event, MaxReadyPerTurn> ready;
@@ -96,7 +96,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
                     m_pending.append(notifier);
             }
         }
-        handled += activateSocketNotifiers();
+        handled += activate(m_pending);
     } else {
         // The notifiers' fds stay in the epoll set, which a ready one would keep waking: wait on
         // the eventfd alone.
@@ -112,30 +112,15 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     return handled > 0;
 }
 
-int EpollEventDispatcher::activateSocketNotifiers()
+int EpollEventDispatcher::activate(QList<QSocketNotifier *> &notifiers)
 {
     int activated = 0;
     QEvent event(QEvent::SockAct);
-    // Each activation may unregister (or delete) notifiers still pending: they leave m_pending
-    // in unregisterSocketNotifier(), so none is touched after it went.
-    while (!m_pending.isEmpty()) {
-        QSocketNotifier *notifier = m_pending.takeFirst();
-        if (!notifier->isEnabled())
-            continue;
-        QCoreApplication::sendEvent(notifier, &event);
-        ++activated;
-    }
-    return activated;
-}
-
-int EpollEventDispatcher::activateWritesSoon()
-{
-    int activated = 0;
-    QEvent event(QEvent::SockAct);
-    // Those enabled by these activations wait for the next turn (and meanwhile in the epoll set);
-    // an unregistered one leaves the list at once, as in activateSocketNotifiers().
-    for (qsizetype n = m_writesSoon.size(); n > 0 && !m_writesSoon.isEmpty(); --n) {
-        QSocketNotifier *notifier = m_writesSoon.takeFirst();
+    // Each activation may unregister (or delete) notifiers still listed: they leave the list in
+    // unregisterSocketNotifier(), so none is touched after it went. Those listed by these
+    // activations wait for the next turn.
+    for (qsizetype n = notifiers.size(); n > 0 && !notifiers.isEmpty(); --n) {
+        QSocketNotifier *notifier = notifiers.takeFirst();
         if (!notifier->isEnabled())
             continue;
         QCoreApplication::sendEvent(notifier, &event);

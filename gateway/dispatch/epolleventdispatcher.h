@@ -55,8 +55,8 @@ private:
     void markDirty(int fd, FdNotifiers &entry);
     void applyRegistrations();
     void updateRegistration(int fd, FdNotifiers &entry);
-    int activateSocketNotifiers();
-    int activateWritesSoon();
+    // Sends SockAct to each enabled notifier taken from the front of `notifiers`.
+    int activate(QList<QSocketNotifier *> &notifiers);
     void drainWakeUp();
 
     int m_epollFd = -1;

@@ -142,6 +142,19 @@ private:
     qint64 m_sent = 0;
 };
 
+// An operator connection to a tunnel's `port`, through which `bytes` come back (an echo
+// service behind it); the socket stays connected for the caller.
+bool echoesOnce(QTcpSocket &socket, quint16 port, const QByteArray &bytes)
+{
+    QByteArray echoed;
+    const auto reading = QObject::connect(&socket, &QTcpSocket::readyRead, [&] { echoed += socket.readAll(); });
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    socket.write(bytes);
+    const bool back = QTest::qWaitFor([&] { return echoed == bytes; }, 10'000);
+    QObject::disconnect(reading);
+    return back;
+}
+
 quint16 listenPortOf(const QJsonObject &tunnel)
 {
     const QString listen = tunnel.value("listen").toString();
@@ -426,11 +439,7 @@ void TestTunnel::localServiceStopClosesOperator()
     QCOMPARE(opened.status, 201);
     const QJsonObject tunnel = opened.json().value("tunnel").toObject();
     QTcpSocket operatorSocket;
-    QByteArray echoed;
-    connect(&operatorSocket, &QTcpSocket::readyRead, this, [&] { echoed += operatorSocket.readAll(); });
-    operatorSocket.connectToHost(QHostAddress::LocalHost, listenPortOf(tunnel));
-    operatorSocket.write("ping?");
-    QTRY_COMPARE_WITH_TIMEOUT(echoed, QByteArray("ping?"), 10'000);
+    QVERIFY(echoesOnce(operatorSocket, listenPortOf(tunnel), "ping?"));
     m_stopping->stop();
     // A clean end: EOF after every byte, not a reset.
     QTRY_COMPARE_WITH_TIMEOUT(operatorSocket.state(), QAbstractSocket::UnconnectedState, 10'000);
@@ -548,11 +557,7 @@ void TestTunnel::idleTunnelsClose()
     QCOMPARE(opened.status, 201);
     const QJsonObject tunnel = opened.json().value("tunnel").toObject();
     QTcpSocket operatorSocket;
-    QByteArray echoed;
-    connect(&operatorSocket, &QTcpSocket::readyRead, this, [&] { echoed += operatorSocket.readAll(); });
-    operatorSocket.connectToHost(QHostAddress::LocalHost, listenPortOf(tunnel));
-    operatorSocket.write("still there?");
-    QTRY_COMPARE_WITH_TIMEOUT(echoed, QByteArray("still there?"), 10'000);
+    QVERIFY(echoesOnce(operatorSocket, listenPortOf(tunnel), "still there?"));
     QElapsedTimer quiet;
     quiet.start();
     QTRY_COMPARE_WITH_TIMEOUT(operatorSocket.state(), QAbstractSocket::UnconnectedState, 10'000);
