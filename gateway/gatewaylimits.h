@@ -176,10 +176,16 @@ inline constexpr qint64 MaxAdminEventBacklogBytes = 8 * 1024 * 1024;
 inline constexpr int AdminEventFlushMs = 100;
 // A comment line this often keeps an idle stream under AdminIdleTimeoutMs (and proxies awake).
 inline constexpr int AdminEventKeepAliveMs = 10'000;
-// Admin API requests, all peers together: a GUI's refreshes and an admin's scripts fit many
-// times over; a runaway loop gets 429 and costs the main thread (where the API answers) little.
+// Admin API requests of one peer (address): a GUI's refreshes and an admin's scripts fit many
+// times over; a runaway loop gets 429 and costs the main thread (where the API answers) little,
+// and leaves the other workstations their own budgets.
 inline constexpr int AdminRequestBurst = 200;
 inline constexpr int AdminRequestsPerSecond = 100;
+// All peers together: several runaway loops still cost the main thread little.
+inline constexpr int AdminRequestsAllPeersFactor = 4;
+// Peers with a budget of their own; past this many the table starts afresh (the all-peers
+// budget still holds).
+inline constexpr int MaxAdminPeerBudgets = 1'024;
 // How long a mutation waits for the engine's answer (a port bound, a session closed, a
 // decision stored) before the API answers 504; the engine answers in milliseconds.
 inline constexpr int AdminCommandTimeoutMs = 10'000;

@@ -243,10 +243,8 @@ void AdminApi::handle(const QHttpServerRequest &request, QHttpServerResponder &&
     const bool mutation = method != Method::Get && method != Method::Head;
     const QString path = request.url().path();
     auto reply = std::make_shared<AdminReply>(std::move(responder), methodName(method) + u' ' + path, mutation, m_log);
-    if (!m_requestBudget.take())
-        return reply->error(
-            Status::TooManyRequests,
-            QStringLiteral("more than %1 requests a second: slow down").arg(Limits::AdminRequestsPerSecond));
+    if (!spendRequestBudget(request.remoteAddress(), *reply))
+        return;
     if (!isAcceptableHost(request.value("Host")))
         return reply->error(Status::Forbidden,
                             QStringLiteral("the Host header must be the admin listener's address (or localhost)"));
@@ -363,6 +361,30 @@ void AdminApi::listSessions(AdminReply &reply, const QHttpServerRequest &request
                             {QStringLiteral("limit"), limit},
                             {QStringLiteral("filter"), filter},
                             {QStringLiteral("sessions"), page}});
+}
+
+bool AdminApi::spendRequestBudget(const QHostAddress &peer, AdminReply &reply)
+{
+    if (m_peerBudgets.size() >= Limits::MaxAdminPeerBudgets && !m_peerBudgets.contains(peer))
+        m_peerBudgets.clear();
+    auto budget = m_peerBudgets.find(peer);
+    if (budget == m_peerBudgets.end())
+        budget = m_peerBudgets.insert(
+            peer, TokenBucket::perSecond(Limits::AdminRequestBurst, Limits::AdminRequestsPerSecond));
+    // The peer's own first: one that is over its budget spends none of the others'.
+    if (!budget->take()) {
+        reply.error(Status::TooManyRequests, QStringLiteral("more than %1 requests a second from %2: slow down")
+                                                 .arg(Limits::AdminRequestsPerSecond)
+                                                 .arg(peer.toString()));
+        return false;
+    }
+    if (!m_requestBudget.take()) {
+        reply.error(Status::TooManyRequests,
+                    QStringLiteral("more than %1 requests a second from all peers: slow down")
+                        .arg(Limits::AdminRequestsPerSecond * Limits::AdminRequestsAllPeersFactor));
+        return false;
+    }
+    return true;
 }
 
 void AdminApi::sessionDetail(AdminReply &reply, quint64 id) const

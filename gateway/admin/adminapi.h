@@ -12,13 +12,16 @@
 // application/json, which no cross-site form can send without a CORS preflight this server
 // never answers), malformed → 400. Every POST/DELETE is written to the event log with the
 // peer's address and its outcome (the audit log; the PKI store records the actor too). Past
-// AdminRequestBurst requests at once, AdminRequestsPerSecond: 429.
+// AdminRequestBurst requests at once, AdminRequestsPerSecond, from one peer, or four times that
+// from all: 429.
 #pragma once
 
 #include "../gatewayconfig.h"
 #include "../loglevel.h"
 #include "../tokenbucket.h"
 
+#include <QHash>
+#include <QHostAddress>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
 #include <QObject>
@@ -61,6 +64,8 @@ private:
     struct Route;
     void status(AdminReply &reply) const;
     void listSessions(AdminReply &reply, const QHttpServerRequest &request) const;
+    // False when `peer`, or all peers together, spent their budget: `reply` answered 429.
+    bool spendRequestBudget(const QHostAddress &peer, AdminReply &reply);
     void sessionDetail(AdminReply &reply, quint64 id) const;
     void closeSession(const std::shared_ptr<AdminReply> &reply, quint64 id);
     void port(AdminReply &reply) const;
@@ -85,7 +90,10 @@ private:
     Log m_log;
     Reload m_reload;
     GatewayConfig m_settings;
-    TokenBucket m_requestBudget = TokenBucket::perSecond(Limits::AdminRequestBurst, Limits::AdminRequestsPerSecond);
+    QHash<QHostAddress, TokenBucket> m_peerBudgets;
+    TokenBucket m_requestBudget =
+        TokenBucket::perSecond(Limits::AdminRequestBurst * Limits::AdminRequestsAllPeersFactor,
+                               Limits::AdminRequestsPerSecond *Limits::AdminRequestsAllPeersFactor);
     bool m_portChangeInFlight = false;
     bool m_pkiActionInFlight = false;
 };

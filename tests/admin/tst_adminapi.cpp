@@ -21,7 +21,9 @@
 #include <QSignalSpy>
 #include <QSslKey>
 #include <QTcpServer>
+#include <QRegularExpression>
 #include <QTcpSocket>
+#include <functional>
 #include <QTest>
 
 using namespace SeaCat;
@@ -528,23 +530,67 @@ void TestAdminApi::hostileRequests()
                            QByteArray(200'000, 'a');
     QVERIFY(!rawRequest(big).startsWith("HTTP/1.1 2"));
 
-    // A request flood: past the budget (200 at once, then 100/s) 429, then served again.
+    // A request flood: past the budget (200 at once, then 100/s) 429, then served again. A
+    // second peer (127.0.0.2, 8 connections at a time) floods alongside: each has a budget of
+    // its own, so the second's first 200 requests are all answered, whatever the first spends.
     {
         QNetworkAccessManager manager;
         QList<QNetworkReply *> replies;
         for (int i = 0; i < 400; ++i)
             replies.append(manager.get(QNetworkRequest(QUrl(QStringLiteral("http://%1/api/v1/status").arg(admin)))));
+        QMap<int, int> other;
+        QList<int> otherInOrder;
+        int otherStarted = 0;
+        std::function<void()> startOther = [&] {
+            if (otherStarted >= 400)
+                return;
+            ++otherStarted;
+            auto *socket = new QTcpSocket(this);
+            auto *answer = new QByteArray;
+            // One whole response (its head and Content-Length bytes), then the next request on
+            // a new connection: the server keeps an answered connection open.
+            const auto done = [&, socket, answer] {
+                otherInOrder.append(answer->startsWith("HTTP/1.1 ") ? answer->mid(9, 3).toInt() : 0);
+                ++other[otherInOrder.last()];
+                delete answer;
+                socket->disconnect();
+                socket->abort();
+                socket->deleteLater();
+                startOther();
+            };
+            connect(socket, &QTcpSocket::readyRead, socket, [socket, answer, done] {
+                *answer += socket->readAll();
+                const qsizetype head = answer->indexOf("\r\n\r\n");
+                static const QRegularExpression length(QStringLiteral("(?i)content-length: *(\\d+)"));
+                const auto m = length.match(QString::fromLatin1(answer->left(head)));
+                if (head >= 0 && m.hasMatch() && answer->size() - head - 4 >= m.captured(1).toInt())
+                    done();
+            });
+            connect(socket, &QTcpSocket::disconnected, socket, done);
+            if (!socket->bind(QHostAddress(QStringLiteral("127.0.0.2"))))
+                qWarning("cannot bind 127.0.0.2: %s", qPrintable(socket->errorString()));
+            socket->connectToHost(QHostAddress::LocalHost, quint16(admin.mid(admin.lastIndexOf(u':') + 1).toUInt()));
+            socket->write("GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        };
+        for (int i = 0; i < 8; ++i) // with the manager's 6, within the listener's 16 connections
+            startOther();
         QVERIFY(QTest::qWaitFor(
-            [&] { return std::all_of(replies.cbegin(), replies.cend(), [](auto *r) { return r->isFinished(); }); },
-            30'000));
+            [&] {
+                return std::all_of(replies.cbegin(), replies.cend(), [](auto *r) { return r->isFinished(); }) &&
+                       other.value(200) + other.value(429) + other.value(0) == 400;
+            },
+            60'000));
         QMap<int, int> statuses;
         for (QNetworkReply *r : std::as_const(replies))
             ++statuses[r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt()];
         qDeleteAll(replies);
-        qInfo("400 requests at once: %d answered 200, %d answered 429", statuses.value(200), statuses.value(429));
+        qInfo("400 requests at once: %d answered 200, %d answered 429; from 127.0.0.2 alongside, %d and %d",
+              statuses.value(200), statuses.value(429), other.value(200), other.value(429));
         QVERIFY(statuses.value(429) > 0);
         QVERIFY(statuses.value(200) >= 100);
         QCOMPARE(statuses.value(200) + statuses.value(429), 400);
+        QCOMPARE(otherInOrder.mid(0, 200).count(200), 200);
+        QCOMPARE(other.value(200) + other.value(429), 400);
     }
     // The gateway serves on: the API (once the budget refilled), the session, a new session.
     QTRY_COMPARE_WITH_TIMEOUT(call(admin, "GET", "status").status, 200, 5'000);
