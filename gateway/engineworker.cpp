@@ -20,6 +20,9 @@ constexpr int StopDeadlineMs = 3'000;  // sessions get this long to take close_n
 // How long closed sessions and log lines wait to travel together (engineevent.h): far below what
 // a window or a log reader notices.
 constexpr int EventBatchMs = 20;
+// A batch goes at once at this size: a thousand sessions closing together make several batches
+// of bounded size, not one of thousands.
+constexpr qsizetype MaxBatchedEvents = 256;
 } // namespace
 
 EngineWorker::EngineWorker(int index, const GatewayConfig &config, const QSslConfiguration &tls,
@@ -220,7 +223,7 @@ void EngineWorker::report(EngineEvent event)
     // tunnels by its list of sessions, which must not lag behind a client that is already served.
     const bool now = event.kind == EngineEvent::Kind::SessionOpened;
     m_events.append(std::move(event));
-    if (now)
+    if (now || m_events.size() >= MaxBatchedEvents)
         flushEvents();
     else if (!m_eventFlush.isActive())
         m_eventFlush.start();
