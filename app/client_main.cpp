@@ -442,7 +442,8 @@ int main(int argc, char *argv[])
             fprintf(stderr, "CSR of %s stored, waiting for approval\n", qPrintable(id.tag));
             waiting.start();
             if (waitSeconds > 0)
-                QTimer::singleShot(int(waitSeconds * 1000), &app, [&] {
+                // Precise: a coarse timer may fire 5 % early, and --wait promises at least that long.
+                QTimer::singleShot(int(waitSeconds * 1000), Qt::PreciseTimer, &app, [&] {
                     die(QStringLiteral("the CSR of %1 is still waiting for approval after %2 s (--wait)")
                             .arg(id.tag)
                             .arg(waitSeconds),
