@@ -2,6 +2,7 @@
 #include "atomicfile.h"
 #include "gatewayconfig.h"
 #include "pki/cabundle.h"
+#include "pkiadmin.h"
 #include "pki/pkiservice.h"
 
 #include <QHostAddress>
@@ -88,7 +89,7 @@ int forget(const QString &name, const GatewayConfig &config)
         say(stderr, store->lastError());
         return 1;
     }
-    (void)store->audit(QStringLiteral("cli"), QStringLiteral("array-forget"), name, {});
+    (void)store->audit(cliActor(), QStringLiteral("array-forget"), name, {});
     say(stdout, QStringLiteral("%1 forgotten: array srv-zone leaves it out (regenerate the zone); a gateway of that "
                                "name registers again when it starts")
                     .arg(name));

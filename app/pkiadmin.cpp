@@ -21,12 +21,6 @@ int fail(const QString &message, int code = 1)
     return code;
 }
 
-QString actor()
-{
-    const QByteArray user = qgetenv("USER");
-    return QStringLiteral("cli:%1").arg(user.isEmpty() ? QString::number(::getuid()) : QString::fromLocal8Bit(user));
-}
-
 QString date(const QDateTime &t)
 {
     return t.isValid() ? t.toString(QStringLiteral("yyyy-MM-dd HH:mm")) : QStringLiteral("-");
@@ -36,6 +30,12 @@ const char Usage[] = "usage: seacat-gateway [--data-dir D] pki csr list | csr ap
                      " | cert revoke SERIAL | cert export SERIAL | ca export";
 
 } // namespace
+
+QString cliActor()
+{
+    const QByteArray user = qgetenv("USER");
+    return QStringLiteral("cli:%1").arg(user.isEmpty() ? QString::number(::getuid()) : QString::fromLocal8Bit(user));
+}
 
 int runPkiAdmin(const QStringList &args, const GatewayConfig &config)
 {
@@ -74,7 +74,7 @@ int runPkiAdmin(const QStringList &args, const GatewayConfig &config)
     }
     if (what == u"csr approve" && needsNumber) {
         CertificateInfo issued;
-        if (QString e = pki->approve(number, actor(), &issued); !e.isEmpty())
+        if (QString e = pki->approve(number, cliActor(), &issued); !e.isEmpty())
             return fail(e);
         out(QStringLiteral("approved CSR %1: certificate serial %2 for %3, valid until %4\n")
                 .arg(number)
@@ -83,7 +83,7 @@ int runPkiAdmin(const QStringList &args, const GatewayConfig &config)
         return 0;
     }
     if (what == u"csr reject" && needsNumber) {
-        if (QString e = pki->reject(number, actor()); !e.isEmpty())
+        if (QString e = pki->reject(number, cliActor()); !e.isEmpty())
             return fail(e);
         out(QStringLiteral("rejected CSR %1\n").arg(number));
         return 0;
@@ -109,7 +109,7 @@ int runPkiAdmin(const QStringList &args, const GatewayConfig &config)
         return 0;
     }
     if (what == u"cert revoke" && needsNumber) {
-        if (QString e = pki->revoke(quint64(number), actor()); !e.isEmpty())
+        if (QString e = pki->revoke(quint64(number), cliActor()); !e.isEmpty())
             return fail(e);
         out(QStringLiteral("revoked certificate %1; a running gateway closes its sessions within a second\n")
                 .arg(number));

@@ -10,3 +10,5 @@ struct GatewayConfig;
 
 // Returns the process exit code: 0 done, 1 failed, 2 usage.
 int runPkiAdmin(const QStringList &args, const SeaCat::GatewayConfig &config);
+// Who the admin CLI's actions are audited as: "cli:USER".
+QString cliActor();

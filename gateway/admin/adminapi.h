@@ -92,8 +92,8 @@ private:
     GatewayConfig m_settings;
     QHash<QHostAddress, TokenBucket> m_peerBudgets;
     TokenBucket m_requestBudget =
-        TokenBucket::perSecond(Limits::AdminRequestBurst * Limits::AdminRequestsAllPeersFactor,
-                               Limits::AdminRequestsPerSecond *Limits::AdminRequestsAllPeersFactor);
+        TokenBucket::perSecond((Limits::AdminRequestBurst * Limits::AdminRequestsAllPeersFactor),
+                               (Limits::AdminRequestsPerSecond * Limits::AdminRequestsAllPeersFactor));
     bool m_portChangeInFlight = false;
     bool m_pkiActionInFlight = false;
 };
