@@ -717,12 +717,9 @@ void TestAdminApi::adminTlsAdmitsOnlyIssuedWorkstations()
     const QString adminPort = freePort();
     const QString identity = gw.dataDir.filePath(QStringLiteral("laptop"));
     const QString dataDir = gw.dataDir.filePath(QStringLiteral("data"));
-    QProcess issue;
-    issue.start(QStringLiteral(SEACAT_GATEWAY_BIN),
-                {"--data-dir", dataDir, "--name", "gw.test", "admin", "issue", "laptop", identity});
-    QVERIFY(issue.waitForFinished(20'000));
-    QVERIFY2(issue.exitCode() == 0, issue.readAllStandardError().constData());
-    QVERIFY(issue.readAllStandardOutput().startsWith("issued workstation laptop"));
+    const auto [issued, said] = issueWorkstation(dataDir, QStringLiteral("laptop"), identity);
+    QVERIFY2(issued == 0, said.constData());
+    QVERIFY(said.startsWith("issued workstation laptop"));
     QCOMPARE(QFileInfo(identity + QStringLiteral("/key.pem")).permissions() &
                  (QFileDevice::ReadGroup | QFileDevice::ReadOther),
              QFileDevice::Permissions());
@@ -831,19 +828,11 @@ void TestAdminApi::adminTlsAdmitsOnlyIssuedWorkstations()
     QCOMPARE(tlsStatus(admin, laptop, laptopKey, adminCa, serverName), 0);
     QCOMPARE(ctl({"status"}).first, 1);
     // A new identity for the same name works again; names are checked.
-    QProcess again;
-    again.start(QStringLiteral(SEACAT_GATEWAY_BIN), {"--data-dir", dataDir, "--name", "gw.test", "admin", "issue",
-                                                     "laptop", gw.dataDir.filePath("laptop2")});
-    QVERIFY(again.waitForFinished(20'000));
-    QCOMPARE(again.exitCode(), 0);
+    QCOMPARE(issueWorkstation(dataDir, QStringLiteral("laptop"), gw.dataDir.filePath("laptop2")).first, 0);
     QCOMPARE(tlsStatus(admin, QSslCertificate(readFile(gw.dataDir.filePath("laptop2/cert.pem"))),
                        QSslKey(readFile(gw.dataDir.filePath("laptop2/key.pem")), QSsl::Ec), adminCa, serverName),
              200);
-    QProcess bad;
-    bad.start(QStringLiteral(SEACAT_GATEWAY_BIN),
-              {"--data-dir", dataDir, "admin", "issue", "admin-server.x", gw.dataDir.filePath("bad")});
-    QVERIFY(bad.waitForFinished(20'000));
-    QCOMPARE(bad.exitCode(), 1);
+    QCOMPARE(issueWorkstation(dataDir, QStringLiteral("admin-server.x"), gw.dataDir.filePath("bad")).first, 1);
 }
 
 // admin-tls=auto: a non-loopback admin-listen takes mutual TLS without being asked. The

@@ -8,6 +8,20 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <utility>
+
+// `seacat-gateway --data-dir DIR --name gw.test admin issue NAME IDENTITY` (README "Admin over
+// the network"): its exit code, and its stdout then its stderr.
+inline std::pair<int, QByteArray> issueWorkstation(const QString &dataDir, const QString &name, const QString &identity)
+{
+    QProcess issue;
+    issue.start(QStringLiteral(SEACAT_GATEWAY_BIN),
+                {"--data-dir", dataDir, "--name", "gw.test", "admin", "issue", name, identity});
+    if (!issue.waitForFinished(20'000))
+        return {-1, "admin issue did not finish within 20 s"};
+    return {issue.exitCode(), issue.readAllStandardOutput() + issue.readAllStandardError()};
+}
+
 struct GatewayProcess {
     QTemporaryDir dataDir;
     QProcess process;

@@ -248,11 +248,8 @@ void TestGuiAttach::attachesOverMutualTls()
     const QString adminPort = freePort();
     const QString identity = gw.dataDir.filePath(QStringLiteral("laptop"));
     const QString dataDir = gw.dataDir.filePath(QStringLiteral("data"));
-    QProcess issue;
-    issue.start(QStringLiteral(SEACAT_GATEWAY_BIN),
-                {"--data-dir", dataDir, "--name", "gw.test", "admin", "issue", "laptop", identity});
-    QVERIFY(issue.waitForFinished(20'000));
-    QVERIFY2(issue.exitCode() == 0, issue.readAllStandardError().constData());
+    const auto [issued, said] = issueWorkstation(dataDir, QStringLiteral("laptop"), identity);
+    QVERIFY2(issued == 0, said.constData());
     QStringList args = gw.defaultArgs();
     args[args.indexOf(gw.dataDir.path())] = dataDir;
     gw.launch(args +
